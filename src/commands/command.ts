@@ -1,0 +1,24 @@
+/**
+ * A remote command as data. Nothing in ship builds a shell string by hand: every command is
+ * an argv array, and `renderCommand` is the one place that turns it into a line for `sh -c`.
+ */
+export interface Command {
+  /** Program and arguments, passed to the remote shell each as one word. */
+  argv: readonly string[];
+  /** Run in this directory: rendered as `cd DIR && ...`, so a failed cd stops the command. */
+  cwd?: string;
+  /** Run through `sudo -n` (never prompts; fails instead). */
+  sudo?: boolean;
+  /** Extra environment variables, set with `env NAME=VALUE` so they survive sudo. */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Values that must never be printed (dry-run plans, errors, logs). The renderer leaves them
+   * in; `redact()` replaces them when the command is shown to a person.
+   */
+  secrets?: readonly string[];
+}
+
+/** Shorthand: `cmd('systemctl', 'restart', unit)`. */
+export function cmd(...argv: string[]): Command {
+  return { argv };
+}

@@ -1,0 +1,47 @@
+import type { Command } from './command.js';
+
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Quote one word for a POSIX shell. Safe words stay bare so plans stay readable; anything else
+ * is single-quoted, the only quoting in which no character is special (a `'` is written '\'').
+ */
+export function quote(word: string): string {
+  if (word.length > 0 && SAFE_WORD.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Render a Command for `sh -c` on the remote side. The one renderer: everything goes through it. */
+export function renderCommand(command: Command): string {
+  if (command.argv.length === 0) throw new Error('renderCommand: empty argv');
+  const words: string[] = [];
+  if (command.sudo) words.push('sudo', '-n', '--');
+  const env = Object.entries(command.env ?? {});
+  if (env.length > 0) {
+    words.push('env');
+    for (const [name, value] of env) {
+      if (!ENV_NAME.test(name)) throw new Error(`renderCommand: invalid environment variable name ${JSON.stringify(name)}`);
+      words.push(quote(`${name}=${value}`));
+    }
+  }
+  // `--` only where the program is a literal we know; a leading dash in argv[0] is the caller's bug.
+  words.push(...command.argv.map(quote));
+  const line = words.join(' ');
+  return command.cwd === undefined ? line : `cd ${quote(command.cwd)} && ${line}`;
+}
+
+/** Render for a person: like renderCommand, with every secret replaced by `***`. */
+export function displayCommand(command: Command): string {
+  return redact(renderCommand(command), command.secrets ?? []);
+}
+
+/** Replace each secret (and its quoted form) in text with `***`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length === 0) continue;
+    for (const form of new Set([quote(secret), secret])) out = out.split(form).join('***');
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+/**
+ * The shape of hosts.ts, written out by hand rather than inferred from the zod schema so that
+ * editors show these docs on hover and dist/index.d.ts stays readable. schema.ts checks at
+ * compile time that the two agree.
+ */
+
+/** How a release is built, on the machine that runs ship. */
+export interface BuildInput {
+  /** The build command as argv (no shell), run in the hosts.ts directory: `['npm', 'run', 'build']`. */
+  run: string[];
+  /** Directory whose contents become the release, relative to hosts.ts: `'dist'`. */
+  dir: string;
+  /** Extra environment variables for the build command: `{ NODE_ENV: 'production' }`. */
+  env?: Record<string, string>;
+}
+
+/** The systemd service `ship setup` writes and `ship deploy` restarts. */
+export interface ServiceInput {
+  /** Command line of the service, run in `<path>/current`: `'node server.js'`. */
+  exec: string;
+  /** Unix user the service runs as: `'deploy'`. */
+  user: string;
+  /** Unix group the service runs as; the user's primary group when left out. */
+  group?: string;
+  /** Environment variables set in the unit: `{ PORT: '4000' }`. Put secrets in `envFile`. */
+  env?: Record<string, string>;
+  /** Local file (relative to hosts.ts) uploaded to `shared/.env` on every host, mode 0600. */
+  envFile?: string;
+  /** TCP port for systemd socket activation, so a restart drops no connection. */
+  socket?: number;
+}
+
+/** How ship connects. Everything else (keys, users, jump hosts) comes from ssh config. */
+export interface SshInput {
+  /** ssh_config file to read instead of `~/.ssh/config` (like `ssh -F`), relative to hosts.ts. */
+  config?: string;
+  /** Seconds to wait for a connection before giving up. Default 10. */
+  connectTimeout?: number;
+}
+
+/** Checked after every restart; a failure rolls the deploy back. */
+export interface HealthInput {
+  /** http:// URL fetched from the host's side, so it can stay on loopback: `'http://127.0.0.1:4000/health'`. */
+  url: string;
+  /** Seconds to keep trying until the URL answers 2xx. Default 30. */
+  timeout?: number;
+}
+
+/** Let's Encrypt (or any ACME CA) certificates, renewed by `ship certs renew` from cron. */
+export interface CertsInput {
+  /** Names on the certificate, the first one names its files: `['hello.example.com']`. */
+  domains: string[];
+  /** Contact address for the ACME account (expiry warnings from the CA). */
+  email: string;
+  /** Absolute directory on the hosts served at `/.well-known/acme-challenge/` over port 80. */
+  webroot: string;
+  /** `'letsencrypt'` (default), `'letsencrypt-staging'` for trials, or an https:// ACME directory URL. */
+  directory?: string;
+  /** systemd unit reloaded after a new certificate is installed: `'nginx'`. */
+  reload?: string;
+  /** Where the private key (0600) goes on the hosts. Default `/etc/ship/certs/<first domain>/privkey.pem`. */
+  keyPath?: string;
+  /** Where the full chain goes on the hosts. Default `/etc/ship/certs/<first domain>/fullchain.pem`. */
+  certPath?: string;
+  /** Key algorithm. Default `'ecdsa-p256'`. */
+  keyType?: 'ecdsa-p256' | 'rsa-2048';
+}
+
+/**
+ * Settings a stage takes. Each may also be set at the top level of hosts.ts as a default for
+ * every stage; a stage's value wins, and `build`, `service`, `ssh`, `health` and `certs` merge
+ * field by field. Required fields (like `path`) must be set in one of the two places.
+ */
+export interface StageSettings {
+  /** Absolute directory on the hosts holding `releases/`, `shared/` and `current`: `'/srv/hello'`. */
+  path?: string;
+  /** systemd unit restarted after the switch. Default: the app name. */
+  unit?: string;
+  /** Releases kept per host, the current one included. Default 5. */
+  keep?: number;
+  /** Files and directories (trailing `/`) under `shared/`, linked into every release: `['.env', 'uploads/']`. */
+  shared?: string[];
+  /** Health check after every restart; a failure rolls back. */
+  health?: Partial<HealthInput>;
+  /** Certificates for this stage's hosts. */
+  certs?: Partial<CertsInput>;
+  /** Whether privileged steps (systemctl, writing the unit) run through `sudo -n`. Default true. */
+  sudo?: boolean;
+  /** Build settings; a stage may override single fields such as `env`. */
+  build?: Partial<BuildInput>;
+  /** Service settings; a stage may override single fields such as `env`. */
+  service?: Partial<ServiceInput>;
+  /** Connection settings. */
+  ssh?: SshInput;
+}
+
+/** One deploy target: a set of hosts and where the app lives on them. */
+export interface StageInput extends StageSettings {
+  /** `user@host[:port]`, `[ipv6]:port` or an `~/.ssh/config` alias: `['deploy@web1.example.com', 'web2']`. */
+  hosts: string[];
+}
+
+/** The default export of hosts.ts: `export default defineHosts({ ... })`. */
+export interface HostsInput extends StageSettings {
+  /** Short name of the app; names directories, the unit and the lock: `'hello'`. */
+  app: string;
+  /** Deploy targets by name, as typed in `ship deploy <stage>`: `{ prod: { ... }, staging: { ... } }`. */
+  stages: Record<string, StageInput>;
+}
+
+/** A stage with the top-level settings merged in, defaults filled and local paths made absolute. */
+export interface Stage {
+  /** The stage's name, as in `ship deploy <name>`. */
+  name: string;
+  app: string;
+  /** Host specs exactly as written; see parseHostSpec. */
+  hosts: string[];
+  path: string;
+  unit: string;
+  keep: number;
+  shared: string[];
+  sudo: boolean;
+  health?: { url: string; timeout: number };
+  certs?: ResolvedCerts;
+  build?: { run: string[]; /** Absolute. */ dir: string; env: Record<string, string> };
+  service?: {
+    exec: string;
+    user: string;
+    group?: string;
+    env: Record<string, string>;
+    /** Absolute local path. */
+    envFile?: string;
+    socket?: number;
+  };
+  ssh: { /** Absolute local path. */ config?: string; connectTimeout: number };
+  /** Absolute path of the hosts.ts this stage came from, and its directory. */
+  configFile: string;
+  configDir: string;
+}
+
+export interface ResolvedCerts {
+  /** Lowercased: ACME compares names case-insensitively, and the first one names files. */
+  domains: string[];
+  email: string;
+  webroot: string;
+  /** As written: 'letsencrypt', 'letsencrypt-staging' or a URL. */
+  directory: string;
+  directoryUrl: string;
+  reload?: string;
+  keyPath: string;
+  certPath: string;
+  keyType: 'ecdsa-p256' | 'rsa-2048';
+}

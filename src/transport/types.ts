@@ -1,0 +1,68 @@
+import type { Duplex, Readable } from 'node:stream';
+import type { Command } from '../commands/command.js';
+
+export interface RunOptions {
+  /** Called with each chunk of remote stdout / stderr as it arrives (already utf-8 decoded). */
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
+  /** Sent to the command's stdin, then stdin is closed. A stream is piped with backpressure. */
+  stdin?: string | Buffer | Readable;
+  /** Resolve with the result instead of throwing RemoteCommandError on a non-zero exit. */
+  allowFailure?: boolean;
+  /** Abort: the remote command gets a signal and the promise rejects. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  code: number | null;
+  /** Signal name when the remote command was killed by one. */
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** Where a host spec from hosts.ts resolved to, after ~/.ssh/config. */
+export interface ResolvedHost {
+  /** The spec exactly as written in hosts.ts (`deploy@web1:2222`, `web2`): the name users see. */
+  name: string;
+  hostname: string;
+  port: number;
+  user: string;
+  identityFiles: string[];
+  /** Jump hosts in order, each already resolved. Empty for a direct connection. */
+  proxyJump: ResolvedHost[];
+  knownHostsFiles: string[];
+  strictHostKeyChecking: 'yes' | 'no' | 'accept-new' | 'ask';
+  /** Whether ssh config sets `IdentitiesOnly yes`. */
+  identitiesOnly: boolean;
+  connectTimeoutMs: number;
+  /** `HostKeyAlias`: the name looked up in known_hosts instead of hostname (and port). */
+  hostKeyAlias?: string;
+  /** `GlobalKnownHostsFile`: read like knownHostsFiles, never written. */
+  globalKnownHostsFiles?: string[];
+  /** `IdentityAgent`: `none`, a socket path, or undefined for $SSH_AUTH_SOCK. */
+  identityAgent?: string;
+  /** `HostKeyAlgorithms` as ssh would offer them; known_hosts types are moved first at connect. */
+  hostKeyAlgorithms?: string[];
+}
+
+/** One live connection to one host: every command and transfer of a run goes through it. */
+export interface Connection {
+  readonly host: ResolvedHost;
+  /** Run one command (rendered by renderCommand). Throws RemoteCommandError on non-zero exit. */
+  run(command: Command, options?: RunOptions): Promise<RunResult>;
+  /** Open a TCP stream to host:port as seen from the remote side (ssh -L). */
+  forwardOut(host: string, port: number): Promise<Duplex>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** ssh_config file to read instead of ~/.ssh/config (like `ssh -F`). */
+  sshConfigFile?: string;
+  /** Overrides ConnectTimeout from ssh config; default 10 s. */
+  connectTimeoutMs?: number;
+  /** Prompts for a key passphrase when stdin is a terminal; undefined means never prompt. */
+  askPassphrase?: (keyFile: string) => Promise<string>;
+  /** Called when a new host key is appended under accept-new. */
+  onNotice?: (message: string) => void;
+}

@@ -1,0 +1,27 @@
+/**
+ * Boots the end-to-end test hosts once for the whole e2e run and stops them afterwards.
+ * There is no skip: when the hosts cannot boot, the run fails and says why.
+ */
+import type { TestProject } from 'vitest/node';
+import { startLab, stopLab, type Lab } from './lab.js';
+
+export const LAB_ID = 1;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    lab: Lab;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const lab = await startLab({
+    id: LAB_ID,
+    hosts: ['h1', 'h2', 'h3'],
+    hidden: true,
+    log: (line) => process.stderr.write(`test hosts: ${line}\n`),
+  });
+  project.provide('lab', lab);
+  return async () => {
+    if (process.env.SHIP_KEEP_LAB !== '1') await stopLab(LAB_ID);
+  };
+}
