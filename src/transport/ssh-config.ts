@@ -226,7 +226,7 @@ async function resolve(spec: string, options: ResolveOptions, depth: number, own
   // others, whose own ProxyJump config is overridden by -J. Only the first hop's own ProxyJump
   // applies, so it is resolved recursively and its chain put in front.
   const hops: ResolvedHost[] = [];
-  if (ownJumps || depth === 0) {
+  if (ownJumps) {
     for (const [i, hop] of g.proxyJump.entries()) {
       const resolved = await resolve(hop, options, depth + 1, i === 0);
       hops.push(...resolved.proxyJump, { ...resolved, proxyJump: [] });
@@ -272,7 +272,7 @@ async function runSshG(spec: HostSpec, configFile: string | undefined): Promise<
   if (spec.port !== undefined) args.push('-p', String(spec.port));
   args.push('--', spec.host);
   const result = await execa('ssh', args, { reject: false, stdin: 'ignore', timeout: 30_000 });
-  if ((result as { code?: string }).code === 'ENOENT' || (result.failed && result.exitCode === undefined && /ENOENT/.test(String(result.message)))) {
+  if ('code' in result && result.code === 'ENOENT') {
     throw new ConfigError('ssh (the OpenSSH client) is not installed; ship uses it to read ssh config', 'install it: apt-get install openssh-client (Debian/Ubuntu), or your system\'s openssh package');
   }
   if (result.failed) {

@@ -11,6 +11,10 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Abort: the remote command gets a signal and the promise rejects. */
   signal?: AbortSignal;
+  /** A query that changes nothing: it runs for real under --dry-run too. */
+  readOnly?: boolean;
+  /** How a dry-run plan names the stdin, e.g. `release.tar.gz (12 MB)`. */
+  stdinLabel?: string;
 }
 
 export interface RunResult {

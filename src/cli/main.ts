@@ -1,0 +1,121 @@
+/**
+ * The command line: commander only. Each action builds a Session and calls one function of the
+ * core; the single error handler at the bottom prints errors and picks the exit code.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, resolveStage } from '../config/load.js';
+import { Output, detectMode } from '../output/output.js';
+import { Session } from '../run/session.js';
+import { ExitCode, ShipError } from '../errors.js';
+import { execOnHosts } from '../actions/exec.js';
+import { doctor } from '../actions/doctor.js';
+
+export interface GlobalOptions {
+  config: string;
+  verbose: boolean;
+  json: boolean;
+  host: string[];
+  dryRun: boolean;
+}
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Everything an action needs: the output, and a way to open a session on a stage. */
+export interface Cli {
+  output: Output;
+  options: GlobalOptions;
+  session(stageName: string): Promise<Session>;
+}
+
+type Action = (cli: Cli, ...args: any[]) => Promise<number>;
+
+export async function main(argv: string[]): Promise<number> {
+  let output = new Output({ mode: detectMode(argv.includes('--json')), verbose: argv.includes('--verbose') });
+  let exitCode: number = ExitCode.ok;
+  const program = new Command('ship');
+  const sessions: Session[] = [];
+
+  const wrap = (action: Action) => async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const options = command.optsWithGlobals() as GlobalOptions;
+    output = new Output({ mode: detectMode(options.json), verbose: options.verbose });
+    const cli: Cli = {
+      output,
+      options,
+      session: async (stageName: string) => {
+        const loaded = await loadConfig(resolve(options.config));
+        const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host });
+        sessions.push(session);
+        return session;
+      },
+    };
+    exitCode = await action(cli, ...args.slice(0, -2));
+  };
+
+  program
+    .name('ship')
+    .description('Deploy applications to plain Linux servers over SSH, explicitly.')
+    .version(version, '-V, --version')
+    .option('-c, --config <file>', 'hosts file', './hosts.ts')
+    .option('-v, --verbose', 'show debug detail and stack traces', false)
+    .option('--json', 'print one JSON event per line', false)
+    .addOption(new Option('-H, --host <name>', 'only this host of the stage (repeatable)').argParser(collect).default([]))
+    .option('-n, --dry-run', 'print the commands each host would run, change nothing', false)
+    .showHelpAfterError('(run ship --help for usage)')
+    .exitOverride()
+    .addHelpText('after', `
+Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or host key refused,
+4 locked by another ship, 130 interrupted.`);
+
+  program
+    .command('exec')
+    .description('run one command on every host of the stage, in parallel (argv, not a shell line: use sh -c for pipes)')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .argument('<cmd...>', 'command and arguments, after --')
+    .action(wrap(async (cli, stage: string, cmd: string[]) => execOnHosts(await cli.session(stage), cmd)));
+
+  program
+    .command('doctor')
+    .description('connect to every host and check ssh, sudo, systemd, tar, sha256sum, the deploy path and free disk')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .action(wrap(async (cli, stage: string) => doctor(await cli.session(stage))));
+
+  for (const register of extraCommands) register(program, wrap);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    exitCode = report(output, error);
+  } finally {
+    await Promise.all(sessions.map((s) => s.close()));
+  }
+  return exitCode;
+}
+
+/** Later modules add their commands here (deploy, certs, ...), keeping this file about wiring. */
+export type Register = (program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void;
+const extraCommands: Register[] = [];
+export function registerCommands(register: Register): void {
+  extraCommands.push(register);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The one place errors become output and an exit code. */
+export function report(output: Output, error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander has printed help/version/usage itself.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.config;
+  }
+  if (error instanceof ShipError) {
+    output.error(error.message, error.hint, output.verbose ? error.stack : undefined);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  output.error(`unexpected: ${message}`, output.verbose ? undefined : 'run again with --verbose for details', output.verbose && error instanceof Error ? error.stack : undefined);
+  return ExitCode.failed;
+}

@@ -1,0 +1,171 @@
+import * as z from 'zod';
+import { hostSpecProblem } from './host-spec.js';
+import {
+  acmeDirectoryProblem,
+  deployPathProblem,
+  dnsNameProblem,
+  healthUrlProblem,
+  remotePathProblem,
+  sharedPathProblem,
+  singleLineProblem,
+  unitNameProblem,
+} from './rules.js';
+import type { HostsInput } from './types.js';
+
+/*
+ * Every message here completes the sentence "<field>: ..., got <value>" (validate.ts adds the
+ * field path and the value), so each one says what was expected, in the user's terms.
+ */
+
+/** A string checked by one of the rules in rules.ts. */
+function checked(expected: string, problem: (value: string) => string | undefined) {
+  return z.string({ error: expected }).superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
+  });
+}
+
+function nonEmpty(expected: string) {
+  return z.string({ error: expected }).min(1, { error: expected }).superRefine((value, ctx) => {
+    if (value.includes('\0')) ctx.addIssue({ code: 'custom', message: 'contains a NUL byte', input: value });
+  });
+}
+
+function positiveSeconds(expected: string) {
+  return z.number({ error: expected }).positive({ error: expected }).max(86_400, { error: expected });
+}
+
+const APP = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const STAGE = /^[a-z0-9][a-z0-9_-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// useradd's default NAME_REGEX: these names go into the unit file and chown.
+const UNIX_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+const env = z.record(
+  z.string().regex(ENV_NAME, { error: 'not a valid variable name; use letters, digits and _, not starting with a digit' }),
+  checked('expected a string (write numbers in quotes, like "4000")', singleLineProblem),
+  { error: 'expected an object of NAME: "value" pairs, such as { PORT: "4000" }' },
+);
+
+const build = z.strictObject({
+  run: z
+    .array(nonEmpty('expected a non-empty word'), { error: 'expected the command as an array of words, such as ["npm", "run", "build"]' })
+    .min(1, { error: 'expected at least the program to run, such as ["npm", "run", "build"]' })
+    .optional(),
+  dir: nonEmpty('expected the directory (relative to hosts.ts) whose contents are the release, such as "dist"').optional(),
+  env: env.optional(),
+}, { error: 'expected an object such as { run: ["npm", "run", "build"], dir: "dist" }' });
+
+const unixName = (what: string) =>
+  z.string({ error: `expected a unix ${what} name` }).regex(UNIX_NAME, { error: `expected a unix ${what} name (lowercase letters, digits, _ and -)` });
+
+const service = z.strictObject({
+  exec: checked('expected the command line of the service, such as "node server.js"', (v) =>
+    v.trim() === '' ? 'must not be empty' : singleLineProblem(v),
+  ).optional(),
+  user: unixName('user').optional(),
+  group: unixName('group').optional(),
+  env: env.optional(),
+  envFile: nonEmpty('expected a local file path, relative to hosts.ts, such as ".env.prod"').optional(),
+  socket: z
+    .number({ error: 'expected a TCP port number from 1 to 65535' })
+    .int({ error: 'expected a TCP port number from 1 to 65535' })
+    .min(1, { error: 'expected a TCP port number from 1 to 65535' })
+    .max(65535, { error: 'expected a TCP port number from 1 to 65535' })
+    .optional(),
+}, { error: 'expected an object such as { exec: "node server.js", user: "deploy" }' });
+
+const ssh = z.strictObject({
+  config: nonEmpty('expected the path of an ssh_config file, relative to hosts.ts').optional(),
+  connectTimeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
+}, { error: 'expected an object such as { config: "ssh_config", connectTimeout: 10 }' });
+
+const health = z.strictObject({
+  url: checked('expected an http:// URL, such as "http://127.0.0.1:4000/health"', healthUrlProblem).optional(),
+  timeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
+}, { error: 'expected an object such as { url: "http://127.0.0.1:4000/health" }' });
+
+const certs = z.strictObject({
+  domains: z
+    .array(checked('expected a DNS name such as "hello.example.com"', dnsNameProblem), { error: 'expected an array of DNS names, such as ["hello.example.com"]' })
+    .min(1, { error: 'expected at least one DNS name, such as ["hello.example.com"]' })
+    .optional(),
+  email: z
+    .string({ error: 'expected a contact email address' })
+    .regex(/^[^\s@"'<>]+@[^\s@"'<>]+\.[^\s@"'<>]+$/, { error: 'expected a contact email address, such as "ops@example.com"' })
+    .optional(),
+  webroot: checked('expected the absolute directory on the hosts served at /.well-known/acme-challenge/', remotePathProblem).optional(),
+  directory: checked('expected "letsencrypt", "letsencrypt-staging" or an https:// directory URL', acmeDirectoryProblem).optional(),
+  reload: checked('expected the systemd unit to reload, such as "nginx"', unitNameProblem).optional(),
+  keyPath: checked('expected an absolute path on the hosts', remotePathProblem).optional(),
+  certPath: checked('expected an absolute path on the hosts', remotePathProblem).optional(),
+  keyType: z.enum(['ecdsa-p256', 'rsa-2048'], { error: 'expected "ecdsa-p256" or "rsa-2048"' }).optional(),
+}, { error: 'expected an object such as { domains: ["hello.example.com"], email: "ops@example.com", webroot: "/var/www/html" }' });
+
+/** Fields a stage takes, which the top level may also set as defaults for every stage. */
+const stageSettings = {
+  path: checked('expected the absolute directory on the hosts, such as "/srv/hello"', deployPathProblem).optional(),
+  unit: checked('expected a systemd unit name such as "hello"', unitNameProblem).optional(),
+  keep: z
+    .number({ error: 'expected an integer >= 1' })
+    .int({ error: 'expected an integer >= 1' })
+    .min(1, { error: 'expected an integer >= 1' })
+    .optional(),
+  shared: z
+    .array(checked('expected a path relative to the release, such as ".env" or "uploads/"', sharedPathProblem), {
+      error: 'expected an array of paths, such as [".env", "uploads/"]',
+    })
+    .optional(),
+  health: health.optional(),
+  certs: certs.optional(),
+  sudo: z.boolean({ error: 'expected true or false' }).optional(),
+  build: build.optional(),
+  service: service.optional(),
+  ssh: ssh.optional(),
+};
+
+const stage = z.strictObject({
+  hosts: z
+    .array(checked('expected a host such as "deploy@web1.example.com"', hostSpecProblem), {
+      error: 'expected an array of hosts, such as ["deploy@web1.example.com"]',
+    })
+    .min(1, { error: 'expected at least one host, such as ["deploy@web1.example.com"]' }),
+  ...stageSettings,
+}, { error: 'expected an object such as { hosts: ["deploy@web1.example.com"], path: "/srv/hello" }' });
+
+export const hostsSchema = z.strictObject({
+  app: z
+    .string({ error: 'expected the app name, such as "hello"' })
+    .regex(APP, { error: 'expected lowercase letters, digits, - and _, starting with a letter or digit, at most 63 characters' }),
+  ...stageSettings,
+  stages: z
+    .record(
+      z.string().regex(STAGE, { error: 'not a valid stage name; use lowercase letters, digits, - and _, such as "prod"' }),
+      stage,
+      { error: 'expected an object of stages, such as { prod: { hosts: [...], path: "/srv/hello" } }' },
+    )
+    .refine((stages) => Object.keys(stages).length > 0, { error: 'expected at least one stage, such as prod' }),
+}, { error: 'expected an object such as defineHosts({ app: "hello", stages: { ... } })' });
+
+/** hosts.ts after validation. Same shape as the input: defaults are filled per stage by resolveStage. */
+export type HostsConfig = z.output<typeof hostsSchema>;
+
+/** Known fields of each object in hosts.ts, for "did you mean" on unknown ones. */
+export const knownFields = {
+  top: Object.keys(hostsSchema.shape),
+  stage: Object.keys(stage.shape),
+  stageOnly: Object.keys(stage.shape).filter((key) => !(key in hostsSchema.shape)),
+  build: Object.keys(build.shape),
+  service: Object.keys(service.shape),
+  ssh: Object.keys(ssh.shape),
+  health: Object.keys(health.shape),
+  certs: Object.keys(certs.shape),
+} as const;
+
+// The hand-written types in types.ts are what users see; fail the build if they drift apart.
+// Strict equality, not mutual assignability, which would miss an optional field on one side.
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+const inputMatches: Equals<z.input<typeof hostsSchema>, HostsInput> = true;
+const outputMatches: Equals<HostsConfig, HostsInput> = true;
+void inputMatches;
+void outputMatches;

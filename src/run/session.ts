@@ -1,0 +1,98 @@
+/**
+ * One run of a command against one stage: the stage's config, the hosts chosen (--host), the
+ * output, and one SSH connection per host, opened on first use and reused for everything.
+ * With --dry-run the same code runs against PlanConnections that record instead of change.
+ */
+import { connect } from '../transport/ssh.js';
+import type { Connection, ConnectOptions } from '../transport/types.js';
+import type { Stage } from '../config/types.js';
+import type { Output } from '../output/output.js';
+import { ConfigError } from '../errors.js';
+import { PlanConnection } from './plan.js';
+import { askHidden } from './prompt.js';
+
+export interface SessionOptions {
+  dryRun: boolean;
+  /** --host values: names as written in hosts.ts (or their host part). */
+  hostFilter: string[];
+}
+
+export class Session {
+  readonly hosts: string[];
+  private readonly connections = new Map<string, Promise<Connection>>();
+  readonly plans = new Map<string, PlanConnection>();
+
+  constructor(
+    readonly stage: Stage,
+    readonly output: Output,
+    readonly options: SessionOptions,
+  ) {
+    this.hosts = selectHosts(stage, options.hostFilter);
+    output.setHosts(this.hosts);
+  }
+
+  get dryRun(): boolean {
+    return this.options.dryRun;
+  }
+
+  connectOptions(): ConnectOptions {
+    return {
+      sshConfigFile: this.stage.ssh.config,
+      connectTimeoutMs: this.stage.ssh.connectTimeout * 1000,
+      askPassphrase: process.stdin.isTTY && this.output.mode !== 'json' ? (file) => askHidden(`passphrase for ${file}: `) : undefined,
+      onNotice: (message) => this.output.notice(message),
+    };
+  }
+
+  /** The live connection to a host (connecting on first use). */
+  async real(host: string): Promise<Connection> {
+    let pending = this.connections.get(host);
+    if (!pending) {
+      pending = connect(host, this.connectOptions());
+      // A failed connect is not cached as a rejected promise forever; the caller reports it.
+      pending.catch(() => this.connections.delete(host));
+      this.connections.set(host, pending);
+    }
+    return pending;
+  }
+
+  /** What commands go through: the live connection, or under --dry-run a recorder over it. */
+  async connection(host: string): Promise<Connection> {
+    if (!this.dryRun) return this.real(host);
+    let plan = this.plans.get(host);
+    if (!plan) {
+      plan = new PlanConnection(host, () => this.real(host));
+      this.plans.set(host, plan);
+    }
+    return plan;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(all.map((p) => p.then((c) => c.close()).catch(() => {})));
+  }
+}
+
+function selectHosts(stage: Stage, filter: string[]): string[] {
+  if (filter.length === 0) return stage.hosts;
+  const chosen: string[] = [];
+  for (const wanted of filter) {
+    const match = stage.hosts.filter((h) => h === wanted || hostPart(h) === wanted);
+    if (match.length === 0) {
+      throw new ConfigError(
+        `--host ${wanted}: not a host of stage "${stage.name}" in ${stage.configFile}`,
+        `hosts of ${stage.name}: ${stage.hosts.join(', ')}`,
+      );
+    }
+    for (const h of match) if (!chosen.includes(h)) chosen.push(h);
+  }
+  return chosen;
+}
+
+/** `deploy@web1:2222` -> `web1`, so `--host web1` works without the user and port. */
+function hostPart(spec: string): string {
+  const noUser = spec.slice(spec.lastIndexOf('@') + 1);
+  if (noUser.startsWith('[')) return noUser.slice(1, noUser.indexOf(']'));
+  return noUser.split(':').length === 2 ? noUser.split(':')[0]! : noUser;
+}

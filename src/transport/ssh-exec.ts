@@ -1,0 +1,140 @@
+import { Readable, pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { Client, ClientChannel } from 'ssh2';
+import type { Command } from '../commands/command.js';
+import { displayCommand, renderCommand } from '../commands/render.js';
+import { ConnectionError, RemoteCommandError, ShipError } from '../errors.js';
+import type { RunOptions, RunResult } from './types.js';
+
+/**
+ * One command over one exec channel. Success is the exit code alone: stderr output is normal for
+ * many tools. The command line comes from renderCommand only (never node-ssh's `cwd`, which
+ * joins with `;`, so a failed cd would still run the command).
+ */
+
+/** Collected stdout/stderr are capped so a command printing gigabytes cannot exhaust memory. */
+export const OUTPUT_CAP_CHARS = 1024 * 1024;
+
+/** Keeps the last `cap` characters of a stream of text, noting how much was dropped. */
+export class TailText {
+  private chunks: string[] = [];
+  private length = 0;
+  private dropped = 0;
+  constructor(private readonly cap = OUTPUT_CAP_CHARS) {}
+
+  push(text: string): void {
+    this.chunks.push(text);
+    this.length += text.length;
+    // Trim only at twice the cap, so a stream of small chunks costs amortised O(1) per chunk.
+    if (this.length > 2 * this.cap) this.trim();
+  }
+
+  toString(): string {
+    this.trim();
+    const text = this.chunks.join('');
+    return this.dropped > 0 ? `[... ${this.dropped} earlier characters not kept ...]\n${text}` : text;
+  }
+
+  private trim(): void {
+    if (this.length <= this.cap) return;
+    const text = this.chunks.join('');
+    const cut = text.length - this.cap;
+    this.dropped += cut;
+    this.chunks = [text.slice(cut)];
+    this.length = this.cap;
+  }
+}
+
+export interface ExecContext {
+  /** Host name as written in hosts.ts, for errors. */
+  host: string;
+  /** `web2 (10.0.0.5:22)`, for connection errors. */
+  label: string;
+}
+
+export function execCommand(client: Client, ctx: ExecContext, command: Command, options: RunOptions = {}): Promise<RunResult> {
+  const line = renderCommand(command);
+  const shown = displayCommand(command);
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+
+  return new Promise<RunResult>((resolve, reject) => {
+    let channel: ClientChannel | undefined;
+    let settled = false;
+    const onAbort = (): void => {
+      // sshd delivers the signal to the remote shell (OpenSSH >= 7.9, sessions without a pty);
+      // closing the channel then stops waiting for it either way.
+      channel?.signal('TERM');
+      channel?.close();
+      fail(signal?.reason);
+    };
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    try {
+      client.exec(line, (err, ch) => {
+        if (err) return fail(new ConnectionError(`${ctx.label}: could not start ${shown}: ${err.message}`, ctx.host, undefined, err));
+        if (settled) return void ch.close(); // aborted while the channel was opening
+        channel = ch;
+        attach(ch);
+      });
+    } catch (error) {
+      fail(new ConnectionError(`${ctx.label}: not connected (${(error as Error).message}); cannot run ${shown}`, ctx.host, undefined, error));
+    }
+
+    function attach(ch: ClientChannel): void {
+      const stdout = new TailText();
+      const stderr = new TailText();
+      // A multi-byte character may be split across chunks: the decoders hold partial bytes.
+      const outDecoder = new StringDecoder('utf8');
+      const errDecoder = new StringDecoder('utf8');
+      const emit = (text: string, into: TailText, callback?: (t: string) => void): void => {
+        if (text === '') return;
+        into.push(text);
+        callback?.(text);
+      };
+      let exitCode: number | null | undefined;
+      let exitSignal: string | undefined;
+      let stdinError: Error | undefined;
+
+      ch.on('data', (chunk: Buffer) => emit(outDecoder.write(chunk), stdout, options.onStdout));
+      ch.stderr.on('data', (chunk: Buffer) => emit(errDecoder.write(chunk), stderr, options.onStderr));
+      ch.on('exit', (code: number | null, sig?: string) => {
+        exitCode = code;
+        if (sig) exitSignal = sig;
+      });
+      ch.on('error', () => {}); // the outcome is decided on 'close'
+      ch.on('close', () => {
+        emit(outDecoder.end(), stdout, options.onStdout);
+        emit(errDecoder.end(), stderr, options.onStderr);
+        if (options.stdin instanceof Readable && !options.stdin.readableEnded) options.stdin.destroy();
+        if (settled) return;
+        signal?.removeEventListener('abort', onAbort);
+        if (stdinError) return fail(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${stdinError.message}`, { host: ctx.host, cause: stdinError }));
+        if (exitCode === undefined) {
+          return fail(new ConnectionError(`${ctx.label}: connection lost while running ${shown}`, ctx.host));
+        }
+        const result: RunResult = { code: exitCode, stdout: stdout.toString(), stderr: stderr.toString() };
+        if (exitSignal) result.signal = exitSignal;
+        settled = true;
+        if (exitCode === 0 || options.allowFailure) resolve(result);
+        else reject(new RemoteCommandError(ctx.host, shown, exitCode, result.stderr));
+      });
+
+      const input = options.stdin;
+      if (input instanceof Readable) {
+        input.once('error', (e) => (stdinError = e));
+        // pipe() respects the SSH window: a 1 GB tarball streams in 64 KiB pieces, never buffered.
+        pipeline(input, ch, () => {});
+      } else {
+        // Without input the remote side must see EOF at once, or a command reading stdin would hang.
+        ch.end(input);
+      }
+    }
+  });
+}

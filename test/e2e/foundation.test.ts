@@ -1,0 +1,143 @@
+/**
+ * The foundation against real hosts: exec, host key checking, ssh_config aliases, ProxyJump,
+ * an unreachable host, and doctor.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { address, lab, project, ship } from './support.js';
+
+const stage = (hosts: string[], extra: Record<string, unknown> = {}) => ({
+  app: 'hello',
+  stages: { prod: { hosts, path: '/srv/hello', ...extra } },
+});
+
+/** An ssh_config for one test: every host by address, with the given known_hosts and policy. */
+async function sshConfigWith(dir: string, knownHosts: string, strict: string): Promise<string> {
+  const file = join(dir, 'ssh_config');
+  await writeFile(file, [
+    'Host 10.213.*',
+    '  User deploy',
+    `  IdentityFile ${lab().key}`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${knownHosts}`,
+    `  StrictHostKeyChecking ${strict}`,
+    '',
+  ].join('\n'));
+  return file;
+}
+
+describe('ship exec', () => {
+  it('runs on every host in parallel, output prefixed by host', async () => {
+    const dir = await project(stage(['h1', 'h2', 'h3']));
+    const r = await ship(['exec', 'prod', '--', 'sh', '-c', 'echo "$(hostname) says $1"', 'sh', "it's $(not) run"], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const h of ['h1', 'h2', 'h3']) expect(r.stdout).toContain(`${h} | ${h} says it's $(not) run`);
+  });
+
+  it('exits non-zero with one line per failed host', async () => {
+    const dir = await project(stage(['h1', 'h2', 'h3']));
+    const r = await ship(['exec', 'prod', '--', 'sh', '-c', 'test "$(hostname)" != h2'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/failed: h2: exited 1/);
+    expect(r.stderr).not.toMatch(/h1: exited|h3: exited/);
+  });
+
+  it('limits to --host and emits JSON events with --json', async () => {
+    const dir = await project(stage(['h1', 'h2', 'h3']));
+    const r = await ship(['exec', 'prod', '--host', 'h3', '--json', '--', 'hostname'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const events = r.stdout.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'output', host: 'h3', stream: 'stdout', line: 'h3' }));
+    expect(events.filter((e) => e.type === 'output')).toHaveLength(1);
+  });
+
+  it('reaches a host through a ProxyJump hop', async () => {
+    const dir = await project(stage(['hidden']));
+    const r = await ship(['exec', 'prod', '--', 'hostname'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('hidden | hidden');
+  });
+
+  it('fails an unreachable host within the connect timeout while the others succeed', async () => {
+    const dead = `deploy@${lab().deadAddress}`;
+    const dir = await project(stage(['h1', dead, 'h2']));
+    const r = await ship(['exec', 'prod', '--', 'hostname'], { cwd: dir });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('h1 | h1');
+    expect(r.stdout).toContain('h2 | h2');
+    expect(r.stderr).toMatch(new RegExp(`failed: ${dead.replaceAll('.', '\\.')}: .*(timed out|unreachable)`));
+  });
+});
+
+describe('host keys', () => {
+  const h2 = () => address('h2');
+
+  it('refuses an unknown host and says how to add it', async () => {
+    const dir = await project(stage([`deploy@${h2()}`]));
+    const known = join(dir, 'known_hosts');
+    await writeFile(known, '');
+    const config = await sshConfigWith(dir, known, 'yes');
+    await writeFile(join(dir, 'hosts.ts'), (await readFile(join(dir, 'hosts.ts'), 'utf8')).replace(lab().sshConfig, config));
+    const r = await ship(['exec', 'prod', '--', 'true'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/unknown|not known/i);
+    expect(r.stderr).toContain('ssh-keyscan');
+    expect(await readFile(known, 'utf8')).toBe('');
+  });
+
+  it('accepts and records an unknown host under StrictHostKeyChecking accept-new', async () => {
+    const dir = await project(stage([`deploy@${h2()}`]));
+    const known = join(dir, 'known_hosts');
+    await writeFile(known, '');
+    const config = await sshConfigWith(dir, known, 'accept-new');
+    await writeFile(join(dir, 'hosts.ts'), (await readFile(join(dir, 'hosts.ts'), 'utf8')).replace(lab().sshConfig, config));
+    const r = await ship(['exec', 'prod', '--', 'hostname'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('| h2');
+    const labLine = (await readFile(lab().knownHosts, 'utf8')).split('\n').find((l) => l.startsWith(`${h2()} `))!;
+    expect((await readFile(known, 'utf8')).trim()).toBe(labLine.trim());
+    // The recorded key is then trusted under the strict policy too.
+    await writeFile(config, (await readFile(config, 'utf8')).replace('accept-new', 'yes'));
+    expect((await ship(['exec', 'prod', '--', 'true'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('refuses a host whose key changed, naming the file and line, even under accept-new', async () => {
+    const dir = await project(stage([`deploy@${h2()}`]));
+    const known = join(dir, 'known_hosts');
+    const lines = (await readFile(lab().knownHosts, 'utf8')).split('\n');
+    const h1Key = lines.find((l) => l.startsWith(`${address('h1')} `))!.split(' ').slice(1).join(' ');
+    // Line 2 claims h2 has h1's key: exactly what a man in the middle would look like.
+    await writeFile(known, `# comment\n${h2()} ${h1Key}\n`);
+    const before = await readFile(known, 'utf8');
+    for (const policy of ['yes', 'accept-new']) {
+      const config = await sshConfigWith(dir, known, policy);
+      await writeFile(join(dir, 'hosts.ts'), (await readFile(join(dir, 'hosts.ts'), 'utf8')).replace(lab().sshConfig, config));
+      const r = await ship(['exec', 'prod', '--', 'true'], { cwd: dir });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/changed/i);
+      expect(r.stderr).toContain(`${known}:2`);
+    }
+    expect(await readFile(known, 'utf8')).toBe(before);
+  });
+});
+
+describe('ship doctor', () => {
+  it('passes on a good host', async () => {
+    const dir = await project(stage(['h1']));
+    const r = await ship(['doctor', 'prod'], { cwd: dir });
+    expect(r.code).toBe(0);
+    for (const check of ['login', 'sudo -n', 'systemd', 'tar', 'sha256sum', 'deploy path', 'free disk']) {
+      expect(r.stdout).toMatch(new RegExp(`h1\\s+${check}\\s+ok`));
+    }
+  });
+
+  it('reports a host without passwordless sudo', async () => {
+    const dir = await project(stage(['h1', 'nosudo@h3']));
+    const r = await ship(['doctor', 'prod'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/nosudo@h3\s+sudo -n\s+FAIL/);
+    expect(r.stdout).toMatch(/h1\s+sudo -n\s+ok/);
+  });
+});

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Prepare this machine for ship's tests and demo: Debian packages for the test hosts and the
+# ACME test server, then the npm dependencies and the build. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+need=()
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v systemd-nspawn >/dev/null || need+=(systemd-container)
+command -v ip >/dev/null || need+=(iproute2)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v openssl >/dev/null || need+=(openssl)
+command -v pebble >/dev/null || [ -x /usr/bin/pebble ] || need+=(pebble)
+command -v crontab >/dev/null || need+=(cron)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ship tests need these Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run -s build
