@@ -11,6 +11,7 @@ import { Session } from '../run/session.js';
 import { ExitCode, ShipError } from '../errors.js';
 import { execOnHosts } from '../actions/exec.js';
 import { doctor } from '../actions/doctor.js';
+import { registerCerts } from './certs.js';
 
 export interface GlobalOptions {
   config: string;
@@ -29,7 +30,8 @@ export interface Cli {
   session(stageName: string): Promise<Session>;
 }
 
-type Action = (cli: Cli, ...args: any[]) => Promise<number>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander passes positional args untyped
+export type Action = (cli: Cli, ...args: any[]) => Promise<number>;
 
 export async function main(argv: string[]): Promise<number> {
   let output = new Output({ mode: detectMode(argv.includes('--json')), verbose: argv.includes('--verbose') });
@@ -82,7 +84,7 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
     .argument('<stage>', 'stage name from hosts.ts')
     .action(wrap(async (cli, stage: string) => doctor(await cli.session(stage))));
 
-  for (const register of extraCommands) register(program, wrap);
+  registerCerts(program, wrap);
 
   try {
     await program.parseAsync(argv);
@@ -94,12 +96,8 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
   return exitCode;
 }
 
-/** Later modules add their commands here (deploy, certs, ...), keeping this file about wiring. */
-export type Register = (program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>) => void;
-const extraCommands: Register[] = [];
-export function registerCommands(register: Register): void {
-  extraCommands.push(register);
-}
+/** Each command family registers itself from its own file, keeping this one about wiring. */
+export type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -15,9 +15,10 @@ const USER = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 // accepts: a host ends up in argv (ssh, ssh-keyscan) and in plans people read.
 const HOST = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,252}$/;
 const PORT = /^[0-9]{1,5}$/;
-// Characters no host name contains and a shell gives meaning to. Commands are data in ship,
-// but a host also reaches other tools' argv and config files, so refuse these outright.
-const SHELL_SPECIAL = /[;&|$`'"<>(){}[\]*?!#~\\,=%^]/;
+// Whitespace, control characters, and characters no host name contains but a shell gives
+// meaning to. Commands are data in ship, but a host also reaches other tools' argv and config
+// files, so refuse these outright. Brackets are left to the IPv6 parser.
+const FORBIDDEN = /[\s\x00-\x1f\x7f;&|$`'"<>(){}*?!#~\\,=%^]/;
 
 /** Split a host spec, or throw a ConfigError that says what is wrong with it. */
 export function parseHostSpec(spec: string): HostSpec {
@@ -36,11 +37,11 @@ type Parsed = { spec: HostSpec } | { problem: string };
 
 function parse(spec: string): Parsed {
   if (spec.length === 0) return { problem: `empty; ${FORMS}` };
-  const control = /[\s\x00-\x1f\x7f]/.exec(spec);
-  if (control) return { problem: `contains ${describeChar(control[0])}; ${FORMS}` };
-  // Before the special-character check: `-oProxyCommand=...` is the classic ssh argument
-  // injection, and "starts with -" says why it is dangerous better than "contains =".
+  // Before the character check: `-oProxyCommand=...` is the classic ssh argument injection,
+  // and "starts with -" says why it is dangerous better than "contains =".
   if (spec.startsWith('-')) return { problem: `starts with "-", which ssh would read as an option; ${FORMS}` };
+  const bad = FORBIDDEN.exec(spec);
+  if (bad) return { problem: `contains ${describeChar(bad[0])}, which no host name has; ${FORMS}` };
 
   const at = spec.split('@');
   if (at.length > 2) return { problem: `contains more than one "@"; ${FORMS}` };
@@ -51,9 +52,6 @@ function parse(spec: string): Parsed {
 
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(rest);
   if (bracketed) return withUser(user, parseIPv6(bracketed[1] ?? '', bracketed[2]));
-
-  const special = SHELL_SPECIAL.exec(rest);
-  if (special) return { problem: `contains "${special[0]}", which no host name has; ${FORMS}` };
 
   const colons = rest.split(':').length - 1;
   if (colons > 1) {

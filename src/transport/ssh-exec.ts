@@ -50,6 +50,8 @@ export interface ExecContext {
   host: string;
   /** `web2 (10.0.0.5:22)`, for connection errors. */
   label: string;
+  /** Why the connection went away, when it did: asked only after a channel closed without exit status. */
+  lostReason?: () => string | undefined;
 }
 
 export function execCommand(client: Client, ctx: ExecContext, command: Command, options: RunOptions = {}): Promise<RunResult> {
@@ -117,7 +119,8 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
         signal?.removeEventListener('abort', onAbort);
         if (stdinError) return fail(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${stdinError.message}`, { host: ctx.host, cause: stdinError }));
         if (exitCode === undefined) {
-          return fail(new ConnectionError(`${ctx.label}: connection lost while running ${shown}`, ctx.host));
+          const why = ctx.lostReason?.();
+          return fail(new ConnectionError(`${ctx.label}: connection lost${why ? ` (${why})` : ''} while running ${shown}`, ctx.host));
         }
         const result: RunResult = { code: exitCode, stdout: stdout.toString(), stderr: stderr.toString() };
         if (exitSignal) result.signal = exitSignal;

@@ -5,7 +5,8 @@
 import type { TestProject } from 'vitest/node';
 import { startLab, stopLab, type Lab } from './lab.js';
 
-export const LAB_ID = 1;
+// SHIP_LAB_ID lets two e2e runs (two engineers, or a run and the demo) use separate labs.
+export const LAB_ID = Number(process.env.SHIP_LAB_ID ?? 1);
 
 declare module 'vitest' {
   export interface ProvidedContext {

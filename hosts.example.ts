@@ -1,0 +1,51 @@
+// hosts.ts — where and how `ship` deploys this app. Written by `ship init`; edit freely.
+// Every command takes --config FILE to use another file. Relative local paths below are
+// relative to this file. Any stage setting may also be written at the top level as a default
+// for all stages; a stage's own value wins.
+import { defineHosts } from 'ship-deploy';
+
+export default defineHosts({
+  app: 'hello', // short name: names the directories, the systemd unit and the deploy lock
+
+  build: {
+    run: ['npm', 'run', 'build'], // build command as argv (no shell), run here before every deploy
+    dir: 'dist', // its output: the contents of this directory are the release
+  },
+
+  service: {
+    // what `ship setup` writes into the systemd unit
+    exec: 'node server.js', // command line, run in <path>/current
+    user: 'deploy', // unix user the service runs as
+    env: { PORT: '4000' }, // environment variables in the unit (values are strings)
+    envFile: '.env.prod', // local secrets file, uploaded to shared/.env on the hosts, mode 0600
+    socket: 4000, // optional: systemd socket activation, so a restart drops no connection
+  },
+
+  stages: {
+    prod: {
+      hosts: ['deploy@web1.example.com', 'web2'], // user@host[:port], [ipv6]:port, or an ~/.ssh/config alias
+      path: '/srv/hello', // on the hosts: releases/, shared/ and the `current` symlink live here
+      unit: 'hello', // systemd unit restarted after the switch (default: the app name)
+      keep: 5, // releases kept per host, for `ship rollback`
+      shared: ['.env', 'uploads/'], // kept in shared/ and linked into every release; trailing / = directory
+      health: {
+        url: 'http://127.0.0.1:4000/health', // fetched from the host's side after each restart
+        timeout: 30, // seconds to wait for a 2xx before rolling back
+      },
+      certs: {
+        domains: ['hello.example.com'], // names on the certificate; the first one names its files
+        email: 'ops@example.com', // ACME account contact, for expiry warnings
+        webroot: '/var/www/html', // served at /.well-known/acme-challenge/ on port 80
+        directory: 'letsencrypt', // 'letsencrypt' | 'letsencrypt-staging' | an https:// ACME directory URL
+        reload: 'nginx', // unit reloaded after a new certificate lands
+      },
+    },
+
+    staging: {
+      hosts: ['deploy@staging.example.com'],
+      path: '/srv/hello',
+      service: { envFile: '.env.staging' }, // a stage overrides single fields; exec, user, env come from above
+      sudo: true, // privileged steps (systemctl, the unit file) run through `sudo -n`
+    },
+  },
+});

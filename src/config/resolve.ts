@@ -1,0 +1,105 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { LoadedConfig } from './load.js';
+import { ACME_DIRECTORIES } from './rules.js';
+import { closest } from './suggest.js';
+import type { CertsInput, ResolvedCerts, Stage, StageSettings } from './types.js';
+
+const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, connectTimeout: 10, certDir: '/etc/ship/certs' } as const;
+
+/**
+ * One stage as the rest of ship uses it: top-level settings with the stage's on top (the stage
+ * wins; sections merge field by field), defaults filled, local paths absolute.
+ */
+export function resolveStage(loaded: LoadedConfig, name: string): Stage {
+  const { config } = loaded;
+  // hasOwn, not `in`: a stage called "constructor" on the command line must not find Object's.
+  const own = Object.hasOwn(config.stages, name) ? config.stages[name] : undefined;
+  if (own === undefined) throw unknownStage(loaded, name);
+  const pick = <K extends keyof StageSettings>(key: K): StageSettings[K] => own[key] ?? config[key];
+  const merged = <K extends 'build' | 'service' | 'ssh' | 'health' | 'certs'>(key: K) =>
+    config[key] === undefined && own[key] === undefined ? undefined : { ...config[key], ...own[key] };
+  const local = (path: string | undefined) => (path === undefined ? undefined : localPath(loaded.dir, path));
+  const at = (field: string) => `stages.${name}.${field}`;
+
+  const build = merged('build');
+  const service = merged('service');
+  const ssh = merged('ssh');
+  const health = merged('health');
+  const certs = merged('certs');
+  return {
+    name,
+    app: config.app,
+    hosts: own.hosts,
+    path: required(pick('path'), at('path'), loaded),
+    unit: pick('unit') ?? config.app,
+    keep: pick('keep') ?? DEFAULTS.keep,
+    shared: pick('shared') ?? [],
+    sudo: pick('sudo') ?? DEFAULTS.sudo,
+    health: health && { url: required(health.url, at('health.url'), loaded), timeout: health.timeout ?? DEFAULTS.healthTimeout },
+    certs: certs && resolveCerts(certs, at('certs'), loaded),
+    build: build && {
+      run: required(build.run, at('build.run'), loaded),
+      dir: localPath(loaded.dir, required(build.dir, at('build.dir'), loaded)),
+      env: build.env ?? {},
+    },
+    service: service && {
+      exec: required(service.exec, at('service.exec'), loaded),
+      user: required(service.user, at('service.user'), loaded),
+      group: service.group,
+      env: service.env ?? {},
+      envFile: local(service.envFile),
+      socket: service.socket,
+    },
+    ssh: { config: local(ssh?.config), connectTimeout: ssh?.connectTimeout ?? DEFAULTS.connectTimeout },
+    configFile: loaded.file,
+    configDir: loaded.dir,
+  };
+}
+
+/** Every stage that has certificates, resolved: what `ship certs renew` with no stage covers. */
+export function stagesWithCerts(loaded: LoadedConfig): Stage[] {
+  return Object.keys(loaded.config.stages)
+    .map((name) => resolveStage(loaded, name))
+    .filter((stage) => stage.certs !== undefined);
+}
+
+function resolveCerts(certs: Partial<CertsInput>, at: string, loaded: LoadedConfig): ResolvedCerts {
+  // Lowercased once here so file names and "have the names changed?" agree with the CA.
+  const domains = required(certs.domains, `${at}.domains`, loaded).map((d) => d.toLowerCase().replace(/\.$/, ''));
+  const directory = certs.directory ?? 'letsencrypt';
+  const dir = `${DEFAULTS.certDir}/${domains[0] ?? ''}`;
+  return {
+    domains,
+    email: required(certs.email, `${at}.email`, loaded),
+    webroot: required(certs.webroot, `${at}.webroot`, loaded),
+    directory,
+    directoryUrl: ACME_DIRECTORIES[directory as keyof typeof ACME_DIRECTORIES] ?? directory,
+    reload: certs.reload,
+    keyPath: certs.keyPath ?? `${dir}/privkey.pem`,
+    certPath: certs.certPath ?? `${dir}/fullchain.pem`,
+    keyType: certs.keyType ?? 'ecdsa-p256',
+  };
+}
+
+/** `~/x` is the user's home, anything else relative to hosts.ts, not to wherever ship runs. */
+function localPath(dir: string, path: string): string {
+  if (path === '~' || path.startsWith('~/')) return resolve(homedir(), path.slice(2));
+  return resolve(dir, path);
+}
+
+/** validateHosts already demands these; this only keeps a hand-built LoadedConfig honest. */
+function required<T>(value: T | undefined, field: string, loaded: LoadedConfig): T {
+  if (value === undefined) throw new ConfigError(`${loaded.file}: ${field}: missing`);
+  return value;
+}
+
+function unknownStage(loaded: LoadedConfig, name: string): ConfigError {
+  const names = Object.keys(loaded.config.stages);
+  const guess = closest(name, names);
+  return new ConfigError(
+    `unknown stage ${JSON.stringify(name)} in ${loaded.file}; stages are: ${names.join(', ')}` +
+      (guess === undefined ? '' : `. Did you mean "${guess}"?`),
+  );
+}

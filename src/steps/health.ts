@@ -1,0 +1,59 @@
+/**
+ * Health check from the host's side: the URL (usually http://127.0.0.1:PORT/health) is fetched
+ * through an SSH tunnel over the existing connection, so the app's port need not be public and
+ * the host needs no curl. Retried until the timeout; any 2xx/3xx answer is healthy.
+ */
+import { request } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Connection } from '../transport/types.js';
+
+export interface HealthResult {
+  ok: boolean;
+  attempts: number;
+  /** The last answer or error, for the failure message. */
+  last: string;
+}
+
+export async function checkHealth(
+  connection: Connection,
+  url: string,
+  timeoutSeconds: number,
+  options: { signal?: AbortSignal; progress?: (text: string) => void } = {},
+): Promise<HealthResult> {
+  const target = new URL(url);
+  const port = Number(target.port || 80);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let attempts = 0;
+  let last = 'no attempt';
+  while (true) {
+    options.signal?.throwIfAborted();
+    attempts++;
+    try {
+      const stream = await connection.forwardOut(target.hostname, port);
+      const status = await get(stream, target, Math.min(5000, Math.max(1000, deadline - Date.now())));
+      last = `HTTP ${status}`;
+      if (status >= 200 && status < 400) return { ok: true, attempts, last };
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    options.progress?.(`health: ${last}, retrying`);
+    if (Date.now() + 500 > deadline) return { ok: false, attempts, last };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function get(stream: Duplex, url: URL, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port || 80, path: `${url.pathname}${url.search}`, method: 'GET', createConnection: () => stream as never, timeout: timeoutMs, headers: { 'user-agent': 'ship-healthcheck', connection: 'close' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,270 @@
+/**
+ * One host as a recipe sees it: the steps of a deploy as methods, each one or two remote
+ * commands. A RemoteHost also remembers what it changed in this run (lock taken, releases
+ * uploaded, `current` switched) so the runner can undo exactly that when the run fails.
+ */
+import { createReadStream } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type { Command } from '../commands/command.js';
+import { lock as lockCommands, LOCKED } from '../commands/lock.js';
+import { paths, release as rel, systemctl as sys, type Layout } from '../commands/release.js';
+import type { Stage } from '../config/types.js';
+import { ExitCode, RemoteCommandError, ShipError } from '../errors.js';
+import type { Output } from '../output/output.js';
+import { DryRunSkip } from '../run/plan.js';
+import type { Connection, RunOptions, RunResult } from '../transport/types.js';
+import type { ReleaseInfo, Tarball } from './build.js';
+import { checkHealth } from './health.js';
+import { parseInventory, planCleanup, type Inventory } from './inventory.js';
+
+export interface HostContext {
+  stage: Stage;
+  output: Output;
+  release: ReleaseInfo;
+  dryRun: boolean;
+  /** Aborted on SIGINT/SIGTERM: long steps stop, the runner cleans up. */
+  signal: AbortSignal;
+  /** The ship command line, recorded in the lock. */
+  command: string;
+  /** --lock-wait: seconds to wait for another deploy's lock. */
+  lockWait: number;
+}
+
+export class RemoteHost {
+  /** What this run changed here, for the runner's undo. */
+  readonly changes = {
+    locked: false,
+    uploaded: [] as string[],
+    /** Set once `current` was switched in this run: the release it pointed at before ('' = none). */
+    switchedFrom: undefined as string | undefined,
+    switchedTo: undefined as string | undefined,
+    healthFailed: false,
+  };
+  private readonly layout: Layout;
+  private progressFn: (text: string) => void = () => {};
+  private lockToken = randomBytes(8).toString('hex');
+
+  constructor(
+    readonly name: string,
+    readonly connection: Connection,
+    private readonly ctx: HostContext,
+  ) {
+    this.layout = { root: ctx.stage.path };
+  }
+
+  /** Where progress lines go (set by hosts.each for the host's listr2 task or prefixed lines). */
+  setProgress(fn: (text: string) => void): void {
+    this.progressFn = fn;
+  }
+
+  private progress(text: string): void {
+    this.progressFn(text);
+  }
+
+  /** Run any command on this host: `await host.run(['systemctl', 'status', 'nginx'])`. */
+  async run(command: Command | readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const cmd: Command = Array.isArray(command) ? { argv: command as string[] } : (command as Command);
+    const sudo = cmd.sudo && this.ctx.stage.sudo;
+    return this.connection.run({ ...cmd, sudo }, { signal: this.ctx.signal, ...options });
+  }
+
+  /** Take the deploy lock (atomic mkdir); fails fast naming the holder, or waits --lock-wait seconds. */
+  async lock(): Promise<void> {
+    this.progress('lock');
+    await this.run(rel.prepare(this.layout));
+    const info = JSON.stringify({
+      user: this.ctx.release.user, origin: hostname(), pid: process.pid, command: this.ctx.command,
+      time: new Date().toISOString(), token: this.lockToken,
+    });
+    const deadline = Date.now() + this.ctx.lockWait * 1000;
+    while (true) {
+      const result = await this.run(lockCommands.acquire(paths.lock(this.layout), info), { allowFailure: true });
+      if (result.code === 0) {
+        this.changes.locked = true;
+        return;
+      }
+      if (result.code !== LOCKED) throw new RemoteCommandError(this.name, 'take the deploy lock', result.code, result.stderr);
+      const holder = describeHolder(result.stdout);
+      if (staleHere(result.stdout)) {
+        // Our own machine's process that took it is gone: the lock is provably stale.
+        this.ctx.output.notice(`breaking a stale lock left by a dead process (${holder})`, this.name);
+        await this.run(lockCommands.breakLock(paths.lock(this.layout)));
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new ShipError(`${this.name}: locked by ${holder}`, {
+          exitCode: ExitCode.locked,
+          host: this.name,
+          hint: `wait for it, retry with --lock-wait SECONDS, or if that deploy is dead: ship lock release ${this.ctx.stage.name}`,
+        });
+      }
+      this.progress(`waiting for lock held by ${holder}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  /** Release the lock if we hold it. */
+  async unlock(): Promise<void> {
+    if (!this.changes.locked) return;
+    await this.connection.run(lockCommands.release(paths.lock(this.layout), this.lockToken));
+    this.changes.locked = false;
+  }
+
+  /** Stream the tarball over this host's SSH connection, check its sha256, extract into releases/<id>. */
+  async upload(tarball: Tarball): Promise<void> {
+    const id = this.ctx.release.id;
+    this.changes.uploaded.push(id);
+    const total = tarball.bytes;
+    let sent = 0;
+    let lastShown = 0;
+    const counter = new PassThrough();
+    counter.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      if (Date.now() - lastShown > 250) {
+        lastShown = Date.now();
+        this.progress(`upload ${mb(sent)} / ${mb(total)}`);
+      }
+    });
+    this.progress(`upload ${mb(total)}`);
+    const source = createReadStream(tarball.path);
+    source.pipe(counter);
+    await this.run(rel.receive(this.layout, id), { stdin: counter, stdinLabel: `release.tar.gz (${mb(total)}, sha256 ${tarball.sha256.slice(0, 12)}…)` });
+    this.progress('verify sha256 and extract');
+    await this.run(rel.verifyAndExtract(this.layout, id, tarball.sha256));
+  }
+
+  /** Link every `shared` entry from shared/ into the new release. */
+  async linkShared(): Promise<void> {
+    if (this.ctx.stage.shared.length === 0) return;
+    this.progress('link shared');
+    await this.run(rel.linkShared(this.layout, this.ctx.release.id, this.ctx.stage.shared));
+  }
+
+  /** Point `current` at a release atomically (default: this run's); remembers the previous one. */
+  async switchCurrent(id = this.ctx.release.id): Promise<void> {
+    this.progress(`switch current -> ${id}`);
+    const result = await this.run(rel.switchCurrent(this.layout, id));
+    if (this.changes.switchedFrom === undefined) this.changes.switchedFrom = result.stdout.trim();
+    this.changes.switchedTo = id;
+  }
+
+  /** `sudo systemctl <action> <unit>`: `await host.systemctl('restart', stage.unit)`. */
+  async systemctl(action: 'restart' | 'reload' | 'start' | 'stop', unit: string): Promise<void> {
+    this.progress(`systemctl ${action} ${unit}`);
+    await this.run({ argv: ['systemctl', action, '--', unit], sudo: true });
+  }
+
+  /**
+   * Wait until the app is healthy: GET health.url from the host's side until it answers 2xx/3xx
+   * or health.timeout passes; without `health`, `systemctl is-active` after a short settle.
+   * Throws when unhealthy (the runner then rolls back).
+   */
+  async healthcheck(health = this.ctx.stage.health): Promise<void> {
+    if (this.ctx.dryRun) {
+      this.progress('health check (skipped in dry run)');
+      return;
+    }
+    if (health) {
+      this.progress(`health ${health.url}`);
+      const result = await checkHealth(this.connection, health.url, health.timeout, {
+        signal: this.ctx.signal,
+        progress: (t) => this.progress(t),
+      }).catch((error: unknown) => {
+        if (error instanceof DryRunSkip) return { ok: true, attempts: 0, last: 'skipped' };
+        throw error;
+      });
+      if (!result.ok) {
+        this.changes.healthFailed = true;
+        throw new ShipError(`${this.name}: health check failed: ${health.url} (${result.last}) after ${health.timeout}s`, { host: this.name });
+      }
+      return;
+    }
+    this.progress(`is-active ${this.ctx.stage.unit}`);
+    await new Promise((r) => setTimeout(r, 2000));
+    const active = await this.run(sys.isActive(this.ctx.stage.unit), { allowFailure: true, readOnly: true });
+    if (active.stdout.trim() !== 'active') {
+      this.changes.healthFailed = true;
+      throw new ShipError(`${this.name}: unit ${this.ctx.stage.unit} is ${active.stdout.trim() || 'not active'} after restart`, { host: this.name });
+    }
+  }
+
+  /** The last lines of the unit's journal, printed when a deploy fails here. */
+  async journal(lines = 30): Promise<string> {
+    const result = await this.connection.run({ ...sys.journal(this.ctx.stage.unit, lines), sudo: this.ctx.stage.sudo }, { allowFailure: true, readOnly: true });
+    return result.stdout;
+  }
+
+  /** Releases, current and the release log, read in one round trip. */
+  async inventory(): Promise<Inventory> {
+    const result = await this.connection.run(rel.inventory(this.layout), { readOnly: true });
+    return parseInventory(result.stdout);
+  }
+
+  /**
+   * Keep `keep` good releases; never remove `current` or the release a rollback would use;
+   * remove failed releases and leftovers of interrupted deploys.
+   */
+  async cleanup(keep = this.ctx.stage.keep): Promise<void> {
+    this.progress('cleanup');
+    const doomed = planCleanup(await this.inventory(), keep);
+    if (doomed.length > 0) await this.run(rel.remove(this.layout, doomed));
+  }
+
+  /** Append this run's outcome to .ship/releases.log: who, when, which release, commit, result. */
+  async logRelease(result: 'ok' | 'failed' | 'rolled-back' | 'rollback', extra: Record<string, unknown> = {}): Promise<void> {
+    const { release } = this.ctx;
+    await this.connection.run(rel.log(this.layout, {
+      time: new Date().toISOString(), release: release.id, result, user: release.user, origin: release.origin,
+      ...(release.commit ? { commit: release.commit } : {}), ...extra,
+    }));
+  }
+
+  /** Remove releases by id (used by the runner to drop a half-built or failed release). */
+  async removeReleases(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.connection.run(rel.remove(this.layout, ids));
+  }
+
+  get path(): string {
+    return this.layout.root;
+  }
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+interface LockInfo {
+  user?: string;
+  origin?: string;
+  pid?: number;
+  command?: string;
+  time?: string;
+}
+
+function parseLock(text: string): LockInfo | undefined {
+  try {
+    return JSON.parse(text.trim()) as LockInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describeHolder(text: string): string {
+  const info = parseLock(text);
+  if (!info) return 'another ship (being taken just now)';
+  return `${info.user ?? '?'}@${info.origin ?? '?'} pid ${info.pid ?? '?'} (${info.command ?? '?'}) since ${info.time ?? '?'}`;
+}
+
+/** True when the lock was taken on this machine by a process that no longer exists. */
+export function staleHere(text: string): boolean {
+  const info = parseLock(text);
+  if (!info || info.origin !== hostname() || typeof info.pid !== 'number') return false;
+  try {
+    process.kill(info.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
