@@ -14,3 +14,10 @@ export type {
   Stage,
   ResolvedCerts,
 } from './config/types.js';
+
+export { recipe } from './recipe/define.js';
+export type { Recipe } from './recipe/define.js';
+export type { RecipeContext, HostGroup, LocalSteps } from './recipe/context.js';
+export type { RemoteHost } from './steps/host.js';
+export type { Tarball, ReleaseInfo } from './steps/build.js';
+export type { Command } from './commands/command.js';

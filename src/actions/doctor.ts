@@ -45,7 +45,7 @@ export async function doctor(session: Session): Promise<number> {
     checks.push(await pathCheck(connection, stage.path, sudo.code === 0));
     checks.push(await diskCheck(connection, stage.path));
     return checks;
-  });
+  }, { plainProgress: false });
 
   const rows: string[][] = [];
   let failed = 0;

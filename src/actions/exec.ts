@@ -33,7 +33,7 @@ export async function execOnHosts(session: Session, argv: string[]): Promise<num
     err.flush();
     output.event('exit', { host, code: result.code, signal: result.signal });
     return result;
-  });
+  }, { plainProgress: false });
   for (const [host, lines] of held) for (const [stream, line] of lines) output.hostLine(host, stream, line);
   for (const [host, plan] of session.plans) for (const line of plan.planned) output.info(`${host} | would run: ${line}`);
 

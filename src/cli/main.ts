@@ -12,6 +12,7 @@ import { ExitCode, ShipError } from '../errors.js';
 import { execOnHosts } from '../actions/exec.js';
 import { doctor } from '../actions/doctor.js';
 import { registerCerts } from './certs.js';
+import { registerDeploy } from './deploy.js';
 
 export interface GlobalOptions {
   config: string;
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
         return session;
       },
     };
-    exitCode = await action(cli, ...args.slice(0, -2));
+    exitCode = await action(cli, ...args.slice(0, -1));
   };
 
   program
@@ -84,6 +85,7 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
     .argument('<stage>', 'stage name from hosts.ts')
     .action(wrap(async (cli, stage: string) => doctor(await cli.session(stage))));
 
+  registerDeploy(program, wrap);
   registerCerts(program, wrap);
 
   try {

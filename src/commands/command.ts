@@ -16,6 +16,11 @@ export interface Command {
    * in; `redact()` replaces them when the command is shown to a person.
    */
   secrets?: readonly string[];
+  /**
+   * A short name for errors and progress (`verify sha256 and extract`), for commands whose
+   * argv is a long script. Plans (--dry-run) still print the full command.
+   */
+  label?: string;
 }
 
 /** Shorthand: `cmd('systemctl', 'restart', unit)`. */

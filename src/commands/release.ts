@@ -6,6 +6,7 @@
 import type { Command } from './command.js';
 
 const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
+const labelled = (label: string, command: Command): Command => ({ ...command, label });
 
 export interface Layout {
   /** The stage's deploy path, e.g. /srv/hello. */
@@ -30,14 +31,14 @@ export const release = {
   prepare: (l: Layout): Command => ({ argv: ['mkdir', '-p', '--', paths.releases(l), paths.shared(l), paths.meta(l)] }),
 
   /** Receive the tarball on stdin into the upload file (streamed; nothing is buffered whole). */
-  receive: (l: Layout, id: string): Command => script('umask 077 && exec cat > "$1"', paths.upload(l, id)),
+  receive: (l: Layout, id: string): Command => labelled('receive the release tarball', script('umask 077 && exec cat > "$1"', paths.upload(l, id))),
 
   /**
    * Check the upload's sha256, extract it into a temporary directory, then rename that into
    * releases/<id>. Any failure removes what it made and leaves no half release behind.
    */
   verifyAndExtract: (l: Layout, id: string, sha256: string): Command =>
-    script(
+    labelled('verify sha256 and extract the release', script(
       [
         'set -e',
         'trap \'rm -rf -- "$3"; rm -f -- "$1"\' EXIT',
@@ -48,7 +49,7 @@ export const release = {
         'mv -T -- "$3" "$4"',
       ].join('\n'),
       paths.upload(l, id), sha256, paths.partial(l, id), paths.release(l, id),
-    ),
+    )),
 
   /**
    * Link each shared entry (`.env`, `uploads/`) from shared/ into the release. Directories
@@ -56,7 +57,7 @@ export const release = {
    * is created empty, so the link is never dangling.
    */
   linkShared: (l: Layout, id: string, entries: readonly string[]): Command =>
-    script(
+    labelled('link shared entries into the release', script(
       [
         'set -e',
         'shared=$1; rel=$2; shift 2',
@@ -69,7 +70,7 @@ export const release = {
         'done',
       ].join('\n'),
       paths.shared(l), paths.release(l, id), ...entries,
-    ),
+    )),
 
   /**
    * Point `current` at releases/<id> atomically: a symlink under a temporary name, renamed over
@@ -77,7 +78,7 @@ export const release = {
    * path can be moved. Prints the release `current` pointed at before, if any.
    */
   switchCurrent: (l: Layout, id: string): Command =>
-    script(
+    labelled('switch current', script(
       [
         'set -e',
         'cd -- "$1"',
@@ -89,14 +90,14 @@ export const release = {
         'printf "%s\\n" "${previous#releases/}"',
       ].join('\n'),
       l.root, id,
-    ),
+    )),
 
   /** The release id `current` points at (empty when there is none). */
-  readCurrent: (l: Layout): Command => script('t=$(readlink -- "$1" 2>/dev/null) || exit 0; printf "%s\\n" "${t##*/}"', paths.current(l)),
+  readCurrent: (l: Layout): Command => labelled('read current', script('t=$(readlink -- "$1" 2>/dev/null) || exit 0; printf "%s\\n" "${t##*/}"', paths.current(l))),
 
   /** Remove releases by id (never called with current's id; checked again here). */
   remove: (l: Layout, ids: readonly string[]): Command =>
-    script(
+    labelled('remove releases', script(
       [
         'set -e',
         'root=$1; shift',
@@ -107,17 +108,18 @@ export const release = {
         'done',
       ].join('\n'),
       l.root, ...ids,
-    ),
+    )),
 
   /** Append one JSON line to the release log. */
-  log: (l: Layout, entry: object): Command => script('printf "%s\\n" "$2" >> "$1"', paths.log(l), JSON.stringify(entry)),
+  log: (l: Layout, entry: object): Command =>
+    labelled('append to the release log', script('printf "%s\\n" "$2" >> "$1"', paths.log(l), JSON.stringify(entry))),
 
   /**
    * Everything `ship releases` and cleanup need in one round trip: current, the release
    * directories with their size in KB, leftovers of interrupted deploys, and the release log.
    */
   inventory: (l: Layout): Command =>
-    script(
+    labelled('read releases and the release log', script(
       [
         'cd -- "$1" 2>/dev/null || exit 0',
         'echo "current $(readlink current 2>/dev/null || true)"',
@@ -127,7 +129,7 @@ export const release = {
         'cat .ship/releases.log 2>/dev/null || true',
       ].join('\n'),
       l.root,
-    ),
+    )),
 };
 
 export const systemctl = {

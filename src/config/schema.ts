@@ -154,13 +154,16 @@ export type HostsConfig = z.output<typeof hostsSchema>;
 export const knownFields = {
   top: Object.keys(hostsSchema.shape),
   stage: Object.keys(stage.shape),
+  /** Fields that only make sense inside a stage, never at the top level. */
   stageOnly: Object.keys(stage.shape).filter((key) => !(key in hostsSchema.shape)),
-  build: Object.keys(build.shape),
-  service: Object.keys(service.shape),
-  ssh: Object.keys(ssh.shape),
-  health: Object.keys(health.shape),
-  certs: Object.keys(certs.shape),
-} as const;
+  sections: {
+    build: Object.keys(build.shape),
+    service: Object.keys(service.shape),
+    ssh: Object.keys(ssh.shape),
+    health: Object.keys(health.shape),
+    certs: Object.keys(certs.shape),
+  } as Record<string, string[]>,
+};
 
 // The hand-written types in types.ts are what users see; fail the build if they drift apart.
 // Strict equality, not mutual assignability, which would miss an optional field on one side.

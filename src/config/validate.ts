@@ -59,7 +59,7 @@ function knownFieldsAt(path: readonly PropertyKey[]): readonly string[] | undefi
   if (path.length === 0) return knownFields.top;
   if (path.length === 2 && path[0] === 'stages') return knownFields.stage;
   const last = path.at(-1);
-  return typeof last === 'string' && last in knownFields ? knownFields[last as keyof typeof knownFields] : undefined;
+  return typeof last === 'string' && Object.hasOwn(knownFields.sections, last) ? knownFields.sections[last] : undefined;
 }
 
 /** How a value reads in a message: strings quoted (so spaces and newlines show), others by kind. */
@@ -110,6 +110,8 @@ function missingAfterMerge(raw: unknown): string[] {
         const own = section === '' ? stage : stage[section];
         // A section nobody set is optional as a whole; only a half-written one is a problem.
         if (section !== '' && own === undefined && top === undefined) return false;
+        // A section of the wrong type is already reported by zod; its fields are not "missing".
+        if ([own, top].some((value) => value !== undefined && !isRecord(value))) return false;
         return fieldOf(own, field) === undefined && fieldOf(top, field) === undefined;
       });
       if (lacking.length === 0) continue;

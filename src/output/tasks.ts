@@ -11,7 +11,12 @@ export type HostOutcome<T> = { host: string; ok: true; value: T } | { host: stri
 /** `progress(text)` shows what the host is doing now. */
 export type HostWork<T> = (host: string, progress: (text: string) => void) => Promise<T>;
 
-export async function eachHost<T>(output: Output, hosts: readonly string[], work: HostWork<T>): Promise<HostOutcome<T>[]> {
+export async function eachHost<T>(
+  output: Output,
+  hosts: readonly string[],
+  work: HostWork<T>,
+  options: { plainProgress?: boolean } = {},
+): Promise<HostOutcome<T>[]> {
   const outcomes = new Map<string, HostOutcome<T>>();
   const runOne = async (host: string, progress: (text: string) => void) => {
     try {
@@ -40,7 +45,9 @@ export async function eachHost<T>(output: Output, hosts: readonly string[], work
     );
     await list.run().catch(() => {});
   } else {
-    await Promise.all(hosts.map((host) => runOne(host, (text) => output.step(host, text)).catch(() => {})));
+    // Off a terminal, progress is worth a line per step for deploys, not for exec's one command.
+    const progressFor = (host: string) => (options.plainProgress === false ? () => {} : (text: string) => output.step(host, text));
+    await Promise.all(hosts.map((host) => runOne(host, progressFor(host)).catch(() => {})));
   }
   return hosts.map((host) => outcomes.get(host) ?? { host, ok: false, error: new Error('not run') });
 }

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { Transform } from 'node:stream';
 import type { Command } from '../commands/command.js';
 import { lock as lockCommands, LOCKED } from '../commands/lock.js';
 import { paths, release as rel, systemctl as sys, type Layout } from '../commands/release.js';
@@ -17,7 +17,7 @@ import { DryRunSkip } from '../run/plan.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
 import type { ReleaseInfo, Tarball } from './build.js';
 import { checkHealth } from './health.js';
-import { parseInventory, planCleanup, type Inventory } from './inventory.js';
+import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
 export interface HostContext {
   stage: Stage;
@@ -119,13 +119,16 @@ export class RemoteHost {
     const total = tarball.bytes;
     let sent = 0;
     let lastShown = 0;
-    const counter = new PassThrough();
-    counter.on('data', (chunk: Buffer) => {
-      sent += chunk.length;
-      if (Date.now() - lastShown > 250) {
-        lastShown = Date.now();
-        this.progress(`upload ${mb(sent)} / ${mb(total)}`);
-      }
+    // Counts bytes as the SSH channel pulls them; a 'data' listener would start the flow early.
+    const counter = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        sent += chunk.length;
+        if (Date.now() - lastShown > 250) {
+          lastShown = Date.now();
+          this.progress(`upload ${mb(sent)} / ${mb(total)}`);
+        }
+        done(null, chunk);
+      },
     });
     this.progress(`upload ${mb(total)}`);
     const source = createReadStream(tarball.path);
@@ -200,6 +203,28 @@ export class RemoteHost {
   async inventory(): Promise<Inventory> {
     const result = await this.connection.run(rel.inventory(this.layout), { readOnly: true });
     return parseInventory(result.stdout);
+  }
+
+  /**
+   * The release to roll back to: `named` if given (it must exist and not have failed), else the
+   * newest good release older than current. Throws when there is none.
+   */
+  async rollbackTarget(named?: string): Promise<string> {
+    const inv = await this.inventory();
+    if (named !== undefined) {
+      if (!inv.releases.some((r) => r.id === named)) {
+        throw new ShipError(`${this.name}: no release ${named}`, { host: this.name, hint: `list them with: ship releases ${this.ctx.stage.name}` });
+      }
+      if (releaseState(inv, named) === 'failed') throw new ShipError(`${this.name}: release ${named} failed its deploy; refusing to roll back to it`, { host: this.name });
+      return named;
+    }
+    const target = rollbackTarget(inv);
+    if (!target) {
+      throw new ShipError(`${this.name}: nothing to roll back to (current: ${inv.current || 'none'}, no earlier good release)`, {
+        host: this.name, hint: `list releases with: ship releases ${this.ctx.stage.name}`,
+      });
+    }
+    return target;
   }
 
   /**

@@ -25,23 +25,22 @@ export class TailText {
   push(text: string): void {
     this.chunks.push(text);
     this.length += text.length;
-    // Trim only at twice the cap, so a stream of small chunks costs amortised O(1) per chunk.
-    if (this.length > 2 * this.cap) this.trim();
+    // Whole chunks fall off the front, so a long stream costs O(1) per chunk and copies nothing.
+    while (this.chunks.length > 1 && this.length - (this.chunks[0] as string).length >= this.cap) {
+      const first = this.chunks.shift() as string;
+      this.length -= first.length;
+      this.dropped += first.length;
+    }
   }
 
   toString(): string {
-    this.trim();
-    const text = this.chunks.join('');
-    return this.dropped > 0 ? `[... ${this.dropped} earlier characters not kept ...]\n${text}` : text;
-  }
-
-  private trim(): void {
-    if (this.length <= this.cap) return;
-    const text = this.chunks.join('');
-    const cut = text.length - this.cap;
-    this.dropped += cut;
-    this.chunks = [text.slice(cut)];
-    this.length = this.cap;
+    let text = this.chunks.join('');
+    let dropped = this.dropped;
+    if (text.length > this.cap) {
+      dropped += text.length - this.cap;
+      text = text.slice(-this.cap);
+    }
+    return dropped > 0 ? `[... ${dropped} earlier characters not kept ...]\n${text}` : text;
   }
 }
 
@@ -56,7 +55,7 @@ export interface ExecContext {
 
 export function execCommand(client: Client, ctx: ExecContext, command: Command, options: RunOptions = {}): Promise<RunResult> {
   const line = renderCommand(command);
-  const shown = displayCommand(command);
+  const shown = command.label ?? displayCommand(command);
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
 
@@ -64,9 +63,7 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
     let channel: ClientChannel | undefined;
     let settled = false;
     const onAbort = (): void => {
-      // sshd delivers the signal to the remote shell (OpenSSH >= 7.9, sessions without a pty);
-      // closing the channel then stops waiting for it either way.
-      channel?.signal('TERM');
+      if (channel) sendSignal(channel, 'TERM');
       channel?.close();
       fail(signal?.reason);
     };
@@ -140,4 +137,20 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       }
     }
   });
+}
+
+/**
+ * sshd (OpenSSH >= 7.9) delivers a `signal` request to the command's process group. ssh2's
+ * Channel.signal() silently drops it once our side of the channel is closed for writing, which
+ * it always is here (stdin gets EOF), so the request goes through the protocol object directly.
+ */
+function sendSignal(channel: ClientChannel, name: string): void {
+  const ch = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, name: string): void } } };
+  const protocol = ch._client?._protocol;
+  if (!ch.outgoing || ch.outgoing.state === 'closing' || ch.outgoing.state === 'closed' || !protocol) return channel.signal(name);
+  try {
+    protocol.signal(ch.outgoing.id, name);
+  } catch {
+    // The connection is already gone; closing the channel below is all that is left to do.
+  }
 }

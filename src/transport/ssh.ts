@@ -144,7 +144,11 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
           );
         });
       }
-      if (!done) client.connect(config);
+      if (done) return;
+      client.connect(config);
+      // Commands are small request/response exchanges: with Nagle's algorithm each one waits for
+      // a delayed ACK (~40 ms); without it a `true` round trip takes a few ms.
+      client.setNoDelay(true);
     })().catch((error: unknown) => finish(error instanceof ConnectionError ? error : new ConnectionError(`${label}: ${(error as Error).message}`, target.name, undefined, error)));
   });
 }

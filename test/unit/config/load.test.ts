@@ -165,7 +165,6 @@ export default { app: required('SHIP_TEST_NOT_SET'), port };
 export default defineHosts({
   app: 'hello',
   stages: {
-    // @ts-expect-error: the point of the test
     prod: { hosts: ['web1', 'web2; rm -rf /'], path: '/srv/hello', keep: 'five', kep: 3 },
   },
 });

@@ -160,6 +160,17 @@ describe('validateHosts', () => {
     ]);
   });
 
+  it('reports a section of the wrong type once, not also its fields as missing', () => {
+    expect(problems(withStage({ service: 'node server.js' }))).toEqual([
+      'stages.prod.service: expected an object such as { exec: "node server.js", user: "deploy" }, got "node server.js"',
+    ]);
+  });
+
+  it('names unknown fields inside sections, even in a stage named like a section', () => {
+    const config = { ...valid(), stages: { build: { ...valid().stages.prod, health: { url: 'http://x/', timout: 5 } } } };
+    expect(problems(config)).toEqual(['stages.build.health.timout: unknown field; did you mean "timeout"?']);
+  });
+
   it('describes a default export of the wrong kind', () => {
     expect(problems([])).toEqual(['expected an object such as defineHosts({ app: "hello", stages: { ... } }), got an empty array']);
   });

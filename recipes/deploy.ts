@@ -1,0 +1,31 @@
+/**
+ * ship deploy <stage>: the built-in deploy. Copy it into your project's recipes/ (ship init
+ * does) to change it; yours then replaces this one.
+ *
+ * If anything fails, ship itself undoes this run's changes on every host: hosts that switched
+ * go back to their previous release and restart, half-built releases are removed, the failed
+ * release is recorded in .ship/releases.log, and the locks are released.
+ */
+import { recipe } from 'ship-deploy';
+
+export default recipe('deploy', async ({ stage, local, hosts }) => {
+  // Here: run build.run, pack build.dir into a tarball, sha256 it.
+  const tarball = await local.buildRelease();
+
+  // Phase 1, every host in parallel. Nothing is live yet: a failure here changes nothing.
+  await hosts.each(async (host) => {
+    await host.lock();                 // mkdir <path>/.ship/lock, or fail naming who holds it
+    await host.upload(tarball);        // stream over SSH, check sha256, extract to releases/<id>
+    await host.linkShared();           // shared/.env, shared/uploads/ -> releases/<id>/
+  });
+
+  // Phase 2, only when phase 1 passed on every host.
+  await hosts.each(async (host) => {
+    await host.switchCurrent();        // ln -s releases/<id> tmp && mv -T tmp current
+    await host.systemctl('restart', stage.unit);
+    await host.healthcheck();          // GET health.url from the host's side until healthy
+    await host.logRelease('ok');       // .ship/releases.log: who, when, release, commit
+    await host.cleanup();              // keep stage.keep good releases
+    await host.unlock();
+  });
+});

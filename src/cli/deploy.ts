@@ -1,0 +1,56 @@
+/** `ship deploy|rollback|releases|lock|run`: wiring only; the work is in recipes and src/actions. */
+import { Option, type Command } from 'commander';
+import type { Wrap } from './main.js';
+import { runRecipe } from '../recipe/runner.js';
+import { listReleases } from '../actions/releases.js';
+import { lockRelease, lockStatus } from '../actions/lock.js';
+
+const lockWait = () => new Option('--lock-wait <seconds>', 'wait this long for another deploy\'s lock instead of failing').argParser(Number).default(0);
+const commandLine = () => ['ship', ...process.argv.slice(2)].join(' ');
+
+export function registerDeploy(program: Command, wrap: Wrap): void {
+  program
+    .command('deploy')
+    .description('build, upload, verify, switch, restart, health-check; roll back on failure')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .addOption(lockWait())
+    .action(wrap(async (cli, stage: string, opts: { lockWait: number }) =>
+      runRecipe(await cli.session(stage), 'deploy', { command: commandLine(), lockWait: opts.lockWait })));
+
+  program
+    .command('rollback')
+    .description('switch back to the previous good release (or the one named) and restart')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .argument('[release]', 'release id from ship releases')
+    .addOption(lockWait())
+    .action(wrap(async (cli, stage: string, release: string | undefined, opts: { lockWait: number }) =>
+      runRecipe(await cli.session(stage), 'rollback', { command: commandLine(), lockWait: opts.lockWait, args: release ? [release] : [] })));
+
+  program
+    .command('releases')
+    .description('list releases per host: id, time, who, commit, state (current/good/failed), size')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .action(wrap(async (cli, stage: string) => listReleases(await cli.session(stage))));
+
+  const lock = program.command('lock').description('inspect or break the deploy lock');
+  lock
+    .command('status')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .description('show who holds the lock on each host')
+    .action(wrap(async (cli, stage: string) => lockStatus(await cli.session(stage))));
+  lock
+    .command('release')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .description('remove the lock on each host (only when the deploy holding it is dead)')
+    .action(wrap(async (cli, stage: string) => lockRelease(await cli.session(stage))));
+
+  program
+    .command('run')
+    .description('run a recipe from recipes/<name>.ts (or a built-in one) against a stage')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .argument('<recipe>', 'recipe name: the file name in recipes/ without .ts')
+    .argument('[args...]', 'passed to the recipe as ctx.args')
+    .addOption(lockWait())
+    .action(wrap(async (cli, stage: string, name: string, args: string[], opts: { lockWait: number }) =>
+      runRecipe(await cli.session(stage), name, { command: commandLine(), lockWait: opts.lockWait, args })));
+}

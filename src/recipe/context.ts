@@ -1,0 +1,79 @@
+/**
+ * What a recipe function receives. Everything in it is a small, documented helper; recipes
+ * read top to bottom like a shell script.
+ */
+import type { Stage } from '../config/types.js';
+import type { Output } from '../output/output.js';
+import { eachHost } from '../output/tasks.js';
+import { ShipError, ExitCode } from '../errors.js';
+import type { ReleaseInfo, Tarball } from '../steps/build.js';
+import type { RemoteHost } from '../steps/host.js';
+import { describeFailure } from '../actions/failures.js';
+
+export interface LocalSteps {
+  /** Run build.run here, pack build.dir into one tarball and hash it: `const tarball = await local.buildRelease()`. */
+  buildRelease(): Promise<Tarball>;
+}
+
+export interface HostGroup {
+  /** The hosts of this run, in hosts.ts order. */
+  readonly list: readonly RemoteHost[];
+  /**
+   * Run a step on every host in parallel; throws once all have finished if any failed, so
+   * the next phase starts only when this one passed everywhere:
+   * `await hosts.each(async (host) => { await host.lock(); })`.
+   */
+  each(step: (host: RemoteHost) => Promise<void>): Promise<void>;
+}
+
+export interface RecipeContext {
+  /** The stage from hosts.ts, defaults filled in: `stage.unit`, `stage.keep`, `stage.health`. */
+  stage: Stage;
+  /** This run's release: `release.id` (sorts by time), who, from where, git commit. */
+  release: ReleaseInfo;
+  local: LocalSteps;
+  hosts: HostGroup;
+  /** Extra arguments after the recipe name (`ship run prod backup -- nightly`). */
+  args: string[];
+  /** Print a line for the person running ship: `log('migrations done')`. */
+  log(text: string): void;
+  /** True under --dry-run: steps record commands instead of running them. */
+  dryRun: boolean;
+}
+
+/** A phase failed on some hosts: names each one with its first line of error. */
+export class PhaseError extends ShipError {
+  constructor(readonly failures: Array<{ host: string; error: unknown }>) {
+    const interrupted = failures.some((f) => f.error instanceof Error && f.error.name === 'AbortError');
+    super(
+      failures.map((f) => `${f.host}: ${describeFailure(f.error)}`).join('\n'),
+      {
+        exitCode: interrupted ? ExitCode.interrupted : sharedExitCode(failures.map((f) => f.error)),
+      },
+    );
+    this.name = 'PhaseError';
+  }
+}
+
+function sharedExitCode(errors: unknown[]): number {
+  const codes = new Set(errors.map((e) => (e instanceof ShipError ? e.exitCode : ExitCode.failed)));
+  return codes.size === 1 ? [...codes][0]! : ExitCode.failed;
+}
+
+export function hostGroup(output: Output, hosts: RemoteHost[]): HostGroup {
+  return {
+    list: hosts,
+    async each(step) {
+      const outcomes = await eachHost(output, hosts.map((h) => h.name), async (name, progress) => {
+        const host = hosts.find((h) => h.name === name)!;
+        host.setProgress(progress);
+        await step(host);
+        progress('done');
+      });
+      const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
+      if (failures.length > 0) throw new PhaseError(failures);
+    },
+  };
+}
+
+export type { Stage, Output };

@@ -1,0 +1,176 @@
+/**
+ * Runs a recipe against a stage and guarantees the promises a deploy makes whatever the recipe
+ * does: when the run fails or is interrupted, every host that switched `current` in this run is
+ * switched back and restarted, half-built releases are removed, the failed release is logged,
+ * and every lock taken is released. The recipe stays a readable list of steps.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importUserModule, displayPath } from '../config/import-module.js';
+import { ConfigError, ExitCode, ShipError } from '../errors.js';
+import type { Session } from '../run/session.js';
+import { describeRelease, packRelease, removeTarball, runBuild, type ReleaseInfo, type Tarball } from '../steps/build.js';
+import { RemoteHost } from '../steps/host.js';
+import { describeFailure } from '../actions/failures.js';
+import { hostGroup, PhaseError, type RecipeContext } from './context.js';
+import { isRecipe, type Recipe } from './define.js';
+
+const BUILT_IN = fileURLToPath(new URL('../../recipes/', import.meta.url));
+
+export interface RunRecipeOptions {
+  args?: string[];
+  lockWait?: number;
+  /** The command line, recorded in locks and logs. */
+  command: string;
+  /** For `ship rollback`: the release is not new; its id is chosen by the recipe. */
+  release?: ReleaseInfo;
+}
+
+/** The project's recipes/<name>.ts if it exists, else ship's built-in one. */
+export function findRecipe(configDir: string, name: string): string {
+  if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name)) throw new ConfigError(`invalid recipe name ${JSON.stringify(name)}`, 'recipe names are file names in recipes/, without .ts');
+  const own = join(configDir, 'recipes', `${name}.ts`);
+  if (existsSync(own)) return own;
+  const builtIn = join(BUILT_IN, `${name}.ts`);
+  if (existsSync(builtIn)) return builtIn;
+  throw new ConfigError(`no recipe "${name}": neither ${displayPath(own)} nor a built-in recipe of that name exists`, `create ${displayPath(own)} with export default recipe('${name}', async ({ hosts }) => { ... })`);
+}
+
+export async function loadRecipe(file: string): Promise<Recipe> {
+  const mod = await importUserModule(file);
+  const value = mod.default;
+  if (!isRecipe(value)) throw new ConfigError(`${displayPath(file)}: the default export is not a recipe`, "write export default recipe('name', async (ctx) => { ... }) with recipe imported from 'ship-deploy'");
+  return value;
+}
+
+export async function runRecipe(session: Session, name: string, options: RunRecipeOptions): Promise<number> {
+  const { stage, output } = session;
+  const recipe = await loadRecipe(findRecipe(stage.configDir, name));
+  const release = options.release ?? (await describeRelease(stage));
+  const abort = new AbortController();
+  const stopSignals = trapSignals(abort, (text) => output.notice(text));
+
+  let tarball: Tarball | undefined;
+  let hosts: RemoteHost[] = [];
+  let failure: unknown;
+  try {
+    hosts = await connectHosts(session, release, options, abort.signal);
+    const ctx: RecipeContext = {
+      stage,
+      release,
+      hosts: hostGroup(output, hosts),
+      args: options.args ?? [],
+      dryRun: session.dryRun,
+      log: (text) => output.info(text),
+      local: {
+        buildRelease: async () => {
+          output.step('local', `build: ${stage.build?.run.join(' ') ?? '(none)'}`);
+          await runBuild(stage, output, abort.signal);
+          tarball = await packRelease(stage, abort.signal);
+          output.step('local', `release ${release.id}: ${(tarball.bytes / 1048576).toFixed(1)} MB, sha256 ${tarball.sha256}`);
+          return tarball;
+        },
+      },
+    };
+    await recipe.run(ctx);
+    if (abort.signal.aborted) throw new ShipError('interrupted', { exitCode: ExitCode.interrupted });
+  } catch (error) {
+    failure = abort.signal.aborted ? new ShipError(`interrupted; ${describeFailure(error)}`, { exitCode: ExitCode.interrupted }) : error;
+  } finally {
+    await settle(session, hosts, release, failure);
+    await removeTarball(tarball);
+    stopSignals();
+  }
+  printPlans(session);
+  if (failure !== undefined) throw failure;
+  return ExitCode.ok;
+}
+
+async function connectHosts(session: Session, release: ReleaseInfo, options: RunRecipeOptions, signal: AbortSignal): Promise<RemoteHost[]> {
+  const results = await Promise.allSettled(session.hosts.map((h) => session.connection(h)));
+  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ host: session.hosts[i]!, error: r.reason as unknown }] : []));
+  if (failures.length > 0) throw new PhaseError(failures);
+  return results.map((r, i) => new RemoteHost(session.hosts[i]!, (r as PromiseFulfilledResult<Awaited<ReturnType<Session['connection']>>>).value, {
+    stage: session.stage, output: session.output, release, dryRun: session.dryRun, signal, command: options.command, lockWait: options.lockWait ?? 0,
+  }));
+}
+
+/**
+ * Undo what a failed run changed, host by host, then release locks. Runs without the abort
+ * signal: after Ctrl-C this is the part that must finish.
+ */
+async function settle(session: Session, hosts: RemoteHost[], release: ReleaseInfo, failure: unknown): Promise<void> {
+  const { output, stage } = session;
+  const failed = failure !== undefined;
+  await Promise.all(hosts.map(async (host) => {
+    try {
+      if (failed) await undo(session, host, release);
+    } catch (error) {
+      output.notice(`cleanup failed: ${describeFailure(error)}; check this host (ship releases ${stage.name})`, host.name);
+    }
+    try {
+      await host.unlock();
+    } catch (error) {
+      output.notice(`could not release the lock: ${describeFailure(error)}; run: ship lock release ${stage.name}`, host.name);
+    }
+  }));
+}
+
+async function undo(session: Session, host: RemoteHost, release: ReleaseInfo): Promise<void> {
+  const { output, stage } = session;
+  const { changes } = host;
+  if (changes.healthFailed && !session.dryRun) {
+    const journal = await host.journal(30);
+    output.notice(`last lines of journalctl -u ${stage.unit}:`, host.name);
+    for (const line of journal.trimEnd().split('\n')) if (line) output.hostLine(host.name, 'stderr', `  ${line}`);
+  }
+  if (changes.switchedTo !== undefined) {
+    const previous = changes.switchedFrom ?? '';
+    if (previous === '' || previous === changes.switchedTo) {
+      output.notice(`no earlier release to switch back to; current stays at ${changes.switchedTo}`, host.name);
+    } else {
+      output.notice(`rolling back: current -> ${previous}`, host.name);
+      await host.switchCurrent(previous);
+      await host.systemctl('restart', stage.unit);
+      try {
+        await host.healthcheck();
+        output.notice(`rolled back to ${previous}; it is healthy`, host.name);
+      } catch (error) {
+        output.notice(`rolled back to ${previous}, but it is not healthy either: ${describeFailure(error)}`, host.name);
+      }
+    }
+  }
+  if (changes.uploaded.length > 0) {
+    await host.logRelease('failed');
+    const inventory = await host.inventory();
+    await host.removeReleases(changes.uploaded.filter((id) => id !== inventory.current));
+  }
+  void release;
+}
+
+function printPlans(session: Session): void {
+  if (!session.dryRun) return;
+  for (const [host, plan] of session.plans) {
+    session.output.info(`${host}: would run, in order:`);
+    plan.planned.forEach((line, i) => session.output.info(`  ${String(i + 1).padStart(2)}. ${line}`));
+  }
+}
+
+/** First SIGINT/SIGTERM: abort and clean up. Second: leave at once. */
+function trapSignals(abort: AbortController, notice: (text: string) => void): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      notice(`${signal} again: exiting without cleanup`);
+      process.exit(ExitCode.interrupted);
+    }
+    notice(`${signal}: stopping; cleaning up (send it again to exit at once)`);
+    abort.abort(new ShipError(`interrupted by ${signal}`, { exitCode: ExitCode.interrupted }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * A real ACME server for the certificate tests: Pebble (Let's Encrypt's test CA) and
+ * pebble-challtestsrv (its fake DNS), both from the Debian package `pebble`, run on this machine.
+ *
+ * Everything listens on one address, normally the lab's gateway (10.213.N.1), so each lab has its
+ * own CA without port clashes and nothing is reachable from outside this machine. Pebble resolves
+ * names through challtestsrv, where tests add A records pointing the test domains at lab hosts,
+ * and validates HTTP-01 on port 80 of those hosts, like Let's Encrypt would.
+ *
+ * Pebble's own HTTPS listener gets a certificate made here with openssl; `caFile` is what a ship
+ * child process must trust (NODE_EXTRA_CA_CERTS). The CA that signs issued certificates is a
+ * different one, made fresh by Pebble at every start: `root()` fetches it from `/roots/0`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+export interface PebbleOptions {
+  /** Address every listener binds to: the lab gateway, so it is private to this machine. */
+  address: string;
+  /** Working directory for configs, certificates and logs; wiped at start. */
+  dir: string;
+  /** Lifetime of issued certificates in seconds (Pebble's `certificateValidityPeriod`). */
+  validitySeconds: number;
+}
+
+export interface Pebble {
+  /** The ACME directory URL to put in hosts.ts (`certs.directory`). */
+  directoryUrl: string;
+  /** PEM of the CA that signed Pebble's listener certificate: pass it as NODE_EXTRA_CA_CERTS. */
+  caFile: string;
+  /** Pebble's current root certificate (PEM), which issued certificates chain to. */
+  root(): Promise<string>;
+  /** Make challtestsrv answer A queries for `name` with `addresses`. */
+  addA(name: string, addresses: string[]): Promise<void>;
+  /** Stop Pebble only (the "ACME server is down" case); `start()` brings it back with a new CA. */
+  stopCa(): Promise<void>;
+  start(): Promise<void>;
+  /** Stop both processes. */
+  stop(): Promise<void>;
+}
+
+const PORTS = { acme: 14000, management: 15000, dns: 8053, dnsManagement: 8055 } as const;
+
+export async function startPebble(options: PebbleOptions): Promise<Pebble> {
+  const { address, dir } = options;
+  await killLeftovers(dir);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const caFile = join(dir, 'listener-ca.pem');
+  const ca = await listenerCertificate(dir, address);
+
+  const config = join(dir, 'pebble-config.json');
+  await writeFile(config, JSON.stringify({
+    pebble: {
+      listenAddress: `${address}:${PORTS.acme}`,
+      managementListenAddress: `${address}:${PORTS.management}`,
+      certificate: ca.cert,
+      privateKey: ca.key,
+      // Validate HTTP-01 on the real port 80 of the test hosts, as Let's Encrypt does.
+      httpPort: 80,
+      tlsPort: 443,
+      ocspResponderURL: '',
+      externalAccountBindingRequired: false,
+      certificateValidityPeriod: options.validitySeconds,
+    },
+  }, null, 2));
+
+  const dnsManagement = `http://${address}:${PORTS.dnsManagement}`;
+  const challtestsrv = spawnLogged(dir, 'challtestsrv', '/usr/bin/pebble-challtestsrv', [
+    '-dns01', `${address}:${PORTS.dns}`,
+    '-management', `${address}:${PORTS.dnsManagement}`,
+    // Only the fake DNS is wanted; its own challenge servers would take ports for nothing.
+    '-http01', '', '-https01', '', '-tlsalpn01', '',
+    // Unknown names resolve to a dead address, and no AAAA, so Pebble never tries ::1.
+    '-defaultIPv4', '127.0.0.9', '-defaultIPv6', '',
+  ]);
+  await waitFor(`challtestsrv at ${dnsManagement}`, () => httpGet(`${dnsManagement}/`), challtestsrv);
+
+  let pebble: ChildProcess | undefined;
+  const directoryUrl = `https://${address}:${PORTS.acme}/dir`;
+  const management = `https://${address}:${PORTS.management}`;
+  const caPem = await readFile(caFile, 'utf8');
+
+  const start = async () => {
+    pebble = spawnLogged(dir, 'pebble', '/usr/bin/pebble', ['-config', config, '-dnsserver', `${address}:${PORTS.dns}`], {
+      // No artificial validation delays, no rejected nonces, and every order validates afresh
+      // (no reused authorizations), so each test really exercises HTTP-01 on the hosts.
+      PEBBLE_VA_NOSLEEP: '1',
+      PEBBLE_WFE_NONCEREJECT: '0',
+      PEBBLE_AUTHZREUSE: '0',
+    });
+    await waitFor(`pebble at ${directoryUrl}`, () => httpsGet(directoryUrl, caPem), pebble);
+  };
+  const stopCa = async () => {
+    if (pebble) await stopChild(pebble);
+    pebble = undefined;
+  };
+  await start();
+  await writePids(dir, [challtestsrv, pebble]);
+
+  return {
+    directoryUrl,
+    caFile,
+    root: () => httpsGet(`${management}/roots/0`, caPem),
+    addA: async (name, addresses) => {
+      await httpPost(`${dnsManagement}/add-a`, JSON.stringify({ host: name, addresses }));
+    },
+    stopCa,
+    start: async () => {
+      await start();
+      await writePids(dir, [challtestsrv, pebble]);
+    },
+    stop: async () => {
+      await stopCa();
+      await stopChild(challtestsrv);
+      await rm(join(dir, 'pids'), { force: true });
+    },
+  };
+}
+
+/** A throwaway CA and a listener certificate for `address`, made with openssl. */
+async function listenerCertificate(dir: string, address: string): Promise<{ cert: string; key: string }> {
+  const file = (name: string) => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  await execa('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=ship test listener CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout', file('listener-ca.key'), '-out', file('listener-ca.pem')]);
+  await execa('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=pebble',
+    '-CA', file('listener-ca.pem'), '-CAkey', file('listener-ca.key'),
+    '-addext', `subjectAltName=IP:${address},DNS:localhost`, '-addext', 'basicConstraints=CA:FALSE',
+    '-addext', 'extendedKeyUsage=serverAuth',
+    '-keyout', file('listener.key'), '-out', file('listener.pem')]);
+  return { cert: file('listener.pem'), key: file('listener.key') };
+}
+
+function spawnLogged(dir: string, name: string, program: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Children outlive a parent that exits without stop(); take them along.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
+  const log: string[] = [];
+  const keep = (chunk: Buffer) => {
+    log.push(chunk.toString());
+    void writeFile(join(dir, `${name}.log`), log.join(''));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return child;
+}
+
+async function waitFor(what: string, probe: () => Promise<unknown>, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    try {
+      await probe();
+      return;
+    } catch (error) {
+      last = error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${what} did not answer within 20 s: ${String(last)}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Pids on disk, so a test run killed half-way does not leave ports taken for the next one. */
+async function writePids(dir: string, children: Array<ChildProcess | undefined>): Promise<void> {
+  await writeFile(join(dir, 'pids'), children.map((c) => c?.pid).filter((p) => p !== undefined).join('\n'));
+}
+
+async function killLeftovers(dir: string): Promise<void> {
+  const file = join(dir, 'pids');
+  if (!existsSync(file)) return;
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    const pid = Number(line);
+    if (!Number.isInteger(pid) || pid <= 1) continue;
+    // Only our own programs: a recycled pid may belong to anything by now.
+    const exe = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (exe.startsWith('/usr/bin/pebble')) process.kill(pid, 'SIGKILL');
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+function httpsGet(url: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, timeout: 5_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        if ((res.statusCode ?? 0) >= 400) reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${body}`));
+        else resolve(body);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { timeout: 5_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.statusCode)));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function httpPost(url: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', timeout: 5_000, headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`POST ${url}: HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`));
+        else resolve();
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`POST ${url}: timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
