@@ -21,3 +21,6 @@ export type { RecipeContext, HostGroup, LocalSteps } from './recipe/context.js';
 export type { RemoteHost } from './steps/host.js';
 export type { Tarball, ReleaseInfo } from './steps/build.js';
 export type { Command } from './commands/command.js';
+// ship setup's steps (host.createDirectories(), host.installUnit(), ...): loaded for their effect
+// of adding those methods to RemoteHost, so every recipe can call them.
+import './steps/setup-steps.js';

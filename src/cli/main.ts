@@ -13,6 +13,8 @@ import { execOnHosts } from '../actions/exec.js';
 import { doctor } from '../actions/doctor.js';
 import { registerCerts } from './certs.js';
 import { registerDeploy } from './deploy.js';
+import { registerProject } from './project.js';
+import { registerEnvSecrets } from '../steps/env-file.js';
 
 export interface GlobalOptions {
   config: string;
@@ -50,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
       session: async (stageName: string) => {
         const loaded = await loadConfig(resolve(options.config));
         const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host });
+        // The env file's values are redacted from everything printed from here on, by any command.
+        registerEnvSecrets(session.stage, output);
         sessions.push(session);
         return session;
       },
@@ -86,6 +90,7 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
     .action(wrap(async (cli, stage: string) => doctor(await cli.session(stage))));
 
   registerDeploy(program, wrap);
+  registerProject(program, wrap);
   registerCerts(program, wrap);
 
   try {

@@ -49,6 +49,7 @@ export class PhaseError extends ShipError {
       failures.map((f) => `${f.host}: ${describeFailure(f.error)}`).join('\n'),
       {
         exitCode: interrupted ? ExitCode.interrupted : sharedExitCode(failures.map((f) => f.error)),
+        hint: [...new Set(failures.map((f) => (f.error instanceof ShipError ? f.error.hint : undefined)).filter(Boolean))].join('; ') || undefined,
       },
     );
     this.name = 'PhaseError';

@@ -14,6 +14,9 @@ export interface HealthResult {
   last: string;
 }
 
+/** Healthy means two good answers this far apart, so a crash right after start is caught. */
+const SETTLE_MS = 1500;
+
 export async function checkHealth(
   connection: Connection,
   url: string,
@@ -25,6 +28,8 @@ export async function checkHealth(
   const deadline = Date.now() + timeoutSeconds * 1000;
   let attempts = 0;
   let last = 'no attempt';
+  let shown = '';
+  let settled = false;
   while (true) {
     options.signal?.throwIfAborted();
     attempts++;
@@ -32,11 +37,22 @@ export async function checkHealth(
       const stream = await connection.forwardOut(target.hostname, port);
       const status = await get(stream, target, Math.min(5000, Math.max(1000, deadline - Date.now())));
       last = `HTTP ${status}`;
-      if (status >= 200 && status < 400) return { ok: true, attempts, last };
+      if (status >= 200 && status < 400) {
+        // An app that answers once and then crashes is not healthy: ask again after a settle.
+        if (!settled) {
+          settled = true;
+          await new Promise((r) => setTimeout(r, SETTLE_MS));
+          continue;
+        }
+        return { ok: true, attempts, last };
+      }
+      settled = false;
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
     }
-    options.progress?.(`health: ${last}, retrying`);
+    // One progress line per new reason, not one per attempt.
+    if (last !== shown) options.progress?.(`health: ${last}; retrying until ${timeoutSeconds}s`);
+    shown = last;
     if (Date.now() + 500 > deadline) return { ok: false, attempts, last };
     await new Promise((r) => setTimeout(r, 500));
   }

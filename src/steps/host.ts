@@ -63,6 +63,16 @@ export class RemoteHost {
     this.progressFn(text);
   }
 
+  /** Show what this host is doing now: `host.status('write unit')` (for steps defined elsewhere, like setup-steps.ts). */
+  status(text: string): void {
+    this.progress(text);
+  }
+
+  /** The run this host works for (stage, output, dry run), for steps defined elsewhere. */
+  get context(): Readonly<HostContext> {
+    return this.ctx;
+  }
+
   /** Run any command on this host: `await host.run(['systemctl', 'status', 'nginx'])`. */
   async run(command: Command | readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const cmd: Command = Array.isArray(command) ? { argv: command as string[] } : (command as Command);
@@ -80,11 +90,12 @@ export class RemoteHost {
     });
     const deadline = Date.now() + this.ctx.lockWait * 1000;
     while (true) {
+      // Counted as held before the answer arrives: if Ctrl-C cuts the answer off, the lock may
+      // exist anyway, and unlock() removes it only if it carries our token, so this is safe.
+      this.changes.locked = true;
       const result = await this.run(lockCommands.acquire(paths.lock(this.layout), info), { allowFailure: true });
-      if (result.code === 0) {
-        this.changes.locked = true;
-        return;
-      }
+      if (result.code === 0) return;
+      this.changes.locked = false;
       if (result.code !== LOCKED) throw new RemoteCommandError(this.name, 'take the deploy lock', result.code, result.stderr);
       const holder = describeHolder(result.stdout);
       if (staleHere(result.stdout)) {
@@ -148,9 +159,12 @@ export class RemoteHost {
   /** Point `current` at a release atomically (default: this run's); remembers the previous one. */
   async switchCurrent(id = this.ctx.release.id): Promise<void> {
     this.progress(`switch current -> ${id}`);
-    const result = await this.run(rel.switchCurrent(this.layout, id));
-    if (this.changes.switchedFrom === undefined) this.changes.switchedFrom = result.stdout.trim();
+    // Recorded before the switch: if the answer is lost (Ctrl-C, network), undo still knows.
+    if (this.changes.switchedFrom === undefined) {
+      this.changes.switchedFrom = (await this.run(rel.readCurrent(this.layout), { readOnly: true })).stdout.trim();
+    }
     this.changes.switchedTo = id;
+    await this.run(rel.switchCurrent(this.layout, id));
   }
 
   /** `sudo systemctl <action> <unit>`: `await host.systemctl('restart', stage.unit)`. */

@@ -28,6 +28,8 @@ export interface Authenticator {
   readonly encrypted: string[];
   /** Why the agent was not used, if SSH_AUTH_SOCK/IdentityAgent pointed at one. */
   agentProblem?: string;
+  /** How many keys the agent holds; undefined when there is no agent. */
+  agentKeys?: number;
   /** Auth methods the server said it accepts, after the first failure. */
   serverMethods?: string[];
 }
@@ -39,6 +41,8 @@ interface Attempt {
 
 export function createAuthenticator(host: ResolvedHost, options: AuthOptions): Authenticator {
   let attempts: Attempt[] | undefined;
+  // ssh2 takes `false` for "nothing left to try", which its type definitions leave out.
+  const noMore = false as never;
   const auth: Authenticator = {
     tried: [],
     encrypted: [],
@@ -46,7 +50,7 @@ export function createAuthenticator(host: ResolvedHost, options: AuthOptions): A
       if (methodsLeft) auth.serverMethods = methodsLeft;
       void (async () => {
         // A server that stopped offering publickey will not change its mind.
-        if (methodsLeft && !methodsLeft.includes('publickey')) return next(false as never);
+        if (methodsLeft && !methodsLeft.includes('publickey')) return next(noMore);
         attempts ??= await planAttempts(host, options, auth);
         for (let attempt = attempts.shift(); attempt; attempt = attempts.shift()) {
           const method = await attempt.method();
@@ -55,8 +59,8 @@ export function createAuthenticator(host: ResolvedHost, options: AuthOptions): A
             return next(method);
           }
         }
-        next(false as never);
-      })().catch(() => next(false as never));
+        next(noMore);
+      })().catch(() => next(noMore));
     },
   };
   return auth;
@@ -69,6 +73,7 @@ async function planAttempts(host: ResolvedHost, options: AuthOptions, auth: Auth
     auth.agentProblem = `ssh-agent at ${agent}: ${e.message}`;
     return [];
   }) : [];
+  if (agent && !auth.agentProblem) auth.agentKeys = agentKeys.length;
 
   const offered = new Set<string>();
   const attempts: Attempt[] = [];

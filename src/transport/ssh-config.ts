@@ -273,7 +273,10 @@ async function runSshG(spec: HostSpec, configFile: string | undefined): Promise<
   args.push('--', spec.host);
   const result = await execa('ssh', args, { reject: false, stdin: 'ignore', timeout: 30_000 });
   if ('code' in result && result.code === 'ENOENT') {
-    throw new ConfigError('ssh (the OpenSSH client) is not installed; ship uses it to read ssh config', 'install it: apt-get install openssh-client (Debian/Ubuntu), or your system\'s openssh package');
+    throw new ConfigError(
+      'ssh is not installed: install openssh-client (ship reads ssh config through OpenSSH\'s own `ssh -G`)',
+      'apt-get install openssh-client (Debian/Ubuntu), dnf install openssh-clients (Fedora), brew install openssh (macOS)',
+    );
   }
   if (result.failed) {
     const detail = String(result.stderr).trim() || result.shortMessage;

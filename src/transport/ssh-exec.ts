@@ -71,6 +71,8 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
+      // An input stream nobody will read (the command never started) must not hold its file open.
+      if (!channel && options.stdin instanceof Readable) options.stdin.destroy();
       reject(error);
     };
     signal?.addEventListener('abort', onAbort, { once: true });

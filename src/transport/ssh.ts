@@ -84,7 +84,7 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
     const arm = (): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        if (stage === 'connecting') fail(`connection timed out after ${seconds}`);
+        if (stage === 'connecting') fail(`connection timed out after ${seconds}`, `check the host in hosts.ts or HostName/Port in ~/.ssh/config, and that no firewall drops port ${host.port}`);
         else if (stage === 'handshake') fail(`no SSH handshake within ${seconds}`, `is an SSH server listening on port ${host.port}?`);
         else fail(`authentication did not finish within ${seconds}`);
       }, host.connectTimeoutMs);
@@ -103,8 +103,14 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
     client.on('error', (err: Error & { level?: string; code?: string }) => {
       if (done) return; // after ready, failures surface through the commands that hit them
       if (hostKeyError) return finish(hostKeyError);
-      if (err.level === 'client-authentication') return finish(authError(label, host, target, auth));
-      if (err.level === 'client-socket') return fail(socketMessage(err, host), undefined, err);
+      // ssh2 reports a failed agent or key signature as an error and then goes on to the next
+      // key by itself; only the end of the list is final.
+      if (err.level === 'agent') return void (auth.agentProblem = `ssh-agent: ${err.message}`);
+      if (err.level === 'client-authentication') {
+        if (/All configured authentication methods failed/.test(err.message)) return finish(authError(label, host, target, auth));
+        return void auth.tried.push(`(${err.message})`);
+      }
+      if (err.level === 'client-socket') return fail(...socketMessage(err, host), err);
       fail(stage === 'handshake' ? `SSH handshake failed: ${err.message}` : err.message, undefined, err);
     });
     client.on('close', () => fail(`connection closed by the remote side during ${stage === 'connecting' ? 'connect' : stage}`));
@@ -138,10 +144,8 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
         config.sock = await new Promise<Duplex>((res, rej) => {
           via.client.forwardOut('127.0.0.1', 0, host.hostname, host.port, (err, stream) => (err ? rej(err) : res(stream)));
         }).catch((err: Error) => {
-          throw new ConnectionError(
-            `${label}: ${hostLabel(via.host)} could not connect to it: ${err.message.replace(/^\(SSH\) Channel open failure: /, '')}`,
-            target.name, undefined, err,
-          );
+          const reason = err.message.replace(/^\(SSH\) Channel open failure: /, '').toLowerCase();
+          throw new ConnectionError(`${label}: ${reason} (connecting from jump host ${hostLabel(via.host)})`, target.name, undefined, err);
         });
       }
       if (done) return;
@@ -166,24 +170,26 @@ async function hostKeyOrder(host: ResolvedHost): Promise<string[]> {
   return [...offered.filter((a) => known.has(keyType(a))), ...offered.filter((a) => !known.has(keyType(a)))];
 }
 
-function socketMessage(err: Error & { code?: string }, host: ResolvedHost): string {
+/** The failure in ssh's words, and where to look. */
+function socketMessage(err: Error & { code?: string }, host: ResolvedHost): [string, string | undefined] {
+  const where = 'the host in hosts.ts, or HostName/Port in ~/.ssh/config';
   switch (err.code) {
     case 'ECONNREFUSED':
-      return 'connection refused';
+      return ['connection refused', `is sshd running there and listening on port ${host.port}? check ${where}`];
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
-      return `could not resolve hostname ${host.hostname}`;
+      return [`could not resolve hostname ${host.hostname}`, `check ${where}`];
     case 'ETIMEDOUT':
-      return 'connection timed out';
+      return ['connection timed out', `check ${where}, and that no firewall drops port ${host.port}`];
     case 'EHOSTUNREACH':
-      return 'no route to host';
+      return ['no route to host', `check ${where}`];
     case 'ENETUNREACH':
-      return 'network is unreachable';
+      return ['network is unreachable', undefined];
     case 'ECONNRESET':
-      return 'connection reset by the remote side';
+      return ['connection reset by the remote side', undefined];
     default:
-      return err.message;
+      return [err.message, undefined];
   }
 }
 
@@ -201,7 +207,10 @@ function authError(label: string, host: ResolvedHost, target: ResolvedHost, auth
   }
   if (auth.tried.length === 0) {
     if (encrypted.length > 0) return fail(encrypted.join('; '));
-    const agent = auth.agentProblem ?? (process.env.SSH_AUTH_SOCK ? 'the ssh-agent holds no keys' : 'no ssh-agent (SSH_AUTH_SOCK is not set)');
+    const agent = auth.agentProblem
+      ?? (auth.agentKeys === undefined ? 'no ssh-agent (SSH_AUTH_SOCK is not set)'
+        : auth.agentKeys === 0 ? 'the ssh-agent holds no keys'
+          : `IdentitiesOnly is set and none of the ${auth.agentKeys} ssh-agent keys is one of the IdentityFiles`);
     return fail(
       `no SSH key to offer as ${host.user}: ${agent}, and none of the identity files exist (${host.identityFiles.join(', ') || 'none configured'})`,
       `create a key (ssh-keygen -t ed25519) and install it on the host (ssh-copy-id -p ${host.port} ${host.user}@${host.hostname})`,
@@ -217,15 +226,17 @@ class SshConnection implements Connection {
   /** Why the connection ended on its own (keepalive timeout, reset...), for later errors. */
   private lost: string | undefined;
   private readonly slots = new Slots(MAX_SESSIONS);
+  private readonly ended = new Set<Client>();
 
   constructor(
     readonly host: ResolvedHost,
     /** Jump hosts first, the host itself last. */
     private readonly clients: Client[],
   ) {
+    for (const client of clients) client.once('close', () => this.ended.add(client));
     const own = this.client;
     own.on('error', (err: Error) => (this.lost ??= err.message));
-    own.on('close', () => (this.lost ??= 'connection closed'));
+    own.on('close', () => (this.lost ??= 'closed by the remote side'));
     for (const hop of clients.slice(0, -1)) hop.on('error', (err: Error) => (this.lost ??= `jump host: ${err.message}`));
   }
 
@@ -262,6 +273,7 @@ class SshConnection implements Connection {
       [...this.clients].reverse().map(
         (client) =>
           new Promise<void>((resolve) => {
+            if (this.ended.has(client)) return resolve();
             client.once('close', () => resolve());
             // A host that stopped answering must not hold the process open.
             setTimeout(() => (client.destroy(), resolve()), 2_000).unref();

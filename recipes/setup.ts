@@ -1,0 +1,27 @@
+/**
+ * ship setup <stage>: prepare every host for deploys. Run it once before the first deploy, and
+ * again whenever service settings in hosts.ts, the unit templates or the env file change.
+ *
+ * Safe to run any number of times: each step compares what is on the host with what it would
+ * write and changes only what differs, so a second run changes nothing and says so. Copy this
+ * file into your project's recipes/ (ship init does) to change it; yours then replaces it.
+ */
+import { recipe } from 'ship-deploy';
+
+export default recipe('setup', async ({ stage, hosts, log }) => {
+  await hosts.each(async (host) => {
+    await host.createDirectories();          // <path>/, releases/, shared/, .ship/ owned by service.user
+    await host.lock();                       // no deploy runs while the unit and the env file change
+    await host.installUnit('app.service');   // templates/app.service -> /etc/systemd/system/<unit>.service
+    if (stage.service?.socket) {
+      await host.installUnit('app.socket');  // systemd holds the port, so a restart refuses no connection
+    } else {
+      await host.removeUnit('app.socket');   // a socket left by an earlier setup would hold the app's port
+    }
+    await host.uploadEnvFile();              // service.envFile -> shared/.env, mode 0600, values never printed
+    await host.enableUnits();                // daemon-reload and enable, only when something changed
+    await host.unlock();
+  });
+
+  for (const host of hosts.list) log(`${host.name}: ${host.setupSummary()}`);
+});

@@ -1,0 +1,68 @@
+/**
+ * HTTP-01 answered over SSH: each token goes into `<webroot>/.well-known/acme-challenge/` on
+ * every host of the stage, because a load balancer may send the CA to any of them, and is
+ * removed afterwards. Before the CA is asked, each host is checked from its own side (through
+ * the SSH tunnel, port 80 on 127.0.0.1 with the right Host header): a webroot that is not
+ * served shows up here with a clear message rather than as a failed validation at the CA.
+ */
+import { request } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { certCommands } from '../commands/certs.js';
+import type { Connection } from '../transport/types.js';
+import type { ChallengeResponder } from './order.js';
+
+export interface HostTarget {
+  host: string;
+  connection: Connection;
+}
+
+export interface ResponderOptions {
+  webroot: string;
+  sudo: boolean;
+  /** A problem worth telling the user that does not stop the order (the CA decides). */
+  warn: (text: string, host: string) => void;
+}
+
+export function webrootResponder(targets: readonly HostTarget[], options: ResponderOptions): ChallengeResponder {
+  return {
+    async place(domain, token, keyAuthorization) {
+      const results = await Promise.allSettled(targets.map(async ({ host, connection }) => {
+        await connection.run(certCommands.placeToken(options.webroot, token, options.sudo), { stdin: keyAuthorization, stdinLabel: 'key authorization' });
+        const served = await fetchFromHost(connection, domain, `/.well-known/acme-challenge/${token}`).catch((error: Error) => `error: ${error.message}`);
+        if (served !== keyAuthorization) {
+          options.warn(`http://${domain}/.well-known/acme-challenge/ on this host does not serve ${options.webroot} (${summary(served)}); the CA may fail to validate`, host);
+        }
+      }));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${targets[i]?.host}: ${String((r.reason as Error).message ?? r.reason)}`] : []));
+      if (failed.length > 0) throw new Error(`could not write the HTTP-01 token on every host: ${failed.join('; ')}`);
+    },
+    async remove(token) {
+      await Promise.all(targets.map(async ({ host, connection }) => {
+        const result = await connection.run(certCommands.removeToken(options.webroot, token, options.sudo), { allowFailure: true }).catch((e: Error) => ({ code: -1, stderr: e.message }));
+        if (result.code !== 0) options.warn(`could not remove the HTTP-01 token ${token}: ${result.stderr.trim()}`, host);
+      }));
+    },
+  };
+}
+
+/** GET a path from port 80 as the host itself sees it, with `Host: domain`. Resolves the body. */
+export async function fetchFromHost(connection: Connection, domain: string, path: string, timeoutMs = 5_000): Promise<string> {
+  const stream: Duplex = await connection.forwardOut('127.0.0.1', 80);
+  return new Promise((resolve, reject) => {
+    const req = request({ createConnection: () => stream as never, path, headers: { host: domain, connection: 'close' }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}`);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function summary(served: string): string {
+  return served.startsWith('HTTP ') || served.startsWith('error: ') ? `got ${served}` : 'got other content';
+}

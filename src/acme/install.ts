@@ -1,0 +1,77 @@
+/**
+ * Putting a validated pair on one host, in two steps so every host can be checked before any
+ * is reloaded:
+ *   1. `prepare`: stage both files next to their final paths, swap them in (the old pair kept
+ *      as .prev), and for nginx run `nginx -t`, which also loads the new key and chain. Any
+ *      failure puts the old pair back, so the files always match what the server runs.
+ *   2. `activate`: reload the unit (the old pair goes back if that fails).
+ */
+import { certCommands } from '../commands/certs.js';
+import { displayCommand } from '../commands/render.js';
+import { ShipError } from '../errors.js';
+import type { ResolvedCerts } from '../config/types.js';
+import type { Connection } from '../transport/types.js';
+import type { IssuedPair } from './order.js';
+
+export interface InstallOptions {
+  certs: ResolvedCerts;
+  sudo: boolean;
+}
+
+export function isNginx(unit: string | undefined): boolean {
+  return unit === 'nginx' || unit === 'nginx.service';
+}
+
+export async function prepare(host: string, connection: Connection, pair: IssuedPair, options: InstallOptions): Promise<void> {
+  const { certs, sudo } = options;
+  try {
+    await connection.run(certCommands.stage(certs.keyPath, '0600', sudo), { stdin: pair.keyPem, stdinLabel: 'new private key' });
+    await connection.run(certCommands.stage(certs.certPath, '0644', sudo), { stdin: pair.certPem, stdinLabel: 'new full chain' });
+  } catch (error) {
+    await connection.run(certCommands.discard(certs.keyPath, certs.certPath, sudo), { allowFailure: true }).catch(() => {});
+    throw stepError(host, 'could not write the new certificate files; the old ones are untouched', error);
+  }
+  try {
+    await connection.run(certCommands.swap(certs.keyPath, certs.certPath, sudo));
+  } catch (error) {
+    await restore(connection, options);
+    throw stepError(host, 'could not move the new certificate files into place; the old ones were put back', error);
+  }
+  if (!isNginx(certs.reload)) return;
+  const test = certCommands.nginxTest(sudo);
+  const result = await connection.run(test, { allowFailure: true });
+  if (result.code !== 0) {
+    await restore(connection, options);
+    throw new ShipError(`${host}: \`${displayCommand(test)}\` failed, so nginx was not reloaded and the previous certificate was put back${tail(result.stderr)}`, {
+      host,
+      hint: `fix the nginx configuration on ${host} until \`sudo nginx -t\` passes`,
+    });
+  }
+}
+
+export async function activate(host: string, connection: Connection, options: InstallOptions): Promise<void> {
+  const unit = options.certs.reload;
+  if (!unit) return;
+  const command = certCommands.reload(unit, options.sudo);
+  const result = await connection.run(command, { allowFailure: true });
+  if (result.code === 0) return;
+  await restore(connection, options);
+  throw new ShipError(`${host}: \`${displayCommand(command)}\` failed (exit ${result.code ?? 'signal'}); the previous certificate was put back${tail(result.stderr)}`, {
+    host,
+    hint: `see \`journalctl -u ${unit}\` on ${host}`,
+  });
+}
+
+async function restore(connection: Connection, { certs, sudo }: InstallOptions): Promise<void> {
+  await connection.run(certCommands.restore(certs.keyPath, certs.certPath, sudo), { allowFailure: true }).catch(() => {});
+}
+
+function stepError(host: string, what: string, cause: unknown): ShipError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new ShipError(`${host}: ${what}: ${detail}`, { host, cause });
+}
+
+function tail(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter(Boolean).slice(-5);
+  return lines.length === 0 ? '' : `\n${lines.map((l) => `  | ${l}`).join('\n')}`;
+}

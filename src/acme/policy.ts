@@ -1,0 +1,105 @@
+/**
+ * When a certificate is due for renewal. Pure: facts and a clock in, a decision and a reason out.
+ *
+ * Due when it is missing (or unreadable) on any host, when the hosts disagree, when its names or
+ * key type differ from hosts.ts, when it has expired, or when the CA's ACME Renewal Information
+ * window says so. Without a window: when less than 1/3 of its lifetime is left, or 1/2 for
+ * certificates that live under 10 days (short-lived ones get a bigger margin, as Let's Encrypt
+ * advises, since a failed run costs a larger share of their life).
+ */
+import type { CertFacts } from './x509.js';
+
+export type HostCert =
+  | { host: string; state: 'present'; facts: CertFacts }
+  | { host: string; state: 'missing' | 'key-missing' | 'unreadable'; detail: string };
+
+export interface Wanted {
+  domains: readonly string[];
+  keyType: string;
+}
+
+/** A suggested renewal window from the CA (RFC 9773), with the moment picked inside it. */
+export interface RenewalWindow {
+  start: Date;
+  end: Date;
+  selected: Date;
+  explanationUrl?: string;
+}
+
+export interface Decision {
+  due: boolean;
+  reason: string;
+  /** When not due: the moment it becomes due. */
+  renewAt?: Date;
+}
+
+const DAY = 86_400_000;
+const SHORT_LIFETIME = 10 * DAY;
+
+export interface DecideOptions {
+  force?: boolean;
+  /** The CA's window for the certificate the hosts share, when the CA offers ARI and answered. */
+  window?: RenewalWindow;
+}
+
+export function decide(hosts: readonly HostCert[], wanted: Wanted, now: Date, options: DecideOptions = {}): Decision {
+  if (options.force) return { due: true, reason: 'forced (--force)' };
+  const absent = new Map<string, string[]>();
+  for (const h of hosts) if (h.state !== 'present') absent.set(h.detail, [...(absent.get(h.detail) ?? []), h.host]);
+  if (absent.size > 0) return { due: true, reason: [...absent].map(([detail, names]) => `${detail} on ${names.join(', ')}`).join('; ') };
+
+  const present = hosts.flatMap((h) => (h.state === 'present' ? [{ host: h.host, facts: h.facts }] : []));
+  const first = present[0];
+  if (!first) return { due: true, reason: 'no hosts' };
+  for (const { host, facts } of present) {
+    const problem = mismatch(facts, wanted);
+    if (problem) return { due: true, reason: `${host}: ${problem}` };
+  }
+  if (new Set(present.map((p) => p.facts.fingerprint)).size > 1) {
+    return { due: true, reason: `hosts serve different certificates (${present.map((p) => `${p.host}: serial ${p.facts.serial}`).join(', ')})` };
+  }
+  const facts = first.facts;
+  if (now >= facts.notAfter) return { due: true, reason: `expired ${duration(now.getTime() - facts.notAfter.getTime())} ago` };
+  return options.window ? windowDecision(options.window, now) : lifetimeDecision(facts, now);
+}
+
+/** What changed between a certificate and hosts.ts, if anything. */
+export function mismatch(facts: CertFacts, wanted: Wanted): string | undefined {
+  const have = [...facts.names].sort();
+  const want = [...wanted.domains].map((d) => d.toLowerCase()).sort();
+  if (have.join(',') !== want.join(',')) return `names changed: the certificate has ${have.join(', ')}; hosts.ts wants ${want.join(', ')}`;
+  if (facts.keyType !== wanted.keyType) return `key type changed: the certificate has ${facts.keyType}; hosts.ts wants ${wanted.keyType}`;
+  return undefined;
+}
+
+/** The lifetime rule: renew when less than 1/3 (1/2 under 10 days) of the lifetime is left. */
+export function lifetimeDecision(facts: CertFacts, now: Date): Decision {
+  const lifetime = facts.notAfter.getTime() - facts.notBefore.getTime();
+  const [fraction, label] = lifetime < SHORT_LIFETIME ? [1 / 2, '1/2'] : [1 / 3, '1/3'];
+  const renewAt = new Date(facts.notAfter.getTime() - lifetime * fraction);
+  const left = facts.notAfter.getTime() - now.getTime();
+  if (now >= renewAt) {
+    return { due: true, reason: `expires in ${duration(left)}, less than ${label} of its lifetime (${duration(lifetime)}) is left` };
+  }
+  return { due: false, reason: `renews in ${duration(renewAt.getTime() - now.getTime())}, when ${label} of its lifetime (${duration(lifetime)}) is left`, renewAt };
+}
+
+export function windowDecision(window: RenewalWindow, now: Date): Decision {
+  const range = `${window.start.toISOString()} to ${window.end.toISOString()}`;
+  const why = window.explanationUrl ? ` (explanation: ${window.explanationUrl})` : '';
+  if (now >= window.selected) return { due: true, reason: `the CA's renewal window is open, ${range}${why}` };
+  return { due: false, reason: `renews in ${duration(window.selected.getTime() - now.getTime())}, inside the CA's renewal window ${range}`, renewAt: window.selected };
+}
+
+/** For monitoring (`certs status`): expired, or within the last 1/6 of its lifetime. */
+export function needsAttention(facts: CertFacts, now: Date): boolean {
+  const lifetime = facts.notAfter.getTime() - facts.notBefore.getTime();
+  return facts.notAfter.getTime() - now.getTime() < lifetime / 6;
+}
+
+/** A duration for people: the largest whole unit, `90 days`, `5 hours`, `40 seconds`. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const [n, unit] = s >= 2 * 86_400 ? [Math.floor(s / 86_400), 'day'] : s >= 2 * 3600 ? [Math.floor(s / 3600), 'hour'] : s >= 120 ? [Math.floor(s / 60), 'minute'] : [s, 'second'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}

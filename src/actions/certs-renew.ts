@@ -1,0 +1,246 @@
+/**
+ * `ship certs renew [stage]`: for each stage with certs, read what every host has, decide
+ * whether it is due, and if so get a certificate (ordered, or one issued earlier that did not
+ * reach every host) and install it on every host.
+ *
+ * Made for cron: nothing on stdout or stderr when nothing is due; one line per renewed
+ * certificate; on failure what failed, where, and what to do, and a non-zero exit. One
+ * stage's failure does not stop the others. A lock keeps two runs apart.
+ */
+import { assess } from '../acme/assess.js';
+import { loadAccount } from '../acme/account.js';
+import { webrootResponder } from '../acme/challenge.js';
+import { confirmServed } from '../acme/confirm.js';
+import { activate, prepare } from '../acme/install.js';
+import { jitterMs } from '../acme/jitter.js';
+import { acquireLock } from '../acme/lock.js';
+import { errorText, orderCertificate, type IssuedPair } from '../acme/order.js';
+import { stateDir } from '../acme/paths.js';
+import { clearPending, loadPending, pendingDir, savePending } from '../acme/pending.js';
+import { lifetimeDecision } from '../acme/policy.js';
+import { readHostCert, type HostReading } from '../acme/read.js';
+import { isPubliclyTrusted } from '../acme/trust.js';
+import { InvalidCertificate, validatePair } from '../acme/validate.js';
+import { parseChain, type CertFacts } from '../acme/x509.js';
+import { ACME_DIRECTORIES } from '../config/rules.js';
+import { ConfigError, ExitCode, ShipError } from '../errors.js';
+import type { Output } from '../output/output.js';
+import { Session } from '../run/session.js';
+import type { CertStage } from './certs-stages.js';
+import { exitCodeFor } from './failures.js';
+
+export interface RenewOptions {
+  force: boolean;
+  /** Sleep a random 0-8 minutes before the first order when not on a terminal. */
+  randomSleep: boolean;
+  dryRun: boolean;
+  hostFilter: string[];
+}
+
+export async function renewCerts(output: Output, stages: readonly CertStage[], options: RenewOptions): Promise<number> {
+  if (options.hostFilter.length > 0) {
+    throw new ConfigError('certs renew works on every host of a stage: the CA may ask any of them for the token, and all must serve the same certificate', 'run it without --host');
+  }
+  const lock = options.dryRun ? undefined : await acquireLock('certs-renew', stateDir(), '`ship certs renew`');
+  const errors: ShipError[] = [];
+  const run = { output, options, slept: false };
+  try {
+    for (const stage of stages) {
+      const session = new Session(stage, output, { dryRun: options.dryRun, hostFilter: [] });
+      try {
+        errors.push(...(await renewStage(stage, session, run)));
+      } catch (error) {
+        errors.push(asStageError(stage, error));
+      } finally {
+        await session.close();
+      }
+    }
+  } finally {
+    await lock?.release();
+  }
+  for (const error of errors) output.error(error.message, error.hint);
+  return errors.length === 0 ? ExitCode.ok : exitCodeFor(errors);
+}
+
+interface Run {
+  output: Output;
+  options: RenewOptions;
+  slept: boolean;
+}
+
+/** Renews one stage's certificate if due. Returns per-host failures; throws when nothing could be done. */
+async function renewStage(stage: CertStage, session: Session, run: Run): Promise<ShipError[]> {
+  const { certs } = stage;
+  const { output, options } = run;
+  const name = `${stage.name}: ${certs.domains.join(', ')}`;
+  const debug = (text: string) => output.debug(`${name}: ${text}`);
+
+  const readings = await readAll(stage, session);
+  const now = new Date();
+  const { decision, replaces } = await assess(readings, certs, { now, force: options.force, log: debug });
+  if (!decision.due) {
+    // A person at a terminal gets an answer; cron (not a terminal) gets silence.
+    if (output.mode === 'tty') output.info(`${name}: not due, ${decision.reason}`);
+    else debug(`not due: ${decision.reason}`);
+    return [];
+  }
+  debug(`due: ${decision.reason}`);
+  const trustedNow = readings.some((r) => r.chain && isPubliclyTrusted(r.chain));
+  if (trustedNow && certs.directory === 'letsencrypt-staging') throw stagingRefusal(stage);
+  if (options.dryRun) return planOnly(stage, session, decision.reason, run.output);
+
+  const pendingPath = pendingDir(stage.configFile, stage.name, certs.domains);
+  let pair = options.force ? undefined : await reusablePending(pendingPath, stage, now, debug);
+  const reused = pair !== undefined;
+  if (!pair) {
+    await randomSleepOnce(run);
+    pair = await order(stage, session, replaces, debug);
+    // Kept until every host has it, so a failed install is retried without a new order.
+    await savePending(pendingPath, pair);
+  }
+
+  let facts: CertFacts;
+  try {
+    facts = validatePair(pair.keyPem, pair.certPem, { domains: certs.domains, keyType: certs.keyType }, new Date());
+    if (trustedNow && !isPubliclyTrusted(parseChain(pair.certPem))) throw stagingRefusal(stage);
+  } catch (error) {
+    await clearPending(pendingPath);
+    if (error instanceof InvalidCertificate) throw new ShipError(`refusing to install: ${error.message}; the hosts keep their current certificate`);
+    throw error;
+  }
+
+  const { installed, errors } = await install(stage, session, readings, pair, facts);
+  const everywhere = readings.every((r) => installed.includes(r.cert.host) || (r.cert.state === 'present' && r.cert.facts.fingerprint === facts.fingerprint));
+  if (everywhere) await clearPending(pendingPath);
+  if (installed.length > 0) {
+    const without = session.hosts.filter((h) => !installed.includes(h) && !readings.some((r) => r.cert.host === h && r.cert.state === 'present' && r.cert.facts.fingerprint === facts.fingerprint));
+    const partial = without.length > 0 ? ` (not on ${without.join(', ')})` : '';
+    output.info(`${stage.name}: ${reused ? 'installed' : 'renewed'} ${certs.domains.join(', ')} on ${installed.join(', ')}${partial}: serial ${facts.serial}, expires ${facts.notAfter.toISOString()} (${reused ? 'issued earlier, not yet on every host' : `due: ${decision.reason}`})`);
+    output.event('renewed', { stage: stage.name, domains: certs.domains, hosts: installed, serial: facts.serial, notAfter: facts.notAfter.toISOString(), reused, reason: decision.reason });
+  }
+  const hint = `then run: ship certs renew ${stage.name}`;
+  return errors.map((e) => new ShipError(`${name}: ${e.message}`, { host: e.options.host, hint: e.hint ? `${e.hint}, ${hint}` : hint, exitCode: e.exitCode }));
+}
+
+async function readAll(stage: CertStage, session: Session): Promise<HostReading[]> {
+  const results = await Promise.allSettled(session.hosts.map(async (host) => readHostCert(host, await session.connection(host), stage.certs, stage.sudo)));
+  const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) throw new ShipError(failed.map((e) => errorText(e)).join('\n'), { exitCode: exitCodeFor(failed) });
+  return results.map((r) => (r as PromiseFulfilledResult<HostReading>).value);
+}
+
+/** A pair from an earlier run that did not reach every host, if it is still a good one. */
+async function reusablePending(dir: string, stage: CertStage, now: Date, debug: (text: string) => void): Promise<IssuedPair | undefined> {
+  const pair = await loadPending(dir);
+  if (!pair) return undefined;
+  try {
+    const facts = validatePair(pair.keyPem, pair.certPem, { domains: stage.certs.domains, keyType: stage.certs.keyType }, now);
+    if (!lifetimeDecision(facts, now).due) return pair;
+    debug('the pending certificate from an earlier run is itself due; ordering a new one');
+  } catch (error) {
+    debug(`the pending certificate from an earlier run is unusable: ${errorText(error)}`);
+  }
+  await clearPending(dir);
+  return undefined;
+}
+
+async function order(stage: CertStage, session: Session, replaces: string | undefined, debug: (text: string) => void): Promise<IssuedPair> {
+  const { certs } = stage;
+  try {
+    const account = await loadAccount(certs.directoryUrl);
+    const targets = await Promise.all(session.hosts.map(async (host) => ({ host, connection: await session.connection(host) })));
+    const responder = webrootResponder(targets, { webroot: certs.webroot, sudo: stage.sudo, warn: (text, host) => session.output.notice(text, host) });
+    return await orderCertificate({ account, email: certs.email, domains: certs.domains, keyType: certs.keyType, replaces, responder, log: debug });
+  } catch (error) {
+    if (error instanceof ShipError) throw error;
+    const message = errorText(error);
+    const next = message.startsWith('cannot reach')
+      ? `check that ${certs.directoryUrl} is reachable from this machine`
+      : `check that http://${certs.domains[0]}/.well-known/acme-challenge/ is served from ${certs.webroot} on every host`;
+    throw new ShipError(`could not get a new certificate: ${message}; the certificate and key on the hosts are unchanged`, {
+      hint: `${next}, then run: ship certs renew ${stage.name}`,
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Two phases, like a deploy: files in place and `nginx -t` on every host, then reload only where
+ * that passed, then confirm over TLS. Hosts that already have this certificate are left alone.
+ */
+async function install(stage: CertStage, session: Session, readings: readonly HostReading[], pair: IssuedPair, facts: CertFacts): Promise<{ installed: string[]; errors: ShipError[] }> {
+  const options = { certs: stage.certs, sudo: stage.sudo };
+  const has = (host: string) => readings.some((r) => r.cert.host === host && r.cert.state === 'present' && r.cert.facts.fingerprint === facts.fingerprint);
+  const targets = session.hosts.filter((host) => !has(host));
+  const errors: ShipError[] = [];
+  const collect = (host: string, error: unknown) => errors.push(error instanceof ShipError ? error : new ShipError(`${host}: ${errorText(error)}`, { host }));
+
+  const prepared = await Promise.all(targets.map(async (host) => {
+    try {
+      await prepare(host, await session.connection(host), pair, options);
+      return host;
+    } catch (error) {
+      collect(host, error);
+      return undefined;
+    }
+  }));
+  const installed = await Promise.all(prepared.filter((h) => h !== undefined).map(async (host) => {
+    try {
+      const connection = await session.connection(host);
+      await activate(host, connection, options);
+      if (stage.certs.reload) {
+        const served = await confirmServed(connection, stage.certs.domains[0]!, facts.fingerprint);
+        if (!served.ok) {
+          errors.push(new ShipError(`${host}: the new certificate is installed and ${stage.certs.reload} reloaded, but port 443 still serves ${served.last}, not serial ${facts.serial}`, {
+            host,
+            hint: `check that the TLS configuration on ${host} uses ${stage.certs.certPath} and ${stage.certs.keyPath}`,
+          }));
+        }
+      }
+      return host;
+    } catch (error) {
+      collect(host, error);
+      return undefined;
+    }
+  }));
+  return { installed: installed.filter((h) => h !== undefined), errors };
+}
+
+/** --dry-run: the decision, then the commands the install would run on each host. */
+async function planOnly(stage: CertStage, session: Session, reason: string, output: Output): Promise<ShipError[]> {
+  const { certs } = stage;
+  output.info(`${stage.name}: ${certs.domains.join(', ')} is due (${reason}); would order from ${certs.directoryUrl}, answering HTTP-01 in ${certs.webroot}/.well-known/acme-challenge/ on ${session.hosts.join(', ')}, then install:`);
+  const placeholder: IssuedPair = { keyPem: '(new private key)', certPem: '(new full chain)' };
+  for (const host of session.hosts) {
+    const connection = await session.connection(host);
+    await prepare(host, connection, placeholder, { certs, sudo: stage.sudo });
+    await activate(host, connection, { certs, sudo: stage.sudo });
+  }
+  for (const [host, plan] of session.plans) for (const line of plan.planned) output.info(`${host} | would run: ${line}`);
+  return [];
+}
+
+/** Once per run, before the first real order (see jitter.ts). */
+async function randomSleepOnce(run: Run): Promise<void> {
+  if (run.slept) return;
+  run.slept = true;
+  const ms = jitterMs({ enabled: run.options.randomSleep, terminal: process.stdout.isTTY === true });
+  if (ms === 0) return;
+  run.output.debug(`sleeping ${Math.round(ms / 1000)} s before ordering (not a terminal; --no-random-sleep skips this)`);
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+function stagingRefusal(stage: CertStage): ShipError {
+  return new ShipError(`refusing to replace a publicly trusted certificate with one from ${stage.certs.directory === 'letsencrypt-staging' ? 'Let\'s Encrypt staging' : stage.certs.directoryUrl}, which browsers do not trust; the hosts keep their current certificate`, {
+    hint: `set certs.directory to "letsencrypt" (${ACME_DIRECTORIES.letsencrypt}) for stage ${stage.name}, or remove ${stage.certs.certPath} on the hosts if a test certificate is really wanted`,
+  });
+}
+
+function asStageError(stage: CertStage, error: unknown): ShipError {
+  const name = `${stage.name}: ${stage.certs.domains.join(', ')}`;
+  if (error instanceof ShipError) {
+    return new ShipError(`${name}: ${error.message}`, { host: error.options.host, exitCode: error.exitCode, hint: error.hint ?? `then run: ship certs renew ${stage.name}`, cause: error });
+  }
+  return new ShipError(`${name}: ${errorText(error)}`, { hint: `run again with --verbose for details: ship certs renew ${stage.name} --verbose`, cause: error });
+}

@@ -1,0 +1,43 @@
+/** `ship init|setup|logs`: wiring only; the work is in src/actions and recipes/setup.ts. */
+import { resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Wrap } from './main.js';
+import { init } from '../actions/init.js';
+import { logs } from '../actions/logs.js';
+import { runRecipe } from '../recipe/runner.js';
+
+const commandLine = () => ['ship', ...process.argv.slice(2)].join(' ');
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of lines, 1 or more');
+  return n;
+}
+
+export function registerProject(program: Command, wrap: Wrap): void {
+  program
+    .command('init')
+    .description('write hosts.ts and copies of the built-in recipes/ into this project (existing files are kept)')
+    .option('--force', 'overwrite files that exist', false)
+    .action(wrap(async (cli, opts: { force: boolean }) =>
+      init(cli.output, { configFile: resolve(cli.options.config), force: opts.force, dryRun: cli.options.dryRun })));
+
+  program
+    .command('setup')
+    .description('prepare hosts: directories, systemd unit (and socket) from recipes/templates/, env file; safe to repeat')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .addOption(new Option('--lock-wait <seconds>', "wait this long for another deploy's lock instead of failing").argParser(Number).default(0))
+    .action(wrap(async (cli, stage: string, opts: { lockWait: number }) =>
+      runRecipe(await cli.session(stage), 'setup', { command: commandLine(), lockWait: opts.lockWait })));
+
+  // --lines, not -n: -n is the global --dry-run, and commander gives it to the program
+  // wherever it appears on the line.
+  program
+    .command('logs')
+    .description("show the service's journal (journalctl -u <unit>) from every host, prefixed by host")
+    .argument('<stage>', 'stage name from hosts.ts')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C', false)
+    .addOption(new Option('--lines <n>', 'lines per host to start with').argParser(positiveInt).default(50))
+    .action(wrap(async (cli, stage: string, opts: { follow: boolean; lines: number }) =>
+      logs(await cli.session(stage), { follow: opts.follow, lines: opts.lines })));
+}

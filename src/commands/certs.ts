@@ -1,0 +1,49 @@
+/**
+ * Commands for certificates on the hosts. Each shell script is a constant; paths, tokens and
+ * modes arrive as positional parameters ("$1"), never spliced in.
+ *
+ * Install is two steps so a pair never half-lands: `stage` writes key and chain next to their
+ * final paths as `<path>.ship-new` (the key with umask 077, so it is never readable by others),
+ * then `swap` hard-links the current pair to `<path>.prev` and renames the new files over it.
+ * `restore` puts the `.prev` pair back (or removes a first-time pair) when a check fails.
+ */
+import type { Command } from './command.js';
+
+const script = (sudo: boolean, body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args], sudo });
+
+/** Exit codes of `read` that mean "not there", not "failed". */
+export const READ_MISSING_CERT = 44;
+export const READ_MISSING_KEY = 45;
+
+export const certCommands = {
+  /** Prints the full chain; exits 44 when it is missing, 45 when the key next to it is. */
+  read: (certPath: string, keyPath: string, sudo: boolean): Command =>
+    script(sudo, `[ -e "$1" ] || exit ${READ_MISSING_CERT}; [ -e "$2" ] || exit ${READ_MISSING_KEY}; cat -- "$1"`, certPath, keyPath),
+
+  /** stdin -> `<path>.ship-new` with MODE; creates the directory (0755) when missing. */
+  stage: (path: string, mode: '0600' | '0644', sudo: boolean): Command =>
+    script(sudo, 'set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"; umask 077; cat > "$1.ship-new"; chmod "$2" -- "$1.ship-new"', path, mode),
+
+  /** Keep the current pair as .prev (or forget a stale .prev), then move the new pair in. */
+  swap: (keyPath: string, certPath: string, sudo: boolean): Command =>
+    script(sudo, 'set -e; for f in "$1" "$2"; do if [ -e "$f" ]; then ln -f -- "$f" "$f.prev"; else rm -f -- "$f.prev"; fi; done; mv -f -- "$1.ship-new" "$1"; mv -f -- "$2.ship-new" "$2"', keyPath, certPath),
+
+  /** Undo `swap`: the .prev pair back in place, or no pair at all when there was none before. */
+  restore: (keyPath: string, certPath: string, sudo: boolean): Command =>
+    script(sudo, 'for f in "$1" "$2"; do if [ -e "$f.prev" ]; then mv -f -- "$f.prev" "$f"; else rm -f -- "$f"; fi; rm -f -- "$f.ship-new"; done', keyPath, certPath),
+
+  /** Drop staged files when a run stops before `swap` (never `restore` then: .prev is older). */
+  discard: (keyPath: string, certPath: string, sudo: boolean): Command =>
+    script(sudo, 'rm -f -- "$1.ship-new" "$2.ship-new"', keyPath, certPath),
+
+  nginxTest: (sudo: boolean): Command => ({ argv: ['nginx', '-t'], sudo }),
+
+  reload: (unit: string, sudo: boolean): Command => ({ argv: ['systemctl', 'reload', unit], sudo }),
+
+  /** stdin (the key authorization) -> <webroot>/.well-known/acme-challenge/<token>, world-readable for the web server. */
+  placeToken: (webroot: string, token: string, sudo: boolean): Command =>
+    script(sudo, 'set -e; umask 022; d="$1/.well-known/acme-challenge"; mkdir -p -- "$d"; cat > "$d/$2"', webroot, token),
+
+  removeToken: (webroot: string, token: string, sudo: boolean): Command =>
+    script(sudo, 'rm -f -- "$1/.well-known/acme-challenge/$2"', webroot, token),
+};

@@ -1,0 +1,64 @@
+/**
+ * Builders for the commands `ship setup` uses to make directories and files on a host the
+ * idempotent way: ask first (read-only, so --dry-run asks too), change only what differs.
+ * Scripts are constants; every value reaches them as a positional parameter.
+ */
+import type { Command } from './command.js';
+
+const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
+
+export const files = {
+  /**
+   * Does `owner` exist, what is the group (`group`, or owner's primary group when empty), and
+   * who owns each directory. Prints `no-user`, or `group G` then per directory
+   * `dir OWNER:GROUP PATH` or `missing - PATH`.
+   */
+  directoryState: (owner: string, group: string | undefined, dirs: readonly string[]): Command =>
+    script(
+      [
+        'owner=$1; group=$2; shift 2',
+        'id -u -- "$owner" >/dev/null 2>&1 || { echo no-user; exit 0; }',
+        '[ -n "$group" ] || group=$(id -gn -- "$owner")',
+        'getent group "$group" >/dev/null || { echo "no-group $group"; exit 0; }',
+        'echo "group $group"',
+        'for d in "$@"; do',
+        '  if [ -d "$d" ]; then echo "dir $(stat -c %U:%G -- "$d") $d"; else echo "missing - $d"; fi',
+        'done',
+      ].join('\n'),
+      owner, group ?? '', ...dirs,
+    ),
+
+  /** Create directories (and parents), owned by owner:group, mode 0755; fixes owner when they exist. */
+  createDirectories: (owner: string, group: string, dirs: readonly string[]): Command =>
+    ({ argv: ['install', '-d', '-m', '0755', '-o', owner, '-g', group, '--', ...dirs], sudo: true }),
+
+  /** `missing`, or `MODE OWNER:GROUP` then the sha256 of the content (sudo: the file may be 0600). */
+  fileState: (path: string): Command => ({
+    ...script(
+      [
+        '[ -e "$1" ] || { echo missing; exit 0; }',
+        'stat -c "%a %U:%G" -- "$1"',
+        'sha256sum < "$1" | cut -d " " -f 1',
+      ].join('\n'),
+      path,
+    ),
+    sudo: true,
+  }),
+
+  /**
+   * Write stdin to `path` atomically: into a temporary file beside it (umask 077, so it is never
+   * readable by others, even for a moment), owner and mode set, then renamed over the old file.
+   * A failure at any point leaves the old file as it was.
+   */
+  installFile: (path: string, mode: string, owner: string): Command => ({
+    // One line, so a --dry-run plan shows one line per file.
+    ...script('set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap \'rm -f -- "$tmp"\' EXIT; cat > "$tmp"; chown -- "$3" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT', path, mode, owner),
+    sudo: true,
+  }),
+
+  /** `missing`, `ship` when `path` carries ship's "written by ship setup" line, else `other`. */
+  origin: (path: string): Command =>
+    script('[ -e "$1" ] || { echo missing; exit 0; }; if grep -q "written by ship setup" -- "$1"; then echo ship; else echo other; fi', path),
+
+  remove: (path: string): Command => ({ argv: ['rm', '-f', '--', path], sudo: true }),
+};

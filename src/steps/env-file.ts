@@ -1,0 +1,74 @@
+/**
+ * The local env file (`service.envFile`): read once, its values registered as secrets with the
+ * Output so no line ship prints can show them, whatever printed it (plans, errors, `ship exec`
+ * output, journal lines). Its content only ever travels over SSH as a command's stdin.
+ */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { Stage } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import type { Output } from '../output/output.js';
+import { displayPath } from '../config/import-module.js';
+
+export interface EnvFile {
+  /** Absolute local path. */
+  path: string;
+  content: Buffer;
+  sha256: string;
+  /** Names of the variables it sets, in order (never their values). */
+  names: string[];
+  /** Every value, as written and unquoted: what must never be printed. */
+  secrets: string[];
+  /** 1-based numbers of lines that are not NAME=value, comments or blank. */
+  badLines: number[];
+}
+
+const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/;
+
+/** Parse the KEY=value lines systemd's EnvironmentFile= and dotenv libraries both read. */
+export function parseEnvFile(text: string): Pick<EnvFile, 'names' | 'secrets' | 'badLines'> {
+  const names: string[] = [];
+  const secrets = new Set<string>();
+  const badLines: number[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (/^\s*(#.*)?$/.test(line)) return;
+    const match = ASSIGNMENT.exec(line);
+    if (!match) return void badLines.push(i + 1);
+    names.push(match[1]!);
+    const raw = match[2]!.trim();
+    secrets.add(raw);
+    const quoted = /^(["'])(.*)\1$/.exec(raw);
+    if (quoted) secrets.add(quoted[2]!);
+  });
+  return { names, secrets: [...secrets].filter((s) => s !== ''), badLines };
+}
+
+/** Read and parse `service.envFile`; undefined when the stage has none. */
+export function readEnvFile(stage: Stage): EnvFile | undefined {
+  const path = stage.service?.envFile;
+  if (path === undefined) return undefined;
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      `service.envFile: cannot read ${displayPath(path)} (${code ?? (error as Error).message})`,
+      code === 'ENOENT' ? `create it with one NAME=value per line, or remove envFile from ${displayPath(stage.configFile)}` : undefined,
+    );
+  }
+  return { path, content, sha256: createHash('sha256').update(content).digest('hex'), ...parseEnvFile(content.toString('utf8')) };
+}
+
+/**
+ * Register the env file's values with the output, before anything can print them. A missing
+ * or unreadable file is not an error here: the command that needs the file reports it.
+ */
+export function registerEnvSecrets(stage: Stage, output: Output): void {
+  try {
+    const env = readEnvFile(stage);
+    if (env) output.addSecrets(env.secrets);
+  } catch {
+    // Reported by `ship setup`, the one command that reads the file for its content.
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The steps of `ship setup`, added to RemoteHost so recipes/setup.ts reads like the deploy
+ * recipe: `await host.installUnit('app.service')`. Each step first asks the host what is there
+ * (read-only, so --dry-run asks too and its plan holds only real changes), then changes only
+ * what differs and notes it. A second run finds nothing to do and says so.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { files } from '../commands/files.js';
+import { probe } from '../commands/probe.js';
+import { paths } from '../commands/release.js';
+import { units } from '../commands/units.js';
+import { displayPath } from '../config/import-module.js';
+import type { Stage } from '../config/types.js';
+import { ConfigError, ShipError } from '../errors.js';
+import type { Output } from '../output/output.js';
+import { renderTemplate } from '../systemd/template.js';
+import { envFilePath, programLocation, splitExec, UNIT_DIR, unitBase, unitFileName, unitValues, type Service } from '../systemd/unit-file.js';
+import { readEnvFile } from './env-file.js';
+import { RemoteHost } from './host.js';
+
+declare module './host.js' {
+  interface RemoteHost {
+    /** Create `<path>`, `releases/`, `shared/` and `.ship/` owned by service.user (sudo): `await host.createDirectories()`. */
+    createDirectories(): Promise<void>;
+    /** Render recipes/templates/<template> and install it as /etc/systemd/system/<unit>.<type>: `await host.installUnit('app.service')`. */
+    installUnit(template: string): Promise<void>;
+    /** Stop and remove the unit a template wrote in an earlier setup, if ship wrote it: `await host.removeUnit('app.socket')`. */
+    removeUnit(template: string): Promise<void>;
+    /** Upload service.envFile to `shared/.env`, mode 0600, owned by service.user; values never printed: `await host.uploadEnvFile()`. */
+    uploadEnvFile(): Promise<void>;
+    /** `daemon-reload` when a unit changed, `enable` what is not enabled yet: `await host.enableUnits()`. */
+    enableUnits(): Promise<void>;
+    /** What setup changed here, in one line: `log(\`${host.name}: ${host.setupSummary()}\`)`. */
+    setupSummary(): string;
+  }
+}
+
+/** What setup found and did on one host during this run. */
+interface SetupState {
+  changes: Change[];
+  /** Units installed in this run (enabled by enableUnits). */
+  units: string[];
+  unitsChanged: boolean;
+  /** Units removed in this run, stopped by enableUnits once systemd has reloaded. */
+  toStop: string[];
+  envChanged: boolean;
+  owner?: string;
+  program?: string;
+}
+
+const states = new WeakMap<RemoteHost, SetupState>();
+
+function stateOf(host: RemoteHost): SetupState {
+  let state = states.get(host);
+  if (!state) {
+    state = { changes: [], units: [], unitsChanged: false, toStop: [], envChanged: false };
+    states.set(host, state);
+  }
+  return state;
+}
+
+/** One change, as a verb and what it applies to: `write hello.service`. */
+interface Change {
+  verb: keyof typeof PAST;
+  what: string;
+}
+
+const PAST = { create: 'created', write: 'wrote', remove: 'removed', reload: 'reloaded', enable: 'enabled' } as const;
+
+function changed(host: RemoteHost, verb: Change['verb'], what: string): void {
+  stateOf(host).changes.push({ verb, what });
+  host.status(host.context.dryRun ? `would ${verb} ${what}` : `${PAST[verb]} ${what}`);
+}
+
+function serviceOf(stage: Stage): Service {
+  if (stage.service) return stage.service;
+  throw new ConfigError(
+    `stage "${stage.name}" has no service in ${displayPath(stage.configFile)}; ship setup writes the systemd unit from it`,
+    "add service: { exec: 'node server.js', user: 'deploy' } to hosts.ts",
+  );
+}
+
+const BUILT_IN_TEMPLATES = fileURLToPath(new URL('../../recipes/templates/', import.meta.url));
+
+/** The project's recipes/templates/<name> if it exists, else ship's built-in one (like recipes). */
+export function findTemplate(configDir: string, name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new ConfigError(`invalid template name ${JSON.stringify(name)}`, 'templates are file names in recipes/templates/, such as app.service');
+  const own = join(configDir, 'recipes', 'templates', name);
+  if (existsSync(own)) return own;
+  const builtIn = join(BUILT_IN_TEMPLATES, name);
+  if (existsSync(builtIn)) return builtIn;
+  throw new ConfigError(`no template "${name}": neither ${displayPath(own)} nor a built-in template of that name exists`);
+}
+
+/** `user:group` for the service's files; group defaults to the user's primary group on the host. */
+async function ownerOf(host: RemoteHost, dirs: readonly string[] = []): Promise<{ owner: string; dirLines: string[] }> {
+  const { stage } = host.context;
+  const service = serviceOf(stage);
+  const result = await host.run(files.directoryState(service.user, service.group, dirs), { readOnly: true });
+  const lines = result.stdout.trim().split('\n');
+  const head = lines[0] ?? '';
+  const fix = (command: string) => `create it: ship exec ${stage.name} --host ${host.name} -- sudo ${command}`;
+  if (head === 'no-user') {
+    throw new ShipError(`${host.name}: service.user "${service.user}" does not exist on this host`, { host: host.name, hint: fix(`useradd --create-home ${service.user}`) });
+  }
+  if (head.startsWith('no-group ')) {
+    const group = head.slice('no-group '.length);
+    throw new ShipError(`${host.name}: service.group "${group}" does not exist on this host`, { host: host.name, hint: fix(`groupadd ${group}`) });
+  }
+  const owner = `${service.user}:${head.replace(/^group /, '')}`;
+  stateOf(host).owner = owner;
+  return { owner, dirLines: lines.slice(1) };
+}
+
+/**
+ * Put `content` at `path` with mode and owner, unless it is there already (same sha256, mode
+ * and owner). Content goes over stdin, never into a command line. Returns whether it changed.
+ */
+async function installIfChanged(host: RemoteHost, path: string, content: Buffer, wanted: { mode: string; owner: string; label: string }): Promise<boolean> {
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  const found = (await host.run(files.fileState(path), { readOnly: true })).stdout.trim().split('\n');
+  if (found[0] === `${wanted.mode} ${wanted.owner}` && found[1] === sha256) return false;
+  await host.run(files.installFile(path, wanted.mode, wanted.owner), { stdin: content, stdinLabel: wanted.label });
+  return true;
+}
+
+/** The absolute path of service.exec's program on this host (looked up once per run). */
+async function programOn(host: RemoteHost, service: Service): Promise<string> {
+  const state = stateOf(host);
+  if (state.program) return state.program;
+  const { program } = splitExec(service.exec);
+  const where = programLocation(program, `${host.context.stage.path}/current`);
+  if ('absolute' in where) return (state.program = where.absolute);
+  const found = await host.run(probe.tool(where.lookup), { readOnly: true, allowFailure: true });
+  const path = found.stdout.trim().split('\n')[0] ?? '';
+  if (found.code !== 0 || !path.startsWith('/')) {
+    throw new ShipError(`${host.name}: service.exec: "${program}" is not installed here (command -v ${program} found nothing); systemd needs the program's absolute path`, {
+      host: host.name, hint: `install ${program} on the host, or write its absolute path in service.exec, such as "/usr/local/bin/${program} ..."`,
+    });
+  }
+  return (state.program = path);
+}
+
+// Printed once per run, not once per host.
+const warned = new WeakSet<Output>();
+
+const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit' | 'uploadEnvFile' | 'enableUnits' | 'setupSummary'> = {
+  async createDirectories(this: RemoteHost) {
+    const layout = { root: this.context.stage.path };
+    const dirs = [layout.root, paths.releases(layout), paths.shared(layout), paths.meta(layout)];
+    this.status('directories');
+    const { owner, dirLines } = await ownerOf(this, dirs);
+    const ok = new Set(dirLines.filter((l) => l.startsWith(`dir ${owner} `)).map((l) => l.slice(`dir ${owner} `.length)));
+    const wrong = dirs.filter((d) => !ok.has(d));
+    if (wrong.length === 0) return this.status('directories unchanged');
+    const [user, group] = owner.split(':') as [string, string];
+    await this.run(files.createDirectories(user, group, wrong));
+    changed(this, 'create', wrong.map((d) => (d === layout.root ? d : `${d.slice(layout.root.length + 1)}/`)).join(' '));
+  },
+
+  async installUnit(this: RemoteHost, template: string) {
+    const { stage, output } = this.context;
+    const service = serviceOf(stage);
+    const name = unitFileName(stage.unit, template);
+    this.status(`unit ${name}`);
+    const source = findTemplate(stage.configDir, template);
+    const values = unitValues(stage, service, await programOn(this, service));
+    const content = renderTemplate(readFileSync(source, 'utf8'), values, displayPath(source));
+    output.debug(`${UNIT_DIR}/${name}:\n${content}`, this.name);
+    const lines = content.trimEnd().split('\n').length;
+    const state = stateOf(this);
+    state.units.push(name);
+    if (await installIfChanged(this, `${UNIT_DIR}/${name}`, Buffer.from(content), { mode: '644', owner: 'root:root', label: `${name} from ${displayPath(source)} (${lines} lines)` })) {
+      state.unitsChanged = true;
+      changed(this, 'write', name);
+    } else this.status(`${name} unchanged`);
+  },
+
+  async removeUnit(this: RemoteHost, template: string) {
+    const { stage, output } = this.context;
+    const name = unitFileName(stage.unit, template);
+    const path = `${UNIT_DIR}/${name}`;
+    const origin = (await this.run(files.origin(path), { readOnly: true })).stdout.trim();
+    if (origin === 'missing') return;
+    if (origin !== 'ship') return output.notice(`${path} was not written by ship setup; leaving it alone`, this.name);
+    await this.run(units.disable(name));
+    await this.run(files.remove(path));
+    const state = stateOf(this);
+    state.unitsChanged = true;
+    // Stopped only after daemon-reload: while the loaded service still Requires= this socket,
+    // stopping it would stop the running app too.
+    state.toStop.push(name);
+    changed(this, 'remove', name);
+  },
+
+  async uploadEnvFile(this: RemoteHost) {
+    const { stage, output } = this.context;
+    const env = readEnvFile(stage);
+    if (!env) return this.status('env file: none (no service.envFile)');
+    // Before anything else can print them.
+    output.addSecrets(env.secrets);
+    if (env.badLines.length > 0 && !warned.has(output)) {
+      warned.add(output);
+      output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
+    }
+    this.status('env file');
+    const owner = stateOf(this).owner ?? (await ownerOf(this)).owner;
+    const label = `(env file: ${env.names.length} variable${env.names.length === 1 ? '' : 's'})`;
+    if (await installIfChanged(this, envFilePath(stage), env.content, { mode: '600', owner, label })) {
+      stateOf(this).envChanged = true;
+      changed(this, 'write', 'shared/.env');
+    } else this.status('shared/.env unchanged');
+  },
+
+  async enableUnits(this: RemoteHost) {
+    const { stage, output, dryRun } = this.context;
+    const state = stateOf(this);
+    if (state.unitsChanged) {
+      await this.run(units.daemonReload());
+      changed(this, 'reload', 'systemd');
+    }
+    // The app keeps serving on the socket it inherited until its next restart.
+    for (const name of state.toStop) await this.run(units.stop(name));
+    for (const name of state.units) {
+      // One unit per call: for an unknown unit systemctl prints to stderr only, which would shift the lines.
+      const result = await this.run(units.isEnabled([name]), { readOnly: true, allowFailure: true });
+      if (result.stdout.trim() === 'enabled') continue;
+      await this.run(units.enable([name]));
+      changed(this, 'enable', name);
+    }
+    if ((state.unitsChanged || state.envChanged) && !dryRun) {
+      const service = `${unitBase(stage.unit)}.service`;
+      const active = await this.run(units.isActive(service), { readOnly: true, allowFailure: true });
+      if (active.stdout.trim() === 'active') {
+        output.notice(`${service} is running with its old settings; they apply at its next restart (ship deploy ${stage.name})`, this.name);
+      }
+    }
+  },
+
+  setupSummary(this: RemoteHost) {
+    const { changes } = stateOf(this);
+    if (changes.length === 0) return this.context.dryRun ? 'nothing to change' : 'nothing changed';
+    if (this.context.dryRun) return `would ${changes.map((c) => `${c.verb} ${c.what}`).join(', ')}`;
+    return changes.map((c) => `${PAST[c.verb]} ${c.what}`).join(', ');
+  },
+};
+
+Object.assign(RemoteHost.prototype, steps);

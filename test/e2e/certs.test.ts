@@ -1,0 +1,319 @@
+/**
+ * `ship certs` against a real ACME server (Pebble, on this machine) and real hosts (h1, h2)
+ * running nginx. Nothing is mocked: Pebble validates HTTP-01 on port 80 of the hosts, and the
+ * checks look at the hosts over OpenSSH and at what they serve over TLS from here.
+ *
+ * The two names resolve to different hosts (a -> h1, b -> h2), so an order only succeeds when
+ * each token is on every host. Certificates live 45 seconds, so renewal by lifetime is tested by
+ * waiting for it, not by pretending: under 10 days of lifetime a certificate is due at 1/2.
+ *
+ * The tests run in order and build on each other, like a server's life: first issuance, quiet
+ * re-runs, a broken nginx, renewal by age, the CA going down.
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connect } from 'node:tls';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPebble, type Pebble } from '../hosts/pebble.js';
+import { addTlsSite, breakNginx, nginxWorkers, repairNginx, restoreNginx } from '../hosts/nginx-site.js';
+import { address, lab, onHost, project, REPO, ship } from './support.js';
+
+const DOMAINS = ['a.ship.test', 'b.ship.test'];
+const CERT_DIR = '/etc/ship/certs/a.ship.test';
+const KEY = `${CERT_DIR}/privkey.pem`;
+const CERT = `${CERT_DIR}/fullchain.pem`;
+const HOSTS = ['h1', 'h2'];
+const VALIDITY_S = 45;
+
+let pebble: Pebble;
+let dir: string;
+let env: Record<string, string>;
+
+const run = (host: string, script: string) => onHost(host, script);
+const renew = (...args: string[]) => ship(['certs', 'renew', ...args, '--no-random-sleep'], { cwd: dir, env });
+
+const certs = (directory: string) => ({
+  domains: DOMAINS,
+  email: 'ops@ship.test',
+  webroot: '/var/www/html',
+  directory,
+  reload: 'nginx',
+});
+
+beforeAll(async () => {
+  // A fixed directory per lab, so a run killed half-way has its Pebble stopped by the next one.
+  pebble = await startPebble({ address: lab().gateway, dir: join(tmpdir(), `ship-pebble-lab${lab().id}`), validitySeconds: VALIDITY_S });
+  await pebble.addA('a.ship.test', [address('h1')]);
+  await pebble.addA('b.ship.test', [address('h2')]);
+  dir = await project({ app: 'hello', stages: { prod: { hosts: HOSTS, path: '/srv/hello', certs: certs(pebble.directoryUrl) } } });
+  env = { NODE_EXTRA_CA_CERTS: pebble.caFile, XDG_STATE_HOME: join(dir, 'state') };
+  for (const host of HOSTS) await addTlsSite(run, host, { domains: DOMAINS, certPath: CERT, keyPath: KEY });
+});
+
+afterAll(async () => {
+  // Leave h1 and h2 as the other test files expect them: the base image's nginx, no certificates.
+  for (const host of HOSTS) await restoreNginx(run, host, ['/etc/ship/certs']).catch(() => {});
+  await pebble?.stop();
+});
+
+/** What a host serves on 443 for `servername`, seen from this machine. With `ca`, verified against it. */
+function served(host: string, options: { servername?: string; ca?: string } = {}): Promise<{ serial: string; fingerprint: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect({
+      host: address(host),
+      port: 443,
+      servername: options.servername ?? DOMAINS[0],
+      ...(options.ca ? { ca: options.ca, rejectUnauthorized: true } : { rejectUnauthorized: false }),
+    });
+    socket.setTimeout(5000, () => socket.destroy(new Error('TLS timeout')));
+    socket.once('secureConnect', () => {
+      const peer = socket.getPeerCertificate();
+      socket.end();
+      resolvePromise({ serial: peer.serialNumber.toLowerCase(), fingerprint: peer.fingerprint256 });
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** The certificate file on a host, parsed here. */
+async function onDisk(host: string): Promise<X509Certificate> {
+  return new X509Certificate(await run(host, `sudo -n cat ${CERT}`));
+}
+
+/** Inode, mtime and hash of key and chain: "untouched" means all three unchanged. */
+function fileState(host: string): Promise<string> {
+  return run(host, `sudo -n stat -c '%n %i %Y' ${KEY} ${CERT} && sudo -n sha256sum ${KEY} ${CERT}`);
+}
+
+const renewedLine = /^prod: renewed a\.ship\.test, b\.ship\.test on h1, h2: serial ([0-9a-f]+), expires \S+ \(due: .+\)$/;
+
+async function waitUntil(when: Date): Promise<void> {
+  const ms = when.getTime() - Date.now();
+  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+}
+
+describe('ship certs', () => {
+  let serial = '';
+
+  it('issues a certificate on the first run and installs it on both hosts', async () => {
+    const r = await renew();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(renewedLine);
+    expect(r.stdout).toContain('no certificate at /etc/ship/certs/a.ship.test/fullchain.pem on h1, h2');
+    serial = renewedLine.exec(r.stdout)![1]!;
+
+    // Both hosts serve that certificate, and its chain verifies against Pebble's root for both names.
+    const root = await pebble.root();
+    for (const host of HOSTS) {
+      for (const servername of DOMAINS) expect((await served(host, { servername, ca: root })).serial).toBe(serial);
+      expect(await run(host, `sudo -n stat -c '%a %U' ${KEY}`)).toBe('600 root');
+      // The HTTP-01 tokens were removed from every host.
+      expect(await run(host, 'ls -A /var/www/html/.well-known/acme-challenge/')).toBe('');
+    }
+    const leaf = await onDisk('h1');
+    expect(leaf.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    expect(leaf.subjectAltName).toBe('DNS:a.ship.test, DNS:b.ship.test');
+    expect((await served('h1')).fingerprint).toBe((await served('h2')).fingerprint);
+
+    // The ACME account: one key, 0600, in a 0700 directory under $XDG_STATE_HOME/ship/acme/.
+    const accounts = join(dir, 'state/ship/acme');
+    const [account] = readdirSync(accounts);
+    expect((await stat(join(accounts, account!, 'account.key'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(accounts, account!))).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(await readFile(join(accounts, account!, 'account.json'), 'utf8'))).toMatchObject({ directoryUrl: pebble.directoryUrl });
+  });
+
+  it('is silent on a second run and changes nothing', async () => {
+    const before = await Promise.all(HOSTS.map(async (h) => [await fileState(h), await nginxWorkers(run, h)]));
+    const r = await renew();
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
+    const after = await Promise.all(HOSTS.map(async (h) => [await fileState(h), await nginxWorkers(run, h)]));
+    expect(after).toEqual(before);
+  });
+
+  it('shows what a forced run would do under --dry-run, and does nothing', async () => {
+    const before = await Promise.all(HOSTS.map(fileState));
+    const r = await renew('--force', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('prod: a.ship.test, b.ship.test is due (forced (--force)); would order from');
+    expect(r.stdout).toContain('h1 | would run: sudo -n -- nginx -t');
+    expect(r.stdout).toContain('h2 | would run: sudo -n -- systemctl reload nginx');
+    expect(await Promise.all(HOSTS.map(fileState))).toEqual(before);
+  });
+
+  it('certs status: a table, exit 0 while the certificate is fresh', async () => {
+    const r = await ship(['certs', 'status'], { cwd: dir, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^STAGE\s+HOST\s+DOMAINS\s+ISSUER\s+NOT AFTER\s+DAYS LEFT\s+DUE$/);
+    for (const host of HOSTS) {
+      expect(r.stdout).toMatch(new RegExp(`^prod\\s+${host}\\s+a\\.ship\\.test,b\\.ship\\.test\\s+Pebble Intermediate CA \\S+\\s+\\S+Z\\s+<1\\s+no$`, 'm'));
+    }
+  });
+
+  it('does not reload a broken nginx config, reports it, and keeps the old certificate there', async () => {
+    await breakNginx(run, 'h1');
+    try {
+      const workers = await nginxWorkers(run, 'h1');
+      const before = await fileState('h1');
+      const r = await renew('--force');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('error: prod: a.ship.test, b.ship.test: h1: `sudo -n -- nginx -t` failed, so nginx was not reloaded and the previous certificate was put back');
+      expect(r.stderr).toMatch(/unknown directive "this_is_not_a_directive"/);
+      expect(r.stderr).toContain('next: fix the nginx configuration on h1 until `sudo nginx -t` passes, then run: ship certs renew prod');
+      const fresh = /^prod: renewed a\.ship\.test, b\.ship\.test on h2 \(not on h1\): serial ([0-9a-f]+),/.exec(r.stdout)?.[1];
+      expect(fresh).toBeDefined();
+      expect(fresh).not.toBe(serial);
+
+      // h1: same nginx workers (no reload), same files, still serving the old certificate.
+      expect(await nginxWorkers(run, 'h1')).toBe(workers);
+      expect(await fileState('h1')).toBe(before);
+      expect((await served('h1')).serial).toBe(serial);
+      // h2 took the new one.
+      expect((await served('h2')).serial).toBe(fresh);
+
+      // Once nginx is fixed, a plain run puts the same certificate on h1 without a new order.
+      await repairNginx(run, 'h1');
+      const again = await renew();
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+      const expires = new Date((await onDisk('h2')).validTo).toISOString();
+      expect(again.stdout).toBe(`prod: installed a.ship.test, b.ship.test on h1: serial ${fresh}, expires ${expires} (issued earlier, not yet on every host)`);
+      expect((await served('h1')).serial).toBe(fresh);
+      serial = fresh!;
+    } finally {
+      await repairNginx(run, 'h1');
+    }
+  });
+
+  it('renews once the certificate has passed 2/3 of its lifetime', async () => {
+    const cert = await onDisk('h1');
+    const notBefore = new Date(cert.validFrom).getTime();
+    const lifetime = new Date(cert.validTo).getTime() - notBefore;
+    await waitUntil(new Date(notBefore + (lifetime * 2) / 3 + 1000));
+
+    const r = await renew();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(renewedLine);
+    expect(r.stdout).toMatch(/\(due: expires in \d+ seconds, less than 1\/2 of its lifetime \(\d+ seconds\) is left\)$/);
+    const renewed = renewedLine.exec(r.stdout)![1]!;
+    expect(renewed).not.toBe(serial);
+    for (const host of HOSTS) expect((await served(host, { ca: await pebble.root() })).serial).toBe(renewed);
+    serial = renewed;
+  }, 90_000);
+
+  it('certs status exits non-zero in the last 1/6 of the lifetime', async () => {
+    const cert = await onDisk('h1');
+    const notAfter = new Date(cert.validTo).getTime();
+    const lifetime = notAfter - new Date(cert.validFrom).getTime();
+    await waitUntil(new Date(notAfter - lifetime / 6 + 1000));
+
+    const r = await ship(['certs', 'status', 'prod'], { cwd: dir, env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^prod\s+h1\s+.*\s+yes: expires in \d+ seconds/m);
+    expect(r.stderr).toMatch(/^needs attention: prod h1: expires \S+, within the last 1\/6 of its lifetime$/m);
+    expect(r.stderr).toMatch(/^needs attention: prod h2: /m);
+  }, 90_000);
+
+  it('leaves the files untouched and exits non-zero when the ACME server is down', async () => {
+    const before = await Promise.all(HOSTS.map(fileState));
+    await pebble.stopCa();
+    try {
+      const r = await renew();
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`error: prod: a.ship.test, b.ship.test: could not get a new certificate: cannot reach the ACME server at ${pebble.directoryUrl}: connect ECONNREFUSED`);
+      expect(r.stderr).toContain('the certificate and key on the hosts are unchanged');
+      expect(r.stderr).toContain(`next: check that ${pebble.directoryUrl} is reachable from this machine, then run: ship certs renew prod`);
+      expect(await Promise.all(HOSTS.map(fileState))).toEqual(before);
+      for (const host of HOSTS) expect((await served(host)).serial).toBe(serial);
+    } finally {
+      await pebble.start();
+    }
+    // The CA is back (with a new root and no memory of the account): the next run recovers.
+    const r = await renew();
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(renewedLine);
+    const root = await pebble.root();
+    for (const host of HOSTS) expect((await served(host, { ca: root })).serial).toBe(renewedLine.exec(r.stdout)![1]);
+  });
+
+  it('certs status exits non-zero when a certificate is missing, and 2 for a stage without certs', async () => {
+    const other = await project({
+      app: 'hello',
+      stages: {
+        prod: { hosts: ['h1'], path: '/srv/hello', certs: { ...certs(pebble.directoryUrl), domains: ['missing.ship.test'] } },
+        bare: { hosts: ['h1'], path: '/srv/hello' },
+      },
+    });
+    const r = await ship(['certs', 'status'], { cwd: other, env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^prod\s+h1\s+missing\.ship\.test\s+-\s+-\s+-\s+yes: no certificate at \/etc\/ship\/certs\/missing\.ship\.test\/fullchain\.pem$/m);
+    expect(r.stderr).toContain('needs attention: prod h1: no certificate at /etc/ship/certs/missing.ship.test/fullchain.pem');
+    const bare = await ship(['certs', 'status', 'bare'], { cwd: other, env });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('stage "bare"');
+  });
+
+  it('renews every stage with certs, and one stage failing does not stop the next', async () => {
+    await pebble.addA('c.ship.test', [address('h2')]);
+    const webroot = '/var/www/html';
+    const multi = await project({
+      app: 'hello',
+      stages: {
+        // First in the file, and its CA is unreachable (nothing listens on port 1).
+        down: { hosts: ['h1'], path: '/srv/hello', certs: { domains: ['d.ship.test'], email: 'ops@ship.test', webroot, directory: `https://${lab().gateway}:1/dir` } },
+        up: { hosts: ['h2'], path: '/srv/hello', certs: { domains: ['c.ship.test'], email: 'ops@ship.test', webroot, directory: pebble.directoryUrl } },
+        plain: { hosts: ['h1'], path: '/srv/hello' },
+      },
+    });
+    const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: multi, env: { ...env, XDG_STATE_HOME: join(multi, 'state') } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^up: renewed c\.ship\.test on h2: serial [0-9a-f]+, expires \S+ \(due: no certificate at \/etc\/ship\/certs\/c\.ship\.test\/fullchain\.pem on h2\)$/);
+    expect(r.stderr).toContain(`error: down: d.ship.test: could not get a new certificate: cannot reach the ACME server at https://${lab().gateway}:1/dir: connect ECONNREFUSED`);
+    expect(await run('h2', 'sudo -n test -s /etc/ship/certs/c.ship.test/fullchain.pem && echo there')).toBe('there');
+    expect(await run('h1', 'sudo -n test -e /etc/ship/certs/d.ship.test || echo absent')).toBe('absent');
+  });
+});
+
+describe('ship certs cron', () => {
+  it('prints the line: twice a day, absolute node and ship, the config and the working directory', async () => {
+    const r = await ship(['certs', 'cron', 'prod'], { cwd: dir, env });
+    expect(r.code).toBe(0);
+    const config = join(dir, 'hosts.ts');
+    const shipBin = resolve(REPO, 'bin/ship');
+    expect(r.stdout).toMatch(/^\d{1,2} \d{1,2},\d{1,2} \* \* \* /);
+    expect(r.stdout.replace(/^\S+ \S+ \* \* \* /, '')).toBe(
+      `cd ${dir} && ${process.execPath} ${shipBin} certs renew prod --config ${config} # ship-certs stage=prod config=${config}`,
+    );
+    // Printing it again gives the same line (the minute comes from the config, not from chance).
+    expect((await ship(['certs', 'cron', 'prod'], { cwd: dir, env })).stdout).toBe(r.stdout);
+  });
+
+  it('--install adds it to the crontab once', async () => {
+    const saved = await execa('crontab', ['-l'], { reject: false });
+    try {
+      await execa('crontab', ['-'], { input: '# kept by the test\n0 1 * * * true\n' });
+      const first = await ship(['certs', 'cron', 'prod', '--install'], { cwd: dir, env });
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/^added to the crontab: .* certs renew prod --config /);
+      const second = await ship(['certs', 'cron', 'prod', '--install'], { cwd: dir, env });
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/^already in the crontab: /);
+      const table = (await execa('crontab', ['-l'])).stdout.split('\n');
+      expect(table.slice(0, 2)).toEqual(['# kept by the test', '0 1 * * * true']);
+      expect(table.filter((l) => l.includes('# ship-certs stage=prod'))).toHaveLength(1);
+      expect(table[2]).toBe(`${first.stdout.replace('added to the crontab: ', '')}`);
+    } finally {
+      if (saved.exitCode === 0) await execa('crontab', ['-'], { input: `${saved.stdout}\n` });
+      else await execa('crontab', ['-r'], { reject: false });
+    }
+  });
+});

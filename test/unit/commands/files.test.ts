@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { files } from '../../../src/commands/files.js';
+import { renderCommand } from '../../../src/commands/render.js';
+import { units } from '../../../src/commands/units.js';
+
+describe('setup commands', () => {
+  it('creates directories with install -d, values as separate words', () => {
+    expect(renderCommand(files.createDirectories('deploy', 'deploy', ['/srv/hello', '/srv/hello/.ship'])))
+      .toBe('sudo -n -- install -d -m 0755 -o deploy -g deploy -- /srv/hello /srv/hello/.ship');
+  });
+
+  it('passes every value to the constant scripts as a positional parameter', () => {
+    const hostile = "/srv/it's $(rm -rf /)\nx";
+    for (const command of [files.fileState(hostile), files.installFile(hostile, '600', 'deploy:deploy'), files.origin(hostile), files.directoryState('deploy', undefined, [hostile])]) {
+      const [sh, flag, body, name, ...args] = command.argv;
+      expect([sh, flag, name]).toEqual(['sh', '-c', 'sh']);
+      expect(body).not.toContain(hostile);
+      expect(args).toContain(hostile);
+      expect(renderCommand(command)).toContain(`'/srv/it'\\''s $(rm -rf /)\nx'`);
+    }
+  });
+
+  it('writes a file through a private temporary file and a rename', () => {
+    expect(renderCommand(files.installFile('/srv/hello/shared/.env', '600', 'deploy:deploy'))).toBe(
+      `sudo -n -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; cat > "$tmp"; ` +
+        `chown -- "$3" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 deploy:deploy`,
+    );
+  });
+
+  it('reads the journal with sudo, without the hostname column, following on request', () => {
+    expect(renderCommand(units.journal('hello', { lines: 20, follow: false })))
+      .toBe('sudo -n -- journalctl -u hello -n 20 --no-pager --no-hostname -o short-iso');
+    expect(renderCommand(units.journal('hello', { lines: 5, follow: true })))
+      .toBe('sudo -n -- journalctl -u hello -n 5 --no-pager --no-hostname -o short-iso -f');
+  });
+
+  it('enables and reloads through sudo, asks without it', () => {
+    expect(renderCommand(units.enable(['hello.service', 'hello.socket']))).toBe('sudo -n -- systemctl enable -- hello.service hello.socket');
+    expect(renderCommand(units.daemonReload())).toBe('sudo -n -- systemctl daemon-reload');
+    expect(renderCommand(units.isEnabled(['hello.socket']))).toBe('systemctl is-enabled -- hello.socket');
+    expect(renderCommand(units.disable('hello.socket'))).toBe('sudo -n -- systemctl disable -- hello.socket');
+    expect(renderCommand(units.stop('hello.socket'))).toBe('sudo -n -- systemctl stop -- hello.socket');
+  });
+});

@@ -1,0 +1,162 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cmd, type Command } from '../../../src/commands/command.js';
+import { displayCommand, quote, redact, renderCommand } from '../../../src/commands/render.js';
+
+const HOSTILE = [
+  'a b',
+  "it's",
+  'say "hi"',
+  '$(touch /tmp/ship-render-pwned)',
+  '`id`',
+  '${HOME}',
+  '$HOME',
+  'line1\nline2',
+  'tab\there',
+  '*',
+  '?',
+  '[a-z]',
+  '{a,b}',
+  '~',
+  '~root',
+  ';ls',
+  '&& ls',
+  '| cat',
+  '> /tmp/ship-render-out',
+  '< /etc/passwd',
+  '#comment',
+  '!x',
+  '-rf',
+  '--help',
+  '-',
+  'héllo wörld ✓ 日本語 🚀',
+  '',
+  ' ',
+  '\\',
+  "'",
+  "''",
+  '"',
+  "a'b\"c$d`e\\f",
+  '\r\n',
+  'a=b',
+];
+
+describe('quote', () => {
+  it('leaves safe words bare so plans stay readable', () => {
+    for (const word of ['nginx', '/srv/hello/releases/20240101', 'user@host', 'a=b', 'x,y:z', '+1', '50%', '-n', '--']) {
+      expect(quote(word)).toBe(word);
+    }
+  });
+
+  it('single-quotes everything else, writing a quote as \'\\\'\'', () => {
+    expect(quote('')).toBe("''");
+    expect(quote('a b')).toBe("'a b'");
+    expect(quote("it's")).toBe("'it'\\''s'");
+    expect(quote('$(id)')).toBe("'$(id)'");
+    expect(quote('`id`')).toBe("'`id`'");
+    expect(quote('*')).toBe("'*'");
+    expect(quote('~')).toBe("'~'");
+    expect(quote('a\nb')).toBe("'a\nb'");
+    expect(quote('日本')).toBe("'日本'");
+    expect(quote("'")).toBe("''\\'''");
+  });
+});
+
+describe('renderCommand', () => {
+  it('renders argv as quoted words', () => {
+    expect(renderCommand(cmd('systemctl', 'restart', 'hello'))).toBe('systemctl restart hello');
+    expect(renderCommand(cmd('echo', 'a b', "it's", ''))).toBe("echo 'a b' 'it'\\''s' ''");
+  });
+
+  it('joins cwd with && so a failed cd stops the command', () => {
+    expect(renderCommand({ argv: ['ls', '-la'], cwd: '/srv/hello' })).toBe('cd /srv/hello && ls -la');
+    expect(renderCommand({ argv: ['ls'], cwd: '/srv/my app' })).toBe("cd '/srv/my app' && ls");
+  });
+
+  it('puts sudo -n -- first and env NAME=VALUE after it, so the variables survive sudo', () => {
+    expect(renderCommand({ argv: ['systemctl', 'restart', 'hello'], sudo: true })).toBe('sudo -n -- systemctl restart hello');
+    expect(renderCommand({ argv: ['node', 'migrate.js'], env: { NODE_ENV: 'production', MSG: 'a b' } })).toBe("env NODE_ENV=production 'MSG=a b' node migrate.js");
+    expect(renderCommand({ argv: ['true'], sudo: true, env: { A: '1' }, cwd: '/tmp' })).toBe('cd /tmp && sudo -n -- env A=1 true');
+  });
+
+  it('rejects an empty argv and invalid variable names', () => {
+    expect(() => renderCommand({ argv: [] })).toThrow(/empty argv/);
+    expect(() => renderCommand({ argv: ['true'], env: { 'A B': 'x' } })).toThrow(/invalid environment variable name/);
+    expect(() => renderCommand({ argv: ['true'], env: { '1A': 'x' } })).toThrow(/invalid environment variable name/);
+    expect(() => renderCommand({ argv: ['true'], env: { 'A;rm': 'x' } })).toThrow(/invalid environment variable name/);
+  });
+});
+
+describe('displayCommand and redact', () => {
+  it('replaces secrets in bare and quoted form', () => {
+    const command: Command = { argv: ['curl', '-u', 'admin:s3cret', '-H', 'X-Token: tok en'], secrets: ['admin:s3cret', 'tok en'] };
+    expect(renderCommand(command)).toBe("curl -u admin:s3cret -H 'X-Token: tok en'");
+    expect(displayCommand(command)).toBe("curl -u *** -H 'X-Token: ***'");
+  });
+
+  it('replaces a secret quoted on its own and inside a larger word', () => {
+    expect(displayCommand({ argv: ['echo', "pa'ss"], secrets: ["pa'ss"] })).toBe('echo ***');
+    expect(displayCommand({ argv: ['env-set'], env: { TOKEN: 'abc123' }, secrets: ['abc123'] })).toBe('env TOKEN=*** env-set');
+  });
+
+  it('ignores empty secrets and leaves text without secrets alone', () => {
+    expect(redact('echo hi', [''])).toBe('echo hi');
+    expect(redact('echo hi', [])).toBe('echo hi');
+    expect(redact('a secret and secret', ['secret'])).toBe('a *** and ***');
+  });
+});
+
+/** Run a rendered command through a real POSIX shell, as sshd does with the exec request. */
+async function shell(line: string): Promise<string> {
+  const result = await execa('sh', ['-c', line], { stripFinalNewline: false });
+  return result.stdout;
+}
+
+function printfArgs(args: readonly string[]): string {
+  return renderCommand({ argv: ['printf', '%s\\0', ...args] });
+}
+
+describe('round trip through a real sh -c', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('passes every hostile string through as exactly one argument', async () => {
+    const out = await shell(printfArgs(HOSTILE));
+    expect(out.split('\0').slice(0, -1)).toEqual(HOSTILE);
+  });
+
+  it('passes hostile environment values through env unchanged', async () => {
+    for (const value of HOSTILE) {
+      const out = await shell(renderCommand({ argv: ['sh', '-c', 'printf %s "$V"'], env: { V: value } }));
+      expect(out).toBe(value);
+    }
+  });
+
+  it('changes into a directory with a hostile name, and a failed cd stops the command', async () => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), 'ship-render-')));
+    dirs.push(base);
+    const weird = join(base, "it's a $(dir) `x` ;*");
+    mkdirSync(weird);
+    expect(await shell(renderCommand({ argv: ['pwd'], cwd: weird }))).toBe(`${weird}\n`);
+    const failed = await execa('sh', ['-c', renderCommand({ argv: ['echo', 'ran'], cwd: join(base, 'missing') })], { reject: false });
+    expect(failed.exitCode).not.toBe(0);
+    expect(failed.stdout).toBe('');
+  });
+
+  it('round-trips arbitrary strings (property)', async () => {
+    // NUL cannot be part of an argv word anywhere (C strings), so it is excluded. printf with no
+    // argument still prints its format once, hence at least one word.
+    const word = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(word, { minLength: 1, maxLength: 6 }), async (args) => {
+        const out = await shell(printfArgs(args));
+        expect(out.split('\0').slice(0, -1)).toEqual(args);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
