@@ -109,11 +109,11 @@ async function renewStage(stage: CertStage, session: Session, run: Run): Promise
     throw error;
   }
 
-  const { installed, errors } = await install(stage, session, readings, pair, facts);
-  const everywhere = readings.every((r) => installed.includes(r.cert.host) || (r.cert.state === 'present' && r.cert.facts.fingerprint === facts.fingerprint));
-  if (everywhere) await clearPending(pendingPath);
+  const had = holders(readings, facts.fingerprint);
+  const { installed, errors } = await install(stage, session, had, pair, facts);
+  const without = session.hosts.filter((h) => !installed.includes(h) && !had.has(h));
+  if (without.length === 0) await clearPending(pendingPath);
   if (installed.length > 0) {
-    const without = session.hosts.filter((h) => !installed.includes(h) && !readings.some((r) => r.cert.host === h && r.cert.state === 'present' && r.cert.facts.fingerprint === facts.fingerprint));
     const partial = without.length > 0 ? ` (not on ${without.join(', ')})` : '';
     output.info(`${stage.name}: ${reused ? 'installed' : 'renewed'} ${certs.domains.join(', ')} on ${installed.join(', ')}${partial}: serial ${facts.serial}, expires ${facts.notAfter.toISOString()} (${reused ? 'issued earlier, not yet on every host' : `due: ${decision.reason}`})`);
     output.event('renewed', { stage: stage.name, domains: certs.domains, hosts: installed, serial: facts.serial, notAfter: facts.notAfter.toISOString(), reused, reason: decision.reason });
@@ -128,6 +128,11 @@ async function readAll(stage: CertStage, session: Session): Promise<HostReading[
   if (failed.length === 1) throw failed[0];
   if (failed.length > 1) throw new ShipError(failed.map((e) => errorText(e)).join('\n'), { exitCode: exitCodeFor(failed) });
   return results.map((r) => (r as PromiseFulfilledResult<HostReading>).value);
+}
+
+/** Hosts that already have the certificate with this fingerprint. */
+function holders(readings: readonly HostReading[], fingerprint: string): Set<string> {
+  return new Set(readings.flatMap((r) => (r.cert.state === 'present' && r.cert.facts.fingerprint === fingerprint ? [r.cert.host] : [])));
 }
 
 /** A pair from an earlier run that did not reach every host, if it is still a good one. */
@@ -169,10 +174,9 @@ async function order(stage: CertStage, session: Session, replaces: string | unde
  * Two phases, like a deploy: files in place and `nginx -t` on every host, then reload only where
  * that passed, then confirm over TLS. Hosts that already have this certificate are left alone.
  */
-async function install(stage: CertStage, session: Session, readings: readonly HostReading[], pair: IssuedPair, facts: CertFacts): Promise<{ installed: string[]; errors: ShipError[] }> {
+async function install(stage: CertStage, session: Session, had: ReadonlySet<string>, pair: IssuedPair, facts: CertFacts): Promise<{ installed: string[]; errors: ShipError[] }> {
   const options = { certs: stage.certs, sudo: stage.sudo };
-  const has = (host: string) => readings.some((r) => r.cert.host === host && r.cert.state === 'present' && r.cert.facts.fingerprint === facts.fingerprint);
-  const targets = session.hosts.filter((host) => !has(host));
+  const targets = session.hosts.filter((host) => !had.has(host));
   const errors: ShipError[] = [];
   const collect = (host: string, error: unknown) => errors.push(error instanceof ShipError ? error : new ShipError(`${host}: ${errorText(error)}`, { host }));
 

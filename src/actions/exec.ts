@@ -3,7 +3,7 @@ import { lineSplitter } from '../output/output.js';
 import { eachHost } from '../output/tasks.js';
 import type { Session } from '../run/session.js';
 import { ExitCode } from '../errors.js';
-import { describeFailure, exitCodeFor } from './failures.js';
+import { exitCodeFor, failureLines } from './failures.js';
 
 export async function execOnHosts(session: Session, argv: string[]): Promise<number> {
   const { output } = session;
@@ -37,15 +37,15 @@ export async function execOnHosts(session: Session, argv: string[]): Promise<num
   for (const [host, lines] of held) for (const [stream, line] of lines) output.hostLine(host, stream, line);
   for (const [host, plan] of session.plans) for (const line of plan.planned) output.info(`${host} | would run: ${line}`);
 
-  const failures: string[] = [];
+  const failures: string[][] = [];
   for (const outcome of outcomes) {
-    if (!outcome.ok) failures.push(`${outcome.host}: ${describeFailure(outcome.error)}`);
+    if (!outcome.ok) failures.push(failureLines(outcome.host, outcome.error));
     else if (outcome.value.code !== 0) {
-      failures.push(`${outcome.host}: exited ${outcome.value.code ?? `on signal ${outcome.value.signal ?? '?'}`}`);
+      failures.push([`failed: ${outcome.host}: exited ${outcome.value.code ?? `on signal ${outcome.value.signal ?? '?'}`}`]);
     }
   }
   if (failures.length === 0) return ExitCode.ok;
-  for (const line of failures) output.notice(`failed: ${line}`);
+  for (const line of failures.flat()) output.notice(line);
   output.event('summary', { failed: failures.length, hosts: session.hosts.length });
   return exitCodeFor(outcomes.map((o) => (o.ok ? undefined : o.error)));
 }

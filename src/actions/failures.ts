@@ -1,10 +1,22 @@
-/** How per-host failures are summarised in one line and turned into an exit code. */
+/** How per-host failures are summarised and turned into an exit code. */
 import { ExitCode, ShipError } from '../errors.js';
 
-export function describeFailure(error: unknown): string {
-  if (error instanceof ShipError) return error.message.split('\n')[0]!.replace(/^[^:]+: /, (m) => (error.options.host && m.startsWith(error.options.host) ? '' : m));
-  if (error instanceof Error) return error.message.split('\n')[0]!;
-  return String(error);
+/** The error's first line, without a leading "host: " that the caller prints anyway. */
+export function describeFailure(error: unknown, host?: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split('\n')[0] ?? '';
+  return host && first.startsWith(`${host}: `) ? first.slice(host.length + 2) : first;
+}
+
+/** Every line a person needs about one host's failure: the message, then the next command to type. */
+export function failureLines(host: string, error: unknown): string[] {
+  const message = error instanceof Error ? error.message : String(error);
+  const [first = '', ...rest] = message.split('\n');
+  // Messages that already start with the host name are not prefixed with it again.
+  const head = first.startsWith(`${host}: `) || first.startsWith(`${host} (`) ? first : `${host}: ${first}`;
+  const lines = [`failed: ${head}`, ...rest.map((l) => `  ${l}`)];
+  if (error instanceof ShipError && error.hint) lines.push(`  next: ${error.hint}`);
+  return lines;
 }
 
 /** Exit code for a run where some hosts failed: the most specific code all failures share. */

@@ -8,6 +8,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * is single-quoted, the only quoting in which no character is special (a `'` is written '\'').
  */
 export function quote(word: string): string {
+  if (word.includes('\0')) throw new Error('a command argument cannot contain a NUL byte');
   if (word.length > 0 && SAFE_WORD.test(word)) return word;
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
@@ -15,6 +16,8 @@ export function quote(word: string): string {
 /** Render a Command for `sh -c` on the remote side. The one renderer: everything goes through it. */
 export function renderCommand(command: Command): string {
   if (command.argv.length === 0) throw new Error('renderCommand: empty argv');
+  // A first word like A=b would be read as an assignment by the shell (and by env), not run.
+  if (command.argv[0]!.includes('=')) throw new Error(`renderCommand: program name ${JSON.stringify(command.argv[0])} contains "="`);
   const words: string[] = [];
   if (command.sudo) words.push('sudo', '-n', '--');
   const env = Object.entries(command.env ?? {});
@@ -41,7 +44,8 @@ export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length === 0) continue;
-    for (const form of new Set([quote(secret), secret])) out = out.split(form).join('***');
+    // The secret as a whole word, bare, or inside a larger single-quoted word (' escaped).
+    for (const form of new Set([quote(secret), secret, secret.replaceAll("'", `'\\''`)])) out = out.split(form).join('***');
   }
   return out;
 }

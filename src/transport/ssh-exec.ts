@@ -77,16 +77,14 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    try {
-      client.exec(line, (err, ch) => {
-        if (err) return fail(new ConnectionError(`${ctx.label}: could not start ${shown}: ${err.message}`, ctx.host, undefined, err));
-        if (settled) return void ch.close(); // aborted while the channel was opening
-        channel = ch;
-        attach(ch);
-      });
-    } catch (error) {
-      fail(new ConnectionError(`${ctx.label}: not connected (${(error as Error).message}); cannot run ${shown}`, ctx.host, undefined, error));
-    }
+    // A callback, not a promise: ssh2 may deliver the exit status in the same read as the channel,
+    // and a listener attached one microtask later would miss it.
+    openExec(client, line, signal, (err, ch) => {
+      if (err || !ch) return fail(new ConnectionError(`${ctx.label}: could not start ${shown}: ${err?.message}`, ctx.host, undefined, err));
+      if (settled) return void ch.close(); // aborted while the channel was opening
+      channel = ch;
+      attach(ch);
+    });
 
     function attach(ch: ClientChannel): void {
       const stdout = new TailText();
@@ -94,14 +92,21 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       // A multi-byte character may be split across chunks: the decoders hold partial bytes.
       const outDecoder = new StringDecoder('utf8');
       const errDecoder = new StringDecoder('utf8');
-      const emit = (text: string, into: TailText, callback?: (t: string) => void): void => {
-        if (text === '') return;
-        into.push(text);
-        callback?.(text);
-      };
       let exitCode: number | null | undefined;
       let exitSignal: string | undefined;
       let stdinError: Error | undefined;
+      let callbackError: unknown;
+      const emit = (text: string, into: TailText, callback?: (t: string) => void): void => {
+        if (text === '') return;
+        into.push(text);
+        // A throwing callback must not unwind into ssh2's packet parser (it would kill the
+        // connection); the run fails with it once the command is done.
+        try {
+          callback?.(text);
+        } catch (error) {
+          callbackError ??= error;
+        }
+      };
 
       ch.on('data', (chunk: Buffer) => emit(outDecoder.write(chunk), stdout, options.onStdout));
       ch.stderr.on('data', (chunk: Buffer) => emit(errDecoder.write(chunk), stderr, options.onStderr));
@@ -116,6 +121,7 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
         if (options.stdin instanceof Readable && !options.stdin.readableEnded) options.stdin.destroy();
         if (settled) return;
         signal?.removeEventListener('abort', onAbort);
+        if (callbackError !== undefined) return fail(callbackError);
         if (stdinError) return fail(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${stdinError.message}`, { host: ctx.host, cause: stdinError }));
         if (exitCode === undefined) {
           const why = ctx.lostReason?.();
@@ -139,6 +145,27 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       }
     }
   });
+}
+
+/**
+ * sshd refuses a session beyond MaxSessions ("open failed"), and frees the slot of a finished
+ * command only once it has reaped its process, which can be a moment after we saw the channel
+ * close. Queueing (see Slots in ssh.ts) keeps us under the limit; this absorbs the lag.
+ */
+function openExec(client: Client, line: string, signal: AbortSignal | undefined, done: (err: Error | undefined, ch?: ClientChannel) => void): void {
+  let attempt = 0;
+  const open = (): void => {
+    try {
+      client.exec(line, (err, ch) => {
+        if (!err) return done(undefined, ch);
+        if (/open failed/i.test(err.message) && attempt < 8 && !signal?.aborted) return void setTimeout(open, 25 * 2 ** attempt++);
+        done(err);
+      });
+    } catch (error) {
+      done(error as Error); // ssh2 throws "Not connected" synchronously
+    }
+  };
+  open();
 }
 
 /**

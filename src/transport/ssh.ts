@@ -74,6 +74,9 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
       if (!error) return resolve(client);
       client.end();
       client.destroy();
+      // ssh2's destroy() leaves a socket that is still connecting alone, and the kernel would
+      // keep it (and this process) alive for two minutes of SYN retries.
+      (client as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
       reject(error);
     };
     const fail = (message: string, hint?: string, cause?: unknown): void => finish(new ConnectionError(`${label}: ${message}`, target.name, hint, cause));

@@ -4,7 +4,7 @@
  * checks look at the hosts over OpenSSH and at what they serve over TLS from here.
  *
  * The two names resolve to different hosts (a -> h1, b -> h2), so an order only succeeds when
- * each token is on every host. Certificates live 45 seconds, so renewal by lifetime is tested by
+ * each token is on every host. Certificates live 60 seconds, so renewal by lifetime is tested by
  * waiting for it, not by pretending: under 10 days of lifetime a certificate is due at 1/2.
  *
  * The tests run in order and build on each other, like a server's life: first issuance, quiet
@@ -27,7 +27,7 @@ const CERT_DIR = '/etc/ship/certs/a.ship.test';
 const KEY = `${CERT_DIR}/privkey.pem`;
 const CERT = `${CERT_DIR}/fullchain.pem`;
 const HOSTS = ['h1', 'h2'];
-const VALIDITY_S = 45;
+const VALIDITY_S = 60;
 
 let pebble: Pebble;
 let dir: string;
@@ -268,8 +268,8 @@ describe('ship certs', () => {
     const multi = await project({
       app: 'hello',
       stages: {
-        // First in the file, and its CA is unreachable (nothing listens on port 1).
-        down: { hosts: ['h1'], path: '/srv/hello', certs: { domains: ['d.ship.test'], email: 'ops@ship.test', webroot, directory: `https://${lab().gateway}:1/dir` } },
+        // First in the file, and its CA is unreachable (nothing listens on that port).
+        down: { hosts: ['h1'], path: '/srv/hello', certs: { domains: ['d.ship.test'], email: 'ops@ship.test', webroot, directory: `https://${lab().gateway}:14999/dir` } },
         up: { hosts: ['h2'], path: '/srv/hello', certs: { domains: ['c.ship.test'], email: 'ops@ship.test', webroot, directory: pebble.directoryUrl } },
         plain: { hosts: ['h1'], path: '/srv/hello' },
       },
@@ -277,7 +277,7 @@ describe('ship certs', () => {
     const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: multi, env: { ...env, XDG_STATE_HOME: join(multi, 'state') } });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^up: renewed c\.ship\.test on h2: serial [0-9a-f]+, expires \S+ \(due: no certificate at \/etc\/ship\/certs\/c\.ship\.test\/fullchain\.pem on h2\)$/);
-    expect(r.stderr).toContain(`error: down: d.ship.test: could not get a new certificate: cannot reach the ACME server at https://${lab().gateway}:1/dir: connect ECONNREFUSED`);
+    expect(r.stderr).toContain(`error: down: d.ship.test: could not get a new certificate: cannot reach the ACME server at https://${lab().gateway}:14999/dir: connect ECONNREFUSED`);
     expect(await run('h2', 'sudo -n test -s /etc/ship/certs/c.ship.test/fullchain.pem && echo there')).toBe('there');
     expect(await run('h1', 'sudo -n test -e /etc/ship/certs/d.ship.test || echo absent')).toBe('absent');
   });

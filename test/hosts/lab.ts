@@ -72,6 +72,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   await sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
   await sh('ip', ['addr', 'add', `${gateway}/24`, 'dev', bridge]);
   await sh('ip', ['link', 'set', bridge, 'up']);
+  // The dead address has a fixed MAC that no host owns: packets to it vanish, so a connect
+  // really times out (without it the kernel fails fast with "no route to host").
+  await sh('ip', ['neigh', 'replace', `10.213.${id}.250`, 'lladdr', '02:00:00:00:00:fa', 'dev', bridge, 'nud', 'permanent']);
 
   const key = join(dir, 'id_ed25519');
   await sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ship-test', '-f', key]);

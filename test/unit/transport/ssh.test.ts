@@ -163,6 +163,10 @@ describe('run', () => {
     expect(sshd.commands.at(-1)).toBe(`cd /tmp && sh -c 'echo "$1"; echo oops >&2' sh 'it'\\''s $(not run)'`);
   });
 
+  it('reuses one connection for many sequential commands, each with its exit status', async () => {
+    for (let i = 0; i < 30; i++) expect((await conn.run({ argv: ['sh', '-c', `exit ${i % 3}`] }, { allowFailure: true })).code).toBe(i % 3);
+  });
+
   it('throws RemoteCommandError with secrets redacted, unless allowFailure', async () => {
     const command = { argv: ['sh', '-c', 'echo "bad token" >&2; exit 3', 'hunter2'], secrets: ['hunter2'] };
     const error = (await conn.run(command).catch((e: unknown) => e)) as RemoteCommandError;
