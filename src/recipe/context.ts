@@ -46,7 +46,7 @@ export class PhaseError extends ShipError {
   constructor(readonly failures: Array<{ host: string; error: unknown }>) {
     const interrupted = failures.some((f) => f.error instanceof Error && f.error.name === 'AbortError');
     super(
-      failures.map((f) => `${f.host}: ${describeFailure(f.error)}`).join('\n'),
+      failures.map((f) => `${f.host}: ${describeFailure(f.error, f.host)}`).join('\n'),
       {
         exitCode: interrupted ? ExitCode.interrupted : sharedExitCode(failures.map((f) => f.error)),
         hint: [...new Set(failures.map((f) => (f.error instanceof ShipError ? f.error.hint : undefined)).filter(Boolean))].join('; ') || undefined,

@@ -21,7 +21,7 @@ export async function checkHealth(
   connection: Connection,
   url: string,
   timeoutSeconds: number,
-  options: { signal?: AbortSignal; progress?: (text: string) => void } = {},
+  options: { signal?: AbortSignal; progress?: (text: string) => void; unitState?: () => Promise<string> } = {},
 ): Promise<HealthResult> {
   const target = new URL(url);
   const port = Number(target.port || 80);
@@ -48,8 +48,11 @@ export async function checkHealth(
       }
       settled = false;
     } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
+      // The caller names the host; drop a "host: " the transport put in front.
+      last = (error instanceof Error ? error.message : String(error)).replace(/^[^\s:]+: (?=cannot connect)/, '');
     }
+    // A unit systemd has given up on will not become healthy: say so now, not at the timeout.
+    if (options.unitState && (await options.unitState()) === 'failed') return { ok: false, attempts, last: `${last}; the unit has failed` };
     // One progress line per new reason, not one per attempt.
     if (last !== shown) options.progress?.(`health: ${last}; retrying until ${timeoutSeconds}s`);
     shown = last;

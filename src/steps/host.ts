@@ -189,13 +189,15 @@ export class RemoteHost {
       const result = await checkHealth(this.connection, health.url, health.timeout, {
         signal: this.ctx.signal,
         progress: (t) => this.progress(t),
+        unitState: async () => (await this.run(sys.isActive(this.ctx.stage.unit), { allowFailure: true, readOnly: true })).stdout.trim(),
       }).catch((error: unknown) => {
         if (error instanceof DryRunSkip) return { ok: true, attempts: 0, last: 'skipped' };
         throw error;
       });
       if (!result.ok) {
         this.changes.healthFailed = true;
-        throw new ShipError(`${this.name}: health check failed: ${health.url} (${result.last}) after ${health.timeout}s`, { host: this.name });
+        const when = result.last.endsWith('the unit has failed') ? '' : ` after ${health.timeout}s`;
+        throw new ShipError(`${this.name}: health check failed: ${health.url} (${result.last})${when}`, { host: this.name });
       }
       return;
     }
