@@ -84,6 +84,10 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   }
   printPlans(session);
   if (failure !== undefined) throw failure;
+  if (!session.dryRun) {
+    const where = `${session.hosts.length} host${session.hosts.length === 1 ? '' : 's'} of ${stage.name}`;
+    output.info(tarball ? `deployed release ${release.id} to ${where}` : `${recipe.name}: done on ${where}`);
+  }
   return ExitCode.ok;
 }
 

@@ -72,9 +72,6 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   await sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
   await sh('ip', ['addr', 'add', `${gateway}/24`, 'dev', bridge]);
   await sh('ip', ['link', 'set', bridge, 'up']);
-  // The dead address has a fixed MAC that no host owns: packets to it vanish, so a connect
-  // really times out (without it the kernel fails fast with "no route to host").
-  await sh('ip', ['neigh', 'replace', `10.213.${id}.250`, 'lladdr', '02:00:00:00:00:fa', 'dev', bridge, 'nud', 'permanent']);
 
   const key = join(dir, 'id_ed25519');
   await sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ship-test', '-f', key]);
@@ -89,6 +86,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 
   for (const host of hosts) await prepareHost(base, dir, host, publicKey);
   await wireNetwork(id, bridge, hosts);
+  // The dead address has a fixed MAC that no host owns: packets to it vanish, so a connect
+  // really times out (without it the kernel fails fast with "no route to host"). Added once
+  // the bridge has ports: the kernel flushes neighbours while the bridge has no carrier.
+  await sh('ip', ['neigh', 'replace', `10.213.${id}.250`, 'lladdr', '02:00:00:00:00:fa', 'dev', bridge, 'nud', 'permanent']);
   await Promise.all(hosts.map((host) => bootHost(dir, host)));
   await Promise.all(hosts.map((host) => waitForSsh(host, hosts[0]!)));
 
