@@ -14,6 +14,10 @@ import { confirmServed } from '../acme/confirm.js';
 import { activate, prepare } from '../acme/install.js';
 import { jitterMs } from '../acme/jitter.js';
 import { acquireLock } from '../acme/lock.js';
+import { takeDeployLocks } from '../steps/host-lock.js';
+
+/** How long a renewal waits for a deploy on the same hosts to finish. */
+const DEPLOY_LOCK_WAIT_SECONDS = 600;
 import { errorText, orderCertificate, type IssuedPair } from '../acme/order.js';
 import { stateDir } from '../acme/paths.js';
 import { clearPending, loadPending, pendingDir, savePending } from '../acme/pending.js';
@@ -89,6 +93,29 @@ async function renewStage(stage: CertStage, session: Session, run: Run): Promise
   if (trustedNow && certs.directory === 'letsencrypt-staging') throw stagingRefusal(stage);
   if (options.dryRun) return planOnly(stage, session, decision.reason, run.output);
 
+  // Never interleave with a deploy to these hosts: wait for one to finish (cron can wait).
+  const locks = await takeDeployLocks(session, stage, 'ship certs renew', DEPLOY_LOCK_WAIT_SECONDS);
+  try {
+    return await renewDue(stage, session, run, { readings, decision, replaces, trustedNow, now, name, debug });
+  } finally {
+    await locks.release();
+  }
+}
+
+interface Due {
+  readings: HostReading[];
+  decision: { reason: string };
+  replaces: string | undefined;
+  trustedNow: boolean;
+  now: Date;
+  name: string;
+  debug: (text: string) => void;
+}
+
+async function renewDue(stage: CertStage, session: Session, run: Run, due: Due): Promise<ShipError[]> {
+  const { certs } = stage;
+  const { output, options } = run;
+  const { readings, decision, replaces, trustedNow, now, name, debug } = due;
   const pendingPath = pendingDir(stage.configFile, stage.name, certs.domains);
   let pair = options.force ? undefined : await reusablePending(pendingPath, stage, now, debug);
   const reused = pair !== undefined;
