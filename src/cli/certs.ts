@@ -1,10 +1,10 @@
 /** `ship certs renew|status|cron`: wiring only; the work is in src/actions/certs-*.ts and src/acme. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { certsCron } from '../actions/certs-cron.js';
-import { renewCerts } from '../actions/certs-renew.js';
-import { certStages } from '../actions/certs-stages.js';
-import { certsStatus } from '../actions/certs-status.js';
+// The certs actions are imported when a certs command runs: acme-client alone takes ~330 ms
+// to load, which every other command (a deploy) would pay for nothing.
+const certStages = async (...args: Parameters<typeof import('../actions/certs-stages.js').certStages>) =>
+  (await import('../actions/certs-stages.js')).certStages(...args);
 import type { GlobalOptions, Wrap } from './main.js';
 
 interface CertsOptions extends GlobalOptions {
@@ -30,6 +30,7 @@ certificate), 2 bad config, 3 cannot connect, 4 another renewal is running.`)
     .action(wrap(async (cli, stage: string | undefined) => {
       const options = cli.options as CertsOptions;
       const { stages } = await certStages(options.config, stage);
+      const { renewCerts } = await import('../actions/certs-renew.js');
       return renewCerts(cli.output, stages, {
         force: options.force === true,
         randomSleep: options.randomSleep !== false,
@@ -44,6 +45,7 @@ certificate), 2 bad config, 3 cannot connect, 4 another renewal is running.`)
     .argument('[stage]', 'stage name from hosts.ts (default: every stage with certs)')
     .action(wrap(async (cli, stage: string | undefined) => {
       const { stages } = await certStages(cli.options.config, stage);
+      const { certsStatus } = await import('../actions/certs-status.js');
       return certsStatus(cli.output, stages, { hostFilter: cli.options.host });
     }));
 
@@ -55,6 +57,7 @@ certificate), 2 bad config, 3 cannot connect, 4 another renewal is running.`)
     .action(wrap(async (cli, stage: string | undefined) => {
       const options = cli.options as CertsOptions;
       const { loaded } = await certStages(options.config, stage);
+      const { certsCron } = await import('../actions/certs-cron.js');
       return certsCron(cli.output, { configFile: resolve(loaded.file), stage, install: options.install === true, dryRun: options.dryRun });
     }));
 }

@@ -46,7 +46,7 @@ export class PhaseError extends ShipError {
   constructor(readonly failures: Array<{ host: string; error: unknown }>) {
     const interrupted = failures.some((f) => f.error instanceof Error && f.error.name === 'AbortError');
     super(
-      failures.map((f) => `${f.host}: ${describeFailure(f.error, f.host)}`).join('\n'),
+      failures.map((f) => namedFailure(f.host, f.error)).join('\n'),
       {
         exitCode: interrupted ? ExitCode.interrupted : sharedExitCode(failures.map((f) => f.error)),
         hint: [...new Set(failures.map((f) => (f.error instanceof ShipError ? f.error.hint : undefined)).filter(Boolean))].join('; ') || undefined,
@@ -54,6 +54,12 @@ export class PhaseError extends ShipError {
     );
     this.name = 'PhaseError';
   }
+}
+
+/** `h2: <first line>`; a message that already names the host (`h2 (10.0.0.2:22): ...`) is kept as it is. */
+function namedFailure(host: string, error: unknown): string {
+  const first = describeFailure(error, host);
+  return first.startsWith(`${host} (`) ? first : `${host}: ${first}`;
 }
 
 function sharedExitCode(errors: unknown[]): number {

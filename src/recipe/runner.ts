@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { importUserModule, displayPath } from '../config/import-module.js';
 import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import type { Session } from '../run/session.js';
+import type { Connection } from '../transport/types.js';
 import { describeRelease, packRelease, removeTarball, runBuild, type ReleaseInfo, type Tarball } from '../steps/build.js';
 import { RemoteHost } from '../steps/host.js';
 import { describeFailure } from '../actions/failures.js';
@@ -47,7 +48,10 @@ export async function loadRecipe(file: string): Promise<Recipe> {
 export async function runRecipe(session: Session, name: string, options: RunRecipeOptions): Promise<number> {
   const { stage, output } = session;
   const recipe = await loadRecipe(findRecipe(stage.configDir, name));
-  const release = options.release ?? (await describeRelease(stage));
+  // Asking git who and what runs while the hosts connect.
+  const releasePromise = options.release ? Promise.resolve(options.release) : describeRelease(stage);
+  const connecting = Promise.allSettled(session.hosts.map((h) => session.connection(h)));
+  const release = await releasePromise;
   const abort = new AbortController();
   const stopSignals = trapSignals(abort, (text) => output.notice(text));
 
@@ -55,7 +59,7 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   let hosts: RemoteHost[] = [];
   let failure: unknown;
   try {
-    hosts = await connectHosts(session, release, options, abort.signal);
+    hosts = await connectHosts(session, connecting, release, options, abort.signal);
     const ctx: RecipeContext = {
       stage,
       release,
@@ -91,11 +95,17 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   return ExitCode.ok;
 }
 
-async function connectHosts(session: Session, release: ReleaseInfo, options: RunRecipeOptions, signal: AbortSignal): Promise<RemoteHost[]> {
-  const results = await Promise.allSettled(session.hosts.map((h) => session.connection(h)));
+async function connectHosts(
+  session: Session,
+  connecting: Promise<PromiseSettledResult<Connection>[]>,
+  release: ReleaseInfo,
+  options: RunRecipeOptions,
+  signal: AbortSignal,
+): Promise<RemoteHost[]> {
+  const results = await connecting;
   const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ host: session.hosts[i]!, error: r.reason as unknown }] : []));
   if (failures.length > 0) throw new PhaseError(failures);
-  return results.map((r, i) => new RemoteHost(session.hosts[i]!, (r as PromiseFulfilledResult<Awaited<ReturnType<Session['connection']>>>).value, {
+  return results.map((r, i) => new RemoteHost(session.hosts[i]!, (r as PromiseFulfilledResult<Connection>).value, {
     stage: session.stage, output: session.output, release, dryRun: session.dryRun, signal, command: options.command, lockWait: options.lockWait ?? 0,
   }));
 }

@@ -125,6 +125,15 @@ export class RemoteHost {
 
   /** Stream the tarball over this host's SSH connection, check its sha256, extract into releases/<id>. */
   async upload(tarball: Tarball): Promise<void> {
+    await this.receive(tarball);
+    await this.verifyAndExtract(tarball);
+  }
+
+  /**
+   * The first half of `upload`: stream the tarball into .ship/upload-<id>.tar.gz, unchecked.
+   * Only for recipes that act between the halves: `await host.receive(tarball)`.
+   */
+  async receive(tarball: Tarball): Promise<void> {
     const id = this.ctx.release.id;
     this.changes.uploaded.push(id);
     const total = tarball.bytes;
@@ -146,6 +155,16 @@ export class RemoteHost {
     const source = createReadStream(tarball.path, { highWaterMark: 1 << 20 });
     source.pipe(counter);
     await this.run(rel.receive(this.layout, id), { stdin: counter, stdinLabel: `release.tar.gz (${mb(total)}, sha256 ${tarball.sha256.slice(0, 12)}…)` });
+  }
+
+  /**
+   * The second half of `upload`: check the uploaded file's sha256 against the tarball built here,
+   * then extract it into releases/<id>; a file that does not match is refused and removed.
+   * `await host.verifyAndExtract(tarball)`.
+   */
+  async verifyAndExtract(tarball: Tarball): Promise<void> {
+    const id = this.ctx.release.id;
+    if (!this.changes.uploaded.includes(id)) this.changes.uploaded.push(id);
     this.progress('verify sha256 and extract');
     await this.run(rel.verifyAndExtract(this.layout, id, tarball.sha256));
   }

@@ -87,6 +87,10 @@ export interface SshGOptions {
   identitiesOnly: boolean;
   /** Undefined when ssh config sets none. */
   connectTimeoutMs?: number;
+  /** ServerAliveInterval; undefined when ssh config leaves it at 0 (off). */
+  serverAliveIntervalMs?: number;
+  /** ServerAliveCountMax. */
+  serverAliveCountMax?: number;
   hostKeyAlias?: string;
   identityAgent?: string;
   hostKeyAlgorithms: string[];
@@ -128,6 +132,10 @@ export function parseSshG(text: string): SshGOptions {
   };
   if (proxyCommand !== undefined && proxyCommand !== 'none') options.proxyCommand = proxyCommand;
   if (timeout !== undefined && timeout !== 'none' && Number(timeout) > 0) options.connectTimeoutMs = Number(timeout) * 1000;
+  const aliveInterval = Number(one('serveraliveinterval'));
+  if (aliveInterval > 0) options.serverAliveIntervalMs = aliveInterval * 1000;
+  const aliveCount = Number(one('serveralivecountmax'));
+  if (Number.isInteger(aliveCount) && aliveCount > 0) options.serverAliveCountMax = aliveCount;
   const alias = one('hostkeyalias');
   if (alias !== undefined && alias !== 'none') options.hostKeyAlias = alias;
   const agent = one('identityagent');
@@ -262,6 +270,8 @@ async function resolve(spec: string, options: ResolveOptions, depth: number, own
   };
   if (g.hostKeyAlias !== undefined) host.hostKeyAlias = g.hostKeyAlias;
   if (g.identityAgent !== undefined) host.identityAgent = g.identityAgent;
+  if (g.serverAliveIntervalMs !== undefined) host.serverAliveIntervalMs = g.serverAliveIntervalMs;
+  if (g.serverAliveCountMax !== undefined) host.serverAliveCountMax = g.serverAliveCountMax;
   return host;
 }
 

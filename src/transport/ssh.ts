@@ -16,6 +16,7 @@ import type { Connection, ConnectOptions, ResolvedHost, RunOptions, RunResult } 
  * chained with forwardOut (the equivalent of `ssh -W`).
  */
 
+/** Keepalives when ssh config sets no ServerAliveInterval: a dead host is given up on in ~45 s. */
 const KEEPALIVE_INTERVAL_MS = 15_000;
 const KEEPALIVE_COUNT_MAX = 3;
 /** sshd's MaxSessions defaults to 10 per connection; stay under it and queue the rest. */
@@ -125,8 +126,8 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
         port: host.port,
         username: host.user,
         readyTimeout: 0, // replaced by the timer above
-        keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+        keepaliveInterval: host.serverAliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+        keepaliveCountMax: host.serverAliveCountMax ?? KEEPALIVE_COUNT_MAX,
         authHandler: auth.handler,
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
           verifyHostKey(host, key, { label, viaJump: host.proxyJump.length > 0 || via !== undefined, ...(options.onNotice ? { onNotice: options.onNotice } : {}) })

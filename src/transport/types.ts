@@ -46,6 +46,13 @@ export interface ResolvedHost {
   globalKnownHostsFiles?: string[];
   /** `IdentityAgent`: `none`, a socket path, or undefined for $SSH_AUTH_SOCK. */
   identityAgent?: string;
+  /**
+   * `ServerAliveInterval` / `ServerAliveCountMax` from ssh config: how soon a host that stopped
+   * answering (cable pulled, host frozen) is given up on. Unset: ship's own default (15 s x 3),
+   * never off, since a deploy must not hang on a dead host.
+   */
+  serverAliveIntervalMs?: number;
+  serverAliveCountMax?: number;
   /** `HostKeyAlgorithms` as ssh would offer them; known_hosts types are moved first at connect. */
   hostKeyAlgorithms?: string[];
 }
