@@ -283,6 +283,26 @@ describe('ship certs', () => {
   });
 });
 
+describe('ship certs renew and deploys', () => {
+  it('waits while a deploy holds the lock on a host, installs nothing meanwhile, then renews', async () => {
+    const info = JSON.stringify({ user: 'alice', origin: 'laptop', pid: 1, command: 'ship deploy prod', time: '2026-01-01T00:00:00Z' });
+    for (const host of HOSTS) await run(host, 'sudo mkdir -p /srv/certlock && sudo chown deploy: /srv/certlock && mkdir -p /srv/certlock/.ship');
+    await run('h1', `mkdir /srv/certlock/.ship/lock && printf '%s\\n' '${info}' > /srv/certlock/.ship/lock/info`);
+    const lockDir = await project({ app: 'hello', stages: { prod: { hosts: HOSTS, path: '/srv/certlock', certs: certs(pebble.directoryUrl) } } });
+    const before = await run('h1', `sudo sha256sum ${CERT} 2>/dev/null || echo none`);
+    const child = execa('node', [join(REPO, 'bin/ship'), 'certs', 'renew', '--force', '--no-random-sleep', '--verbose'], { cwd: lockDir, env, reject: false, stdin: 'ignore' });
+    await new Promise((r) => setTimeout(r, 6000));
+    expect(child.exitCode).toBeNull(); // still waiting for the deploy
+    expect(await run('h1', `sudo sha256sum ${CERT} 2>/dev/null || echo none`)).toBe(before);
+    await run('h1', 'rm -rf /srv/certlock/.ship/lock'); // the deploy ends
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/h1\s+\| waiting for the deploy lock held by alice@laptop pid 1 \(ship deploy prod\)/);
+    expect(await run('h1', `sudo sha256sum ${CERT} 2>/dev/null || echo none`)).not.toBe(before);
+    for (const host of HOSTS) expect(await run(host, 'ls -A /srv/certlock/.ship')).toBe('');
+  });
+});
+
 describe('ship certs cron', () => {
   it('prints the line: twice a day, absolute node and ship, the config and the working directory', async () => {
     const r = await ship(['certs', 'cron', 'prod'], { cwd: dir, env });
