@@ -37,6 +37,7 @@ export interface Cli {
 export type Action = (cli: Cli, ...args: any[]) => Promise<number>;
 
 export async function main(argv: string[]): Promise<number> {
+  keepRunningWithoutReader();
   let output = new Output({ mode: detectMode(argv.includes('--json')), verbose: argv.includes('--verbose') });
   let exitCode: number = ExitCode.ok;
   const program = new Command('ship');
@@ -101,6 +102,24 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
     await Promise.all(sessions.map((s) => s.close()));
   }
   return exitCode;
+}
+
+let guarded = false;
+
+/**
+ * A reader that went away (`ship deploy prod | head -1`, a CI log collector that died) makes
+ * every later write fail with EPIPE, which Node throws as an unhandled 'error' event: ship would
+ * die half way through a deploy, leaving what kill -9 leaves. Ignore it; the run goes on, undoes
+ * itself if it fails, and ends with its exit code as usual.
+ */
+function keepRunningWithoutReader(): void {
+  if (guarded) return;
+  guarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
 }
 
 /** Each command family registers itself from its own file, keeping this one about wiring. */

@@ -134,6 +134,8 @@ export const release = {
 
 export const systemctl = {
   restart: (unit: string): Command => ({ argv: ['systemctl', 'restart', '--', unit], sudo: true }),
+  /** Clear a unit's failed state and its start rate limit (StartLimitBurst), before a (re)start. */
+  resetFailed: (unit: string): Command => ({ argv: ['systemctl', 'reset-failed', '--', unit], sudo: true }),
   isActive: (unit: string): Command => ({ argv: ['systemctl', 'is-active', '--', unit] }),
   journal: (unit: string, lines: number): Command => ({ argv: ['journalctl', '-u', unit, '-n', String(lines), '--no-pager', '-o', 'short-iso'], sudo: true }),
 };

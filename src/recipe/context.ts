@@ -9,6 +9,7 @@ import { ShipError, ExitCode } from '../errors.js';
 import type { ReleaseInfo, Tarball } from '../steps/build.js';
 import type { RemoteHost } from '../steps/host.js';
 import { describeFailure } from '../actions/failures.js';
+import { LockOrder } from './lock-order.js';
 
 export interface LocalSteps {
   /** Run build.run here, pack build.dir into one tarball and hash it: `const tarball = await local.buildRelease()`. */
@@ -41,7 +42,11 @@ export interface RecipeContext {
   dryRun: boolean;
 }
 
-/** A phase failed on some hosts: names each one with its first line of error. */
+/**
+ * A phase failed on some hosts: names each one with its whole error, so what a remote command
+ * said (`No space left on device`, `checksum mismatch`) and a changed host key's explanation
+ * reach the person, not just the command's name.
+ */
 export class PhaseError extends ShipError {
   constructor(readonly failures: Array<{ host: string; error: unknown }>) {
     const interrupted = failures.some((f) => f.error instanceof Error && f.error.name === 'AbortError');
@@ -56,10 +61,14 @@ export class PhaseError extends ShipError {
   }
 }
 
-/** `h2: <first line>`; a message that already names the host (`h2 (10.0.0.2:22): ...`) is kept as it is. */
+/**
+ * `h2: <first line>`, then the rest of the message indented; a message that already names the
+ * host (`h2 (10.0.0.2:22): ...`) is kept as it is.
+ */
 function namedFailure(host: string, error: unknown): string {
   const first = describeFailure(error, host);
-  return first.startsWith(`${host} (`) ? first : `${host}: ${first}`;
+  const rest = (error instanceof Error ? error.message : String(error)).split('\n').slice(1);
+  return [first.startsWith(`${host} (`) ? first : `${host}: ${first}`, ...rest.map((line) => `  ${line}`)].join('\n');
 }
 
 function sharedExitCode(errors: unknown[]): number {
@@ -71,12 +80,19 @@ export function hostGroup(output: Output, hosts: RemoteHost[]): HostGroup {
   return {
     list: hosts,
     async each(step) {
+      const order = new LockOrder(hosts.map((h) => h.name));
+      for (const host of hosts) host.lockOrder = order;
       const outcomes = await eachHost(output, hosts.map((h) => h.name), async (name, progress) => {
         const host = hosts.find((h) => h.name === name)!;
         host.setProgress(progress);
-        await step(host);
+        try {
+          await step(host);
+        } finally {
+          order.finished(name);
+        }
         progress('done');
       });
+      for (const host of hosts) host.lockOrder = undefined;
       const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
       if (failures.length > 0) throw new PhaseError(failures);
     },

@@ -111,8 +111,9 @@ async function connectHosts(
 }
 
 /**
- * Undo what a failed run changed, host by host, then release locks. Runs without the abort
- * signal: after Ctrl-C this is the part that must finish.
+ * Undo what a failed run changed, host by host, then release locks (only now: until a host is
+ * undone, no other deploy may take it). Runs without the abort signal: after Ctrl-C this is
+ * the part that must finish.
  */
 async function settle(session: Session, hosts: RemoteHost[], release: ReleaseInfo, failure: unknown): Promise<void> {
   const { output, stage } = session;
@@ -124,7 +125,7 @@ async function settle(session: Session, hosts: RemoteHost[], release: ReleaseInf
       output.notice(`cleanup failed: ${describeFailure(error)}; check this host (ship releases ${stage.name})`, host.name);
     }
     try {
-      await host.unlock();
+      await host.releaseLock();
     } catch (error) {
       output.notice(`could not release the lock: ${describeFailure(error)}; run: ship lock release ${stage.name}`, host.name);
     }

@@ -31,29 +31,32 @@ export async function takeDeployLocks(session: Session, stage: Stage, command: s
     }));
   };
   const deadline = Date.now() + waitSeconds * 1000;
+  const lockOne = async (host: string): Promise<void> => {
+    const connection = await session.connection(host);
+    // A deploy path this user cannot create has never been deployed to: nothing to keep apart.
+    if ((await connection.run(rel.prepare(layout), { allowFailure: true })).code !== 0) {
+      session.output.debug(`no deploy lock taken: ${stage.path} does not exist and cannot be created`, host);
+      return;
+    }
+    let told = false;
+    while (true) {
+      held.push(host); // before the answer: release() is token-guarded, so this is safe
+      const result = await connection.run(lockCommands.acquire(paths.lock(layout), info), { allowFailure: true });
+      if (result.code === 0) return;
+      held.splice(held.indexOf(host), 1);
+      if (result.code !== LOCKED) throw new ShipError(`${host}: could not take the deploy lock: ${result.stderr.trim()}`, { host });
+      if (Date.now() >= deadline) {
+        throw new ShipError(`${host}: locked by ${describeHolder(result.stdout)}`, { host, exitCode: ExitCode.locked, hint: `retry when it is done; if that process is dead: ship lock release ${stage.name}` });
+      }
+      if (!told) session.output.debug(`waiting for the deploy lock held by ${describeHolder(result.stdout)}`, host);
+      told = true;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  };
   try {
-    await Promise.all(session.hosts.map(async (host) => {
-      const connection = await session.connection(host);
-      // A deploy path this user cannot create has never been deployed to: nothing to keep apart.
-      if ((await connection.run(rel.prepare(layout), { allowFailure: true })).code !== 0) {
-        session.output.debug(`no deploy lock taken: ${stage.path} does not exist and cannot be created`, host);
-        return;
-      }
-      let told = false;
-      while (true) {
-        held.push(host); // before the answer: release() is token-guarded, so this is safe
-        const result = await connection.run(lockCommands.acquire(paths.lock(layout), info), { allowFailure: true });
-        if (result.code === 0) return;
-        held.splice(held.indexOf(host), 1);
-        if (result.code !== LOCKED) throw new ShipError(`${host}: could not take the deploy lock: ${result.stderr.trim()}`, { host });
-        if (Date.now() >= deadline) {
-          throw new ShipError(`${host}: locked by ${describeHolder(result.stdout)}`, { host, exitCode: ExitCode.locked, hint: `retry when it is done; if that process is dead: ship lock release ${stage.name}` });
-        }
-        if (!told) session.output.debug(`waiting for the deploy lock held by ${describeHolder(result.stdout)}`, host);
-        told = true;
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }));
+    // One host after another, in the order deploys take them (recipe/lock-order.ts: names
+    // sorted), so this and a deploy never hold part of the hosts each and wait for each other.
+    for (const host of [...session.hosts].sort()) await lockOne(host);
   } catch (error) {
     await release();
     throw error;

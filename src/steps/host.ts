@@ -16,6 +16,7 @@ import type { Output } from '../output/output.js';
 import { DryRunSkip } from '../run/plan.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
 import type { ReleaseInfo, Tarball } from './build.js';
+import type { LockOrder } from '../recipe/lock-order.js';
 import { checkHealth } from './health.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
@@ -80,15 +81,27 @@ export class RemoteHost {
     return this.connection.run({ ...cmd, sudo }, { signal: this.ctx.signal, ...options });
   }
 
-  /** Take the deploy lock (atomic mkdir); fails fast naming the holder, or waits --lock-wait seconds. */
+  /**
+   * Take the deploy lock (atomic mkdir); fails fast naming the holder, or waits --lock-wait
+   * seconds. Inside `hosts.each`, hosts take it one after another in a fixed order (see
+   * recipe/lock-order.ts), so two deploys never hold part of the hosts each.
+   */
   async lock(): Promise<void> {
     this.progress('lock');
+    const deadline = Date.now() + this.ctx.lockWait * 1000;
     await this.run(rel.prepare(this.layout));
+    if (this.lockOrder) await this.lockOrder.inTurn(this.name, () => this.acquireLock(deadline));
+    else await this.acquireLock(deadline);
+  }
+
+  /** Set by `hosts.each` for the length of a step: the order in which its hosts lock. */
+  lockOrder: LockOrder | undefined;
+
+  private async acquireLock(deadline: number): Promise<void> {
     const info = JSON.stringify({
       user: this.ctx.release.user, origin: hostname(), pid: process.pid, command: this.ctx.command,
       time: new Date().toISOString(), token: this.lockToken,
     });
-    const deadline = Date.now() + this.ctx.lockWait * 1000;
     while (true) {
       // Counted as held before the answer arrives: if Ctrl-C cuts the answer off, the lock may
       // exist anyway, and unlock() removes it only if it carries our token, so this is safe.
@@ -116,8 +129,19 @@ export class RemoteHost {
     }
   }
 
-  /** Release the lock if we hold it. */
+  /**
+   * Release the lock if we hold it. A host this run has changed (a release uploaded, `current`
+   * switched) keeps it until the run is over: another host can still fail, and the runner then
+   * switches this one back too, which must not happen once another deploy holds the lock. The
+   * runner releases it then, after undoing (releaseLock).
+   */
   async unlock(): Promise<void> {
+    if (this.changes.uploaded.length > 0 || this.changes.switchedTo !== undefined) return;
+    await this.releaseLock();
+  }
+
+  /** Release the lock now, if we hold it (the runner, when the run is over). */
+  async releaseLock(): Promise<void> {
     if (!this.changes.locked) return;
     await this.connection.run(lockCommands.release(paths.lock(this.layout), this.lockToken));
     this.changes.locked = false;
@@ -190,6 +214,12 @@ export class RemoteHost {
   /** `sudo systemctl <action> <unit>`: `await host.systemctl('restart', stage.unit)`. */
   async systemctl(action: 'restart' | 'reload' | 'start' | 'stop', unit: string): Promise<void> {
     this.progress(`systemctl ${action} ${unit}`);
+    if (action === 'restart' || action === 'start') {
+      // A release that crash-looped (Restart=on-failure) has used up systemd's start limit, 5
+      // starts in 10 s by default; the restart that brings the previous release back would
+      // then be refused ("Start request repeated too quickly") and leave the host down.
+      await this.run(sys.resetFailed(unit), { allowFailure: true });
+    }
     await this.run({ argv: ['systemctl', action, '--', unit], sudo: true });
   }
 

@@ -87,6 +87,13 @@ describe('parseSshG', () => {
     expect(g.hostKeyAlias).toBeUndefined();
   });
 
+  it('reads ServerAliveInterval and ServerAliveCountMax; an interval of 0 (off) leaves ship its own', () => {
+    const g = parseSshG('user u\nhostname h\nport 22\nserveraliveinterval 5\nserveralivecountmax 2\n');
+    expect([g.serverAliveIntervalMs, g.serverAliveCountMax]).toEqual([5000, 2]);
+    const off = parseSshG('user u\nhostname h\nport 22\nserveraliveinterval 0\nserveralivecountmax 3\n');
+    expect([off.serverAliveIntervalMs, off.serverAliveCountMax]).toEqual([undefined, 3]);
+  });
+
   it('reports output that is not ssh -G output', () => {
     expect(() => parseSshG('usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy]')).toThrow(ConfigError);
   });

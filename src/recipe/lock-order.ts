@@ -1,0 +1,62 @@
+import { ExitCode, ShipError } from '../errors.js';
+
+/**
+ * Deploy locks are taken one host after another, in the one order every ship uses (host names
+ * sorted), never on all hosts at once. Taken at once, two deploys that start together, or that
+ * both wait with --lock-wait, can each get some of the hosts and then wait for each other: until
+ * --lock-wait runs out and both fail, or, without it, each refuses the other and neither
+ * deploys. In one fixed order, whoever gets the first host gets them all.
+ *
+ * One LockOrder serves one `hosts.each` step. Hosts lock only once each host of the step has
+ * either asked for its lock or finished the step without asking (a recipe may do other work
+ * first, or lock only some hosts), then one by one; once a host's lock cannot be taken, the
+ * hosts after it do not try.
+ */
+export class LockOrder {
+  /** Hosts that have neither asked for their lock nor finished the step. */
+  private readonly undecided: Set<string>;
+  private readonly asked: string[] = [];
+  /** Per host that asked: resolves when its turn is over, with the error if it got no lock. */
+  private readonly turns = new Map<string, Promise<{ error?: unknown }>>();
+  private allDecided!: () => void;
+  private readonly decided = new Promise<void>((resolve) => (this.allDecided = resolve));
+
+  constructor(hosts: readonly string[]) {
+    this.undecided = new Set(hosts);
+    if (this.undecided.size === 0) this.allDecided();
+  }
+
+  /** The host's step is over: if it never asked for its lock, nobody waits for it any more. */
+  finished(host: string): void {
+    this.decide(host);
+  }
+
+  /** Take this host's lock with `take` when its turn comes. */
+  async inTurn(host: string, take: () => Promise<void>): Promise<void> {
+    let end!: (outcome: { error?: unknown }) => void;
+    this.turns.set(host, new Promise((resolve) => (end = resolve)));
+    this.asked.push(host);
+    this.decide(host);
+    await this.decided;
+    const order = [...this.asked].sort();
+    const before = order[order.indexOf(host) - 1];
+    const previous = before === undefined ? {} : await this.turns.get(before)!;
+    if ('error' in previous) {
+      const exitCode = previous.error instanceof ShipError ? previous.error.exitCode : ExitCode.failed;
+      const error = new ShipError(`${host}: not locked: locks are taken in order, and ${before}'s could not be taken`, { host, exitCode });
+      end({ error });
+      throw error;
+    }
+    try {
+      await take();
+      end({});
+    } catch (error) {
+      end({ error });
+      throw error;
+    }
+  }
+
+  private decide(host: string): void {
+    if (this.undecided.delete(host) && this.undecided.size === 0) this.allDecided();
+  }
+}

@@ -1,0 +1,30 @@
+// The reliability suite's test app. Answers / with its version, /health with 200, and /env with
+// the variables whose names start with HOSTILE_ (to compare values that went through hosts.ts,
+// the unit file and systemd). Markers in the release change how it starts:
+//   FAIL_START        exit 1 at once, after printing its environment (secrets must be redacted
+//                     when ship shows the journal);
+//   FAIL_ON_HOST      exit 1 at once on the host named in the file only;
+//   DIE_AFTER         exit 2 after that many milliseconds (dies inside the health window).
+const { createServer } = require('node:http');
+const { readFileSync, existsSync } = require('node:fs');
+const { hostname } = require('node:os');
+const here = (name) => `${__dirname}/${name}`;
+const version = readFileSync(here('VERSION'), 'utf8').trim();
+if (existsSync(here('FAIL_START'))) {
+  console.error(`version ${version} refuses to start (FAIL_START); its environment: ${JSON.stringify(process.env)}`);
+  process.exit(1);
+}
+if (existsSync(here('FAIL_ON_HOST')) && readFileSync(here('FAIL_ON_HOST'), 'utf8').trim() === hostname()) {
+  console.error(`version ${version} refuses to start on ${hostname()} (FAIL_ON_HOST)`);
+  process.exit(1);
+}
+if (existsSync(here('DIE_AFTER'))) setTimeout(() => process.exit(2), Number(readFileSync(here('DIE_AFTER'), 'utf8')));
+const server = createServer((req, res) => {
+  if (req.url === '/env') {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('HOSTILE_')));
+    return res.end(`${JSON.stringify(env)}\n`);
+  }
+  res.end(`${version}\n`);
+});
+server.listen(Number(process.env.PORT ?? 4000), '127.0.0.1');
+console.log(`version ${version} listening`);

@@ -1,0 +1,346 @@
+/**
+ * Faults injected on the real test hosts during deploys to two hosts, and what must hold after
+ * each: the network to one host cut mid-upload, a full disk during upload and during extract, a
+ * tarball tampered with on the host before verification, a unit that fails on one host only,
+ * two deploys at once, and nobody reading ship's output any more.
+ *
+ * Covered elsewhere, not repeated here: a unit that does not start at all or dies within the
+ * health window on every host (test/e2e/deploy.test.ts), Ctrl-C during the upload
+ * (deploy.test.ts), kill -9 (kill9.test.ts). ACME faults belong to test/e2e/certs.test.ts.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lab, onHost, SHIP } from '../support.js';
+import { App, expectNoSecretsPrinted, printed, sleep, type HostState } from './support.js';
+
+const HOSTS = ['h1', 'h2'];
+const apps: App[] = [];
+const netns = (host: string) => lab().hosts.find((h) => h.name === host)!.netns;
+const veth = (host: string) => `shv${lab().id}x${lab().hosts.findIndex((h) => h.name === host)}`;
+
+async function newApp(name: string, port: number, extra: Partial<Parameters<typeof App.create>[0]> = {}): Promise<App> {
+  const app = await App.create({ name, port, hosts: HOSTS, healthTimeout: 5, ...extra });
+  apps.push(app);
+  await app.setup();
+  const first = await app.deploy('v1');
+  expect(first.code, first.stderr).toBe(0);
+  return app;
+}
+
+/** A ship run we can watch line by line and act on while it runs. */
+function start(app: App, args: string[], env: Record<string, string> = {}): ResultPromise<{ reject: false }> & { lines: string[] } {
+  const child = execa('node', [SHIP, ...args], {
+    cwd: app.dir, reject: false, stdin: 'ignore', env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), ...env },
+  }) as ResultPromise<{ reject: false }> & { lines: string[] };
+  child.lines = [];
+  let rest = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    rest += chunk.toString();
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    child.lines.push(...lines);
+  });
+  void child.then((r) => printed.push({ args, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  return child;
+}
+
+async function waitForLine(child: { lines: string[]; exitCode: number | null }, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const line = child.lines.find((l) => pattern.test(l));
+    if (line) return line;
+    if (child.exitCode !== null) break;
+    await sleep(10);
+  }
+  throw new Error(`no line matching ${pattern} (got:\n${child.lines.join('\n')})`);
+}
+
+/** current, what answers, no leftovers, no lock: the state an undone deploy must leave. */
+function expectUntouched(states: HostState[], before: HostState[]): void {
+  states.forEach((s, i) => {
+    expect(s.current, s.host).toBe(before[i]!.current);
+    expect(s.complete, s.host).toBe(true);
+    expect(s.answer, s.host).toBe(before[i]!.answer);
+    expect(s.leftovers, `${s.host} leftovers`).toEqual([]);
+    expect(s.lock, `${s.host} lock`).toBe('');
+    expect(s.releases.filter((r) => r.startsWith('.')), s.host).toEqual([]);
+  });
+}
+
+afterAll(async () => {
+  await expectNoSecretsPrinted(apps);
+  for (const app of apps) await app.remove();
+});
+
+describe('the network to one host is cut in the middle of the upload', () => {
+  let app: App;
+  beforeAll(async () => {
+    // ServerAliveInterval from ssh config, like ssh: a dead link is noticed in ~3 s, not ~45 s.
+    const dir = await mkdtemp(join(tmpdir(), 'ship-rel-ssh-'));
+    const config = join(dir, 'ssh_config');
+    await writeFile(config, `Host *\n  ServerAliveInterval 1\n  ServerAliveCountMax 3\n\n${await readFile(lab().sshConfig, 'utf8')}`);
+    app = await newApp('relnet', 4321, { top: { ssh: { config, connectTimeout: 5 } } });
+  });
+
+  it('fails naming the host, switches no host, removes the others\' half release; the next deploy recovers', async () => {
+    const before = await app.states();
+    // Slow h2's link so the 8 MB upload is surely in flight when the cable is pulled.
+    await execa('tc', ['qdisc', 'add', 'dev', veth('h2'), 'root', 'tbf', 'rate', '30mbit', 'burst', '64kb', 'latency', '400ms']);
+    let run;
+    let pid = 0;
+    try {
+      const child = start(app, ['deploy', 'prod'], { APP_VERSION: 'v2', APP_PAD_MB: '8' });
+      pid = child.pid!;
+      await waitForLine(child, /^h2 \| upload [\d.]+ MB \/ /);
+      await execa('ip', ['-n', netns('h2'), 'link', 'set', 'eth0', 'down']);
+      const cut = Date.now();
+      run = await child;
+      const noticed = Date.now() - cut;
+      expect(noticed).toBeLessThan(20_000);
+    } finally {
+      await execa('ip', ['-n', netns('h2'), 'link', 'set', 'eth0', 'up']);
+      await execa('ip', ['-n', netns('h2'), 'route', 'replace', 'default', 'via', lab().gateway], { reject: false });
+      await execa('tc', ['qdisc', 'del', 'dev', veth('h2'), 'root'], { reject: false });
+    }
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stderr).toMatch(/^error: h2 \(10\.213\.\d+\.\d+:22\): connection lost \(Keepalive timeout\) while running receive the release tarball$/m);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    // h1 finished its upload, but phase 2 never started: nothing switched, its release removed.
+    const [h1, h2] = await app.states();
+    expectUntouched([h1!], [before[0]!]);
+    expect(h1!.releases).toEqual(before[0]!.releases);
+    // h2 could not be cleaned up while unreachable: current intact, the rest left for next time.
+    expect(h2!.current).toBe(before[1]!.current);
+    expect(h2!.answer).toBe('v1');
+    expect(run.stderr).toContain('h2 | cleanup failed');
+
+    const next = await app.deploy('v3');
+    expect(next.code, next.stderr).toBe(0);
+    if (h2!.lock) expect(next.stderr).toContain(`h2 | breaking a stale lock left by a dead process (root@${hostname()} pid ${pid} `);
+    for (const s of await app.states()) {
+      expect(s.answer).toBe('v3');
+      expect(s.leftovers).toEqual([]);
+      expect(s.lock).toBe('');
+    }
+  });
+});
+
+describe('a host\'s disk fills up (a 20 MB tmpfs as the deploy path on h2)', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await App.create({ name: 'relfull', port: 4322, hosts: HOSTS, healthTimeout: 5 });
+    apps.push(app);
+    await app.remove();
+    await onHost('h2', `sudo mkdir -p ${app.path} && sudo mount -t tmpfs -o size=20m,uid=1000,gid=1000,mode=0755 tmpfs ${app.path}`);
+    await onHost('h1', `sudo mkdir -p ${app.path} && sudo chown deploy: ${app.path}`);
+    const setup = await app.ship(['setup', 'prod']);
+    expect(setup.code, setup.stderr).toBe(0);
+    const first = await app.deploy('v1');
+    expect(first.code, first.stderr).toBe(0);
+  });
+
+  const used = async () => Number((await onHost('h2', `df --output=used -k ${app.path} | tail -n 1`)).trim());
+
+  it('during extract (30 MB of zeros in a tiny tarball): clear error, current intact, partial files removed', async () => {
+    const before = await app.states();
+    const usedBefore = await used();
+    const r = await app.deploy('v2', { APP_ZERO_MB: '30' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: h2: command failed \(exit \d+\): verify sha256 and extract the release$/m);
+    expect(r.stderr).toMatch(/No space left on device/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expectUntouched(await app.states(), before);
+    expect(await used()).toBeLessThanOrEqual(usedBefore + 64);
+  });
+
+  it('during upload (a 25 MB tarball): clear error, current intact, the upload removed', async () => {
+    const before = await app.states();
+    const usedBefore = await used();
+    const r = await app.deploy('v3', { APP_PAD_MB: '25' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: h2: command failed \(exit \d+\): receive the release tarball$/m);
+    expect(r.stderr).toMatch(/No space left on device/);
+    expectUntouched(await app.states(), before);
+    expect(await used()).toBeLessThanOrEqual(usedBefore + 64);
+  });
+
+  it('the next deploy that fits succeeds', async () => {
+    const r = await app.deploy('v4');
+    expect(r.code, r.stderr).toBe(0);
+    for (const s of await app.states()) expect(s.answer).toBe('v4');
+  });
+});
+
+describe('a tarball tampered with on the host between upload and verification', () => {
+  // The project's own deploy recipe: the built-in one, with the upload split in its two halves
+  // and one byte of h2's uploaded file flipped in between.
+  const TAMPERING_DEPLOY = `
+import { recipe } from 'ship-deploy';
+
+export default recipe('deploy', async ({ stage, release, local, hosts }) => {
+  const tarball = await local.buildRelease();
+  await hosts.each(async (host) => {
+    await host.lock();
+    await host.receive(tarball);
+    if (host.name === 'h2') {
+      // Replace byte 100 of the uploaded file by its complement, as a bad disk or an intruder would.
+      await host.run(['sh', '-c', 'b=$(dd if="$1" bs=1 skip=100 count=1 status=none | od -An -tu1 | tr -d " "); printf "\\\\$(printf %o $((255 - b)))" | dd of="$1" bs=1 seek=100 conv=notrunc status=none', 'sh', stage.path + '/.ship/upload-' + release.id + '.tar.gz']);
+    }
+    await host.verifyAndExtract(tarball);
+    await host.linkShared();
+  });
+  await hosts.each(async (host) => {
+    await host.switchCurrent();
+    await host.systemctl('restart', stage.unit);
+    await host.healthcheck();
+    await host.logRelease('ok');
+    await host.cleanup();
+    await host.unlock();
+  });
+});
+`;
+
+  it('is refused by the checksum: no host switched, nothing left behind', async () => {
+    const app = await newApp('reltamper', 4323);
+    await mkdir(join(app.dir, 'recipes'), { recursive: true });
+    await writeFile(join(app.dir, 'recipes', 'deploy.ts'), TAMPERING_DEPLOY);
+    const before = await app.states();
+    const r = await app.deploy('v2');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: h2: command failed \(exit 3\): verify sha256 and extract the release$/m);
+    expect(r.stderr).toMatch(/checksum mismatch: expected [0-9a-f]{64}, got [0-9a-f]{64}/);
+    expectUntouched(await app.states(), before);
+    const last = (await app.state('h2')).log.at(-1)!;
+    expect(last.result).toBe('failed');
+  });
+});
+
+describe('the unit fails its health check on one host only', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await newApp('relonefail', 4324);
+  });
+
+  it('rolls every host back, shows that host\'s journal, exits non-zero', async () => {
+    const before = await app.states();
+    const r = await app.deploy('v2', { APP_FAIL_ON_HOST: 'h2' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/h2: health check failed/);
+    expect(r.stderr).toContain('version v2 refuses to start on h2 (FAIL_ON_HOST)');
+    // h1 was healthy on v2, and is switched back too: hosts never run different releases.
+    expect(r.stderr).toMatch(/h1 +\| rolled back to \S+; it is healthy/);
+    const after = await app.states();
+    expectUntouched(after, before);
+    for (const s of after) expect(s.log.at(-1)!.result).toBe('failed');
+  });
+
+  it('keeps every lock until the whole run is undone: a waiting deploy never sees a host half-undone', async () => {
+    // Watch h1: every change of (lock holder, current), sampled every 20 ms.
+    const monitor = onHost('h1', `cd ${app.path}; end=$(($(date +%s) + 40)); last=; while [ $(date +%s) -lt $end ]; do s="$(grep -o '"pid":[0-9]*' .ship/lock/info 2>/dev/null) $(readlink current)"; [ "$s" != "$last" ] && echo "$s"; last=$s; [ -e .ship/stop-monitor ] && break; sleep 0.02; done; rm -f .ship/stop-monitor`);
+    const a = start(app, ['deploy', 'prod'], { APP_VERSION: 'v3', APP_FAIL_ON_HOST: 'h2' });
+    await waitForLine(a, /^h2 \| upload/);
+    const b = start(await app.clone(), ['deploy', 'prod', '--lock-wait', '60'], { APP_VERSION: 'v4' });
+    const [ra, rb] = await Promise.all([a, b]);
+    await onHost('h1', `touch ${app.path}/.ship/stop-monitor`);
+    const samples = (await monitor).split('\n').filter(Boolean);
+    expect(ra.exitCode).toBe(1);
+    expect(rb.exitCode, String(rb.stderr)).toBe(0);
+    const idA = /release (\S+):/.exec(String(ra.stdout))![1]!;
+    // While B held h1's lock, h1's current was never A's failed release.
+    const underB = samples.filter((s) => s.startsWith(`"pid":${b.pid} `));
+    expect(underB.length, samples.join('\n')).toBeGreaterThan(0);
+    expect(underB.filter((s) => s.endsWith(`releases/${idA}`)), samples.join('\n')).toEqual([]);
+    for (const s of await app.states()) expect(s.answer).toBe('v4');
+  });
+});
+
+describe('two deploys at once, from two checkouts of the project', () => {
+  let app: App;
+  let other: App;
+  beforeAll(async () => {
+    app = await newApp('reltwo', 4325);
+    other = await app.clone();
+  });
+
+  it('started together: one deploys, the other is refused (exit 4) naming the holder; never both refused', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const logBefore = (await app.states()).map((s) => s.log.length);
+      const [x, y] = await Promise.all([app.deploy(`r${round}x`), other.deploy(`r${round}y`)]);
+      const codes = [x.code, y.code].sort();
+      expect(codes, `round ${round}:\n${x.stderr}\n${y.stderr}`).toEqual([0, 4]);
+      const refused = x.code === 4 ? x : y;
+      const winner = x.code === 0 ? 'x' : 'y';
+      // The holder, or, caught between its mkdir and writing who it is, "being taken just now".
+      expect(refused.stderr).toMatch(new RegExp(`h\\d: locked by (root@${hostname()} pid \\d+ \\(ship deploy prod\\)|another ship \\(being taken just now\\))`));
+      expect(refused.stderr).toContain('ship lock release prod');
+      const after = await app.states();
+      after.forEach((s, i) => {
+        expect(s.answer).toBe(`r${round}${winner}`);
+        expect(s.log.slice(logBefore[i])).toMatchObject([{ result: 'ok', release: after[0]!.current }]);
+        expect(s.leftovers).toEqual([]);
+        expect(s.lock).toBe('');
+      });
+    }
+  });
+
+  it('with --lock-wait: the second waits, and the release logs show two complete deploys one after the other', async () => {
+    const logBefore = (await app.states()).map((s) => s.log.length);
+    const x = start(app, ['deploy', 'prod', '--lock-wait', '60'], { APP_VERSION: 'wx' });
+    const y = start(other, ['deploy', 'prod', '--lock-wait', '60'], { APP_VERSION: 'wy' });
+    const [rx, ry] = await Promise.all([x, y]);
+    expect(rx.exitCode, String(rx.stderr)).toBe(0);
+    expect(ry.exitCode, String(ry.stderr)).toBe(0);
+    expect(`${x.lines.join('\n')}\n${y.lines.join('\n')}`).toMatch(/waiting for lock held by/);
+    const after = await app.states();
+    const orders = after.map((s, i) => s.log.slice(logBefore[i]).map((e) => `${String(e.release)} ${String(e.result)}`));
+    // Both hosts saw the same two deploys, complete and in the same order; the last one is live.
+    expect(orders[0]).toHaveLength(2);
+    expect(orders[1]).toEqual(orders[0]);
+    expect(orders[0]!.every((e) => e.endsWith(' ok'))).toBe(true);
+    expect(new Set(after.map((s) => s.current))).toEqual(new Set([orders[0]![1]!.split(' ')[0]]));
+  });
+
+  it('with --lock-wait, two waiting deploys never hold part of the hosts each (no deadlock)', async () => {
+    // Another machine's deploy holds both hosts. Y waits for them. That deploy lets go of h2
+    // first (Y takes it at once if it locks hosts in parallel); X arrives and waits too; then
+    // h1 is let go just after one of Y's attempts, so X's next attempt comes first. Locking in
+    // parallel, that is a deadlock: X holds h1 and waits for h2, Y holds h2 and waits for h1,
+    // until --lock-wait runs out for both.
+    const info = JSON.stringify({ user: 'alice', origin: 'laptop', pid: 4242, command: 'ship deploy prod', time: '2026-01-01T00:00:00Z' });
+    const lockDir = (h: string) => join(lab().hosts.find((l) => l.name === h)!.root, app.path, '.ship/lock');
+    await Promise.all(HOSTS.map((h) => onHost(h, `mkdir ${app.path}/.ship/lock && printf '%s\\n' '${info}' > ${app.path}/.ship/lock/info`)));
+    const waiting = (child: { lines: string[] }) => child.lines.filter((l) => /^h1 \| waiting for lock held by alice/.test(l)).length;
+    const y = start(other, ['deploy', 'prod', '--lock-wait', '20'], { APP_VERSION: 'dy' });
+    await waitForLine(y, /^h1 \| waiting for lock held by alice/);
+    await rm(lockDir('h2'), { recursive: true });
+    await sleep(1500);
+    const x = start(app, ['deploy', 'prod', '--lock-wait', '20'], { APP_VERSION: 'dx' });
+    await waitForLine(x, /^h1 \| waiting for lock held by alice/);
+    const seen = waiting(y);
+    while (waiting(y) === seen) await sleep(5);
+    await rm(lockDir('h1'), { recursive: true });
+    const [rx, ry] = await Promise.all([x, y]);
+    expect([rx.exitCode, ry.exitCode], `${String(rx.stderr)}\n${String(ry.stderr)}`).toEqual([0, 0]);
+    // X got h1 first, so it deployed first; Y's release is live.
+    for (const s of await app.states()) expect(s.answer).toBe('dy');
+  });
+});
+
+describe('nobody reads the output any more (ship deploy prod | head -1)', () => {
+  it('the deploy still runs to its end instead of dying half way', async () => {
+    const app = await newApp('relpipe', 4326);
+    const child = start(app, ['deploy', 'prod'], { APP_VERSION: 'v2' });
+    await waitForLine(child, /^local \| build/);
+    child.stdout!.destroy();
+    const r = await child;
+    expect(String(r.stderr)).not.toMatch(/EPIPE|\n\s+at /);
+    expect(r.exitCode).toBe(0);
+    for (const s of await app.states()) {
+      expect(s.answer).toBe('v2');
+      expect(s.lock).toBe('');
+    }
+  });
+});

@@ -1,0 +1,271 @@
+/**
+ * What the reliability suite's files share:
+ * - `App`: a project deploying the suite's test app (./app) to lab hosts, set up with the real
+ *   `ship setup` (unit from the built-in template, env file uploaded), each file with its own
+ *   name, deploy path, unit and port so files do not disturb each other;
+ * - `hostState`: everything a test asserts about a host (current, completeness of the release,
+ *   leftovers, lock, what the app answers) read in one SSH round trip;
+ * - a record of every output ship printed, checked at the end of each file for the env file's
+ *   values (`expectNoSecretsPrinted`), so the whole suite doubles as a secrecy sweep.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { expect } from 'vitest';
+import { onHost, project, REPO, SHIP } from '../support.js';
+
+export const APP_SOURCE = join(REPO, 'test/e2e/reliability/app');
+
+const tag = randomBytes(4).toString('hex');
+/** Values of the env file every reliability project uploads: distinctive, so a grep finds them. */
+export const SECRETS = [`tok-rel-${tag}-7f3a9c`, `p@ss w0rd "q" $(id) ${tag}`, `sk_live_${tag}_c0ffee`];
+export const ENV_FILE = [
+  '# secrets of the reliability test app: never printed by ship',
+  `API_TOKEN=${SECRETS[0]}`,
+  `DB_PASSWORD='${SECRETS[1]}'`,
+  `export SIGNING_KEY=${SECRETS[2]}`,
+  '',
+].join('\n');
+
+export interface Captured {
+  args: string[];
+  stdout: string;
+  stderr: string;
+}
+
+/** Every ship output of this test file (each file runs in its own module context). */
+export const printed: Captured[] = [];
+
+export interface ShipRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface AppSpec {
+  /** Names the app, the unit and the deploy path /srv/<name>. */
+  name: string;
+  port: number;
+  hosts: string[];
+  healthTimeout?: number;
+  keep?: number;
+  /** Extra fields for stages.prod. */
+  stage?: Record<string, unknown>;
+  /** Extra fields for service. */
+  service?: Record<string, unknown>;
+  /** Extra top-level fields of hosts.ts (e.g. ssh). */
+  top?: Record<string, unknown>;
+  /** Extra project files (e.g. recipes/deploy.ts). */
+  files?: Record<string, string>;
+}
+
+export function appConfig(spec: AppSpec): Record<string, unknown> {
+  return {
+    app: spec.name,
+    build: { run: ['sh', 'build.sh'], dir: 'dist' },
+    service: { exec: 'node server.js', user: 'deploy', env: { PORT: String(spec.port) }, envFile: '.env.prod', ...spec.service },
+    stages: {
+      prod: {
+        hosts: spec.hosts,
+        path: `/srv/${spec.name}`,
+        unit: spec.name,
+        keep: spec.keep ?? 2,
+        shared: ['.env'],
+        health: { url: `http://127.0.0.1:${spec.port}/health`, timeout: spec.healthTimeout ?? 5 },
+        ...spec.stage,
+      },
+    },
+    ...spec.top,
+  };
+}
+
+/** A project of the test app on some lab hosts. */
+export class App {
+  private constructor(
+    readonly spec: AppSpec,
+    readonly dir: string,
+  ) {}
+
+  static async create(spec: AppSpec): Promise<App> {
+    const dir = await project(appConfig(spec), { '.env.prod': ENV_FILE, ...spec.files });
+    for (const file of ['server.js', 'build.sh']) await copyFile(join(APP_SOURCE, file), join(dir, file));
+    // Where ship's temporary release tarballs go, so leftovers of killed runs can be counted.
+    await mkdir(join(dir, '.tmp'));
+    return new App(spec, dir);
+  }
+
+  /** Another checkout of the same project (same app, hosts and path): someone else deploying. */
+  clone(): Promise<App> {
+    return App.create(this.spec);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get path(): string {
+    return `/srv/${this.spec.name}`;
+  }
+
+  get hosts(): string[] {
+    return this.spec.hosts;
+  }
+
+  /** Run the real CLI in this project; the output is recorded for the secrecy sweep. */
+  async ship(args: string[], env: Record<string, string> = {}, timeoutMs = 110_000): Promise<ShipRun> {
+    const started = Date.now();
+    const result = await execa('node', [SHIP, ...args], {
+      cwd: this.dir,
+      reject: false,
+      env: { SHIP_NO_COLOR: '1', TMPDIR: join(this.dir, '.tmp'), ...env },
+      timeout: timeoutMs,
+      stdin: 'ignore',
+    });
+    printed.push({ args, stdout: result.stdout, stderr: result.stderr });
+    return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
+  }
+
+  deploy(version: string, env: Record<string, string> = {}, extra: string[] = []): Promise<ShipRun> {
+    return this.ship(['deploy', 'prod', ...extra], { APP_VERSION: version, ...env });
+  }
+
+  /** Fresh deploy path on every host, then `ship setup` (unit, directories, env file). */
+  async setup(): Promise<void> {
+    await this.remove();
+    await Promise.all(this.hosts.map((h) => onHost(h, `sudo mkdir -p ${this.path} && sudo chown deploy: ${this.path}`)));
+    const r = await this.ship(['setup', 'prod']);
+    expect(r.code, r.stderr).toBe(0);
+  }
+
+  /** Stop and remove the unit and the deploy path everywhere this app may have been. */
+  async remove(): Promise<void> {
+    await Promise.all(['h1', 'h2', 'h3'].map((h) => onHost(h, [
+      `sudo systemctl disable --now ${this.name}.service 2>/dev/null`,
+      `sudo rm -f /etc/systemd/system/${this.name}.service`,
+      'sudo systemctl daemon-reload',
+      `mountpoint -q ${this.path} && sudo umount ${this.path}`,
+      `sudo rm -rf ${this.path}`,
+    ].join('; '), { reject: false })));
+  }
+
+  state(host: string): Promise<HostState> {
+    return hostState(host, this.path, this.spec.port);
+  }
+
+  states(): Promise<HostState[]> {
+    return Promise.all(this.hosts.map((h) => this.state(h)));
+  }
+
+  /** Temporary directories ship left in this project's TMPDIR (a killed ship cannot clean up). */
+  async leakedTempDirs(): Promise<string[]> {
+    return (await readdir(join(this.dir, '.tmp'))).filter((n) => n.startsWith('ship-release-'));
+  }
+}
+
+export interface HostState {
+  host: string;
+  /** Release id `current` points at ('' for none), as written in the link. */
+  current: string;
+  /** Every file of the current release matches the SHA256SUMS its build wrote. */
+  complete: boolean;
+  /** VERSION of the current release. */
+  version: string;
+  /** Directories in releases/, including .partial-* ones. */
+  releases: string[];
+  /** .partial-* directories and .ship/upload-* files: what an interrupted deploy leaves. */
+  leftovers: string[];
+  /** The lock's info, 'held' for a lock dir without info, '' when free. */
+  lock: string;
+  /** What the app answers on / right now, or ERR. */
+  answer: string;
+  /** The release log, one parsed JSON object per line. */
+  log: Array<Record<string, unknown>>;
+  /** With `restart`: what the app answers after the unit was restarted (as a reboot would). */
+  restarted?: string;
+}
+
+/**
+ * Shell function for the host side: GET / from the app through bash's /dev/tcp, printing the
+ * body's last line, or ERR. Keeps every check to one SSH round trip without curl on the host.
+ */
+export const ANSWER_FN = `answer() { timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$1"' && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && tail -n 1 <&3' 2>/dev/null || echo ERR; }`;
+
+/** Wait (on the host) until the app answers, at most `seconds`. */
+export const WAIT_ANSWER_FN = `wait_answer() { i=0; while [ $i -lt $(($2 * 10)) ]; do a=$(answer "$1"); [ "$a" != ERR ] && { echo "$a"; return; }; sleep 0.1; i=$((i + 1)); done; echo ERR; }`;
+
+export interface StateOptions {
+  /** Wait up to this long for the app to answer. */
+  waitSeconds?: number;
+  /** Then restart this unit and record what the app answers (proves what current really runs). */
+  restart?: string;
+}
+
+export async function hostState(host: string, path: string, port: number, options: StateOptions = {}): Promise<HostState> {
+  const script = [
+    ANSWER_FN,
+    WAIT_ANSWER_FN,
+    `cd ${path} || exit 1`,
+    'echo "current=$(readlink current 2>/dev/null)"',
+    '(cd current 2>/dev/null && sha256sum -c --quiet SHA256SUMS >/dev/null 2>&1) && echo complete=yes || echo complete=no',
+    'echo "version=$(cat current/VERSION 2>/dev/null)"',
+    'echo "releases=$(ls -A releases 2>/dev/null | tr "\\n" " ")"',
+    'echo "uploads=$(ls -A .ship 2>/dev/null | grep "^upload-" | tr "\\n" " ")"',
+    'if [ -d .ship/lock ]; then echo "lock=$(cat .ship/lock/info 2>/dev/null || echo held)"; else echo lock=; fi',
+    options.waitSeconds ? `echo "answer=$(wait_answer ${port} ${options.waitSeconds})"` : `echo "answer=$(answer ${port})"`,
+    ...(options.restart ? [`sudo systemctl restart ${options.restart} && echo "restarted=$(wait_answer ${port} 5)"`] : []),
+    'echo log:',
+    'cat .ship/releases.log 2>/dev/null',
+  ].join('\n');
+  const out = await onHost(host, script);
+  const [head = '', logText = ''] = out.split('\nlog:\n');
+  const fields = new Map(head.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  const words = (key: string) => (fields.get(key) ?? '').split(' ').filter(Boolean);
+  const releases = words('releases');
+  return {
+    host,
+    current: (fields.get('current') ?? '').replace(/^releases\//, ''),
+    complete: fields.get('complete') === 'yes',
+    version: fields.get('version') ?? '',
+    releases,
+    leftovers: [...releases.filter((r) => r.startsWith('.partial-')), ...words('uploads')],
+    lock: fields.get('lock') ?? '',
+    answer: fields.get('answer') ?? '',
+    ...(fields.has('restarted') ? { restarted: fields.get('restarted') } : {}),
+    log: logText.split('\n').filter(Boolean).map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return { unparsable: l };
+      }
+    }),
+  };
+}
+
+/** No value of the env file in anything ship printed in this file, nor in the hosts' release logs. */
+export async function expectNoSecretsPrinted(apps: App[]): Promise<void> {
+  expect(printed.length).toBeGreaterThan(0);
+  const leaks: string[] = [];
+  for (const run of printed) {
+    for (const secret of SECRETS) {
+      if (run.stdout.includes(secret) || run.stderr.includes(secret)) leaks.push(`ship ${run.args.join(' ')} printed ${JSON.stringify(secret)}`);
+    }
+  }
+  for (const app of apps) {
+    for (const host of app.hosts) {
+      const meta = await onHost(host, `cat ${app.path}/.ship/releases.log ${app.path}/.ship/lock/info 2>/dev/null`, { reject: false });
+      for (const secret of SECRETS) if (meta.includes(secret)) leaks.push(`${host}:${app.path}/.ship holds ${JSON.stringify(secret)}`);
+    }
+  }
+  expect(leaks).toEqual([]);
+}
+
+/** A person-readable error: no stack trace, no node internals. */
+export function expectNoStack(stderr: string): void {
+  expect(stderr).not.toMatch(/\n\s+at .+[(:]\d+/);
+  expect(stderr).not.toContain('node:internal');
+  expect(stderr).not.toMatch(/unexpected:/);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
