@@ -66,7 +66,8 @@ export async function packRelease(stage: Stage, signal?: AbortSignal): Promise<T
   const entries = await readdir(dir).catch(() => undefined);
   if (entries === undefined) throw new ShipError(`build directory ${dir} does not exist after the build`, { hint: `check build.dir in ${stage.configFile}` });
   if (entries.length === 0) throw new ShipError(`build directory ${dir} is empty: nothing to deploy`, { hint: `check build.run and build.dir in ${stage.configFile}` });
-  const work = await mkdtemp(join(tmpdir(), 'ship-release-'));
+  await removeAbandonedTarballs();
+  const work = await mkdtemp(join(tmpdir(), `ship-release-${process.pid}-`));
   const path = join(work, 'release.tar.gz');
   try {
     // -C dir . : paths in the tarball are relative, so it extracts into releases/<id> directly.
@@ -77,6 +78,30 @@ export async function packRelease(stage: Stage, signal?: AbortSignal): Promise<T
   } catch (error) {
     await rm(work, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * A ship killed with -9 cannot remove its tarball; the next build removes those whose process
+ * (the pid in the directory name) is gone, among the directories this user owns.
+ */
+async function removeAbandonedTarballs(): Promise<void> {
+  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of entries) {
+    const pid = Number(/^ship-release-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    const dir = join(tmpdir(), name);
+    const info = await stat(dir).catch(() => undefined);
+    if (info?.isDirectory() && info.uid === process.getuid?.()) await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 
