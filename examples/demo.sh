@@ -14,7 +14,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 work=$(mktemp -d /tmp/ship-demo-XXXXXX)
 cleanup() {
   say "tearing down the demo host"
-  npx jiti test/hosts/cli.ts down --id "$LAB_ID" || true
+  cd "$REPO" && npx jiti test/hosts/cli.ts down --id "$LAB_ID" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
