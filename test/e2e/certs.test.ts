@@ -281,6 +281,25 @@ describe('ship certs', () => {
     expect(await run('h2', 'sudo -n test -s /etc/ship/certs/c.ship.test/fullchain.pem && echo there')).toBe('there');
     expect(await run('h1', 'sudo -n test -e /etc/ship/certs/d.ship.test || echo absent')).toBe('absent');
   });
+
+  it('leaves every host untouched and exits non-zero when the CA rejects the order mid-way', async () => {
+    // The name resolves to h1, but the webroot is one nginx does not serve: the CA's HTTP-01
+    // check gets a 404 and the authorization fails after the order was created.
+    await pebble.addA('e.ship.test', [address('h1')]);
+    const files = () => Promise.all(HOSTS.map((h) => run(h, `sudo sha256sum ${KEY} ${CERT} 2>&1; sudo stat -c '%i %Y' ${KEY} ${CERT} 2>&1`)));
+    const before = await files();
+    const bad = await project({
+      app: 'hello',
+      stages: { prod: { hosts: HOSTS, path: '/srv/hello', certs: { domains: ['e.ship.test'], email: 'ops@ship.test', webroot: '/var/www/not-served', directory: pebble.directoryUrl, reload: 'nginx', keyPath: KEY, certPath: CERT } } },
+    });
+    const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: bad, env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('e.ship.test');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await files()).toEqual(before);
+    for (const h of HOSTS) expect((await run(h, 'sudo find /var/www/not-served -type f 2>/dev/null | wc -l')).trim()).toBe('0');
+  });
 });
 
 describe('ship certs renew and deploys', () => {
