@@ -41,7 +41,7 @@ export async function takeDeployLocks(session: Session, stage: Stage, command: s
     let told = false;
     while (true) {
       held.push(host); // before the answer: release() is token-guarded, so this is safe
-      const result = await connection.run(lockCommands.acquire(paths.lock(layout), info), { allowFailure: true });
+      const result = await connection.run(lockCommands.acquire(paths.lock(layout), info, token), { allowFailure: true });
       if (result.code === 0) return;
       held.splice(held.indexOf(host), 1);
       if (result.code !== LOCKED) throw new ShipError(`${host}: could not take the deploy lock: ${result.stderr.trim()}`, { host });

@@ -106,7 +106,7 @@ export class RemoteHost {
       // Counted as held before the answer arrives: if Ctrl-C cuts the answer off, the lock may
       // exist anyway, and unlock() removes it only if it carries our token, so this is safe.
       this.changes.locked = true;
-      const result = await this.run(lockCommands.acquire(paths.lock(this.layout), info), { allowFailure: true });
+      const result = await this.run(lockCommands.acquire(paths.lock(this.layout), info, this.lockToken), { allowFailure: true });
       if (result.code === 0) return;
       this.changes.locked = false;
       if (result.code !== LOCKED) throw new RemoteCommandError(this.name, 'take the deploy lock', result.code, result.stderr);
