@@ -106,7 +106,10 @@ export class RemoteHost {
       // Counted as held before the answer arrives: if Ctrl-C cuts the answer off, the lock may
       // exist anyway, and unlock() removes it only if it carries our token, so this is safe.
       this.changes.locked = true;
-      const result = await this.run(lockCommands.acquire(paths.lock(this.layout), info, this.lockToken), { allowFailure: true });
+      // Not abortable: after a Ctrl-C the remote script could still finish taking the lock after
+      // our release had run. It is short; we wait for its real answer, then honour the abort.
+      const result = await this.connection.run(lockCommands.acquire(paths.lock(this.layout), info, this.lockToken), { allowFailure: true });
+      this.ctx.signal.throwIfAborted();
       if (result.code === 0) return;
       this.changes.locked = false;
       if (result.code !== LOCKED) throw new RemoteCommandError(this.name, 'take the deploy lock', result.code, result.stderr);
