@@ -1,11 +1,12 @@
 /** `ship lock status|release <stage>`: see or break the deploy lock on every host. */
 import { eachHost } from '../output/tasks.js';
 import type { Session } from '../run/session.js';
-import { ExitCode } from '../errors.js';
-import { lock } from '../commands/lock.js';
+import { ExitCode, ShipError } from '../errors.js';
+import { lock, LOCKED } from '../commands/lock.js';
 import { paths } from '../commands/release.js';
-import { describeHolder } from '../steps/host.js';
-import { describeFailure } from './failures.js';
+import { aliveHere } from '../run/process-identity.js';
+import { describeHolder, parseLockInfo } from '../steps/deploy-lock.js';
+import { describeFailure, exitCodeFor, failureLines } from './failures.js';
 
 export async function lockStatus(session: Session): Promise<number> {
   const { output, stage } = session;
@@ -18,15 +19,36 @@ export async function lockStatus(session: Session): Promise<number> {
   return outcomes.every((o) => o.ok) ? ExitCode.ok : ExitCode.failed;
 }
 
+/**
+ * Break the lock on every host, for when its holder died where ship cannot prove it (another
+ * machine, a reboot). Removes exactly the lock it read (compare-and-delete), so a lock taken
+ * meanwhile by a new deploy survives; refuses a lock whose holder runs on this machine now.
+ */
 export async function lockRelease(session: Session): Promise<number> {
   const { output, stage } = session;
+  const dir = paths.lock({ root: stage.path });
   const outcomes = await eachHost(output, session.hosts, async (host) => {
     const connection = await session.connection(host);
-    return (await connection.run(lock.breakLock(paths.lock({ root: stage.path })))).stdout.trim();
+    const seen = (await connection.run(lock.status(dir), { readOnly: true })).stdout.trim();
+    if (seen === '') return 'was not locked';
+    if (aliveHere(parseLockInfo(seen))) {
+      throw new ShipError(`${host}: not released: the lock is held by ${describeHolder(seen)}, a ship that is running on this machine now`, {
+        host, exitCode: ExitCode.locked, hint: 'let it finish, or stop it (Ctrl-C) and it releases the lock itself',
+      });
+    }
+    const result = await connection.run(lock.removeIf(dir, seen === 'held' ? '' : seen), { allowFailure: true });
+    if (result.code === LOCKED) {
+      throw new ShipError(`${host}: not released: the lock changed while ship looked; it is now held by ${describeHolder(result.stdout)}`, {
+        host, exitCode: ExitCode.locked, hint: `check with: ship lock status ${stage.name}`,
+      });
+    }
+    if (result.code !== 0) throw new ShipError(`${host}: could not release the lock: ${result.stderr.trim()}`, { host });
+    return `released lock held by ${describeHolder(seen)}`;
   });
   for (const o of outcomes) {
-    if (!o.ok) output.notice(`failed: ${describeFailure(o.error)}`, o.host);
-    else output.info(`${o.host}: ${o.value ? `released lock held by ${describeHolder(o.value)}` : 'was not locked'}`);
+    if (!o.ok) for (const line of failureLines(o.host, o.error)) output.notice(line);
+    else output.info(`${o.host}: ${o.value}`);
   }
-  return outcomes.every((o) => o.ok) ? ExitCode.ok : ExitCode.failed;
+  const errors = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+  return errors.length === 0 ? ExitCode.ok : exitCodeFor(errors);
 }

@@ -1,12 +1,10 @@
 /** `ship deploy|rollback|releases|lock|run`: wiring only; the work is in recipes and src/actions. */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Wrap } from './main.js';
 import { runRecipe } from '../recipe/runner.js';
 import { listReleases } from '../actions/releases.js';
 import { lockRelease, lockStatus } from '../actions/lock.js';
-
-const lockWait = () => new Option('--lock-wait <seconds>', 'wait this long for another deploy\'s lock instead of failing').argParser(Number).default(0);
-const commandLine = () => ['ship', ...process.argv.slice(2)].join(' ');
+import { commandName, lockWaitOption as lockWait } from './options.js';
 
 export function registerDeploy(program: Command, wrap: Wrap): void {
   program
@@ -15,7 +13,7 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .argument('<stage>', 'stage name from hosts.ts')
     .addOption(lockWait())
     .action(wrap(async (cli, stage: string, opts: { lockWait: number }) =>
-      runRecipe(await cli.session(stage), 'deploy', { command: commandLine(), lockWait: opts.lockWait })));
+      runRecipe(await cli.session(stage), 'deploy', { command: commandName('deploy', stage), lockWait: opts.lockWait })));
 
   program
     .command('rollback')
@@ -24,7 +22,7 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .argument('[release]', 'release id from ship releases')
     .addOption(lockWait())
     .action(wrap(async (cli, stage: string, release: string | undefined, opts: { lockWait: number }) =>
-      runRecipe(await cli.session(stage), 'rollback', { command: commandLine(), lockWait: opts.lockWait, args: release ? [release] : [] })));
+      runRecipe(await cli.session(stage), 'rollback', { command: commandName('rollback', stage), lockWait: opts.lockWait, args: release ? [release] : [] })));
 
   program
     .command('releases')
@@ -52,5 +50,5 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .argument('[args...]', 'passed to the recipe as ctx.args')
     .addOption(lockWait())
     .action(wrap(async (cli, stage: string, name: string, args: string[], opts: { lockWait: number }) =>
-      runRecipe(await cli.session(stage), name, { command: commandLine(), lockWait: opts.lockWait, args })));
+      runRecipe(await cli.session(stage), name, { command: commandName('run', stage, name), lockWait: opts.lockWait, args })));
 }

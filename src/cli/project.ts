@@ -6,7 +6,7 @@ import { init } from '../actions/init.js';
 import { logs } from '../actions/logs.js';
 import { runRecipe } from '../recipe/runner.js';
 
-const commandLine = () => ['ship', ...process.argv.slice(2)].join(' ');
+import { commandName, lockWaitOption } from './options.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -26,9 +26,9 @@ export function registerProject(program: Command, wrap: Wrap): void {
     .command('setup')
     .description('prepare hosts: directories, systemd unit (and socket) from recipes/templates/, env file; safe to repeat')
     .argument('<stage>', 'stage name from hosts.ts')
-    .addOption(new Option('--lock-wait <seconds>', "wait this long for another deploy's lock instead of failing").argParser(Number).default(0))
+    .addOption(lockWaitOption())
     .action(wrap(async (cli, stage: string, opts: { lockWait: number }) =>
-      runRecipe(await cli.session(stage), 'setup', { command: commandLine(), lockWait: opts.lockWait })));
+      runRecipe(await cli.session(stage), 'setup', { command: commandName('setup', stage), lockWait: opts.lockWait })));
 
   // --lines, not -n: -n is the global --dry-run, and commander gives it to the program
   // wherever it appears on the line.

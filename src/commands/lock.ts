@@ -1,39 +1,68 @@
 /**
- * The deploy lock on a host: a directory, renamed into place atomically, holding an `info` file
- * (JSON: who, where, pid, command, when, token). Only the holder's token removes it.
+ * The deploy lock on a host: a directory `<path>/.ship/lock` holding an `info` file (one line of
+ * JSON: who, where, which process, command name, when, token), mode 0750/0640.
+ *
+ * Every change to it (take, release, break) runs under flock(1) on the `.ship` directory, so
+ * "remove it only if it is still the lock I read" is one atomic step: two ships that both saw
+ * the same dead holder cannot break each other's fresh lock, and a release never removes a lock
+ * someone else took meanwhile. Scripts are constants; values arrive as positional parameters.
  */
 import type { Command } from './command.js';
+import { script, labelled } from './script.js';
 
-const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
-const labelled = (label: string, command: Command): Command => ({ ...command, label });
-
-/** Exit status of `acquire` when someone else holds the lock. */
+/** Exit status of `acquire` and `removeIf` when someone else holds the lock. */
 export const LOCKED = 75;
+
+/** Opens the lock's parent (`.ship`) as fd 9 and waits at most 30 s for its flock. */
+const GUARD = [
+  'exec 9<"${1%/*}" || exit 1',
+  'flock -w 30 9 || { echo "could not get the lock guard (flock on ${1%/*})" >&2; exit 1; }',
+];
 
 export const lock = {
   /**
-   * The lock directory is made complete under a name of our own (lock.<token>, with its info)
-   * and renamed into place: rename(2) of a directory onto an existing, non-empty one fails, so
-   * taking the lock stays atomic, and the lock can never exist without its info (a Ctrl-C between
-   * a mkdir and the info write used to leave a lock nobody could prove was theirs).
+   * Take the lock: built complete under a name of our own (lock.<token>, with its info), then
+   * renamed into place, so a lock never exists without the info that proves whose it is.
+   * Exit 0 taken; 75 held by someone else, whose info is printed.
    */
   acquire: (dir: string, info: string, token: string): Command =>
     labelled('take the deploy lock', script(
       [
+        'umask 027',
+        ...GUARD,
         'own="$1.$3"',
         'rm -rf -- "$own" && mkdir -- "$own" && printf "%s\\n" "$2" > "$own/info" || exit 1',
         'mv -T -- "$own" "$1" 2>/dev/null && exit 0',
         'rm -rf -- "$own"',
-        'cat -- "$1/info" 2>/dev/null',
-        'exit 75',
+        'cat -- "$1/info" 2>/dev/null || echo held',
+        `exit ${LOCKED}`,
       ].join('\n'),
       dir, info, token,
     )),
-  /** Remove the lock only if it is still ours (its info carries our token), and our own temp. */
-  release: (dir: string, token: string): Command =>
-    labelled('release the deploy lock', script('rm -rf -- "$1.$2"; [ -d "$1" ] || exit 0; grep -qF -- "$2" "$1/info" 2>/dev/null && rm -rf -- "$1"; exit 0', dir, token)),
-  /** Remove whatever lock is there (ship lock release). Prints the info it removed. */
-  breakLock: (dir: string): Command => labelled('break the deploy lock', script('[ -d "$1" ] || exit 0; cat -- "$1/info" 2>/dev/null; rm -rf -- "$1"', dir)),
-  /** Print the lock's info, `held` with no info (being taken), or nothing when free. */
+
+  /**
+   * Compare-and-delete: remove the lock only if its info is exactly `info` (or, for `info` '',
+   * only if it has no info at all). Exit 0 when removed or already gone; 75 when another lock
+   * is there now, whose info is printed. `token` also removes our own half-built lock.<token>.
+   */
+  removeIf: (dir: string, info: string, token = ''): Command =>
+    labelled('release the deploy lock', script(
+      [
+        '[ -d "${1%/*}" ] || exit 0',
+        ...GUARD,
+        '[ -z "$3" ] || rm -rf -- "$1.$3"',
+        '[ -d "$1" ] || exit 0',
+        'if [ -z "$2" ]; then',
+        '  [ -e "$1/info" ] || { rm -rf -- "$1"; exit 0; }',
+        'elif grep -qxF -- "$2" "$1/info" 2>/dev/null; then',
+        '  rm -rf -- "$1"; exit 0',
+        'fi',
+        'cat -- "$1/info" 2>/dev/null || echo held',
+        `exit ${LOCKED}`,
+      ].join('\n'),
+      dir, info, token,
+    )),
+
+  /** Print the lock's info, `held` when it has none, or nothing when free. */
   status: (dir: string): Command => labelled('read the deploy lock', script('[ -d "$1" ] || exit 0; cat -- "$1/info" 2>/dev/null || echo held', dir)),
 };

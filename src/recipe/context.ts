@@ -8,7 +8,7 @@ import { eachHost } from '../output/tasks.js';
 import { ShipError, ExitCode } from '../errors.js';
 import type { ReleaseInfo, Tarball } from '../steps/build.js';
 import type { RemoteHost } from '../steps/host.js';
-import { describeFailure } from '../actions/failures.js';
+import { describeFailure, exitCodeFor } from '../actions/failures.js';
 import { LockOrder } from './lock-order.js';
 
 export interface LocalSteps {
@@ -53,7 +53,7 @@ export class PhaseError extends ShipError {
     super(
       failures.map((f) => namedFailure(f.host, f.error)).join('\n'),
       {
-        exitCode: interrupted ? ExitCode.interrupted : sharedExitCode(failures.map((f) => f.error)),
+        exitCode: interrupted ? ExitCode.interrupted : exitCodeFor(failures.map((f) => f.error)),
         hint: [...new Set(failures.map((f) => (f.error instanceof ShipError ? f.error.hint : undefined)).filter(Boolean))].join('; ') || undefined,
       },
     );
@@ -69,11 +69,6 @@ function namedFailure(host: string, error: unknown): string {
   const first = describeFailure(error, host);
   const rest = (error instanceof Error ? error.message : String(error)).split('\n').slice(1);
   return [first.startsWith(`${host} (`) ? first : `${host}: ${first}`, ...rest.map((line) => `  ${line}`)].join('\n');
-}
-
-function sharedExitCode(errors: unknown[]): number {
-  const codes = new Set(errors.map((e) => (e instanceof ShipError ? e.exitCode : ExitCode.failed)));
-  return codes.size === 1 ? [...codes][0]! : ExitCode.failed;
 }
 
 export function hostGroup(output: Output, hosts: RemoteHost[]): HostGroup {

@@ -22,7 +22,7 @@ const BUILT_IN = fileURLToPath(new URL('../../recipes/', import.meta.url));
 export interface RunRecipeOptions {
   args?: string[];
   lockWait?: number;
-  /** The command line, recorded in locks and logs. */
+  /** The command's name (`ship deploy prod`), recorded in locks; never its arguments. */
   command: string;
   /** For `ship rollback`: the release is not new; its id is chosen by the recipe. */
   release?: ReleaseInfo;
@@ -82,7 +82,7 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   } catch (error) {
     failure = abort.signal.aborted ? new ShipError(`interrupted; ${describeFailure(error)}`, { exitCode: ExitCode.interrupted }) : error;
   } finally {
-    await settle(session, hosts, release, failure);
+    await settle(session, hosts, failure, abort.signal.aborted);
     await removeTarball(tarball);
     stopSignals();
   }
@@ -112,15 +112,15 @@ async function connectHosts(
 
 /**
  * Undo what a failed run changed, host by host, then release locks (only now: until a host is
- * undone, no other deploy may take it). Runs without the abort signal: after Ctrl-C this is
- * the part that must finish.
+ * undone, no other deploy may take it). Runs through each host's undo view, which ignores the
+ * run's abort signal: after Ctrl-C this is the part that must finish.
  */
-async function settle(session: Session, hosts: RemoteHost[], release: ReleaseInfo, failure: unknown): Promise<void> {
+export async function settle(session: Session, hosts: RemoteHost[], failure: unknown, interrupted: boolean): Promise<void> {
   const { output, stage } = session;
-  const failed = failure !== undefined;
-  await Promise.all(hosts.map(async (host) => {
+  await Promise.all(hosts.map(async (live) => {
+    const host = live.undoView();
     try {
-      if (failed) await undo(session, host, release);
+      if (failure !== undefined) await undo(session, host, interrupted);
     } catch (error) {
       output.notice(`cleanup failed: ${describeFailure(error)}; check this host (ship releases ${stage.name})`, host.name);
     }
@@ -132,7 +132,8 @@ async function settle(session: Session, hosts: RemoteHost[], release: ReleaseInf
   }));
 }
 
-async function undo(session: Session, host: RemoteHost, release: ReleaseInfo): Promise<void> {
+/** Put one host back as it was before this run: `current`, the running release, the release log. */
+export async function undo(session: Session, host: RemoteHost, interrupted: boolean): Promise<void> {
   const { output, stage } = session;
   const { changes } = host;
   if (changes.healthFailed && !session.dryRun) {
@@ -140,10 +141,12 @@ async function undo(session: Session, host: RemoteHost, release: ReleaseInfo): P
     output.notice(`last lines of journalctl -u ${stage.unit}:`, host.name);
     for (const line of journal.trimEnd().split('\n')) if (line) output.hostLine(host.name, 'stderr', `  ${line}`);
   }
-  if (changes.switchedTo !== undefined) {
+  for (const step of changes.onFailure) await step(host);
+  const switchedTo = changes.switchedTo;
+  if (switchedTo !== undefined) {
     const previous = changes.switchedFrom ?? '';
-    if (previous === '' || previous === changes.switchedTo) {
-      output.notice(`no earlier release to switch back to; current stays at ${changes.switchedTo}`, host.name);
+    if (previous === '' || previous === switchedTo) {
+      output.notice(`no earlier release to switch back to; current stays at ${switchedTo}`, host.name);
     } else {
       output.notice(`rolling back: current -> ${previous}`, host.name);
       await host.switchCurrent(previous);
@@ -157,11 +160,14 @@ async function undo(session: Session, host: RemoteHost, release: ReleaseInfo): P
     }
   }
   if (changes.uploaded.length > 0) {
-    await host.logRelease('failed');
+    await host.logRelease(interrupted ? 'interrupted' : 'failed');
     const inventory = await host.inventory();
     await host.removeReleases(changes.uploaded.filter((id) => id !== inventory.current));
+  } else if (switchedTo !== undefined) {
+    // A run that switched to an existing release (ship rollback): say it was undone, without
+    // calling that release failed (an interruption says nothing about it).
+    await host.logRelease(interrupted ? 'interrupted' : 'rollback-failed', { release: switchedTo });
   }
-  void release;
 }
 
 function printPlans(session: Session): void {

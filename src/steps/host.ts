@@ -4,19 +4,17 @@
  * uploaded, `current` switched) so the runner can undo exactly that when the run fails.
  */
 import { createReadStream } from 'node:fs';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { Command } from '../commands/command.js';
-import { lock as lockCommands, LOCKED } from '../commands/lock.js';
 import { paths, release as rel, systemctl as sys, type Layout } from '../commands/release.js';
 import type { Stage } from '../config/types.js';
-import { ExitCode, RemoteCommandError, ShipError } from '../errors.js';
+import { ShipError } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { DryRunSkip } from '../run/plan.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
 import type { ReleaseInfo, Tarball } from './build.js';
 import type { LockOrder } from '../recipe/lock-order.js';
+import { DeployLock } from './deploy-lock.js';
 import { checkHealth } from './health.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
@@ -27,32 +25,58 @@ export interface HostContext {
   dryRun: boolean;
   /** Aborted on SIGINT/SIGTERM: long steps stop, the runner cleans up. */
   signal: AbortSignal;
-  /** The ship command line, recorded in the lock. */
+  /** The command's name (`ship deploy prod`), recorded in the lock; never its arguments. */
   command: string;
   /** --lock-wait: seconds to wait for another deploy's lock. */
   lockWait: number;
 }
 
+/** What this run changed on a host, for the runner's undo. */
+export interface HostChanges {
+  uploaded: string[];
+  /** Set once `current` was switched in this run: the release it pointed at before ('' = none). */
+  switchedFrom: string | undefined;
+  switchedTo: string | undefined;
+  healthFailed: boolean;
+  /** Work a step asked to be done if the run fails (setup: daemon-reload after writing a unit). */
+  onFailure: Array<(host: RemoteHost) => Promise<void>>;
+}
+
+/** What a host and its undo view share: the record of changes and the lock. */
+interface HostState {
+  changes: HostChanges;
+  lock: DeployLock;
+}
+
 export class RemoteHost {
   /** What this run changed here, for the runner's undo. */
-  readonly changes = {
-    locked: false,
-    uploaded: [] as string[],
-    /** Set once `current` was switched in this run: the release it pointed at before ('' = none). */
-    switchedFrom: undefined as string | undefined,
-    switchedTo: undefined as string | undefined,
-    healthFailed: false,
-  };
+  readonly changes: HostChanges;
   private readonly layout: Layout;
   private progressFn: (text: string) => void = () => {};
-  private lockToken = randomBytes(8).toString('hex');
+  private readonly deployLock: DeployLock;
 
   constructor(
     readonly name: string,
     readonly connection: Connection,
     private readonly ctx: HostContext,
+    shared?: HostState,
   ) {
     this.layout = { root: ctx.stage.path };
+    this.changes = shared?.changes ?? { uploaded: [], switchedFrom: undefined, switchedTo: undefined, healthFailed: false, onFailure: [] };
+    this.deployLock = shared?.lock ?? new DeployLock(connection, name, paths.lock(this.layout), {
+      user: ctx.release.user, command: ctx.command, stageName: ctx.stage.name,
+    });
+  }
+
+  /**
+   * The same host for the runner's undo and cleanup after a failure or Ctrl-C: same changes and
+   * lock, but its commands ignore the run's (aborted) signal, so switching back, restarting and
+   * releasing the lock run to their end. A second Ctrl-C still exits at once (runner.ts).
+   */
+  undoView(): RemoteHost {
+    const view = new RemoteHost(this.name, this.connection, { ...this.ctx, signal: new AbortController().signal }, { changes: this.changes, lock: this.deployLock });
+    view.progressFn = this.progressFn;
+    return view;
   }
 
   /** Where progress lines go (set by hosts.each for the host's listr2 task or prefixed lines). */
@@ -82,55 +106,27 @@ export class RemoteHost {
   }
 
   /**
-   * Take the deploy lock (atomic mkdir); fails fast naming the holder, or waits --lock-wait
-   * seconds. Inside `hosts.each`, hosts take it one after another in a fixed order (see
+   * Take the deploy lock; fails fast naming the holder, or waits --lock-wait seconds. A lock
+   * whose holder is provably dead (a ship of this machine that no longer runs) is broken with a
+   * notice. Inside `hosts.each`, hosts take it one after another in a fixed order (see
    * recipe/lock-order.ts), so two deploys never hold part of the hosts each.
    */
   async lock(): Promise<void> {
     this.progress('lock');
     const deadline = Date.now() + this.ctx.lockWait * 1000;
     await this.run(rel.prepare(this.layout));
-    if (this.lockOrder) await this.lockOrder.inTurn(this.name, () => this.acquireLock(deadline));
-    else await this.acquireLock(deadline);
+    const take = () => this.deployLock.acquire({
+      deadline,
+      signal: this.ctx.signal,
+      onWait: (holder) => this.progress(`waiting for lock held by ${holder}`),
+      onBreak: (holder) => this.ctx.output.notice(`breaking a stale lock left by a dead process (${holder})`, this.name),
+    });
+    if (this.lockOrder) await this.lockOrder.inTurn(this.name, take);
+    else await take();
   }
 
   /** Set by `hosts.each` for the length of a step: the order in which its hosts lock. */
   lockOrder: LockOrder | undefined;
-
-  private async acquireLock(deadline: number): Promise<void> {
-    const info = JSON.stringify({
-      user: this.ctx.release.user, origin: hostname(), pid: process.pid, command: this.ctx.command,
-      time: new Date().toISOString(), token: this.lockToken,
-    });
-    while (true) {
-      // Counted as held before the answer arrives: if Ctrl-C cuts the answer off, the lock may
-      // exist anyway, and unlock() removes it only if it carries our token, so this is safe.
-      this.changes.locked = true;
-      // Not abortable: after a Ctrl-C the remote script could still finish taking the lock after
-      // our release had run. It is short; we wait for its real answer, then honour the abort.
-      const result = await this.connection.run(lockCommands.acquire(paths.lock(this.layout), info, this.lockToken), { allowFailure: true });
-      this.ctx.signal.throwIfAborted();
-      if (result.code === 0) return;
-      this.changes.locked = false;
-      if (result.code !== LOCKED) throw new RemoteCommandError(this.name, 'take the deploy lock', result.code, result.stderr);
-      const holder = describeHolder(result.stdout);
-      if (staleHere(result.stdout)) {
-        // Our own machine's process that took it is gone: the lock is provably stale.
-        this.ctx.output.notice(`breaking a stale lock left by a dead process (${holder})`, this.name);
-        await this.run(lockCommands.breakLock(paths.lock(this.layout)));
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        throw new ShipError(`${this.name}: locked by ${holder}`, {
-          exitCode: ExitCode.locked,
-          host: this.name,
-          hint: `wait for it, retry with --lock-wait SECONDS, or if that deploy is dead: ship lock release ${this.ctx.stage.name}`,
-        });
-      }
-      this.progress(`waiting for lock held by ${holder}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
 
   /**
    * Release the lock if we hold it. A host this run has changed (a release uploaded, `current`
@@ -145,9 +141,7 @@ export class RemoteHost {
 
   /** Release the lock now, if we hold it (the runner, when the run is over). */
   async releaseLock(): Promise<void> {
-    if (!this.changes.locked) return;
-    await this.connection.run(lockCommands.release(paths.lock(this.layout), this.lockToken));
-    this.changes.locked = false;
+    await this.deployLock.release();
   }
 
   /** Stream the tarball over this host's SSH connection, check its sha256, extract into releases/<id>. */
@@ -307,7 +301,7 @@ export class RemoteHost {
   }
 
   /** Append this run's outcome to .ship/releases.log: who, when, which release, commit, result. */
-  async logRelease(result: 'ok' | 'failed' | 'rolled-back' | 'rollback', extra: Record<string, unknown> = {}): Promise<void> {
+  async logRelease(result: 'ok' | 'failed' | 'interrupted' | 'rollback' | 'rollback-failed', extra: Record<string, unknown> = {}): Promise<void> {
     const { release } = this.ctx;
     await this.connection.run(rel.log(this.layout, {
       time: new Date().toISOString(), release: release.id, result, user: release.user, origin: release.origin,
@@ -329,36 +323,3 @@ function mb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
-interface LockInfo {
-  user?: string;
-  origin?: string;
-  pid?: number;
-  command?: string;
-  time?: string;
-}
-
-function parseLock(text: string): LockInfo | undefined {
-  try {
-    return JSON.parse(text.trim()) as LockInfo;
-  } catch {
-    return undefined;
-  }
-}
-
-export function describeHolder(text: string): string {
-  const info = parseLock(text);
-  if (!info) return 'another ship (being taken just now)';
-  return `${info.user ?? '?'}@${info.origin ?? '?'} pid ${info.pid ?? '?'} (${info.command ?? '?'}) since ${info.time ?? '?'}`;
-}
-
-/** True when the lock was taken on this machine by a process that no longer exists. */
-export function staleHere(text: string): boolean {
-  const info = parseLock(text);
-  if (!info || info.origin !== hostname() || typeof info.pid !== 'number') return false;
-  try {
-    process.kill(info.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}

@@ -47,6 +47,7 @@ interface SetupState {
   /** Units removed in this run, stopped by enableUnits once systemd has reloaded. */
   toStop: string[];
   envChanged: boolean;
+  reloadOnFailure?: boolean;
   owner?: string;
   program?: string;
 }
@@ -144,6 +145,17 @@ async function programOn(host: RemoteHost, service: Service): Promise<string> {
   return (state.program = path);
 }
 
+/**
+ * Before a unit file may change: if the run then fails or is interrupted, systemd is reloaded
+ * anyway, so what it runs never differs from the files on disk (each file is whole, old or new).
+ */
+function reloadIfRunFails(host: RemoteHost): void {
+  const state = stateOf(host);
+  if (state.reloadOnFailure) return;
+  state.reloadOnFailure = true;
+  host.changes.onFailure.push(async (undo) => void (await undo.run(units.daemonReload())));
+}
+
 // Printed once per run, not once per host.
 const warned = new WeakSet<Output>();
 
@@ -173,6 +185,7 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     const lines = content.trimEnd().split('\n').length;
     const state = stateOf(this);
     state.units.push(name);
+    reloadIfRunFails(this);
     if (await installIfChanged(this, `${UNIT_DIR}/${name}`, Buffer.from(content), { mode: '644', owner: 'root:root', label: `${name} from ${displayPath(source)} (${lines} lines)` })) {
       state.unitsChanged = true;
       changed(this, 'write', name);
@@ -186,6 +199,7 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     const origin = (await this.run(files.origin(path), { readOnly: true })).stdout.trim();
     if (origin === 'missing') return;
     if (origin !== 'ship') return output.notice(`${path} was not written by ship setup; leaving it alone`, this.name);
+    reloadIfRunFails(this);
     await this.run(units.disable(name));
     await this.run(files.remove(path));
     const state = stateOf(this);

@@ -3,7 +3,7 @@
 # SHA256SUMS of every file, so a test can prove a release on a host is complete and intact.
 #   APP_VERSION, APP_FAIL_START, APP_FAIL_ON_HOST=<hostname>, APP_DIE_AFTER=<ms>,
 #   APP_PAD_MB=<n> (random, incompressible), APP_ZERO_MB=<n> (zeros: tiny tarball, big release),
-#   APP_BUILD_SLEEP=<seconds> (a slow build), APP_BUILD_FAIL.
+#   APP_BUILD_SLEEP=<seconds> (a slow build), APP_BUILD_FAIL, APP_START_DELAY=<ms> (a slow start).
 set -eu
 [ -z "${APP_BUILD_SLEEP:-}" ] || sleep "$APP_BUILD_SLEEP"
 rm -rf dist && mkdir -p dist
@@ -12,6 +12,7 @@ printf '%s\n' "${APP_VERSION:-1}" > dist/VERSION
 [ -z "${APP_FAIL_START:-}" ] || touch dist/FAIL_START
 [ -z "${APP_FAIL_ON_HOST:-}" ] || printf '%s\n' "$APP_FAIL_ON_HOST" > dist/FAIL_ON_HOST
 [ -z "${APP_DIE_AFTER:-}" ] || printf '%s' "$APP_DIE_AFTER" > dist/DIE_AFTER
+[ -z "${APP_START_DELAY:-}" ] || printf '%s' "$APP_START_DELAY" > dist/START_DELAY
 [ -z "${APP_PAD_MB:-}" ] || head -c "$((APP_PAD_MB * 1048576))" /dev/urandom > dist/padding.bin
 [ -z "${APP_ZERO_MB:-}" ] || head -c "$((APP_ZERO_MB * 1048576))" /dev/zero > dist/zeros.bin
 [ -z "${APP_BUILD_FAIL:-}" ] || { echo "build broken on purpose" >&2; exit 1; }

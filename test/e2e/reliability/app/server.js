@@ -4,7 +4,8 @@
 //   FAIL_START        exit 1 at once, after printing its environment (secrets must be redacted
 //                     when ship shows the journal);
 //   FAIL_ON_HOST      exit 1 at once on the host named in the file only;
-//   DIE_AFTER         exit 2 after that many milliseconds (dies inside the health window).
+//   DIE_AFTER         exit 2 after that many milliseconds (dies inside the health window);
+//   START_DELAY       listen only after that many milliseconds (a slow start: a long health wait).
 const { createServer } = require('node:http');
 const { readFileSync, existsSync } = require('node:fs');
 const { hostname } = require('node:os');
@@ -26,5 +27,8 @@ const server = createServer((req, res) => {
   }
   res.end(`${version}\n`);
 });
-server.listen(Number(process.env.PORT ?? 4000), '127.0.0.1');
-console.log(`version ${version} listening`);
+const delay = existsSync(here('START_DELAY')) ? Number(readFileSync(here('START_DELAY'), 'utf8')) : 0;
+setTimeout(() => {
+  server.listen(Number(process.env.PORT ?? 4000), '127.0.0.1');
+  console.log(`version ${version} listening`);
+}, delay);

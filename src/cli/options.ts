@@ -1,0 +1,18 @@
+/** Options and values shared by several subcommands, defined once. */
+import { InvalidArgumentError, Option } from 'commander';
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more (e.g. --lock-wait 60)');
+  return n;
+}
+
+/** `--lock-wait SECONDS`: wait for another ship's deploy lock instead of failing at once. */
+export const lockWaitOption = () =>
+  new Option('--lock-wait <seconds>', "wait this long for another deploy's lock instead of failing").argParser(seconds).default(0);
+
+/**
+ * What a lock says this run is: `ship deploy prod`, `ship run prod backup`. Never the rest of the
+ * command line: the lock is readable on the host, and recipe arguments may carry anything.
+ */
+export const commandName = (...words: string[]) => ['ship', ...words].join(' ');

@@ -1,0 +1,97 @@
+/**
+ * The runner's undo after a failure or Ctrl-C, on a real deploy path in a temporary directory
+ * (release scripts run in a local shell; systemctl is answered by the fake). The run's signal is
+ * already aborted, as it is after Ctrl-C: undo must still switch back, restart, log and clean up.
+ */
+import { mkdtemp, mkdir, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Command } from '../../../src/commands/command.js';
+import type { Stage } from '../../../src/config/types.js';
+import { Output } from '../../../src/output/output.js';
+import { settle, undo } from '../../../src/recipe/runner.js';
+import type { Session } from '../../../src/run/session.js';
+import { RemoteHost } from '../../../src/steps/host.js';
+import type { RunOptions, RunResult } from '../../../src/transport/types.js';
+import { LocalShell } from '../support/local-shell.js';
+
+/** Real shell for scripts; systemctl and journalctl answered here, and recorded. */
+class FakeSystem extends LocalShell {
+  readonly systemctl: string[] = [];
+  override async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
+    if (command.argv[0] === 'systemctl' || command.argv[0] === 'journalctl') {
+      options.signal?.throwIfAborted();
+      this.systemctl.push(command.argv.join(' '));
+      return { code: 0, stdout: command.argv[1] === 'is-active' ? 'active\n' : '', stderr: '' };
+    }
+    return super.run(command, options);
+  }
+}
+
+let root: string;
+let stage: Stage;
+let session: Session;
+let printed: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'ship-undo-'));
+  for (const d of ['releases/old', 'releases/new', 'shared', '.ship']) await mkdir(join(root, d), { recursive: true });
+  await symlink('releases/new', join(root, 'current'));
+  await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: 'old', result: 'ok', time: 't' })}\n`);
+  stage = { name: 'prod', app: 'app', hosts: ['h1'], path: root, unit: 'app', keep: 3, shared: [], sudo: false, ssh: { connectTimeout: 5 }, configFile: '/x/hosts.ts', configDir: '/x' };
+  printed = '';
+  const sink = new PassThrough();
+  sink.on('data', (d: Buffer) => (printed += d.toString()));
+  session = { output: new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink }), stage, dryRun: false } as unknown as Session;
+});
+
+function interruptedHost(connection: FakeSystem): RemoteHost {
+  const abort = new AbortController();
+  abort.abort(new Error('interrupted by SIGINT'));
+  const host = new RemoteHost('h1', connection, {
+    stage, output: session.output, release: { id: 'new', user: 'alice', origin: 'laptop' }, dryRun: false, signal: abort.signal, command: 'ship deploy prod', lockWait: 0,
+  });
+  Object.assign(host.changes, { uploaded: ['new'], switchedFrom: 'old', switchedTo: 'new' });
+  return host;
+}
+
+describe('undo after Ctrl-C', () => {
+  it('the host itself refuses every command once the run is aborted (why undo needs its own view)', async () => {
+    await expect(undo(session, interruptedHost(new FakeSystem()), true)).rejects.toThrow('interrupted by SIGINT');
+  });
+
+  it('through the undo view: switches back, restarts, logs the run as interrupted, removes the new release', async () => {
+    const connection = new FakeSystem();
+    await undo(session, interruptedHost(connection).undoView(), true);
+    expect(await readlink(join(root, 'current'))).toBe('releases/old');
+    expect(connection.systemctl).toEqual(expect.arrayContaining(['systemctl reset-failed -- app', 'systemctl restart -- app']));
+    expect(await readdir(join(root, 'releases'))).toEqual(['old']);
+    const log = (await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(log.at(-1)).toMatchObject({ release: 'new', result: 'interrupted', user: 'alice' });
+    expect(printed).toMatch(/h1 \| rolled back to old; it is healthy/);
+  });
+
+  it('settle undoes and then releases the lock taken by the run', async () => {
+    const connection = new FakeSystem();
+    const live = interruptedHost(connection);
+    // Take the lock with a live signal first, as the run did before Ctrl-C.
+    const locker = new RemoteHost('h1', connection, { ...live.context, signal: new AbortController().signal });
+    await locker.lock();
+    expect(await readdir(join(root, '.ship'))).toContain('lock');
+    await settle(session, [locker], new Error('interrupted'), true);
+    expect(await readdir(join(root, '.ship'))).not.toContain('lock');
+  });
+
+  it('a run that only switched (ship rollback) is logged without calling the release failed', async () => {
+    const connection = new FakeSystem();
+    const host = interruptedHost(connection);
+    Object.assign(host.changes, { uploaded: [] });
+    await undo(session, host.undoView(), false);
+    expect(await readlink(join(root, 'current'))).toBe('releases/old');
+    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ release: 'new', result: 'rollback-failed' });
+    expect((await readdir(join(root, 'releases'))).sort()).toEqual(['new', 'old']);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * A Connection that runs each command in a real local `sh -c`, rendered by ship's one renderer:
+ * for unit tests of remote scripts (locks, release steps) without booting a host. Like the SSH
+ * transport, it rejects when the run's signal is aborted, and records every command it ran.
+ */
+import { execa } from 'execa';
+import type { Command } from '../../../src/commands/command.js';
+import { renderCommand } from '../../../src/commands/render.js';
+import { RemoteCommandError } from '../../../src/errors.js';
+import type { Connection, ResolvedHost, RunOptions, RunResult } from '../../../src/transport/types.js';
+
+export class LocalShell implements Connection {
+  readonly ran: Command[] = [];
+
+  constructor(readonly name = 'local') {}
+
+  get host(): ResolvedHost {
+    throw new Error('LocalShell has no resolved host');
+  }
+
+  async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
+    options.signal?.throwIfAborted();
+    this.ran.push(command);
+    // sudo is not wanted for local scripts: render without it.
+    const line = renderCommand({ ...command, sudo: false });
+    const r = await execa('sh', ['-c', line], { reject: false, input: typeof options.stdin === 'string' || Buffer.isBuffer(options.stdin) ? options.stdin : '', cancelSignal: options.signal });
+    const result: RunResult = { code: r.exitCode ?? null, stdout: r.stdout, stderr: r.stderr };
+    if (result.code !== 0 && !options.allowFailure) throw new RemoteCommandError(this.name, command.label ?? line, result.code, result.stderr);
+    return result;
+  }
+
+  async forwardOut(): Promise<never> {
+    throw new Error('LocalShell cannot forward ports');
+  }
+
+  async close(): Promise<void> {}
+}
