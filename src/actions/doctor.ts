@@ -37,9 +37,10 @@ export async function doctor(session: Session): Promise<number> {
     progress('systemd');
     const systemd = await connection.run(probe.systemd(), { allowFailure: true });
     checks.push({ name: 'systemd', ok: systemd.code === 0, detail: systemd.code === 0 ? firstLine(systemd.stdout) : 'not running as init (/run/systemd/system missing)' });
-    for (const tool of ['tar', 'sha256sum']) {
+    // flock guards the deploy lock (commands/lock.ts).
+    for (const [tool, pkg] of [['tar', 'tar'], ['sha256sum', 'coreutils'], ['flock', 'util-linux']] as const) {
       const found = await connection.run(probe.tool(tool), { allowFailure: true });
-      checks.push({ name: tool, ok: found.code === 0, detail: found.code === 0 ? found.stdout.trim() : `not found: install ${tool === 'tar' ? 'tar' : 'coreutils'}` });
+      checks.push({ name: tool, ok: found.code === 0, detail: found.code === 0 ? found.stdout.trim() : `not found: install ${pkg}` });
     }
     progress('deploy path');
     checks.push(await pathCheck(connection, stage.path, sudo.code === 0));

@@ -86,7 +86,7 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
 
   program
     .command('doctor')
-    .description('connect to every host and check ssh, sudo, systemd, tar, sha256sum, the deploy path and free disk')
+    .description('connect to every host and check ssh, sudo, systemd, tar, sha256sum, flock, the deploy path and free disk')
     .argument('<stage>', 'stage name from hosts.ts')
     .action(wrap(async (cli, stage: string) => doctor(await cli.session(stage))));
 

@@ -95,7 +95,11 @@ export const release = {
   /** The release id `current` points at (empty when there is none). */
   readCurrent: (l: Layout): Command => labelled('read current', script('t=$(readlink -- "$1" 2>/dev/null) || exit 0; printf "%s\\n" "${t##*/}"', paths.current(l))),
 
-  /** Remove releases by id (never called with current's id; checked again here). */
+  /**
+   * Remove releases by id (never called with current's id; checked again here). Each is first
+   * renamed to releases/.removing-<id>, so a removal cut short (Ctrl-C, kill -9) never leaves a
+   * half-deleted release that a rollback could pick; the next cleanup finishes it.
+   */
   remove: (l: Layout, ids: readonly string[]): Command =>
     labelled('remove releases', script(
       [
@@ -104,7 +108,8 @@ export const release = {
         'cur=$(readlink "$root/current" 2>/dev/null || true)',
         'for id in "$@"; do',
         '  [ "releases/$id" = "$cur" ] && { echo "refusing to remove current release $id" >&2; continue; }',
-        '  rm -rf -- "$root/releases/$id" "$root/releases/.partial-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id"',
+        '  [ ! -d "$root/releases/$id" ] || mv -T -- "$root/releases/$id" "$root/releases/.removing-$id"',
+        '  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id"',
         'done',
       ].join('\n'),
       l.root, ...ids,
@@ -123,7 +128,7 @@ export const release = {
       [
         'cd -- "$1" 2>/dev/null || exit 0',
         'echo "current $(readlink current 2>/dev/null || true)"',
-        'for d in releases/* releases/.partial-*; do [ -d "$d" ] || continue; echo "dir $(du -sk -- "$d" | cut -f 1) ${d#releases/}"; done',
+        'for d in releases/* releases/.partial-* releases/.removing-*; do [ -d "$d" ] || continue; echo "dir $(du -sk -- "$d" | cut -f 1) ${d#releases/}"; done',
         'for f in .ship/upload-*.tar.gz; do [ -e "$f" ] && echo "upload ${f#.ship/upload-}"; done',
         'echo "log"',
         'cat .ship/releases.log 2>/dev/null || true',

@@ -18,7 +18,7 @@ export interface Inventory {
   /** Release id `current` points at, or '' when there is none. */
   current: string;
   releases: Array<{ id: string; kb: number }>;
-  /** Ids with a half-extracted directory or a left-over upload. */
+  /** Ids with a half-extracted or half-removed directory, or a left-over upload. */
   leftovers: string[];
   log: LogEntry[];
 }
@@ -42,7 +42,8 @@ export function parseInventory(text: string): Inventory {
     else if (line.startsWith('current ')) inv.current = line.slice('current '.length).replace(/^releases\//, '');
     else if (line.startsWith('dir ')) {
       const [, kb = '0', name = ''] = line.split(' ');
-      if (name.startsWith('.partial-')) inv.leftovers.push(name.slice('.partial-'.length));
+      const leftover = /^\.(partial|removing)-(.+)$/.exec(name);
+      if (leftover) inv.leftovers.push(leftover[2]!);
       else inv.releases.push({ id: name, kb: Number(kb) });
     } else if (line.startsWith('upload ')) inv.leftovers.push(line.slice('upload '.length).replace(/\.tar\.gz$/, ''));
   }

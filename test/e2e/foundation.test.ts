@@ -128,7 +128,7 @@ describe('ship doctor', () => {
     const dir = await project(stage(['h1']));
     const r = await ship(['doctor', 'prod'], { cwd: dir });
     expect(r.code).toBe(0);
-    for (const check of ['login', 'sudo -n', 'systemd', 'tar', 'sha256sum', 'deploy path', 'free disk']) {
+    for (const check of ['login', 'sudo -n', 'systemd', 'tar', 'sha256sum', 'flock', 'deploy path', 'free disk']) {
       expect(r.stdout).toMatch(new RegExp(`h1\\s+${check}\\s+ok`));
     }
   });

@@ -174,7 +174,7 @@ export interface HostState {
   version: string;
   /** Directories in releases/, including .partial-* ones. */
   releases: string[];
-  /** .partial-* directories and .ship/upload-* files: what an interrupted deploy leaves. */
+  /** .partial-* and .removing-* directories and .ship/upload-* files: what an interrupted deploy leaves. */
   leftovers: string[];
   /** The lock's info, 'held' for a lock dir without info, '' when free. */
   lock: string;
@@ -229,7 +229,7 @@ export async function hostState(host: string, path: string, port: number, option
     complete: fields.get('complete') === 'yes',
     version: fields.get('version') ?? '',
     releases,
-    leftovers: [...releases.filter((r) => r.startsWith('.partial-')), ...words('uploads')],
+    leftovers: [...releases.filter((r) => r.startsWith('.partial-') || r.startsWith('.removing-')), ...words('uploads')],
     lock: fields.get('lock') ?? '',
     answer: fields.get('answer') ?? '',
     ...(fields.has('restarted') ? { restarted: fields.get('restarted') } : {}),
@@ -269,3 +269,46 @@ export function expectNoStack(stderr: string): void {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** mulberry32: a small seeded PRNG, so a failing sequence of fault moments can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Call `onLine` with each whole line of a child's output as it arrives. */
+export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.on('data', (chunk: Buffer) => {
+    rest += chunk.toString();
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+}
+
+/** The step a progress line names (deploy, rollback and setup lines alike). */
+export function stepOf(line: string | undefined): string {
+  if (!line) return 'start';
+  if (/build:|release \d/.test(line)) return 'build';
+  if (/\| directories/.test(line)) return 'directories';
+  if (/\| (lock|waiting for lock)/.test(line)) return 'lock';
+  if (/upload/.test(line)) return 'upload';
+  if (/verify sha256/.test(line)) return 'extract';
+  if (/link shared/.test(line)) return 'link';
+  if (/\| done/.test(line)) return 'between phases';
+  if (/switch current/.test(line)) return 'switch';
+  if (/systemctl restart/.test(line)) return 'restart';
+  if (/health/.test(line)) return 'health';
+  if (/cleanup/.test(line)) return 'cleanup';
+  if (/unit |\.service|\.socket/.test(line)) return 'unit';
+  if (/env file|shared\/\.env/.test(line)) return 'env file';
+  if (/reloaded systemd|enabled|daemon-reload/.test(line)) return 'enable';
+  return line.replace(/^\S+\s+\|\s+/, '');
+}

@@ -52,4 +52,9 @@ describe('planCleanup', () => {
     const inv = inventory(['r1', 'r2', 'r3'], 'r1', { r1: ['ok'], r2: ['interrupted'], r3: ['ok', 'interrupted'] });
     expect(planCleanup(inv, 5)).toEqual(['r2']);
   });
+  it('finishes removals cut short: .removing-<id> and .partial-<id> are leftovers', () => {
+    const inv = parseInventory(['current releases/r2', 'dir 1 r2', 'dir 1 .removing-r1', 'dir 1 .partial-r3', 'log'].join('\n'));
+    expect(inv.releases.map((r) => r.id)).toEqual(['r2']);
+    expect(planCleanup(inv, 3).sort()).toEqual(['r1', 'r3']);
+  });
 });
