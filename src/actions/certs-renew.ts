@@ -271,7 +271,9 @@ function stagingRefusal(stage: CertStage): ShipError {
 function asStageError(stage: CertStage, error: unknown): ShipError {
   const name = `${stage.name}: ${stage.certs.domains.join(', ')}`;
   if (error instanceof ShipError) {
-    return new ShipError(`${name}: ${error.message}`, { host: error.options.host, exitCode: error.exitCode, hint: error.hint ?? `then run: ship certs renew ${stage.name}`, cause: error });
+    const again = `then run: ship certs renew ${stage.name}`;
+    const hint = !error.hint ? again : error.hint.includes('ship certs renew') ? error.hint : `${error.hint}, ${again}`;
+    return new ShipError(`${name}: ${error.message}`, { host: error.options.host, exitCode: error.exitCode, hint, cause: error });
   }
   return new ShipError(`${name}: ${errorText(error)}`, { hint: `run again with --verbose for details: ship certs renew ${stage.name} --verbose`, cause: error });
 }

@@ -44,6 +44,7 @@ export const certCommands = {
   placeToken: (webroot: string, token: string, sudo: boolean): Command =>
     script(sudo, 'set -e; umask 022; d="$1/.well-known/acme-challenge"; mkdir -p -- "$d"; cat > "$d/$2"', webroot, token),
 
+  /** Succeeds when the token is not there afterwards, also when its directory never was. */
   removeToken: (webroot: string, token: string, sudo: boolean): Command =>
-    script(sudo, 'rm -f -- "$1/.well-known/acme-challenge/$2"', webroot, token),
+    script(sudo, 'f="$1/.well-known/acme-challenge/$2"; [ -e "$f" ] || exit 0; rm -f -- "$f"', webroot, token),
 };

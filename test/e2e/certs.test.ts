@@ -300,6 +300,30 @@ describe('ship certs', () => {
     expect(await files()).toEqual(before);
     for (const h of HOSTS) expect((await run(h, 'sudo find /var/www/not-served -type f 2>/dev/null | wc -l')).trim()).toBe('0');
   });
+
+  it('removes the HTTP-01 token from every host when writing it fails on one', async () => {
+    // A file where h2's challenge directory should be: the token cannot be written there, while
+    // the write on h1 (run at the same time, and awaited) succeeds.
+    const challenges = '/var/www/html/.well-known/acme-challenge';
+    await run('h2', `sudo rm -rf ${challenges} && sudo mkdir -p /var/www/html/.well-known && sudo touch ${challenges}`);
+    try {
+      const blocked = await project({
+        app: 'hello',
+        stages: { prod: { hosts: HOSTS, path: '/srv/hello', certs: { domains: ['f.ship.test'], email: 'ops@ship.test', webroot: '/var/www/html', directory: pebble.directoryUrl } } },
+      });
+      const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: blocked, env: { ...env, XDG_STATE_HOME: join(blocked, 'state') } });
+      // No token left anywhere: h1, where it was written, and h2, where only the blocking file is.
+      expect(await run('h1', 'sudo find /var/www/html/.well-known -type f')).toBe('');
+      expect(await run('h2', 'sudo find /var/www/html/.well-known -type f')).toBe(challenges);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`error: prod: f.ship.test: h2: could not write the HTTP-01 token to ${challenges}/`);
+      expect(r.stderr).toContain(`next: check that ${challenges} on h2 is a directory`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await run('h2', `sudo rm -f ${challenges}`);
+    }
+  });
 });
 
 describe('ship certs renew and deploys', () => {

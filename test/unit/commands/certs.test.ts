@@ -34,7 +34,7 @@ describe('certificate commands', () => {
       `sudo -n -- sh -c 'set -e; umask 022; d="$1/.well-known/acme-challenge"; mkdir -p -- "$d"; cat > "$d/$2"' sh /var/www/html tok_EN-1`,
     );
     expect(renderCommand(certCommands.removeToken('/var/www/html', 'tok_EN-1', false))).toBe(
-      `sh -c 'rm -f -- "$1/.well-known/acme-challenge/$2"' sh /var/www/html tok_EN-1`,
+      `sh -c 'f="$1/.well-known/acme-challenge/$2"; [ -e "$f" ] || exit 0; rm -f -- "$f"' sh /var/www/html tok_EN-1`,
     );
   });
 
