@@ -30,6 +30,8 @@ export interface IssuedPair {
   keyPem: string;
   /** Leaf first, then intermediates. */
   certPem: string;
+  /** The ACME directory it was ordered from. */
+  directoryUrl: string;
 }
 
 // acme-client retries unreachable CAs five times with growing pauses (over a minute in all);
@@ -111,7 +113,7 @@ export async function orderCertificate(request: OrderRequest): Promise<IssuedPai
 
   const finalized = await client.finalizeOrder(order, csr);
   const certPem = await client.getCertificate(finalized);
-  return { keyPem, certPem };
+  return { keyPem, certPem, directoryUrl: account.directoryUrl };
 }
 
 export function errorText(error: unknown): string {
