@@ -1,13 +1,14 @@
 /**
  * HTTP-01 answered over SSH: each token goes into `<webroot>/.well-known/acme-challenge/` on
  * every host of the stage, because a load balancer may send the CA to any of them, and is
- * removed afterwards. Before the CA is asked, each host is checked from its own side (through
+ * removed afterwards from every host, also those where writing it failed half-way. Before the CA is asked, each host is checked from its own side (through
  * the SSH tunnel, port 80 on 127.0.0.1 with the right Host header): a webroot that is not
  * served shows up here with a clear message rather than as a failed validation at the CA.
  */
 import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { certCommands } from '../commands/certs.js';
+import { RemoteCommandError, ShipError } from '../errors.js';
 import type { Connection } from '../transport/types.js';
 import type { ChallengeResponder } from './order.js';
 
@@ -33,8 +34,8 @@ export function webrootResponder(targets: readonly HostTarget[], options: Respon
           options.warn(`http://${domain}/.well-known/acme-challenge/ on this host does not serve ${options.webroot} (${summary(served)}); the CA may fail to validate`, host);
         }
       }));
-      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${targets[i]?.host}: ${String((r.reason as Error).message ?? r.reason)}`] : []));
-      if (failed.length > 0) throw new Error(`could not write the HTTP-01 token on every host: ${failed.join('; ')}`);
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ host: targets[i]!.host, reason: r.reason as unknown }] : []));
+      if (failed.length > 0) throw tokenWriteError(failed, options);
     },
     async remove(token) {
       await Promise.all(targets.map(async ({ host, connection }) => {
@@ -61,6 +62,22 @@ export async function fetchFromHost(connection: Connection, domain: string, path
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Which hosts could not take the token and why, with what to check there. */
+function tokenWriteError(failed: ReadonlyArray<{ host: string; reason: unknown }>, options: ResponderOptions): ShipError {
+  const dir = `${options.webroot}/.well-known/acme-challenge`;
+  const hosts = failed.map((f) => f.host);
+  return new ShipError(failed.map(({ host, reason }) => `${host}: could not write the HTTP-01 token to ${dir}/: ${detail(reason)}`).join('\n'), {
+    ...(hosts.length === 1 ? { host: hosts[0] } : {}),
+    hint: `check that ${dir} on ${hosts.join(', ')} is a directory ${options.sudo ? 'root' : 'the SSH user'} can write`,
+  });
+}
+
+/** What the host said, without the command line a person does not need here. */
+function detail(reason: unknown): string {
+  if (reason instanceof RemoteCommandError) return reason.stderr.trim().split('\n').at(-1) || `exit ${reason.code ?? 'signal'}`;
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 function summary(served: string): string {

@@ -1,9 +1,10 @@
 /**
  * Putting a validated pair on one host, in two steps so every host can be checked before any
  * is reloaded:
- *   1. `prepare`: stage both files next to their final paths, swap them in (the old pair kept
- *      as .prev), and for nginx run `nginx -t`, which also loads the new key and chain. Any
- *      failure puts the old pair back, so the files always match what the server runs.
+ *   1. `prepare`: stage the key, the chain and the origin record (origin.ts) next to their final
+ *      paths, swap them in (the old ones kept as .prev), and for nginx run `nginx -t`, which also
+ *      loads the new key and chain. Any failure puts the old files back, so the files always
+ *      match what the server runs.
  *   2. `activate`: reload the unit (the old pair goes back if that fails).
  */
 import { certCommands } from '../commands/certs.js';
@@ -11,28 +12,42 @@ import { displayCommand } from '../commands/render.js';
 import { ShipError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
 import type { Connection } from '../transport/types.js';
-import type { IssuedPair } from './order.js';
+import { originPath } from './origin.js';
+
+/** What lands on a host: the pair, and the record of which CA directory it came from. */
+export interface InstallFiles {
+  keyPem: string;
+  certPem: string;
+  /** From `originRecord` (origin.ts). */
+  origin: string;
+}
 
 export interface InstallOptions {
   certs: ResolvedCerts;
   sudo: boolean;
 }
 
+/** In the order `swap` moves them in: the chain after its key, the record last. */
+function paths(certs: ResolvedCerts): string[] {
+  return [certs.keyPath, certs.certPath, originPath(certs.certPath)];
+}
+
 export function isNginx(unit: string | undefined): boolean {
   return unit === 'nginx' || unit === 'nginx.service';
 }
 
-export async function prepare(host: string, connection: Connection, pair: IssuedPair, options: InstallOptions): Promise<void> {
+export async function prepare(host: string, connection: Connection, files: InstallFiles, options: InstallOptions): Promise<void> {
   const { certs, sudo } = options;
   try {
-    await connection.run(certCommands.stage(certs.keyPath, '0600', sudo), { stdin: pair.keyPem, stdinLabel: 'new private key' });
-    await connection.run(certCommands.stage(certs.certPath, '0644', sudo), { stdin: pair.certPem, stdinLabel: 'new full chain' });
+    await connection.run(certCommands.stage(certs.keyPath, '0600', sudo), { stdin: files.keyPem, stdinLabel: 'new private key' });
+    await connection.run(certCommands.stage(certs.certPath, '0644', sudo), { stdin: files.certPem, stdinLabel: 'new full chain' });
+    await connection.run(certCommands.stage(originPath(certs.certPath), '0644', sudo), { stdin: files.origin, stdinLabel: 'origin record' });
   } catch (error) {
-    await connection.run(certCommands.discard(certs.keyPath, certs.certPath, sudo), { allowFailure: true }).catch(() => {});
+    await connection.run(certCommands.discard(paths(certs), sudo), { allowFailure: true }).catch(() => {});
     throw stepError(host, 'could not write the new certificate files; the old ones are untouched', error);
   }
   try {
-    await connection.run(certCommands.swap(certs.keyPath, certs.certPath, sudo));
+    await connection.run(certCommands.swap(paths(certs), sudo));
   } catch (error) {
     await restore(connection, options);
     throw stepError(host, 'could not move the new certificate files into place; the old ones were put back', error);
@@ -63,7 +78,7 @@ export async function activate(host: string, connection: Connection, options: In
 }
 
 async function restore(connection: Connection, { certs, sudo }: InstallOptions): Promise<void> {
-  await connection.run(certCommands.restore(certs.keyPath, certs.certPath, sudo), { allowFailure: true }).catch(() => {});
+  await connection.run(certCommands.restore(paths(certs), sudo), { allowFailure: true }).catch(() => {});
 }
 
 function stepError(host: string, what: string, cause: unknown): ShipError {

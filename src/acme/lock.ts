@@ -1,17 +1,21 @@
 /**
  * A lock on this machine that can never outlive its process, so a crashed or killed renewal
- * never blocks the next cron run.
+ * never blocks the next cron run, and that no one else on the machine can take in our place.
  *
- * On Linux it is a listening socket in the abstract namespace: the kernel frees the name when
- * the process dies, and taking it is atomic. Whoever asks for a held lock is told the holder's
- * pid by the holder itself. Elsewhere a pid file made with O_EXCL, treated as stale when its
- * process is gone.
+ * On Linux it is an flock(2) on `<name>.lock` in the private (0700) state directory, which other
+ * users cannot even open. Node has no flock, so `flock -n <fd>` (util-linux) takes it on a
+ * descriptor we opened and pass down: the lock belongs to that open file, which only this
+ * process holds (Node opens files close-on-exec, so no child of ours inherits it), and the kernel
+ * drops it when this process ends, kill -9 included. The holder writes its pid into the file for
+ * whoever finds it locked. Elsewhere a pid file made with O_EXCL in the same directory, treated
+ * as stale when its process is gone.
  */
-import { connect, createServer, type Server } from 'node:net';
+import { spawn } from 'node:child_process';
+import { closeSync, constants, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, ShipError } from '../errors.js';
-import { privateDir, sha256 } from './paths.js';
+import { privateDir } from './paths.js';
 
 export interface Lock {
   release(): Promise<void>;
@@ -19,7 +23,8 @@ export interface Lock {
 
 /** `name` says what is locked (`certs-renew`); `dir` scopes it (the state directory). */
 export async function acquireLock(name: string, dir: string, what: string): Promise<Lock> {
-  return process.platform === 'linux' ? socketLock(`\0ship-${name}-${sha256(dir).slice(0, 16)}`, what) : pidFileLock(join(await privateDir(dir), `${name}.lock`), what);
+  const file = join(await privateDir(dir), `${name}.lock`);
+  return process.platform === 'linux' ? flockLock(file, what) : pidFileLock(file, what);
 }
 
 function held(what: string, pid: string): ShipError {
@@ -29,30 +34,50 @@ function held(what: string, pid: string): ShipError {
   });
 }
 
-async function socketLock(address: string, what: string): Promise<Lock> {
-  const server: Server = createServer((socket) => socket.end(`${process.pid}\n`));
+async function flockLock(file: string, what: string): Promise<Lock> {
+  // A plain descriptor, not a FileHandle, which Node would close (and so unlock) when it is
+  // garbage-collected. Never removed or replaced: a new inode would be a second, independent lock.
+  const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ path: address }, () => resolve());
-    });
+    if (!(await flock(fd, file))) {
+      const pid = (await readFile(file, 'utf8').catch(() => '')).trim();
+      // Just taken by someone who has not written their pid yet, or a dead holder's leftover.
+      throw held(what, alive(Number(pid)) ? pid : '');
+    }
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw held(what, await holderPid(address));
+    closeSync(fd);
+    throw error;
   }
-  // The lock must not keep an otherwise finished process alive.
-  server.unref();
-  return { release: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    release: async () => {
+      try {
+        ftruncateSync(fd, 0);
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
 }
 
-function holderPid(address: string): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    const socket = connect({ path: address });
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.on('data', (chunk) => (data += chunk.toString()));
-    socket.on('close', () => resolve(data.trim()));
-    socket.on('error', () => resolve(''));
+/** True when taken; false when another open file holds it. */
+function flock(fd: number, file: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('flock', ['-n', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(new ShipError(`cannot lock ${file}: ${error.code === 'ENOENT' ? 'the flock program is not installed' : error.message}`, {
+        hint: 'install util-linux, which provides flock(1)',
+      }));
+    });
+    // flock exits 1 when the lock is held (with -n), and with a sysexits code (64+) on errors.
+    child.on('close', (code) => {
+      if (code === 0) resolve(true);
+      else if (code === 1) resolve(false);
+      else reject(new ShipError(`cannot lock ${file}: flock exited ${code ?? 'on a signal'}${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+    });
   });
 }
 

@@ -11,6 +11,7 @@ import { fetchDirectory } from './directory.js';
 export interface ChallengeResponder {
   /** Make `http://<domain>/.well-known/acme-challenge/<token>` answer `keyAuthorization` everywhere. */
   place(domain: string, token: string, keyAuthorization: string): Promise<void>;
+  /** Remove it wherever it is; also called after a `place` that failed on some hosts. */
   remove(token: string): Promise<void>;
 }
 
@@ -29,6 +30,8 @@ export interface IssuedPair {
   keyPem: string;
   /** Leaf first, then intermediates. */
   certPem: string;
+  /** The ACME directory it was ordered from. */
+  directoryUrl: string;
 }
 
 // acme-client retries unreachable CAs five times with growing pauses (over a minute in all);
@@ -90,8 +93,9 @@ export async function orderCertificate(request: OrderRequest): Promise<IssuedPai
       if (!challenge) throw new Error(`the CA offers no http-01 challenge for ${domain} (ship answers HTTP-01 only)`);
       if (!TOKEN.test(challenge.token)) throw new Error(`the CA sent a malformed http-01 token for ${domain}`);
       const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
-      await responder.place(domain, challenge.token, keyAuthorization);
+      // Before placing: when it fails on one host it may have been written on the others.
       placed.push(challenge.token);
+      await responder.place(domain, challenge.token, keyAuthorization);
       answers.push({ domain, challenge });
     }
     await Promise.all(answers.map(async ({ domain, challenge }) => {
@@ -109,7 +113,7 @@ export async function orderCertificate(request: OrderRequest): Promise<IssuedPai
 
   const finalized = await client.finalizeOrder(order, csr);
   const certPem = await client.getCertificate(finalized);
-  return { keyPem, certPem };
+  return { keyPem, certPem, directoryUrl: account.directoryUrl };
 }
 
 export function errorText(error: unknown): string {

@@ -6,7 +6,8 @@
  *       account.key                  the account's private key, 0600
  *       account.json                 { directoryUrl, url, email }
  *       ari/<certificate id>.json    cached renewal windows, honouring Retry-After
- *     pending/<id>/                  a certificate issued but not yet on every host (key 0600)
+ *     certs-renew.lock               the renewal lock (lock.ts)
+ *     pending/<stage id>/<CA id>/    a certificate issued but not yet on every host (key 0600)
  */
 import { createHash } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';

@@ -2,20 +2,34 @@
  * When a certificate is due for renewal. Pure: facts and a clock in, a decision and a reason out.
  *
  * Due when it is missing (or unreadable) on any host, when the hosts disagree, when its names or
- * key type differ from hosts.ts, when it has expired, or when the CA's ACME Renewal Information
- * window says so. Without a window: when less than 1/3 of its lifetime is left, or 1/2 for
+ * key type differ from hosts.ts, when it is not from the CA hosts.ts names (see `originProblem`),
+ * when it has expired, or when the CA's ACME Renewal Information window says so. Without a window: when less than 1/3 of its lifetime is left, or 1/2 for
  * certificates that live under 10 days (short-lived ones get a bigger margin, as Let's Encrypt
  * advises, since a failed run costs a larger share of their life).
  */
+import { isPublicDirectory } from './trust.js';
 import type { CertFacts } from './x509.js';
 
 export type HostCert =
-  | { host: string; state: 'present'; facts: CertFacts }
+  | { host: string; state: 'present'; facts: CertFacts; origin: CertOrigin }
   | { host: string; state: 'missing' | 'key-missing' | 'unreadable'; detail: string };
+
+/** Who issued a certificate, as far as the host can tell. */
+export interface CertOrigin {
+  /** Its chain leads to a root browsers trust (trust.ts). */
+  trusted: boolean;
+  /** The ACME directory ship recorded ordering it from (origin.ts), if it did. */
+  directoryUrl?: string;
+}
 
 export interface Wanted {
   domains: readonly string[];
   keyType: string;
+}
+
+/** What hosts.ts asks for, down to the CA. */
+export interface Configured extends Wanted {
+  directoryUrl: string;
 }
 
 /** A suggested renewal window from the CA (RFC 9773), with the moment picked inside it. */
@@ -42,17 +56,17 @@ export interface DecideOptions {
   window?: RenewalWindow;
 }
 
-export function decide(hosts: readonly HostCert[], wanted: Wanted, now: Date, options: DecideOptions = {}): Decision {
+export function decide(hosts: readonly HostCert[], wanted: Configured, now: Date, options: DecideOptions = {}): Decision {
   if (options.force) return { due: true, reason: 'forced (--force)' };
   const absent = new Map<string, string[]>();
   for (const h of hosts) if (h.state !== 'present') absent.set(h.detail, [...(absent.get(h.detail) ?? []), h.host]);
   if (absent.size > 0) return { due: true, reason: [...absent].map(([detail, names]) => `${detail} on ${names.join(', ')}`).join('; ') };
 
-  const present = hosts.flatMap((h) => (h.state === 'present' ? [{ host: h.host, facts: h.facts }] : []));
+  const present = hosts.flatMap((h) => (h.state === 'present' ? [h] : []));
   const first = present[0];
   if (!first) return { due: true, reason: 'no hosts' };
-  for (const { host, facts } of present) {
-    const problem = mismatch(facts, wanted);
+  for (const { host, facts, origin } of present) {
+    const problem = mismatch(facts, wanted) ?? originProblem(origin, facts, wanted.directoryUrl);
     if (problem) return { due: true, reason: `${host}: ${problem}` };
   }
   if (new Set(present.map((p) => p.facts.fingerprint)).size > 1) {
@@ -70,6 +84,27 @@ export function mismatch(facts: CertFacts, wanted: Wanted): string | undefined {
   if (have.join(',') !== want.join(',')) return `names changed: the certificate has ${have.join(', ')}; hosts.ts wants ${want.join(', ')}`;
   if (facts.keyType !== wanted.keyType) return `key type changed: the certificate has ${facts.keyType}; hosts.ts wants ${wanted.keyType}`;
   return undefined;
+}
+
+/**
+ * A certificate from another CA than hosts.ts names, however fresh: a staging certificate must
+ * not stay on the hosts for months after `directory` was switched to production.
+ *
+ * - The configured CA is a public one (Let's Encrypt): due unless browsers trust it. Any
+ *   trusted certificate will do until its normal renewal, so certificates from before records
+ *   existed are not all renewed at once.
+ * - Any other directory: due unless ship recorded ordering it from that very URL. A publicly
+ *   trusted certificate is the exception: it is replaced at its normal time, because ship never
+ *   swaps a trusted certificate for one that may not be (see certs-renew's staging refusal),
+ *   and ordering one only to refuse it would happen on every run.
+ */
+export function originProblem(origin: CertOrigin, facts: CertFacts, directoryUrl: string): string | undefined {
+  if (isPublicDirectory(directoryUrl)) {
+    return origin.trusted ? undefined : `issued by ${facts.issuer}, which browsers do not trust (a staging or test CA); hosts.ts asks for ${directoryUrl}`;
+  }
+  if (origin.trusted || origin.directoryUrl === directoryUrl) return undefined;
+  if (origin.directoryUrl) return `ordered from ${origin.directoryUrl} (issuer ${facts.issuer}); hosts.ts asks for ${directoryUrl}`;
+  return `issued by ${facts.issuer}, not recorded as ordered from ${directoryUrl}, which hosts.ts asks for`;
 }
 
 /** The lifetime rule: renew when less than 1/3 (1/2 under 10 days) of the lifetime is left. */

@@ -1,16 +1,21 @@
-/** What a host has now: its full chain read over SSH and parsed here (no openssl needed there). */
+/**
+ * What a host has now: its full chain read over SSH and parsed here (no openssl needed there),
+ * and who issued it: whether browsers trust it, and the CA directory ship recorded beside it.
+ */
 import type { X509Certificate } from 'node:crypto';
 import { certCommands, READ_MISSING_CERT, READ_MISSING_KEY } from '../commands/certs.js';
 import { displayCommand } from '../commands/render.js';
 import { RemoteCommandError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
 import type { Connection } from '../transport/types.js';
+import { originPath, recordedDirectory } from './origin.js';
 import type { HostCert } from './policy.js';
+import { isPubliclyTrusted } from './trust.js';
 import { certFacts, parseChain } from './x509.js';
 
 export interface HostReading {
   cert: HostCert;
-  /** The parsed chain, when present: for ARI ids and the production-vs-staging check. */
+  /** The parsed chain, when present: for the ARI id of the certificate. */
   chain?: X509Certificate[];
 }
 
@@ -20,10 +25,18 @@ export async function readHostCert(host: string, connection: Connection, certs: 
   if (result.code === READ_MISSING_CERT) return { cert: { host, state: 'missing', detail: `no certificate at ${certs.certPath}` } };
   if (result.code === READ_MISSING_KEY) return { cert: { host, state: 'key-missing', detail: `no private key at ${certs.keyPath}` } };
   if (result.code !== 0) throw new RemoteCommandError(host, displayCommand(command), result.code, result.stderr);
+  let chain: X509Certificate[];
   try {
-    const chain = parseChain(result.stdout);
-    return { cert: { host, state: 'present', facts: certFacts(chain[0]!) }, chain };
+    chain = parseChain(result.stdout);
   } catch (error) {
     return { cert: { host, state: 'unreadable', detail: `${certs.certPath} does not parse as a certificate (${(error as Error).message})` } };
   }
+  const facts = certFacts(chain[0]!);
+  const origin = { trusted: isPubliclyTrusted(chain), directoryUrl: await readOrigin(connection, certs.certPath, facts.fingerprint, sudo) };
+  return { cert: { host, state: 'present', facts, origin }, chain };
+}
+
+async function readOrigin(connection: Connection, certPath: string, fingerprint: string, sudo: boolean): Promise<string | undefined> {
+  const result = await connection.run(certCommands.readOrigin(originPath(certPath), sudo), { readOnly: true });
+  return recordedDirectory(result.stdout, fingerprint);
 }

@@ -5,6 +5,14 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
+import { ACME_DIRECTORIES } from '../config/rules.js';
+
+/** Directories of CAs whose certificates browsers trust: a certificate that is not trusted is not theirs. */
+const PUBLIC_DIRECTORIES: readonly string[] = [ACME_DIRECTORIES.letsencrypt];
+
+export function isPublicDirectory(directoryUrl: string): boolean {
+  return PUBLIC_DIRECTORIES.includes(directoryUrl);
+}
 
 let roots: X509Certificate[] | undefined;
 

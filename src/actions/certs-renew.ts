@@ -11,7 +11,7 @@ import { assess } from '../acme/assess.js';
 import { loadAccount } from '../acme/account.js';
 import { webrootResponder } from '../acme/challenge.js';
 import { confirmServed } from '../acme/confirm.js';
-import { activate, prepare } from '../acme/install.js';
+import { activate, prepare, type InstallFiles } from '../acme/install.js';
 import { jitterMs } from '../acme/jitter.js';
 import { acquireLock } from '../acme/lock.js';
 import { takeDeployLocks } from '../steps/host-lock.js';
@@ -20,8 +20,9 @@ import { takeDeployLocks } from '../steps/host-lock.js';
 const DEPLOY_LOCK_WAIT_SECONDS = 600;
 import { errorText, orderCertificate, type IssuedPair } from '../acme/order.js';
 import { stateDir } from '../acme/paths.js';
-import { clearPending, loadPending, pendingDir, savePending } from '../acme/pending.js';
-import { lifetimeDecision } from '../acme/policy.js';
+import { originRecord } from '../acme/origin.js';
+import { clearPending, clearStagePending, loadPending, pendingDir, savePending } from '../acme/pending.js';
+import { lifetimeDecision, originProblem } from '../acme/policy.js';
 import { readHostCert, type HostReading } from '../acme/read.js';
 import { isPubliclyTrusted } from '../acme/trust.js';
 import { InvalidCertificate, validatePair } from '../acme/validate.js';
@@ -89,7 +90,7 @@ async function renewStage(stage: CertStage, session: Session, run: Run): Promise
     return [];
   }
   debug(`due: ${decision.reason}`);
-  const trustedNow = readings.some((r) => r.chain && isPubliclyTrusted(r.chain));
+  const trustedNow = readings.some((r) => r.cert.state === 'present' && r.cert.origin.trusted);
   if (trustedNow && certs.directory === 'letsencrypt-staging') throw stagingRefusal(stage);
   if (options.dryRun) return planOnly(stage, session, decision.reason, run.output);
 
@@ -116,7 +117,8 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
   const { certs } = stage;
   const { output, options } = run;
   const { readings, decision, replaces, trustedNow, now, name, debug } = due;
-  const pendingPath = pendingDir(stage.configFile, stage.name, certs.domains);
+  // Per CA directory: after `directory` changes, a pair from the old CA is never installed.
+  const pendingPath = pendingDir(stage.configFile, stage.name, certs.domains, certs.directoryUrl);
   let pair = options.force ? undefined : await reusablePending(pendingPath, stage, now, debug);
   const reused = pair !== undefined;
   if (!pair) {
@@ -136,10 +138,11 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
     throw error;
   }
 
-  const had = holders(readings, facts.fingerprint);
-  const { installed, errors } = await install(stage, session, had, pair, facts);
+  const had = holders(readings, facts.fingerprint, certs.directoryUrl);
+  const files = { keyPem: pair.keyPem, certPem: pair.certPem, origin: originRecord(pair.directoryUrl, facts.fingerprint) };
+  const { installed, errors } = await install(stage, session, had, files, facts);
   const without = session.hosts.filter((h) => !installed.includes(h) && !had.has(h));
-  if (without.length === 0) await clearPending(pendingPath);
+  if (without.length === 0) await clearStagePending(pendingPath);
   if (installed.length > 0) {
     const partial = without.length > 0 ? ` (not on ${without.join(', ')})` : '';
     output.info(`${stage.name}: ${reused ? 'installed' : 'renewed'} ${certs.domains.join(', ')} on ${installed.join(', ')}${partial}: serial ${facts.serial}, expires ${facts.notAfter.toISOString()} (${reused ? 'issued earlier, not yet on every host' : `due: ${decision.reason}`})`);
@@ -157,9 +160,9 @@ async function readAll(stage: CertStage, session: Session): Promise<HostReading[
   return results.map((r) => (r as PromiseFulfilledResult<HostReading>).value);
 }
 
-/** Hosts that already have the certificate with this fingerprint. */
-function holders(readings: readonly HostReading[], fingerprint: string): Set<string> {
-  return new Set(readings.flatMap((r) => (r.cert.state === 'present' && r.cert.facts.fingerprint === fingerprint ? [r.cert.host] : [])));
+/** Hosts that already have the certificate with this fingerprint, and know where it came from. */
+function holders(readings: readonly HostReading[], fingerprint: string, directoryUrl: string): Set<string> {
+  return new Set(readings.flatMap(({ cert }) => (cert.state === 'present' && cert.facts.fingerprint === fingerprint && !originProblem(cert.origin, cert.facts, directoryUrl) ? [cert.host] : [])));
 }
 
 /** A pair from an earlier run that did not reach every host, if it is still a good one. */
@@ -167,6 +170,7 @@ async function reusablePending(dir: string, stage: CertStage, now: Date, debug: 
   const pair = await loadPending(dir);
   if (!pair) return undefined;
   try {
+    if (pair.directoryUrl !== stage.certs.directoryUrl) throw new Error(`it was ordered from ${pair.directoryUrl}, not ${stage.certs.directoryUrl}`);
     const facts = validatePair(pair.keyPem, pair.certPem, { domains: stage.certs.domains, keyType: stage.certs.keyType }, now);
     if (!lifetimeDecision(facts, now).due) return pair;
     debug('the pending certificate from an earlier run is itself due; ordering a new one');
@@ -201,7 +205,7 @@ async function order(stage: CertStage, session: Session, replaces: string | unde
  * Two phases, like a deploy: files in place and `nginx -t` on every host, then reload only where
  * that passed, then confirm over TLS. Hosts that already have this certificate are left alone.
  */
-async function install(stage: CertStage, session: Session, had: ReadonlySet<string>, pair: IssuedPair, facts: CertFacts): Promise<{ installed: string[]; errors: ShipError[] }> {
+async function install(stage: CertStage, session: Session, had: ReadonlySet<string>, files: InstallFiles, facts: CertFacts): Promise<{ installed: string[]; errors: ShipError[] }> {
   const options = { certs: stage.certs, sudo: stage.sudo };
   const targets = session.hosts.filter((host) => !had.has(host));
   const errors: ShipError[] = [];
@@ -209,7 +213,7 @@ async function install(stage: CertStage, session: Session, had: ReadonlySet<stri
 
   const prepared = await Promise.all(targets.map(async (host) => {
     try {
-      await prepare(host, await session.connection(host), pair, options);
+      await prepare(host, await session.connection(host), files, options);
       return host;
     } catch (error) {
       collect(host, error);
@@ -242,7 +246,7 @@ async function install(stage: CertStage, session: Session, had: ReadonlySet<stri
 async function planOnly(stage: CertStage, session: Session, reason: string, output: Output): Promise<ShipError[]> {
   const { certs } = stage;
   output.info(`${stage.name}: ${certs.domains.join(', ')} is due (${reason}); would order from ${certs.directoryUrl}, answering HTTP-01 in ${certs.webroot}/.well-known/acme-challenge/ on ${session.hosts.join(', ')}, then install:`);
-  const placeholder: IssuedPair = { keyPem: '(new private key)', certPem: '(new full chain)' };
+  const placeholder: InstallFiles = { keyPem: '(new private key)', certPem: '(new full chain)', origin: '(origin record)' };
   for (const host of session.hosts) {
     const connection = await session.connection(host);
     await prepare(host, connection, placeholder, { certs, sudo: stage.sudo });
@@ -271,7 +275,9 @@ function stagingRefusal(stage: CertStage): ShipError {
 function asStageError(stage: CertStage, error: unknown): ShipError {
   const name = `${stage.name}: ${stage.certs.domains.join(', ')}`;
   if (error instanceof ShipError) {
-    return new ShipError(`${name}: ${error.message}`, { host: error.options.host, exitCode: error.exitCode, hint: error.hint ?? `then run: ship certs renew ${stage.name}`, cause: error });
+    const again = `then run: ship certs renew ${stage.name}`;
+    const hint = !error.hint ? again : error.hint.includes('ship certs renew') ? error.hint : `${error.hint}, ${again}`;
+    return new ShipError(`${name}: ${error.message}`, { host: error.options.host, exitCode: error.exitCode, hint, cause: error });
   }
   return new ShipError(`${name}: ${errorText(error)}`, { hint: `run again with --verbose for details: ship certs renew ${stage.name} --verbose`, cause: error });
 }

@@ -2,10 +2,11 @@
  * Commands for certificates on the hosts. Each shell script is a constant; paths, tokens and
  * modes arrive as positional parameters ("$1"), never spliced in.
  *
- * Install is two steps so a pair never half-lands: `stage` writes key and chain next to their
- * final paths as `<path>.ship-new` (the key with umask 077, so it is never readable by others),
- * then `swap` hard-links the current pair to `<path>.prev` and renames the new files over it.
- * `restore` puts the `.prev` pair back (or removes a first-time pair) when a check fails.
+ * Install is two steps so a pair never half-lands: `stage` writes each file (key, chain, origin
+ * record) next to its final path as `<path>.ship-new` (the key with umask 077, so it is never
+ * readable by others), then `swap` hard-links the current files to `<path>.prev` and renames
+ * the new files over them. `restore` puts the `.prev` files back (or removes first-time ones)
+ * when a check fails.
  */
 import type { Command } from './command.js';
 
@@ -24,17 +25,21 @@ export const certCommands = {
   stage: (path: string, mode: '0600' | '0644', sudo: boolean): Command =>
     script(sudo, 'set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"; umask 077; cat > "$1.ship-new"; chmod "$2" -- "$1.ship-new"', path, mode),
 
-  /** Keep the current pair as .prev (or forget a stale .prev), then move the new pair in. */
-  swap: (keyPath: string, certPath: string, sudo: boolean): Command =>
-    script(sudo, 'set -e; for f in "$1" "$2"; do if [ -e "$f" ]; then ln -f -- "$f" "$f.prev"; else rm -f -- "$f.prev"; fi; done; mv -f -- "$1.ship-new" "$1"; mv -f -- "$2.ship-new" "$2"', keyPath, certPath),
+  /** Prints the origin record (origin.ts) when there is one, nothing otherwise. */
+  readOrigin: (path: string, sudo: boolean): Command =>
+    script(sudo, '[ -e "$1" ] || exit 0; cat -- "$1"', path),
 
-  /** Undo `swap`: the .prev pair back in place, or no pair at all when there was none before. */
-  restore: (keyPath: string, certPath: string, sudo: boolean): Command =>
-    script(sudo, 'for f in "$1" "$2"; do if [ -e "$f.prev" ]; then mv -f -- "$f.prev" "$f"; else rm -f -- "$f"; fi; rm -f -- "$f.ship-new"; done', keyPath, certPath),
+  /** Keep the current files as .prev (or forget a stale .prev), then move the new ones in, in order. */
+  swap: (paths: readonly string[], sudo: boolean): Command =>
+    script(sudo, 'set -e; for f; do if [ -e "$f" ]; then ln -f -- "$f" "$f.prev"; else rm -f -- "$f.prev"; fi; done; for f; do mv -f -- "$f.ship-new" "$f"; done', ...paths),
+
+  /** Undo `swap`: the .prev files back in place, or none at all where there were none before. */
+  restore: (paths: readonly string[], sudo: boolean): Command =>
+    script(sudo, 'for f; do if [ -e "$f.prev" ]; then mv -f -- "$f.prev" "$f"; else rm -f -- "$f"; fi; rm -f -- "$f.ship-new"; done', ...paths),
 
   /** Drop staged files when a run stops before `swap` (never `restore` then: .prev is older). */
-  discard: (keyPath: string, certPath: string, sudo: boolean): Command =>
-    script(sudo, 'rm -f -- "$1.ship-new" "$2.ship-new"', keyPath, certPath),
+  discard: (paths: readonly string[], sudo: boolean): Command =>
+    script(sudo, 'for f; do rm -f -- "$f.ship-new"; done', ...paths),
 
   nginxTest: (sudo: boolean): Command => ({ argv: ['nginx', '-t'], sudo }),
 
@@ -44,6 +49,7 @@ export const certCommands = {
   placeToken: (webroot: string, token: string, sudo: boolean): Command =>
     script(sudo, 'set -e; umask 022; d="$1/.well-known/acme-challenge"; mkdir -p -- "$d"; cat > "$d/$2"', webroot, token),
 
+  /** Succeeds when the token is not there afterwards, also when its directory never was. */
   removeToken: (webroot: string, token: string, sudo: boolean): Command =>
-    script(sudo, 'rm -f -- "$1/.well-known/acme-challenge/$2"', webroot, token),
+    script(sudo, 'f="$1/.well-known/acme-challenge/$2"; [ -e "$f" ] || exit 0; rm -f -- "$f"', webroot, token),
 };

@@ -11,7 +11,7 @@
  * re-runs, a broken nginx, renewal by age, the CA going down.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPebble, type Pebble } from '../hosts/pebble.js';
 import { addTlsSite, breakNginx, nginxWorkers, repairNginx, restoreNginx } from '../hosts/nginx-site.js';
-import { address, lab, onHost, project, REPO, ship } from './support.js';
+import { address, lab, onHost, project, REPO, ship, writeHosts } from './support.js';
 
 const DOMAINS = ['a.ship.test', 'b.ship.test'];
 const CERT_DIR = '/etc/ship/certs/a.ship.test';
@@ -299,6 +299,112 @@ describe('ship certs', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(await files()).toEqual(before);
     for (const h of HOSTS) expect((await run(h, 'sudo find /var/www/not-served -type f 2>/dev/null | wc -l')).trim()).toBe('0');
+  });
+
+  it('removes the HTTP-01 token from every host when writing it fails on one', async () => {
+    // A file where h2's challenge directory should be: the token cannot be written there, while
+    // the write on h1 (run at the same time, and awaited) succeeds.
+    const challenges = '/var/www/html/.well-known/acme-challenge';
+    await run('h2', `sudo rm -rf ${challenges} && sudo mkdir -p /var/www/html/.well-known && sudo touch ${challenges}`);
+    try {
+      const blocked = await project({
+        app: 'hello',
+        stages: { prod: { hosts: HOSTS, path: '/srv/hello', certs: { domains: ['f.ship.test'], email: 'ops@ship.test', webroot: '/var/www/html', directory: pebble.directoryUrl } } },
+      });
+      const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: blocked, env: { ...env, XDG_STATE_HOME: join(blocked, 'state') } });
+      // No token left anywhere: h1, where it was written, and h2, where only the blocking file is.
+      expect(await run('h1', 'sudo find /var/www/html/.well-known -type f')).toBe('');
+      expect(await run('h2', 'sudo find /var/www/html/.well-known -type f')).toBe(challenges);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`error: prod: f.ship.test: h2: could not write the HTTP-01 token to ${challenges}/`);
+      expect(r.stderr).toContain(`next: check that ${challenges} on h2 is a directory`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await run('h2', `sudo rm -f ${challenges}`);
+    }
+  });
+});
+
+describe('ship certs when certs.directory changes', () => {
+  // Two CAs with their own roots, like Let's Encrypt's staging and production. Their
+  // certificates live 90 days, so nothing here becomes due by age while the test runs.
+  let staging: Pebble;
+  let production: Pebble;
+  let switched: string;
+  let switchedEnv: Record<string, string>;
+  const stage = (ca: Pebble) => ({ app: 'hello', stages: { prod: { hosts: HOSTS, path: '/srv/hello', certs: certs(ca.directoryUrl) } } });
+
+  beforeAll(async () => {
+    const ca = (instance: number) => startPebble({ address: lab().gateway, dir: join(tmpdir(), `ship-pebble-lab${lab().id}-${instance}`), validitySeconds: 90 * 86_400, instance });
+    [staging, production] = await Promise.all([ca(1), ca(2)]);
+    for (const each of [staging, production]) {
+      await each.addA('a.ship.test', [address('h1')]);
+      await each.addA('b.ship.test', [address('h2')]);
+    }
+    switched = await project(stage(staging));
+    // ship must reach both CAs' HTTPS listeners, each with its own listener CA.
+    const cas = join(switched, 'listener-cas.pem');
+    await writeFile(cas, (await readFile(staging.caFile, 'utf8')) + (await readFile(production.caFile, 'utf8')));
+    switchedEnv = { NODE_EXTRA_CA_CERTS: cas, XDG_STATE_HOME: join(switched, 'state') };
+  });
+
+  afterAll(async () => {
+    await repairNginx(run, 'h2');
+    await Promise.all([staging?.stop(), production?.stop()]);
+  });
+
+  const verifiesAgainst = async (host: string, ca: Pebble) => served(host, { ca: await ca.root() }).then(() => true, () => false);
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  /** The due reason for a certificate from `from` when hosts.ts names `to`, as a pattern. */
+  const fromTo = (from: Pebble, to: Pebble) => `ordered from ${escape(from.directoryUrl)} \\(issuer Pebble Intermediate CA [0-9a-f]+\\); hosts\\.ts asks for ${escape(to.directoryUrl)}`;
+
+  it('never installs the old CA\'s pending pair after the switch, and reports the old CA\'s certificate due', async () => {
+    // Against "staging", with h2 unable to take the certificate (its nginx -t fails, as a host
+    // that is down at install time would): h1 gets it, and the pair is kept as pending for h2.
+    // --force: whatever earlier tests left on the hosts, this run orders.
+    await breakNginx(run, 'h2');
+    const first = await ship(['certs', 'renew', '--force', '--no-random-sleep'], { cwd: switched, env: switchedEnv });
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/^prod: renewed a\.ship\.test, b\.ship\.test on h1 \(not on h2\): /);
+    await repairNginx(run, 'h2');
+    const stagingPair = await served('h1');
+    expect(await verifiesAgainst('h1', staging)).toBe(true);
+
+    // Switched to "production": the staging certificate is due, though it is fresh.
+    await writeHosts(switched, stage(production));
+    const status = await ship(['certs', 'status'], { cwd: switched, env: switchedEnv });
+    expect(status.stdout).toMatch(new RegExp(`^prod\\s+h1\\s+.*\\s+yes: h1: ${fromTo(staging, production)}$`, 'm'));
+
+    // The renewal orders from production and installs that on both hosts, never the staging pair.
+    const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: switched, env: switchedEnv });
+    for (const host of HOSTS) {
+      expect((await served(host)).fingerprint).not.toBe(stagingPair.fingerprint);
+      expect(await verifiesAgainst(host, production)).toBe(true);
+    }
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(renewedLine);
+
+    // Beside each certificate, the record of where it came from.
+    for (const host of HOSTS) {
+      expect(JSON.parse(await run(host, `sudo -n cat ${CERT}.ship.json`))).toEqual({ directoryUrl: production.directoryUrl, fingerprint: (await served(host)).fingerprint });
+    }
+
+    // And production's certificate is not due again: ship knows where it came from.
+    const again = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: switched, env: switchedEnv });
+    expect({ code: again.code, stdout: again.stdout, stderr: again.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
+
+    // Back to "staging": production's certificate, fresh and the same on both hosts, is due, and
+    // staging's pair from the first run is gone (every host had a certificate since): a new order.
+    await writeHosts(switched, stage(staging));
+    const back = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: switched, env: switchedEnv });
+    expect(back.stderr).toBe('');
+    expect(back.stdout).toMatch(new RegExp(`^prod: renewed a\\.ship\\.test, b\\.ship\\.test on h1, h2: serial [0-9a-f]+, expires \\S+ \\(due: h1: ${fromTo(production, staging)}\\)$`));
+    for (const host of HOSTS) {
+      expect((await served(host)).fingerprint).not.toBe(stagingPair.fingerprint);
+      expect(await verifiesAgainst(host, staging)).toBe(true);
+    }
   });
 });
 

@@ -46,13 +46,18 @@ export async function onHost(host: string, script: string, options: { reject?: b
 /** A project directory with a hosts.ts built from `config` plus any extra files. */
 export async function project(config: Record<string, unknown>, files: Record<string, string> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ship-e2e-'));
-  const withSsh = { ssh: { config: lab().sshConfig, connectTimeout: 5 }, ...config };
-  await writeFile(join(dir, 'hosts.ts'), `import { defineHosts } from 'ship-deploy';\n\nexport default defineHosts(${JSON.stringify(withSsh, null, 2)});\n`);
+  await writeHosts(dir, config);
   for (const [name, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, name)), { recursive: true });
     await writeFile(join(dir, name), text);
   }
   return dir;
+}
+
+/** (Re)writes `dir/hosts.ts` from `config`, as a user editing it would: same file, new content. */
+export async function writeHosts(dir: string, config: Record<string, unknown>): Promise<void> {
+  const withSsh = { ssh: { config: lab().sshConfig, connectTimeout: 5 }, ...config };
+  await writeFile(join(dir, 'hosts.ts'), `import { defineHosts } from 'ship-deploy';\n\nexport default defineHosts(${JSON.stringify(withSsh, null, 2)});\n`);
 }
 
 export function address(host: string): string {

@@ -3,7 +3,9 @@
  * pebble-challtestsrv (its fake DNS), both from the Debian package `pebble`, run on this machine.
  *
  * Everything listens on one address, normally the lab's gateway (10.213.N.1), so each lab has its
- * own CA without port clashes and nothing is reachable from outside this machine. Pebble resolves
+ * own CA without port clashes and nothing is reachable from outside this machine. Several CAs can
+ * run side by side (`instance`, on ports 10 apart), each with its own root, like Let's Encrypt's
+ * staging and production. Pebble resolves
  * names through challtestsrv, where tests add A records pointing the test domains at lab hosts,
  * and validates HTTP-01 on port 80 of those hosts, like Let's Encrypt would.
  *
@@ -26,6 +28,8 @@ export interface PebbleOptions {
   dir: string;
   /** Lifetime of issued certificates in seconds (Pebble's `certificateValidityPeriod`). */
   validitySeconds: number;
+  /** 0 (default), 1, 2...: a separate CA (and fake DNS) on ports 10 * instance higher. */
+  instance?: number;
 }
 
 export interface Pebble {
@@ -44,10 +48,10 @@ export interface Pebble {
   stop(): Promise<void>;
 }
 
-const PORTS = { acme: 14000, management: 15000, dns: 8053, dnsManagement: 8055 } as const;
-
 export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const { address, dir } = options;
+  const offset = 10 * (options.instance ?? 0);
+  const ports = { acme: 14000 + offset, management: 15000 + offset, dns: 8053 + offset, dnsManagement: 8055 + offset };
   await killLeftovers(dir);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -57,8 +61,8 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const config = join(dir, 'pebble-config.json');
   await writeFile(config, JSON.stringify({
     pebble: {
-      listenAddress: `${address}:${PORTS.acme}`,
-      managementListenAddress: `${address}:${PORTS.management}`,
+      listenAddress: `${address}:${ports.acme}`,
+      managementListenAddress: `${address}:${ports.management}`,
       certificate: ca.cert,
       privateKey: ca.key,
       // Validate HTTP-01 on the real port 80 of the test hosts, as Let's Encrypt does.
@@ -70,10 +74,10 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     },
   }, null, 2));
 
-  const dnsManagement = `http://${address}:${PORTS.dnsManagement}`;
+  const dnsManagement = `http://${address}:${ports.dnsManagement}`;
   const challtestsrv = spawnLogged(dir, 'challtestsrv', '/usr/bin/pebble-challtestsrv', [
-    '-dns01', `${address}:${PORTS.dns}`,
-    '-management', `${address}:${PORTS.dnsManagement}`,
+    '-dns01', `${address}:${ports.dns}`,
+    '-management', `${address}:${ports.dnsManagement}`,
     // Only the fake DNS is wanted; its own challenge servers would take ports for nothing.
     '-http01', '', '-https01', '', '-tlsalpn01', '',
     // Unknown names resolve to a dead address, and no AAAA, so Pebble never tries ::1.
@@ -82,12 +86,12 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   await waitFor(`challtestsrv at ${dnsManagement}`, () => httpGet(`${dnsManagement}/`), challtestsrv);
 
   let pebble: ChildProcess | undefined;
-  const directoryUrl = `https://${address}:${PORTS.acme}/dir`;
-  const management = `https://${address}:${PORTS.management}`;
+  const directoryUrl = `https://${address}:${ports.acme}/dir`;
+  const management = `https://${address}:${ports.management}`;
   const caPem = await readFile(caFile, 'utf8');
 
   const start = async () => {
-    pebble = spawnLogged(dir, 'pebble', '/usr/bin/pebble', ['-config', config, '-dnsserver', `${address}:${PORTS.dns}`], {
+    pebble = spawnLogged(dir, 'pebble', '/usr/bin/pebble', ['-config', config, '-dnsserver', `${address}:${ports.dns}`], {
       // No artificial validation delays, no rejected nonces, and every order validates afresh
       // (no reused authorizations), so each test really exercises HTTP-01 on the hosts.
       PEBBLE_VA_NOSLEEP: '1',

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decide, duration, lifetimeDecision, needsAttention, windowDecision, type HostCert } from '../../../src/acme/policy.js';
+import { decide, duration, lifetimeDecision, needsAttention, originProblem, windowDecision, type CertOrigin, type HostCert } from '../../../src/acme/policy.js';
+import { ACME_DIRECTORIES } from '../../../src/config/rules.js';
 import type { CertFacts } from '../../../src/acme/x509.js';
 
 const DAY = 86_400_000;
-const wanted = { domains: ['a.example.com', 'b.example.com'], keyType: 'ecdsa-p256' };
+const CA = 'https://ca.example/dir';
+const wanted = { domains: ['a.example.com', 'b.example.com'], keyType: 'ecdsa-p256', directoryUrl: CA };
 
 function facts(notBefore: string, lifetimeMs: number, extra: Partial<CertFacts> = {}): CertFacts {
   const start = new Date(notBefore);
@@ -19,7 +21,7 @@ function facts(notBefore: string, lifetimeMs: number, extra: Partial<CertFacts> 
   };
 }
 
-const on = (host: string, f: CertFacts): HostCert => ({ host, state: 'present', facts: f });
+const on = (host: string, f: CertFacts, origin: CertOrigin = { trusted: false, directoryUrl: CA }): HostCert => ({ host, state: 'present', facts: f, origin });
 const at = (iso: string) => new Date(iso);
 
 describe('due policy', () => {
@@ -55,6 +57,15 @@ describe('due policy', () => {
   it('is due when hosts serve different certificates', () => {
     const other = { ...ninety, fingerprint: 'BB', serial: '02' };
     expect(decide([on('h1', ninety), on('h2', other)], wanted, at('2025-01-02T00:00:00Z')).reason).toBe('hosts serve different certificates (h1: serial 01, h2: serial 02)');
+  });
+
+  it('is due when a fresh certificate comes from another CA than hosts.ts names', () => {
+    const staging = { trusted: false, directoryUrl: 'https://staging.example/dir' };
+    expect(decide([on('h1', ninety), on('h2', ninety, staging)], wanted, at('2025-01-02T00:00:00Z'))).toEqual({
+      due: true,
+      reason: 'h2: ordered from https://staging.example/dir (issuer Test CA); hosts.ts asks for https://ca.example/dir',
+    });
+    expect(decide([on('h1', ninety), on('h2', ninety)], wanted, at('2025-01-02T00:00:00Z')).due).toBe(false);
   });
 
   it('renews a 90-day certificate when less than 1/3 of its lifetime is left (day 60)', () => {
@@ -108,5 +119,31 @@ describe('due policy', () => {
 
   it('says durations in whole units', () => {
     expect([duration(90 * DAY), duration(36 * 3600_000), duration(90_000), duration(1000), duration(-5)]).toEqual(['90 days', '36 hours', '90 seconds', '1 second', '0 seconds']);
+  });
+});
+
+describe('whether a certificate is from the CA hosts.ts names', () => {
+  const fresh = facts('2025-01-01T00:00:00Z', 90 * DAY);
+  const letsencrypt = ACME_DIRECTORIES.letsencrypt;
+
+  it('for any directory but a public one: only what ship recorded ordering from that URL', () => {
+    expect(originProblem({ trusted: false, directoryUrl: CA }, fresh, CA)).toBeUndefined();
+    expect(originProblem({ trusted: false, directoryUrl: 'https://other.example/dir' }, fresh, CA)).toBe('ordered from https://other.example/dir (issuer Test CA); hosts.ts asks for https://ca.example/dir');
+    expect(originProblem({ trusted: false }, fresh, CA)).toBe('issued by Test CA, not recorded as ordered from https://ca.example/dir, which hosts.ts asks for');
+    // Let's Encrypt's staging directory is one of these: its certificates are not trusted.
+    const staging = ACME_DIRECTORIES['letsencrypt-staging'];
+    expect(originProblem({ trusted: false, directoryUrl: letsencrypt }, fresh, staging)).toMatch(/^ordered from https:\/\/acme-v02/);
+  });
+
+  it('leaves a publicly trusted certificate to its normal renewal under any directory', () => {
+    expect(originProblem({ trusted: true }, fresh, CA)).toBeUndefined();
+    expect(originProblem({ trusted: true, directoryUrl: 'https://other.example/dir' }, fresh, CA)).toBeUndefined();
+  });
+
+  it('for Let\'s Encrypt: due unless browsers trust it, whatever was recorded', () => {
+    expect(originProblem({ trusted: true }, fresh, letsencrypt)).toBeUndefined();
+    const reason = `issued by Test CA, which browsers do not trust (a staging or test CA); hosts.ts asks for ${letsencrypt}`;
+    expect(originProblem({ trusted: false }, fresh, letsencrypt)).toBe(reason);
+    expect(originProblem({ trusted: false, directoryUrl: letsencrypt }, fresh, letsencrypt)).toBe(reason);
   });
 });

@@ -18,9 +18,15 @@ describe('certificate commands', () => {
     );
   });
 
-  it('keeps the previous pair as .prev and renames the new pair in', () => {
-    expect(renderCommand(certCommands.swap(key, cert, false))).toBe(
-      `sh -c 'set -e; for f in "$1" "$2"; do if [ -e "$f" ]; then ln -f -- "$f" "$f.prev"; else rm -f -- "$f.prev"; fi; done; mv -f -- "$1.ship-new" "$1"; mv -f -- "$2.ship-new" "$2"' sh ${key} ${cert}`,
+  it('keeps the previous files as .prev and renames the new ones in', () => {
+    expect(renderCommand(certCommands.swap([key, cert, `${cert}.ship.json`], false))).toBe(
+      `sh -c 'set -e; for f; do if [ -e "$f" ]; then ln -f -- "$f" "$f.prev"; else rm -f -- "$f.prev"; fi; done; for f; do mv -f -- "$f.ship-new" "$f"; done' sh ${key} ${cert} ${cert}.ship.json`,
+    );
+  });
+
+  it('reads the origin record, printing nothing when there is none', () => {
+    expect(renderCommand(certCommands.readOrigin(`${cert}.ship.json`, true))).toBe(
+      `sudo -n -- sh -c '[ -e "$1" ] || exit 0; cat -- "$1"' sh ${cert}.ship.json`,
     );
   });
 
@@ -34,15 +40,15 @@ describe('certificate commands', () => {
       `sudo -n -- sh -c 'set -e; umask 022; d="$1/.well-known/acme-challenge"; mkdir -p -- "$d"; cat > "$d/$2"' sh /var/www/html tok_EN-1`,
     );
     expect(renderCommand(certCommands.removeToken('/var/www/html', 'tok_EN-1', false))).toBe(
-      `sh -c 'rm -f -- "$1/.well-known/acme-challenge/$2"' sh /var/www/html tok_EN-1`,
+      `sh -c 'f="$1/.well-known/acme-challenge/$2"; [ -e "$f" ] || exit 0; rm -f -- "$f"' sh /var/www/html tok_EN-1`,
     );
   });
 
   it('passes every value as a positional parameter, never inside the script', () => {
     const hostile = "/etc/it's $(rm -rf /)\nx";
     for (const command of [
-      certCommands.read(hostile, hostile, true), certCommands.stage(hostile, '0600', true), certCommands.swap(hostile, hostile, true),
-      certCommands.restore(hostile, hostile, true), certCommands.discard(hostile, hostile, true),
+      certCommands.read(hostile, hostile, true), certCommands.stage(hostile, '0600', true), certCommands.swap([hostile, hostile], true),
+      certCommands.restore([hostile, hostile], true), certCommands.discard([hostile, hostile], true), certCommands.readOrigin(hostile, true),
       certCommands.placeToken(hostile, hostile, true), certCommands.removeToken(hostile, hostile, true),
     ]) {
       const [sh, flag, body, name, ...args] = command.argv;
