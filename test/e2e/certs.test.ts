@@ -10,14 +10,17 @@
  * The tests run in order and build on each other, like a server's life: first issuance, quiet
  * re-runs, a broken nginx, renewal by age, the CA going down.
  */
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { machineFingerprint, processStart } from '../../src/run/process-identity.js';
 import { startPebble, type Pebble } from '../hosts/pebble.js';
 import { addTlsSite, breakNginx, nginxWorkers, repairNginx, restoreNginx } from '../hosts/nginx-site.js';
 import { address, lab, onHost, project, REPO, ship, writeHosts } from './support.js';
@@ -424,6 +427,21 @@ describe('ship certs renew and deploys', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/h1\s+\| waiting for the deploy lock held by alice@laptop pid 1 \(ship deploy prod\)/);
     expect(await run('h1', `sudo sha256sum ${CERT} 2>/dev/null || echo none`)).not.toBe(before);
+    for (const host of HOSTS) expect(await run(host, 'ls -A /srv/certlock/.ship')).toBe('');
+  });
+
+  it('breaks a lock left by a dead ship of this machine (as a deploy does) instead of waiting it out', async () => {
+    const child = spawn('sleep', ['30']);
+    await once(child, 'spawn');
+    const dead = { pid: child.pid!, start: processStart(child.pid!)! };
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const info = JSON.stringify({ user: 'bob', origin: hostname(), machine: machineFingerprint(), ...dead, command: 'ship deploy prod', time: 't', token: 'dead' });
+    await run('h1', `mkdir -p /srv/certlock/.ship && mkdir /srv/certlock/.ship/lock && printf '%s\\n' '${info}' > /srv/certlock/.ship/lock/info`);
+    const lockDir = await project({ app: 'hello', stages: { prod: { hosts: HOSTS, path: '/srv/certlock', certs: certs(pebble.directoryUrl) } } });
+    const r = await ship(['certs', 'renew', '--force', '--no-random-sleep'], { cwd: lockDir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`h1 | breaking a stale lock left by a dead process (bob@${hostname()} pid ${dead.pid} (ship deploy prod) since t)`);
     for (const host of HOSTS) expect(await run(host, 'ls -A /srv/certlock/.ship')).toBe('');
   });
 });
