@@ -11,9 +11,8 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Stage } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import type { Output } from '../output/output.js';
+import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
 import { displayPath } from '../config/import-module.js';
-import { MIN_SECRET_LENGTH } from '../output/output.js';
 import { readEnvironmentFile } from '../systemd/environment-file.js';
 
 export interface EnvFile {
