@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       output,
       options,
       session: async (stageName: string) => {
-        const loaded = await loadConfig(resolve(options.config));
+        const loaded = await loadConfig(resolve(options.config), { debug: (text) => output.debug(text) });
         const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host });
         // The env file's values are redacted from everything printed from here on, by any command.
         registerEnvSecrets(session.stage, output);

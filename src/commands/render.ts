@@ -39,13 +39,43 @@ export function displayCommand(command: Command): string {
   return redact(renderCommand(command), command.secrets ?? []);
 }
 
-/** Replace each secret (and its quoted form) in text with `***`. */
+/** Replace each secret, in every form of secretForms, in text with `***`. */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
+  return redactForms(text, secretForms(secrets));
+}
+
+/**
+ * Every form in which a secret can reach what ship prints, longest first (so a quoted form
+ * goes as a whole, not leaving its quotes around `***`):
+ * - as it is: the app logged it, or a file holding it was printed;
+ * - shell-quoted, alone or inside a larger single-quoted word: ship's plans and the commands
+ *   errors quote (see quote);
+ * - JSON-escaped, as JavaScript and Go write it and with non-ASCII as \uXXXX as Python does:
+ *   an app that logs JSON puts that into the journal;
+ * - in a systemd double-quoted word, as ship writes unit files (`Environment="NAME=value"`,
+ *   `%` doubled), which `ship setup --verbose` shows.
+ * (systemd reads the env file with EnvironmentFile=, which expands nothing, so a value never
+ * reaches a unit's Exec line, the only place systemd writes `$` as `$$`.)
+ */
+export function secretForms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
   for (const secret of secrets) {
     if (secret.length === 0) continue;
-    // The secret as a whole word, bare, or inside a larger single-quoted word (' escaped).
-    for (const form of new Set([quote(secret), secret, secret.replaceAll("'", `'\\''`)])) out = out.split(form).join('***');
+    const json = JSON.stringify(secret).slice(1, -1);
+    const systemdQuoted = secret.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('%', '%%');
+    const shell = secret.includes('\0') ? [] : [quote(secret), secret.replaceAll("'", `'\\''`)];
+    for (const form of [secret, ...shell, json, asciiJson(json), systemdQuoted]) forms.add(form);
   }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** Replace each of `forms` (longest first, see secretForms) in text with `***`. */
+export function redactForms(text: string, forms: readonly string[]): string {
+  let out = text;
+  for (const form of forms) if (out.includes(form)) out = out.split(form).join('***');
   return out;
+}
+
+function asciiJson(json: string): string {
+  return json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

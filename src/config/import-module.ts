@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, relative, isAbsolute, sep } from 'node:path';
+import { join, relative, isAbsolute, sep, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
 import { ConfigError } from '../errors.js';
@@ -19,15 +19,17 @@ const SHIP_CODE = fileURLToPath(new URL('..', import.meta.url));
  * node_modules, when running from src/ under vitest with no dist/ built, and it keeps one copy
  * of ship's classes and symbols, so values made by the user's file are ship's own.
  */
-export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+export async function importUserModule(file: string, options: { debug?: (text: string) => void } = {}): Promise<Record<string, unknown>> {
   const ship: unknown = await import('../index.js');
+  const cache = privateCacheDir();
+  if (cache.dir === false) options.debug?.(`compiling ${displayPath(file)} without a cache: ${cache.why}`);
   const jiti = createJiti(import.meta.url, {
     // A fresh load every time: a long-lived process (tests, a watch mode) sees edits.
     moduleCache: false,
     // Compiled files are cached in a private per-user directory: jiti's default falls back to a
     // shared directory under /tmp that another local user could write to, and a deploy tool
     // holding SSH keys must not run code from there. Without a cache each file costs ~250 ms.
-    fsCache: privateCacheDir(),
+    fsCache: cache.dir,
     virtualModules: { 'ship-deploy': ship },
   });
   try {
@@ -38,21 +40,58 @@ export async function importUserModule(file: string): Promise<Record<string, unk
 }
 
 /**
- * `$XDG_CACHE_HOME/ship/jiti` (default ~/.cache/ship/jiti), mode 0700 and owned by us; false
- * (no disk cache) when that cannot be had, so a suspicious directory is never used.
+ * `$XDG_CACHE_HOME/ship/jiti` (default ~/.cache/ship/jiti), when no one but us (and root) can
+ * put a file there; else no disk cache, and `why`, so a suspicious directory is never used.
  */
-function privateCacheDir(): string | false {
+export function privateCacheDir(): { dir: string } | { dir: false; why: string } {
+  const uid = process.getuid?.();
+  if (uid === undefined) return { dir: false, why: 'this system has no file owners to check' };
+  const dir = resolve(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ship', 'jiti');
   try {
-    const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-    const dir = join(base, 'ship', 'jiti');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const info = statSync(dir);
-    const uid = process.getuid?.();
-    if ((uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) return false;
-    return dir;
-  } catch {
-    return false;
+    const why = unsafeDirectory(dir, uid);
+    return why === undefined ? { dir } : { dir: false, why };
+  } catch (error) {
+    return { dir: false, why: `${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
   }
+}
+
+/**
+ * Why another user could place or swap files in `dir`, or undefined when no one can. Whoever
+ * can write to any directory on the way (or replace a symbolic link on it) can swap what
+ * follows, so every one from / down is checked, both as written and with links resolved:
+ * - each is owned by root or by `uid`;
+ * - none is writable by group or others, except a sticky one (like /tmp) that is not the last:
+ *   there others cannot rename or remove what is not theirs, and the next one down is checked
+ *   to be ours or root's, so it was not made by someone else;
+ * - `dir` itself is ours, and only ours to read too (0700): its files are code we run.
+ */
+export function unsafeDirectory(dir: string, uid: number): string | undefined {
+  const real = realpathSync(dir);
+  for (const path of new Set([dir, real])) {
+    const chain = ancestry(path);
+    for (const [i, component] of chain.entries()) {
+      const info = lstatSync(component);
+      if (info.uid !== 0 && info.uid !== uid) return `${component} is owned by uid ${info.uid}, who could change what is below it`;
+      // A link's own mode means nothing; where it leads is checked through the real path.
+      if (info.isSymbolicLink()) continue;
+      const last = i === chain.length - 1;
+      if ((info.mode & 0o022) !== 0 && (last || (info.mode & 0o1000) === 0)) return `${component} is writable by ${writers(info)}`;
+    }
+  }
+  const info = lstatSync(real);
+  if (info.uid !== uid || (info.mode & 0o077) !== 0) return `${real} is not private to you (mode ${(info.mode & 0o777).toString(8)}, owner uid ${info.uid}; want 700 and uid ${uid})`;
+  return undefined;
+}
+
+/** `/a/b/c` -> `/`, `/a`, `/a/b`, `/a/b/c`. */
+function ancestry(path: string): string[] {
+  const parts = path.split(sep).filter(Boolean);
+  return [sep, ...parts.map((_, i) => sep + parts.slice(0, i + 1).join(sep))];
+}
+
+function writers(info: Stats): string {
+  return [(info.mode & 0o020) !== 0 ? 'its group' : '', (info.mode & 0o002) !== 0 ? 'everyone' : ''].filter(Boolean).join(' and ');
 }
 
 /** A path as a person in this directory would type it: relative when below the cwd. */

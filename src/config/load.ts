@@ -18,10 +18,10 @@ export interface LoadedConfig {
 }
 
 /** Load, run and validate hosts.ts. Every failure is a ConfigError a person can act on. */
-export async function loadConfig(file: string): Promise<LoadedConfig> {
+export async function loadConfig(file: string, options: { debug?: (text: string) => void } = {}): Promise<LoadedConfig> {
   const path = resolve(file);
   await assertFile(path);
-  const module = await importUserModule(path);
+  const module = await importUserModule(path, options);
   const name = displayPath(path);
   if (!('default' in module)) {
     throw new ConfigError(`${name} has no default export; write \`export default defineHosts({ ... })\` (see hosts.example.ts).`);

@@ -3,10 +3,18 @@
  * - `tty`: a terminal: per-host progress with listr2 (see tasks.ts), then results;
  * - `plain`: not a terminal (cron, CI, pipes): lines prefixed with the host name;
  * - `json`: one JSON object per line on stdout, for machines.
- * Every line passes through `redact`, so a secret registered with `addSecrets` never reaches
- * stdout, stderr or a log, whatever code printed it.
+ * Every line passes through `clean`, so a secret registered with `addSecrets` never reaches
+ * stdout, stderr or a log, in any form it takes on the way (see secretForms), whatever code
+ * printed it. JSON events are cleaned field by field before they are serialised: serialising
+ * first would escape a `"` or `\` inside a secret, and the escaped text would no longer match.
  */
-import { redact } from '../commands/render.js';
+import { redactForms, secretForms } from '../commands/render.js';
+
+/**
+ * Shorter values are never redacted: replacing every `1` or `ab` in the output would garble
+ * it and hide nothing (`ship setup` warns about such values by name).
+ */
+export const MIN_SECRET_LENGTH = 3;
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 
@@ -24,6 +32,8 @@ export class Output {
   private readonly out: NodeJS.WritableStream;
   private readonly err: NodeJS.WritableStream;
   private readonly secrets = new Set<string>();
+  /** secretForms of `secrets`, computed once per change rather than once per line. */
+  private forms: string[] = [];
   /** Hosts' names padded to one width so prefixed columns line up. */
   private prefixWidth = 0;
 
@@ -36,11 +46,13 @@ export class Output {
 
   /** Register values that must never be printed (env file values, keys). */
   addSecrets(values: Iterable<string>): void {
-    for (const value of values) if (value.length >= 3) this.secrets.add(value);
+    const before = this.secrets.size;
+    for (const value of values) if (value.length >= MIN_SECRET_LENGTH) this.secrets.add(value);
+    if (this.secrets.size !== before) this.forms = secretForms([...this.secrets]);
   }
 
   clean(text: string): string {
-    return this.secrets.size === 0 ? text : redact(text, [...this.secrets]);
+    return this.forms.length === 0 ? text : redactForms(text, this.forms);
   }
 
   setHosts(names: string[]): void {
@@ -82,8 +94,18 @@ export class Output {
   /** One JSON event per line; in other modes nothing. */
   event(type: string, data: Record<string, unknown>): void {
     if (this.mode !== 'json') return;
-    const payload = JSON.stringify({ type, time: new Date().toISOString(), ...data });
-    this.out.write(`${this.clean(payload)}\n`);
+    const payload = JSON.stringify({ type, time: new Date().toISOString(), ...(this.cleanDeep(data) as Record<string, unknown>) });
+    this.out.write(`${payload}\n`);
+  }
+
+  /** Every string inside plain objects and arrays, cleaned; anything else as it is. */
+  private cleanDeep(value: unknown): unknown {
+    if (typeof value === 'string') return this.clean(value);
+    if (Array.isArray(value)) return value.map((v) => this.cleanDeep(v));
+    if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.cleanDeep(v)]));
+    }
+    return value;
   }
 
   /** A table: columns aligned; json mode emits one `row` event per row instead. */

@@ -2,13 +2,18 @@
  * The local env file (`service.envFile`): read once, its values registered as secrets with the
  * Output so no line ship prints can show them, whatever printed it (plans, errors, `ship exec`
  * output, journal lines). Its content only ever travels over SSH as a command's stdin.
+ *
+ * A value is registered as the file spells it (what `cat .env` shows) and as systemd hands it
+ * to the app (unquoted, unescaped: what the app can log); the Output adds the forms those take
+ * when escaped on the way (see secretForms in src/commands/render.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Stage } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import type { Output } from '../output/output.js';
+import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
 import { displayPath } from '../config/import-module.js';
+import { readEnvironmentFile } from '../systemd/environment-file.js';
 
 export interface EnvFile {
   /** Absolute local path. */
@@ -17,8 +22,10 @@ export interface EnvFile {
   sha256: string;
   /** Names of the variables it sets, in order (never their values). */
   names: string[];
-  /** Every value, as written and unquoted: what must never be printed. */
+  /** Every value, as written, unquoted, and as the service gets it: what must never be printed. */
   secrets: string[];
+  /** Names of the variables whose value is too short to redact (1 or 2 characters). */
+  shortValues: string[];
   /** 1-based numbers of lines that are not NAME=value, comments or blank. */
   badLines: number[];
 }
@@ -26,9 +33,10 @@ export interface EnvFile {
 const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/;
 
 /** Parse the KEY=value lines systemd's EnvironmentFile= and dotenv libraries both read. */
-export function parseEnvFile(text: string): Pick<EnvFile, 'names' | 'secrets' | 'badLines'> {
+export function parseEnvFile(text: string): Pick<EnvFile, 'names' | 'secrets' | 'shortValues' | 'badLines'> {
   const names: string[] = [];
   const secrets = new Set<string>();
+  const shortValues = new Set<string>();
   const badLines: number[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (/^\s*(#.*)?$/.test(line)) return;
@@ -40,7 +48,13 @@ export function parseEnvFile(text: string): Pick<EnvFile, 'names' | 'secrets' | 
     const quoted = /^(["'])(.*)\1$/.exec(raw);
     if (quoted) secrets.add(quoted[2]!);
   });
-  return { names, secrets: [...secrets].filter((s) => s !== ''), badLines };
+  for (const { name, value } of readEnvironmentFile(text)) {
+    secrets.add(value);
+    // The journal and every output show a value with newlines one line at a time.
+    if (value.includes('\n')) for (const line of value.split('\n')) secrets.add(line);
+    if (value.length > 0 && value.length < MIN_SECRET_LENGTH) shortValues.add(name.replace(/^export\s+/, ''));
+  }
+  return { names, secrets: [...secrets].filter((s) => s !== ''), shortValues: [...shortValues], badLines };
 }
 
 /** Read and parse `service.envFile`; undefined when the stage has none. */

@@ -15,7 +15,7 @@ import { units } from '../commands/units.js';
 import { displayPath } from '../config/import-module.js';
 import type { Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
-import type { Output } from '../output/output.js';
+import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
 import { renderTemplate } from '../systemd/template.js';
 import { envFilePath, programLocation, splitExec, UNIT_DIR, unitBase, unitFileName, unitValues, type Service } from '../systemd/unit-file.js';
 import { readEnvFile } from './env-file.js';
@@ -216,9 +216,13 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     if (!env) return this.status('env file: none (no service.envFile)');
     // Before anything else can print them.
     output.addSecrets(env.secrets);
-    if (env.badLines.length > 0 && !warned.has(output)) {
+    if (!warned.has(output)) {
       warned.add(output);
-      output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
+      if (env.badLines.length > 0) output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
+      // By name only: the value itself is what cannot be hidden.
+      for (const name of env.shortValues) {
+        output.notice(`${displayPath(env.path)}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters, too short for ship to hide in what it prints; if it is a secret, make it longer`);
+      }
     }
     this.status('env file');
     const owner = stateOf(this).owner ?? (await ownerOf(this)).owner;

@@ -1,13 +1,16 @@
 import { quote } from '../commands/render.js';
 import { ConnectionError } from '../errors.js';
 import { appendKnownHost, checkHostKey, fingerprint, keyTypeLabel, keyTypeOf, knownHostsName } from './known-hosts.js';
+import { checkRevoked, RevokedKeysFileError } from './revoked-keys.js';
 import type { ResolvedHost } from './types.js';
 
 /**
  * ssh2 accepts any host key unless told otherwise; this is the "otherwise". The policy is
  * OpenSSH's StrictHostKeyChecking, except that a changed key is refused under every setting
  * (OpenSSH's `no` would still connect): a deploy tool must never talk to an impostor.
- * `ask` refuses like `yes`, because ship does not prompt for host keys.
+ * `ask` refuses like `yes`, because ship does not prompt for host keys. A key in the
+ * RevokedHostKeys file is refused before known_hosts is even read, under every setting; a
+ * RevokedHostKeys file that cannot be read refuses every key, as with ssh.
  */
 export type HostKeyVerdict = { ok: true } | { ok: false; error: ConnectionError };
 
@@ -22,11 +25,31 @@ export interface HostKeyContext {
 export async function verifyHostKey(host: ResolvedHost, key: Buffer, ctx: HostKeyContext): Promise<HostKeyVerdict> {
   const name = knownHostsName(host.hostname, host.port, host.hostKeyAlias);
   const files = [...host.knownHostsFiles, ...(host.globalKnownHostsFiles ?? [])];
-  const check = await checkHostKey(files, name, key);
   const type = keyTypeLabel(keyTypeOf(key));
   const print = fingerprint(key);
   const userFile = host.knownHostsFiles[0];
 
+  if (host.revokedHostKeys !== undefined) {
+    const file = host.revokedHostKeys;
+    let revocation;
+    try {
+      revocation = await checkRevoked(file, key);
+    } catch (error) {
+      if (!(error instanceof RevokedKeysFileError)) throw error;
+      return refuse(
+        `${ctx.label}: cannot check the ${type} host key ${print} against RevokedHostKeys ${file}: ${error.message}; refusing to connect, as ssh does`,
+        `fix ${quote(file)}, or change RevokedHostKeys in ssh config`,
+      );
+    }
+    if (revocation.revoked) {
+      return refuse(
+        `${ctx.label}: the ${type} host key ${print} is revoked by RevokedHostKeys ${file} (${revocation.where}); refusing to connect`,
+        'ask the host\'s administrator for its current key',
+      );
+    }
+  }
+
+  const check = await checkHostKey(files, name, key);
   switch (check.status) {
     case 'match':
       return { ok: true };
@@ -53,8 +76,9 @@ export async function verifyHostKey(host: ResolvedHost, key: Buffer, ctx: HostKe
     const where = userFile ?? '(no UserKnownHostsFile)';
     try {
       if (userFile === undefined) throw new Error('no UserKnownHostsFile configured');
-      await appendKnownHost(userFile, name, key);
-      ctx.onNotice?.(`${ctx.label}: added ${type} host key ${print} for ${name} to ${where} (StrictHostKeyChecking ${host.strictHostKeyChecking})`);
+      await appendKnownHost(userFile, name, key, { hash: host.hashKnownHosts === true });
+      const hashed = host.hashKnownHosts ? ', name hashed (HashKnownHosts yes)' : '';
+      ctx.onNotice?.(`${ctx.label}: added ${type} host key ${print} for ${name} to ${where} (StrictHostKeyChecking ${host.strictHostKeyChecking}${hashed})`);
     } catch (error) {
       ctx.onNotice?.(`${ctx.label}: accepted new ${type} host key ${print} but could not record it in ${where}: ${(error as Error).message}`);
     }

@@ -1,12 +1,13 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
  * known_hosts, read and checked the way OpenSSH does (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"):
  * comma-separated patterns with `*`, `?` and `!negation`, `[host]:port` for ports other than 22,
- * hashed `|1|salt|hmac` names, `@revoked` keys refused, `@cert-authority` lines ignored (ship
- * does not do host certificates).
+ * hashed `|1|salt|hmac` names (read, and written under HashKnownHosts), `@revoked` keys
+ * refused, `@cert-authority` lines ignored (ship does not do host certificates). The
+ * RevokedHostKeys file has its own format: see revoked-keys.ts.
  */
 
 export interface KnownHostsEntry {
@@ -119,16 +120,30 @@ async function readEntries(file: string): Promise<KnownHostsEntry[]> {
 /** Concurrent connections may accept new keys into the same file: one append at a time per file. */
 const appendQueues = new Map<string, Promise<unknown>>();
 
-/** Append `name type base64`, creating the directory (0700) and file (0600) when missing. */
-export async function appendKnownHost(file: string, name: string, key: Buffer): Promise<void> {
+/**
+ * Append `name type base64`, creating the directory (0700) and file (0600) when missing. With
+ * `hash` (ssh_config's `HashKnownHosts yes`) the name is written hashed, as ssh does, so the
+ * file does not list the hosts this machine reaches.
+ */
+export async function appendKnownHost(file: string, name: string, key: Buffer, options: { hash?: boolean } = {}): Promise<void> {
   const previous = appendQueues.get(file) ?? Promise.resolve();
   const next = previous.catch(() => {}).then(async () => {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const line = `${name} ${keyTypeOf(key) ?? 'unknown'} ${key.toString('base64')}\n`;
+    const written = options.hash ? hashedHostName(name) : name;
+    const line = `${written} ${keyTypeOf(key) ?? 'unknown'} ${key.toString('base64')}\n`;
     await appendFile(file, (await endsWithoutNewline(file)) ? `\n${line}` : line, { mode: 0o600 });
   });
   appendQueues.set(file, next);
   return next;
+}
+
+/**
+ * `|1|salt|hash`: HMAC-SHA1 of the name keyed with a random 20-byte salt, both base64, the
+ * form ssh writes under HashKnownHosts and `ssh-keygen -H` produces (see hostFieldMatches).
+ */
+export function hashedHostName(name: string, salt: Buffer = randomBytes(20)): string {
+  const hash = createHmac('sha1', salt).update(name.toLowerCase()).digest();
+  return `|1|${salt.toString('base64')}|${hash.toString('base64')}`;
 }
 
 /** A file whose last line lacks its newline would have our entry glued onto it. */

@@ -8,7 +8,7 @@ import type { ResolvedHost } from './types.js';
  * Host resolution is delegated to OpenSSH itself (`ssh -G`), so Host patterns, Match, Include,
  * canonicalisation and every default behave exactly as they do for `ssh` on the same machine.
  * This module only parses the host spec, runs `ssh -G`, and finishes what `ssh -G` leaves undone
- * (%-tokens and `~` in IdentityFile, the ProxyJump hops).
+ * (%-tokens and `~` in IdentityFile and RevokedHostKeys, the ProxyJump hops).
  */
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -94,6 +94,10 @@ export interface SshGOptions {
   hostKeyAlias?: string;
   identityAgent?: string;
   hostKeyAlgorithms: string[];
+  /** HashKnownHosts: write the names of keys accepted under accept-new hashed. */
+  hashKnownHosts: boolean;
+  /** RevokedHostKeys, unexpanded; undefined when ssh config sets none. */
+  revokedHostKeys?: string;
 }
 
 /** Parse the `key value` lines `ssh -G` prints. Pure, so it can be tested on fixtures. */
@@ -129,6 +133,7 @@ export function parseSshG(text: string): SshGOptions {
     strictHostKeyChecking: strictness(one('stricthostkeychecking')),
     identitiesOnly: one('identitiesonly') === 'yes',
     hostKeyAlgorithms: (one('hostkeyalgorithms') ?? '').split(',').filter(Boolean),
+    hashKnownHosts: ['yes', 'true'].includes(one('hashknownhosts') ?? ''),
   };
   if (proxyCommand !== undefined && proxyCommand !== 'none') options.proxyCommand = proxyCommand;
   if (timeout !== undefined && timeout !== 'none' && Number(timeout) > 0) options.connectTimeoutMs = Number(timeout) * 1000;
@@ -140,6 +145,8 @@ export function parseSshG(text: string): SshGOptions {
   if (alias !== undefined && alias !== 'none') options.hostKeyAlias = alias;
   const agent = one('identityagent');
   if (agent !== undefined) options.identityAgent = agent;
+  const revoked = one('revokedhostkeys');
+  if (revoked !== undefined && revoked !== '') options.revokedHostKeys = revoked;
   return options;
 }
 
@@ -267,7 +274,9 @@ async function resolve(spec: string, options: ResolveOptions, depth: number, own
     identitiesOnly: g.identitiesOnly,
     connectTimeoutMs: g.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     hostKeyAlgorithms: g.hostKeyAlgorithms,
+    hashKnownHosts: g.hashKnownHosts,
   };
+  if (g.revokedHostKeys !== undefined) host.revokedHostKeys = expandPath(g.revokedHostKeys, ctx);
   if (g.hostKeyAlias !== undefined) host.hostKeyAlias = g.hostKeyAlias;
   if (g.identityAgent !== undefined) host.identityAgent = g.identityAgent;
   if (g.serverAliveIntervalMs !== undefined) host.serverAliveIntervalMs = g.serverAliveIntervalMs;

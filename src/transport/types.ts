@@ -55,6 +55,10 @@ export interface ResolvedHost {
   serverAliveCountMax?: number;
   /** `HostKeyAlgorithms` as ssh would offer them; known_hosts types are moved first at connect. */
   hostKeyAlgorithms?: string[];
+  /** `HashKnownHosts yes`: a key accepted under accept-new is recorded under a hashed name. */
+  hashKnownHosts?: boolean;
+  /** `RevokedHostKeys`, expanded: keys (or a KRL) refused whatever known_hosts says. */
+  revokedHostKeys?: string;
 }
 
 /** One live connection to one host: every command and transfer of a run goes through it. */

@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { address, lab, project, ship } from './support.js';
 
@@ -13,7 +14,7 @@ const stage = (hosts: string[], extra: Record<string, unknown> = {}) => ({
 });
 
 /** An ssh_config for one test: every host by address, with the given known_hosts and policy. */
-async function sshConfigWith(dir: string, knownHosts: string, strict: string): Promise<string> {
+async function sshConfigWith(dir: string, knownHosts: string, strict: string, extra: string[] = []): Promise<string> {
   const file = join(dir, 'ssh_config');
   await writeFile(file, [
     'Host 10.213.*',
@@ -22,10 +23,19 @@ async function sshConfigWith(dir: string, knownHosts: string, strict: string): P
     '  IdentitiesOnly yes',
     `  UserKnownHostsFile ${knownHosts}`,
     `  StrictHostKeyChecking ${strict}`,
+    ...extra.map((line) => `  ${line}`),
     '',
   ].join('\n'));
   return file;
 }
+
+/** The project's hosts.ts reads `config` instead of the lab's ssh_config. */
+async function useSshConfig(dir: string, config: string): Promise<void> {
+  await writeFile(join(dir, 'hosts.ts'), (await readFile(join(dir, 'hosts.ts'), 'utf8')).replace(lab().sshConfig, config));
+}
+
+/** OpenSSH itself with that config: what ship must agree with. */
+const openssh = (config: string, host: string, command: string) => execa('ssh', ['-F', config, '-o', 'BatchMode=yes', host, command], { reject: false });
 
 describe('ship exec', () => {
   it('runs on every host in parallel, output prefixed by host', async () => {
@@ -79,7 +89,7 @@ describe('host keys', () => {
     const known = join(dir, 'known_hosts');
     await writeFile(known, '');
     const config = await sshConfigWith(dir, known, 'yes');
-    await writeFile(join(dir, 'hosts.ts'), (await readFile(join(dir, 'hosts.ts'), 'utf8')).replace(lab().sshConfig, config));
+    await useSshConfig(dir, config);
     const r = await ship(['exec', 'prod', '--', 'true'], { cwd: dir });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/unknown|not known/i);
@@ -92,7 +102,7 @@ describe('host keys', () => {
     const known = join(dir, 'known_hosts');
     await writeFile(known, '');
     const config = await sshConfigWith(dir, known, 'accept-new');
-    await writeFile(join(dir, 'hosts.ts'), (await readFile(join(dir, 'hosts.ts'), 'utf8')).replace(lab().sshConfig, config));
+    await useSshConfig(dir, config);
     const r = await ship(['exec', 'prod', '--', 'hostname'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('| h2');
@@ -113,13 +123,53 @@ describe('host keys', () => {
     const before = await readFile(known, 'utf8');
     for (const policy of ['yes', 'accept-new']) {
       const config = await sshConfigWith(dir, known, policy);
-      await writeFile(join(dir, 'hosts.ts'), (await readFile(join(dir, 'hosts.ts'), 'utf8')).replace(lab().sshConfig, config));
+      await useSshConfig(dir, config);
       const r = await ship(['exec', 'prod', '--', 'true'], { cwd: dir });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/changed/i);
       expect(r.stderr).toContain(`${known} line 2`);
     }
     expect(await readFile(known, 'utf8')).toBe(before);
+  });
+
+  it('under accept-new with HashKnownHosts yes, records the key under a hashed name that OpenSSH then trusts', async () => {
+    const dir = await project(stage([`deploy@${h2()}`]));
+    const known = join(dir, 'known_hosts');
+    await writeFile(known, '');
+    const config = await sshConfigWith(dir, known, 'accept-new', ['HashKnownHosts yes']);
+    await useSshConfig(dir, config);
+    const r = await ship(['exec', 'prod', '--', 'hostname'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const text = await readFile(known, 'utf8');
+    expect(text).toMatch(/^\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+ ssh-ed25519 \S+\n$/);
+    expect(text).not.toContain(h2());
+    await writeFile(config, (await readFile(config, 'utf8')).replace('accept-new', 'yes'));
+    expect((await openssh(config, h2(), 'hostname')).stdout).toBe('h2');
+    expect((await ship(['exec', 'prod', '--', 'true'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('refuses a host whose key is in RevokedHostKeys, a key list or a KRL, though known_hosts holds it, as OpenSSH does', async () => {
+    const dir = await project(stage([`deploy@${h2()}`]));
+    const lines = (await readFile(lab().knownHosts, 'utf8')).split('\n');
+    const keyOf = (host: string) => lines.find((l) => l.startsWith(`${host} `))!.split(' ').slice(1).join(' ');
+    await writeFile(join(dir, 'h2.pub'), `${keyOf(h2())}\n`);
+    const list = join(dir, 'revoked_keys');
+    await writeFile(list, `# retired host keys\n${keyOf(address('h1'))}\n${keyOf(h2())}\n`);
+    const krl = join(dir, 'revoked.krl');
+    await execa('ssh-keygen', ['-q', '-k', '-f', krl, join(dir, 'h2.pub')]);
+    for (const [file, where] of [[list, 'line 3'], [krl, 'KRL key']] as const) {
+      const config = await sshConfigWith(dir, lab().knownHosts, 'yes', [`RevokedHostKeys ${file}`]);
+      await useSshConfig(dir, config);
+      const r = await ship(['exec', 'prod', '--', 'true'], { cwd: dir });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`host key ${(await execa('ssh-keygen', ['-lf', join(dir, 'h2.pub')])).stdout.split(' ')[1]} is revoked by RevokedHostKeys ${file} (${where}); refusing to connect`);
+      expect((await openssh(config, h2(), 'true')).stderr).toContain('revoked by file');
+    }
+    // A list that does not hold h2's key lets it through.
+    await writeFile(list, `${keyOf(address('h1'))}\n`);
+    await sshConfigWith(dir, lab().knownHosts, 'yes', [`RevokedHostKeys ${list}`]);
+    const ok = await ship(['exec', 'prod', '--', 'hostname'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
   });
 });
 

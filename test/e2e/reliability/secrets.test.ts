@@ -2,23 +2,48 @@
  * Secrets never printed: the env file's values (and the SSH private key) must not appear in
  * stdout, stderr, --json, --dry-run, --verbose or the hosts' release log, whatever ship runs:
  * setup, deploys that succeed and fail, exec, logs, releases, rollback, lock status, doctor.
- * The app is made to print its whole environment when it fails to start, so the journal ship
- * shows after a failed deploy really holds the values, and `ship exec` really reads them.
+ * The app is made to print its whole environment when it fails to start (as JSON and as it is),
+ * so the journal ship shows after a failed deploy really holds the values, and `ship exec`
+ * really reads them. Some values hold `"`, `\`, `$` and quotes, so the text the app sees
+ * (systemd unquoted it), the app's JSON and ship's --json each show them in another form:
+ * every form must be hidden.
  * (test/e2e/setup.test.ts checks setup's side: the file's mode and upload; ACME keys belong to
  * test/e2e/certs.test.ts.)
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab, onHost } from '../support.js';
-import { App, ENV_FILE, expectNoSecretsPrinted, printed, SECRETS } from './support.js';
+import { App, ENV_FILE, expectNoSecretsPrinted, leakedValues, printed, SECRETS } from './support.js';
 
 const HOSTS = ['h1', 'h2'];
+const tag = randomBytes(3).toString('hex');
+/** Lines of this file's env file whose value systemd unquotes, and the value the app gets. */
+const HOSTILE = [
+  { line: `QUOTED_TOKEN="dq-${tag} \\"quoted\\" and 'single' \\\\ end"`, value: `dq-${tag} "quoted" and 'single' \\ end` },
+  { line: `BACKSLASH_KEY=bs-${tag}\\\\dir\\\\sub`, value: `bs-${tag}\\dir\\sub` },
+  { line: `DOLLAR_KEY="\\$HOME \\\`id\\\` $(id) $$ ${tag}"`, value: `$HOME \`id\` $(id) $$ ${tag}` },
+  { line: `QUOTE_HEAVY="\\"'\\"'${tag}'\\"'\\""`, value: `"'"'${tag}'"'"` },
+];
+/** Too short to redact: setup must say so, naming the variable only. */
+const SHORT = 'PIN=42';
+const ENV_TEXT = `${ENV_FILE}${HOSTILE.map((h) => h.line).join('\n')}\n${SHORT}\n`;
+/** Every value, as the app sees it and as the file spells it. */
+const VALUES = [...SECRETS, ...HOSTILE.flatMap((h) => [h.value, h.line.slice(h.line.indexOf('=') + 1)])];
+/** A recipe whose command fails after printing the env file to stderr, which ship's error quotes. */
+const LEAK_RECIPE = `import { recipe } from 'ship-deploy';
+
+export default recipe('leak', async ({ stage, hosts }) => {
+  await hosts.each(async (host) => {
+    await host.run(['sh', '-c', 'cat "$1" >&2; exit 3', 'sh', \`\${stage.path}/shared/.env\`]);
+  });
+});
+`;
 let app: App;
 
 beforeAll(async () => {
-  app = await App.create({ name: 'relsecret', port: 4341, hosts: HOSTS, healthTimeout: 4 });
+  app = await App.create({ name: 'relsecret', port: 4341, hosts: HOSTS, healthTimeout: 4, files: { '.env.prod': ENV_TEXT, 'recipes/leak.ts': LEAK_RECIPE } });
   await app.setup();
 });
 
@@ -26,25 +51,45 @@ afterAll(async () => {
   await app.remove();
 });
 
-/** The output had something to hide and hid it: the value is shown as ***. */
+/** The output had something to hide and hid it: the value is shown as ***, in every form. */
 function expectRedacted(text: string): void {
   expect(text).toContain('***');
-  for (const secret of SECRETS) expect(text).not.toContain(secret);
+  expect(leakedValues(text, VALUES)).toEqual([]);
 }
 
 describe('the env file\'s values in every command\'s output', () => {
   it('setup: --dry-run, --json, and an upload of a changed file', async () => {
     expect((await app.ship(['setup', 'prod', '--dry-run'])).code).toBe(0);
     expect((await app.ship(['setup', 'prod', '--json'])).code).toBe(0);
-    await writeFile(join(app.dir, '.env.prod'), `${ENV_FILE}EXTRA=${SECRETS[0]}-rotated\n`);
+    await writeFile(join(app.dir, '.env.prod'), `${ENV_TEXT}EXTRA=${SECRETS[0]}-rotated\n`);
     const changed = await app.ship(['setup', 'prod', '--verbose']);
     expect(changed.code, changed.stderr).toBe(0);
-    await writeFile(join(app.dir, '.env.prod'), ENV_FILE);
+    await writeFile(join(app.dir, '.env.prod'), ENV_TEXT);
     expect((await app.ship(['setup', 'prod'])).code).toBe(0);
     // The values are really on the hosts (mode 0600), only never printed.
     for (const h of HOSTS) {
       expect((await onHost(h, `stat -c %a ${app.path}/shared/.env`)).trim()).toBe('600');
       expect(await onHost(h, `cat ${app.path}/shared/.env`)).toContain(SECRETS[1]);
+    }
+  });
+
+  it('systemd hands the app the values this test expects (the forms it greps for are the real ones)', async () => {
+    for (const { line, value } of HOSTILE) {
+      const name = line.slice(0, line.indexOf('='));
+      const seen = await onHost('h1', `sudo systemd-run --wait --pipe --quiet -p EnvironmentFile=${app.path}/shared/.env printenv ${name}`);
+      expect(seen).toBe(value);
+    }
+  });
+
+  it('setup warns once per variable whose value is too short to hide, naming only the variable', async () => {
+    for (const extra of [[], ['--json']]) {
+      const r = await app.ship(['setup', 'prod', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      // What a person reads: the lines, or in --json each event's text (its time may hold 42).
+      const texts = extra.length === 0 ? r.stderr.split('\n') : r.stdout.split('\n').map((l) => String((JSON.parse(l) as { text?: string }).text ?? ''));
+      const warnings = texts.filter((l) => l.includes('PIN') && l.includes('shorter than 3 characters'));
+      expect(warnings, `${r.stdout}\n${r.stderr}`).toHaveLength(1);
+      expect(warnings[0]).not.toContain('42');
     }
   });
 
@@ -87,6 +132,19 @@ describe('the env file\'s values in every command\'s output', () => {
     expect(plan.stdout).toContain('would run: printf %s ***');
     const json = await app.ship(['exec', 'prod', '--json', '--', 'cat', `${app.path}/shared/.env`]);
     expectRedacted(json.stdout);
+    const failingJson = await app.ship(['exec', 'prod', '--json', '--', 'sh', '-c', 'cat "$1" >&2; exit 3', 'sh', `${app.path}/shared/.env`]);
+    expect(failingJson.code).toBe(1);
+    expectRedacted(failingJson.stdout);
+  });
+
+  it('a recipe whose command fails: the error quotes its stderr, redacted in plain and in --json', async () => {
+    for (const extra of [[], ['--json']]) {
+      const r = await app.ship(['run', 'prod', 'leak', ...extra]);
+      expect(r.code).toBe(1);
+      const text = `${r.stdout}\n${r.stderr}`;
+      expect(text).toContain('QUOTE_HEAVY=***');
+      expectRedacted(text);
+    }
     const failing = await app.ship(['exec', 'prod', '--', 'sh', '-c', 'cat "$1" >&2; exit 3', 'sh', `${app.path}/shared/.env`]);
     expect(failing.code).toBe(1);
     expectRedacted(failing.stderr);
@@ -101,7 +159,7 @@ describe('the env file\'s values in every command\'s output', () => {
 
   it('no value, and no line of the SSH private key, appears in any output above or in the release logs', async () => {
     expect(printed.length).toBeGreaterThanOrEqual(20);
-    await expectNoSecretsPrinted([app]);
+    await expectNoSecretsPrinted([app], VALUES);
     const keyLines = (await readFile(lab().key, 'utf8')).split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'));
     const all = printed.map((p) => `${p.stdout}\n${p.stderr}`).join('\n');
     for (const line of keyLines) expect(all).not.toContain(line);

@@ -243,19 +243,53 @@ export async function hostState(host: string, path: string, port: number, option
   };
 }
 
-/** No value of the env file in anything ship printed in this file, nor in the hosts' release logs. */
-export async function expectNoSecretsPrinted(apps: App[]): Promise<void> {
+/**
+ * The forms in which a value can be read in printed text: as it is, and JSON-escaped (an app
+ * that logs JSON, like the test app's environment dump, puts that form into the journal).
+ */
+export function readableForms(value: string): string[] {
+  return [...new Set([value, JSON.stringify(value).slice(1, -1)])];
+}
+
+/** The text, plus every string inside each line that is JSON (what a --json reader decodes). */
+function views(text: string): string[] {
+  const found = [text];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') found.push(value);
+    else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v);
+  };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      collect(JSON.parse(line));
+    } catch {
+      // Not a JSON line: the text itself is checked already.
+    }
+  }
+  return found;
+}
+
+/** Which of `values` can be read, in any of its forms, in `text` (plain or JSON lines). */
+export function leakedValues(text: string, values: readonly string[]): string[] {
+  const all = views(text);
+  return values.filter((value) => readableForms(value).some((form) => all.some((view) => view.includes(form))));
+}
+
+/**
+ * No value of the env file (SECRETS, plus `extra` values a test file added to its own env
+ * file) in any form in anything ship printed in this file, nor in the hosts' release logs.
+ */
+export async function expectNoSecretsPrinted(apps: App[], extra: readonly string[] = []): Promise<void> {
   expect(printed.length).toBeGreaterThan(0);
+  const values = [...SECRETS, ...extra];
   const leaks: string[] = [];
   for (const run of printed) {
-    for (const secret of SECRETS) {
-      if (run.stdout.includes(secret) || run.stderr.includes(secret)) leaks.push(`ship ${run.args.join(' ')} printed ${JSON.stringify(secret)}`);
-    }
+    for (const value of leakedValues(`${run.stdout}\n${run.stderr}`, values)) leaks.push(`ship ${run.args.join(' ')} printed ${JSON.stringify(value)}`);
   }
   for (const app of apps) {
     for (const host of app.hosts) {
       const meta = await onHost(host, `cat ${app.path}/.ship/releases.log ${app.path}/.ship/lock/info 2>/dev/null`, { reject: false });
-      for (const secret of SECRETS) if (meta.includes(secret)) leaks.push(`${host}:${app.path}/.ship holds ${JSON.stringify(secret)}`);
+      for (const value of leakedValues(meta, values)) leaks.push(`${host}:${app.path}/.ship holds ${JSON.stringify(value)}`);
     }
   }
   expect(leaks).toEqual([]);

@@ -5,7 +5,9 @@ import { execa } from 'execa';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cmd, type Command } from '../../../src/commands/command.js';
-import { displayCommand, quote, redact, renderCommand } from '../../../src/commands/render.js';
+import { displayCommand, quote, redact, renderCommand, secretForms } from '../../../src/commands/render.js';
+import { renderTemplate } from '../../../src/systemd/template.js';
+import { environmentAssignments } from '../../../src/systemd/unit-file.js';
 
 const HOSTILE = [
   'a b',
@@ -107,6 +109,49 @@ describe('displayCommand and redact', () => {
     expect(redact('echo hi', [''])).toBe('echo hi');
     expect(redact('echo hi', [])).toBe('echo hi');
     expect(redact('a secret and secret', ['secret'])).toBe('a *** and ***');
+  });
+});
+
+describe('redact: every form a secret takes on the way', () => {
+  const secret = `p"w\\d $HOME 'q' %h é`;
+
+  it('as it is, and shell-quoted alone or inside a larger word', () => {
+    expect(redact(`value: ${secret}.`, [secret])).toBe('value: ***.');
+    expect(redact(renderCommand({ argv: ['printf', '%s', secret] }), [secret])).toBe('printf %s ***');
+    expect(redact(renderCommand({ argv: ['true'], env: { TOKEN: secret } }), [secret])).toBe("env 'TOKEN=***' true");
+  });
+
+  it('JSON-escaped, as an app that logs JSON writes it (JavaScript, and Python with \\uXXXX)', () => {
+    expect(redact(JSON.stringify({ password: secret }), [secret])).toBe('{"password":"***"}');
+    const python = JSON.stringify(secret).replace('é', '\\u00e9');
+    expect(python).toContain('\\u00e9');
+    expect(redact(`{"password": ${python}}`, [secret])).toBe('{"password": "***"}');
+    expect(redact(JSON.stringify('a\nb\tc'), ['a\nb\tc'])).toBe('"***"');
+  });
+
+  it('in a unit file, as ship writes Environment= (\\ and " escaped, % doubled)', () => {
+    const unit = renderTemplate('Environment={{environment}}\n', { environment: environmentAssignments({ TOKEN: secret }) });
+    expect(unit).toContain('%%h');
+    expect(redact(unit, [secret])).toBe('Environment="TOKEN=***"\n');
+  });
+
+  it('a longer form goes whole, never leaving its quotes or escapes around ***', () => {
+    const forms = secretForms([secret, 'ab"c']);
+    expect(forms).toEqual([...forms].sort((a, b) => b.length - a.length));
+    expect(redact(`'${secret.replaceAll("'", `'\\''`)}' "ab\\"c"`, [secret, 'ab"c'])).toBe('*** "***"');
+  });
+
+  it('any string, in any form, is gone (property)', () => {
+    // `*` left out: a value made of stars is still readable in the *** that replaced it.
+    fc.assert(fc.property(fc.string({ minLength: 3 }).filter((s) => !s.includes('\0') && !s.includes('*')), (value) => {
+      const json = JSON.stringify(value).slice(1, -1);
+      for (const text of [value, JSON.stringify(value), renderCommand({ argv: ['echo', value] }), `x${value}y`]) {
+        const out = redact(text, [value]);
+        expect(out).not.toContain(value);
+        expect(out).not.toContain(json);
+      }
+      expect(redact(JSON.stringify(value), [value])).toBe('"***"');
+    }));
   });
 });
 

@@ -17,6 +17,23 @@ describe('parseEnvFile', () => {
     expect(parsed.badLines).toEqual([]);
   });
 
+  it('also registers each value as systemd hands it to the app: unquoted, unescaped', () => {
+    const parsed = parseEnvFile('A="dq \\"x\\" \\$HOME"\nB=bs\\\\dir\nC="ab"\'cd\'\n');
+    expect(parsed.secrets).toEqual(expect.arrayContaining(['dq "x" $HOME', 'bs\\dir', 'abcd']));
+    // As the file spells it too: what `cat .env` shows.
+    expect(parsed.secrets).toEqual(expect.arrayContaining(['"dq \\"x\\" \\$HOME"', 'bs\\\\dir']));
+  });
+
+  it('registers each line of a value that spans lines, since output shows it line by line', () => {
+    const parsed = parseEnvFile("KEY='-----BEGIN KEY-----\nc2VjcmV0\n-----END KEY-----'\n");
+    expect(parsed.secrets).toEqual(expect.arrayContaining(['-----BEGIN KEY-----\nc2VjcmV0\n-----END KEY-----', 'c2VjcmV0']));
+  });
+
+  it('names the variables whose value is too short to hide, once each, never the value', () => {
+    const parsed = parseEnvFile('PIN=42\nexport FLAG="y"\nPIN=7\nOK=long enough\nEMPTY=\n');
+    expect(parsed.shortValues).toEqual(['PIN', 'FLAG']);
+  });
+
   it('reports lines that are not NAME=value by number only', () => {
     expect(parseEnvFile('A=1\nnot an assignment\n1X=2\n').badLines).toEqual([2, 3]);
   });

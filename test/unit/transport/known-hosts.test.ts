@@ -7,12 +7,14 @@ import {
   appendKnownHost,
   checkHostKey,
   fingerprint,
+  hashedHostName,
   hostFieldMatches,
   keyTypeOf,
   knownHostsName,
   parseKnownHosts,
 } from '../../../src/transport/known-hosts.js';
 import { verifyHostKey } from '../../../src/transport/host-key-policy.js';
+import { checkRevoked, RevokedKeysFileError } from '../../../src/transport/revoked-keys.js';
 import type { ResolvedHost } from '../../../src/transport/types.js';
 
 // Real keys from ssh-keygen, so blobs, types and fingerprints are OpenSSH's own.
@@ -173,6 +175,26 @@ describe('appendKnownHost', () => {
     expect(statSync(file).mode & 0o777).toBe(mode);
   });
 
+  it('under HashKnownHosts writes |1|salt|hash (HMAC-SHA1) that OpenSSH finds, and no plain name', async () => {
+    const file = join(dir, 'hashed_append');
+    await appendKnownHost(file, '[web1.example.com]:2222', ed1.blob, { hash: true });
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(new RegExp(`^\\|1\\|[A-Za-z0-9+/]{27}=\\|[A-Za-z0-9+/]{27}= ${ed1.type} ${ed1.base64.replaceAll('+', '\\+')}\n$`));
+    expect(text).not.toContain('web1');
+    expect(execFileSync('ssh-keygen', ['-F', '[web1.example.com]:2222', '-f', file]).toString()).toContain(ed1.base64);
+    expect((await checkHostKey([file], '[web1.example.com]:2222', ed1.blob)).status).toBe('match');
+    expect((await checkHostKey([file], 'web1.example.com', ed1.blob)).status).toBe('unknown');
+  });
+
+  it('hashes a name as ssh-keygen -H does: same salt, same line', () => {
+    const file = write('to_hash', `web7 ${ed2.type} ${ed2.base64}\n`);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const hosts = readFileSync(file, 'utf8').split(' ')[0]!;
+    const salt = Buffer.from(hosts.split('|')[2]!, 'base64');
+    expect(hashedHostName('web7', salt)).toBe(hosts);
+    expect(hashedHostName('web7')).not.toBe(hashedHostName('web7'));
+  });
+
   it('serialises concurrent appends to one file', async () => {
     const file = join(dir, 'concurrent');
     await Promise.all(Array.from({ length: 20 }, (_, i) => appendKnownHost(file, `host${i}`, ed1.blob)));
@@ -244,5 +266,101 @@ describe('verifyHostKey (StrictHostKeyChecking)', () => {
     const global = write('policy_global', `myalias ${ed1.type} ${ed1.base64}\n`);
     const verdict = await verifyHostKey(host({ hostKeyAlias: 'myalias', knownHostsFiles: [join(dir, 'empty')], globalKnownHostsFiles: [global] }), ed1.blob, { label, viaJump: false });
     expect(verdict).toEqual({ ok: true });
+  });
+});
+
+describe('checkRevoked (RevokedHostKeys)', () => {
+  const krl = (name: string, ...args: string[]) => {
+    const file = join(dir, name);
+    execFileSync('ssh-keygen', ['-q', '-k', '-f', file, ...args]);
+    return file;
+  };
+
+  it('reads a list of public keys, one per line, with comments, blanks and CRLF', async () => {
+    const file = write('revoked_list', `# retired keys\n\n  ${ed2.type} ${ed2.base64} old host\r\n${readFileSync(rsa.pubFile, 'utf8')}`);
+    expect(await checkRevoked(file, ed2.blob)).toEqual({ revoked: true, where: 'line 3' });
+    expect(await checkRevoked(file, rsa.blob)).toEqual({ revoked: true, where: 'line 4' });
+    expect(await checkRevoked(file, ed1.blob)).toEqual({ revoked: false });
+  });
+
+  it('reads KRLs from ssh-keygen -k: by key, by SHA1 and by SHA256 hash', async () => {
+    expect(await checkRevoked(krl('krl_key', ed1.pubFile), ed1.blob)).toEqual({ revoked: true, where: 'KRL key' });
+    expect(await checkRevoked(krl('krl_key2', ed1.pubFile), ed2.blob)).toEqual({ revoked: false });
+    const sha1 = write('krl_sha1_spec', `sha1: ${readFileSync(ed2.pubFile, 'utf8')}`);
+    expect(await checkRevoked(krl('krl_sha1', sha1), ed2.blob)).toEqual({ revoked: true, where: 'KRL SHA1 hash' });
+    const sha256 = write('krl_sha256_spec', `hash: ${fingerprint(rsa.blob)}\n`);
+    expect(await checkRevoked(krl('krl_sha256', sha256), rsa.blob)).toEqual({ revoked: true, where: 'KRL SHA256 hash' });
+    expect(await checkRevoked(krl('krl_sha256b', sha256), ed1.blob)).toEqual({ revoked: false });
+  });
+
+  it('skips a KRL\'s certificates section: it revokes certificates only, never plain host keys', async () => {
+    const ca = keygen('krl_ca', 'ed25519');
+    const spec = write('krl_cert_spec', `serial: 1-100\nkey: ${readFileSync(ed1.pubFile, 'utf8')}`);
+    const file = krl('krl_cert', '-s', ca.pubFile, spec);
+    expect(await checkRevoked(file, ed1.blob)).toEqual({ revoked: true, where: 'KRL key' });
+    expect(await checkRevoked(file, ed2.blob)).toEqual({ revoked: false });
+  });
+
+  it('fails, never passes, when the file is missing, not keys, truncated or of another KRL version', async () => {
+    const bad = async (file: string, message: RegExp) => {
+      await expect(checkRevoked(file, ed1.blob)).rejects.toThrow(RevokedKeysFileError);
+      await expect(checkRevoked(file, ed1.blob)).rejects.toThrow(message);
+    };
+    await bad(join(dir, 'no_such_file'), /cannot read it \(ENOENT\)/);
+    await bad(write('revoked_garbage', `${ed2.type} ${ed2.base64}\nweb1 ${ed1.type} ${ed1.base64}\n`), /line 2 is not a public key/);
+    const whole = readFileSync(krl('krl_whole', ed1.pubFile));
+    await bad(write('krl_truncated', whole.subarray(0, whole.length - 5).toString('latin1')), /truncated or corrupt/);
+    const v2 = Buffer.from(whole);
+    v2.writeUInt32BE(2, 8);
+    writeFileSync(join(dir, 'krl_v2'), v2);
+    await bad(join(dir, 'krl_v2'), /KRL format version 2/);
+  });
+});
+
+describe('verifyHostKey: RevokedHostKeys and HashKnownHosts', () => {
+  const host = (over: Partial<ResolvedHost>): ResolvedHost => ({
+    name: 'web2', hostname: '10.0.0.5', port: 2222, user: 'deploy', identityFiles: [], proxyJump: [],
+    knownHostsFiles: [join(dir, 'rk_known')], strictHostKeyChecking: 'yes', identitiesOnly: false, connectTimeoutMs: 10_000, ...over,
+  });
+  const label = 'web2 (10.0.0.5:2222)';
+
+  it('refuses a key in RevokedHostKeys under every setting, even when known_hosts holds it', async () => {
+    const known = write('rk_known', `[10.0.0.5]:2222 ${ed1.type} ${ed1.base64}\n`);
+    const revoked = write('rk_list', readFileSync(ed1.pubFile, 'utf8'));
+    for (const strict of ['yes', 'ask', 'accept-new', 'no'] as const) {
+      const verdict = await verifyHostKey(host({ strictHostKeyChecking: strict, knownHostsFiles: [known], revokedHostKeys: revoked }), ed1.blob, { label, viaJump: false });
+      expect(verdict.ok).toBe(false);
+      if (verdict.ok) return;
+      expect(verdict.error.exitCode).toBe(3);
+      expect(verdict.error.message).toBe(`${label}: the ED25519 host key ${fingerprint(ed1.blob)} is revoked by RevokedHostKeys ${revoked} (line 1); refusing to connect`);
+    }
+    // Another key is not revoked by that file.
+    const other = write('rk_known2', `[10.0.0.5]:2222 ${ed2.type} ${ed2.base64}\n`);
+    expect(await verifyHostKey(host({ knownHostsFiles: [other], revokedHostKeys: revoked }), ed2.blob, { label, viaJump: false })).toEqual({ ok: true });
+  });
+
+  it('refuses every key, and records none, when the RevokedHostKeys file cannot be read (as ssh does)', async () => {
+    const file = join(dir, 'rk_accept');
+    rmSync(file, { force: true });
+    const verdict = await verifyHostKey(host({ strictHostKeyChecking: 'accept-new', knownHostsFiles: [file], revokedHostKeys: join(dir, 'rk_missing') }), ed1.blob, { label, viaJump: false });
+    expect(verdict.ok).toBe(false);
+    if (verdict.ok) return;
+    expect(verdict.error.message).toContain(`cannot check the ED25519 host key ${fingerprint(ed1.blob)} against RevokedHostKeys ${join(dir, 'rk_missing')}: cannot read it (ENOENT)`);
+    expect(verdict.error.hint).toContain('RevokedHostKeys');
+    expect(() => statSync(file)).toThrow();
+  });
+
+  it('records a new key under a hashed name with accept-new and HashKnownHosts yes', async () => {
+    const file = join(dir, 'rk_hashed');
+    rmSync(file, { force: true });
+    const notices: string[] = [];
+    const verdict = await verifyHostKey(host({ strictHostKeyChecking: 'accept-new', hashKnownHosts: true, knownHostsFiles: [file] }), ed1.blob, { label, viaJump: false, onNotice: (m) => notices.push(m) });
+    expect(verdict).toEqual({ ok: true });
+    const text = readFileSync(file, 'utf8');
+    expect(text.startsWith('|1|')).toBe(true);
+    expect(text).not.toContain('10.0.0.5');
+    expect(notices[0]).toContain('HashKnownHosts');
+    expect(execFileSync('ssh-keygen', ['-F', '[10.0.0.5]:2222', '-f', file]).toString()).toContain(ed1.base64);
+    expect(await verifyHostKey(host({ knownHostsFiles: [file] }), ed1.blob, { label, viaJump: false })).toEqual({ ok: true });
   });
 });

@@ -48,6 +48,8 @@ globalknownhostsfile /etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2
 userknownhostsfile /root/.ssh/kh1 /tmp/kh2
 connecttimeout 5
 proxyjump ops@bastion:2201,[::1]:2222,jump2
+hashknownhosts yes
+revokedhostkeys ~/.ssh/revoked_%h
 `;
 
 describe('parseSshG', () => {
@@ -66,6 +68,8 @@ describe('parseSshG', () => {
       hostKeyAlias: 'web2alias',
       identityAgent: 'none',
       hostKeyAlgorithms: ['ssh-ed25519-cert-v01@openssh.com', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256'],
+      hashKnownHosts: true,
+      revokedHostKeys: '~/.ssh/revoked_%h',
     });
   });
 
@@ -85,6 +89,8 @@ describe('parseSshG', () => {
     expect(g.connectTimeoutMs).toBeUndefined();
     expect(g.identitiesOnly).toBe(false);
     expect(g.hostKeyAlias).toBeUndefined();
+    expect(g.hashKnownHosts).toBe(false);
+    expect(g.revokedHostKeys).toBeUndefined();
   });
 
   it('reads ServerAliveInterval and ServerAliveCountMax; an interval of 0 (off) leaves ship its own', () => {
@@ -154,6 +160,8 @@ Host web2
   StrictHostKeyChecking accept-new
   ConnectTimeout 5
   IdentitiesOnly yes
+  HashKnownHosts yes
+  RevokedHostKeys ~/.ssh/revoked_%h_%p
 
 Host bastion
   HostName bastion.example.com
@@ -201,6 +209,8 @@ Host *
       strictHostKeyChecking: 'accept-new',
       identitiesOnly: true,
       connectTimeoutMs: 5000,
+      hashKnownHosts: true,
+      revokedHostKeys: `${homedir()}/.ssh/revoked_10.0.0.5_2222`,
     });
   });
 
@@ -230,7 +240,9 @@ Host *
       knownHostsFiles: [`${dir}/default_kh`],
       connectTimeoutMs: 10_000,
       identitiesOnly: false,
+      hashKnownHosts: false,
     });
+    expect((await resolveHost('web1.example.com', { configFile: config })).revokedHostKeys).toBeUndefined();
     expect(await resolveHost('[::1]:2222', { configFile: config })).toMatchObject({ hostname: '::1', port: 2222 });
     expect(await resolveHost('db.internal', { configFile: config })).toMatchObject({ user: 'incuser', port: 2202 });
     expect(await resolveHost('app-7', { configFile: config })).toMatchObject({ hostname: 'app-7.example.com', proxyJump: [] });

@@ -1,8 +1,8 @@
 // The reliability suite's test app. Answers / with its version, /health with 200, and /env with
 // the variables whose names start with HOSTILE_ (to compare values that went through hosts.ts,
 // the unit file and systemd). Markers in the release change how it starts:
-//   FAIL_START        exit 1 at once, after printing its environment (secrets must be redacted
-//                     when ship shows the journal);
+//   FAIL_START        exit 1 at once, after printing its environment as JSON and as it is
+//                     (secrets must be redacted in both forms when ship shows the journal);
 //   FAIL_ON_HOST      exit 1 at once on the host named in the file only;
 //   DIE_AFTER         exit 2 after that many milliseconds (dies inside the health window);
 //   START_DELAY       listen only after that many milliseconds (a slow start: a long health wait).
@@ -13,6 +13,8 @@ const here = (name) => `${__dirname}/${name}`;
 const version = readFileSync(here('VERSION'), 'utf8').trim();
 if (existsSync(here('FAIL_START'))) {
   console.error(`version ${version} refuses to start (FAIL_START); its environment: ${JSON.stringify(process.env)}`);
+  // The same values unescaped, as systemd handed them over: what a log line quoting one shows.
+  console.error(`its variables as they are: ${Object.entries(process.env).map(([name, value]) => `${name}=${value}`).join(' ')}`);
   process.exit(1);
 }
 if (existsSync(here('FAIL_ON_HOST')) && readFileSync(here('FAIL_ON_HOST'), 'utf8').trim() === hostname()) {
