@@ -1,9 +1,8 @@
 /** `ship deploy|rollback|releases|lock|run`: wiring only; the work is in recipes and src/actions. */
 import type { Command } from 'commander';
 import type { Wrap } from './main.js';
-import { runRecipe } from '../recipe/runner.js';
-import { listReleases } from '../actions/releases.js';
-import { lockRelease, lockStatus } from '../actions/lock.js';
+// Actions are imported when they run (start-up time: see main.ts).
+const runRecipe = async (...args: Parameters<typeof import('../recipe/runner.js').runRecipe>) => (await import('../recipe/runner.js')).runRecipe(...args);
 import { commandName, lockWaitOption as lockWait } from './options.js';
 
 export function registerDeploy(program: Command, wrap: Wrap): void {
@@ -28,19 +27,19 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .command('releases')
     .description('list releases per host: id, time, who, commit, state (current/good/failed), size')
     .argument('<stage>', 'stage name from hosts.ts')
-    .action(wrap(async (cli, stage: string) => listReleases(await cli.session(stage))));
+    .action(wrap(async (cli, stage: string) => (await import('../actions/releases.js')).listReleases(await cli.session(stage))));
 
   const lock = program.command('lock').description('inspect or break the deploy lock');
   lock
     .command('status')
     .argument('<stage>', 'stage name from hosts.ts')
     .description('show who holds the lock on each host')
-    .action(wrap(async (cli, stage: string) => lockStatus(await cli.session(stage))));
+    .action(wrap(async (cli, stage: string) => (await import('../actions/lock.js')).lockStatus(await cli.session(stage))));
   lock
     .command('release')
     .argument('<stage>', 'stage name from hosts.ts')
     .description('remove the lock on each host (only when the deploy holding it is dead)')
-    .action(wrap(async (cli, stage: string) => lockRelease(await cli.session(stage))));
+    .action(wrap(async (cli, stage: string) => (await import('../actions/lock.js')).lockRelease(await cli.session(stage))));
 
   program
     .command('run')

@@ -1,20 +1,20 @@
 /**
  * The command line: commander only. Each action builds a Session and calls one function of the
  * core; the single error handler at the bottom prints errors and picks the exit code.
+ *
+ * Start-up time is paid on every command (and `ship --version` should feel instant), so this
+ * file and cli/*.ts import only commander and small modules at load; an action imports what it
+ * needs (config loader, SSH transport, runner) when it runs.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, resolveStage } from '../config/load.js';
 import { Output, detectMode } from '../output/output.js';
-import { Session } from '../run/session.js';
+import type { Session } from '../run/session.js';
 import { ExitCode, ShipError } from '../errors.js';
-import { execOnHosts } from '../actions/exec.js';
-import { doctor } from '../actions/doctor.js';
 import { registerCerts } from './certs.js';
 import { registerDeploy } from './deploy.js';
 import { registerProject } from './project.js';
-import { registerEnvSecrets } from '../steps/env-file.js';
 
 export interface GlobalOptions {
   config: string;
@@ -51,6 +51,9 @@ export async function main(argv: string[]): Promise<number> {
       output,
       options,
       session: async (stageName: string) => {
+        const [{ loadConfig, resolveStage }, { Session }, { registerEnvSecrets }] = await Promise.all([
+          import('../config/load.js'), import('../run/session.js'), import('../steps/env-file.js'),
+        ]);
         const loaded = await loadConfig(resolve(options.config), { debug: (text) => output.debug(text) });
         const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host });
         // The env file's values are redacted from everything printed from here on, by any command.
@@ -82,13 +85,13 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
     .description('run one command on every host of the stage, in parallel (argv, not a shell line: use sh -c for pipes)')
     .argument('<stage>', 'stage name from hosts.ts')
     .argument('<cmd...>', 'command and arguments, after --')
-    .action(wrap(async (cli, stage: string, cmd: string[]) => execOnHosts(await cli.session(stage), cmd)));
+    .action(wrap(async (cli, stage: string, cmd: string[]) => (await import('../actions/exec.js')).execOnHosts(await cli.session(stage), cmd)));
 
   program
     .command('doctor')
     .description('connect to every host and check ssh, sudo, systemd, tar, sha256sum, flock, the deploy path and free disk')
     .argument('<stage>', 'stage name from hosts.ts')
-    .action(wrap(async (cli, stage: string) => doctor(await cli.session(stage))));
+    .action(wrap(async (cli, stage: string) => (await import('../actions/doctor.js')).doctor(await cli.session(stage))));
 
   registerDeploy(program, wrap);
   registerProject(program, wrap);

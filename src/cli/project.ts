@@ -2,9 +2,8 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Wrap } from './main.js';
-import { init } from '../actions/init.js';
-import { logs } from '../actions/logs.js';
-import { runRecipe } from '../recipe/runner.js';
+// Actions are imported when they run (start-up time: see main.ts).
+const runRecipe = async (...args: Parameters<typeof import('../recipe/runner.js').runRecipe>) => (await import('../recipe/runner.js')).runRecipe(...args);
 
 import { commandName, lockWaitOption } from './options.js';
 
@@ -20,7 +19,7 @@ export function registerProject(program: Command, wrap: Wrap): void {
     .description('write hosts.ts and copies of the built-in recipes/ into this project (existing files are kept)')
     .option('--force', 'overwrite files that exist', false)
     .action(wrap(async (cli, opts: { force: boolean }) =>
-      init(cli.output, { configFile: resolve(cli.options.config), force: opts.force, dryRun: cli.options.dryRun })));
+      (await import('../actions/init.js')).init(cli.output, { configFile: resolve(cli.options.config), force: opts.force, dryRun: cli.options.dryRun })));
 
   program
     .command('setup')
@@ -39,5 +38,5 @@ export function registerProject(program: Command, wrap: Wrap): void {
     .option('-f, --follow', 'keep printing new lines until Ctrl-C', false)
     .addOption(new Option('--lines <n>', 'lines per host to start with').argParser(positiveInt).default(50))
     .action(wrap(async (cli, stage: string, opts: { follow: boolean; lines: number }) =>
-      logs(await cli.session(stage), { follow: opts.follow, lines: opts.lines })));
+      (await import('../actions/logs.js')).logs(await cli.session(stage), { follow: opts.follow, lines: opts.lines })));
 }

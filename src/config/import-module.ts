@@ -40,13 +40,13 @@ export async function importUserModule(file: string, options: { debug?: (text: s
 }
 
 /**
- * `$XDG_CACHE_HOME/ship/jiti` (default ~/.cache/ship/jiti), when no one but us (and root) can
+ * `$XDG_CACHE_HOME/ship/<name>` (default ~/.cache/ship/jiti), when no one but us (and root) can
  * put a file there; else no disk cache, and `why`, so a suspicious directory is never used.
  */
-export function privateCacheDir(): { dir: string } | { dir: false; why: string } {
+export function privateCacheDir(name = 'jiti'): { dir: string } | { dir: false; why: string } {
   const uid = process.getuid?.();
   if (uid === undefined) return { dir: false, why: 'this system has no file owners to check' };
-  const dir = resolve(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ship', 'jiti');
+  const dir = resolve(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ship', name);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const why = unsafeDirectory(dir, uid);

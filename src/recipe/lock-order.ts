@@ -1,4 +1,5 @@
 import { ExitCode, ShipError } from '../errors.js';
+import { Gathering } from './gathering.js';
 
 /**
  * Deploy locks are taken one host after another, in the one order every ship uses (host names
@@ -13,32 +14,24 @@ import { ExitCode, ShipError } from '../errors.js';
  * hosts after it do not try.
  */
 export class LockOrder {
-  /** Hosts that have neither asked for their lock nor finished the step. */
-  private readonly undecided: Set<string>;
-  private readonly asked: string[] = [];
+  private readonly gathering: Gathering;
   /** Per host that asked: resolves when its turn is over, with the error if it got no lock. */
   private readonly turns = new Map<string, Promise<{ error?: unknown }>>();
-  private allDecided!: () => void;
-  private readonly decided = new Promise<void>((resolve) => (this.allDecided = resolve));
 
   constructor(hosts: readonly string[]) {
-    this.undecided = new Set(hosts);
-    if (this.undecided.size === 0) this.allDecided();
+    this.gathering = new Gathering(hosts);
   }
 
   /** The host's step is over: if it never asked for its lock, nobody waits for it any more. */
   finished(host: string): void {
-    this.decide(host);
+    this.gathering.finished(host);
   }
 
   /** Take this host's lock with `take` when its turn comes. */
   async inTurn(host: string, take: () => Promise<void>): Promise<void> {
     let end!: (outcome: { error?: unknown }) => void;
     this.turns.set(host, new Promise((resolve) => (end = resolve)));
-    this.asked.push(host);
-    this.decide(host);
-    await this.decided;
-    const order = [...this.asked].sort();
+    const order = [...(await this.gathering.arrive(host))].sort();
     const before = order[order.indexOf(host) - 1];
     const previous = before === undefined ? {} : await this.turns.get(before)!;
     if ('error' in previous) {
@@ -54,9 +47,5 @@ export class LockOrder {
       end({ error });
       throw error;
     }
-  }
-
-  private decide(host: string): void {
-    if (this.undecided.delete(host) && this.undecided.size === 0) this.allDecided();
   }
 }
