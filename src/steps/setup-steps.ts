@@ -115,15 +115,22 @@ async function ownerOf(host: RemoteHost, dirs: readonly string[] = []): Promise<
   return { owner, dirLines: lines.slice(1) };
 }
 
+/** Who writes a file: root, then chown to `owner` (root-owned directories only), or `user` itself. */
+type Writer = { owner: string } | { user: string };
+
 /**
  * Put `content` at `path` with mode and owner, unless it is there already (same sha256, mode
  * and owner). Content goes over stdin, never into a command line. Returns whether it changed.
  */
-async function installIfChanged(host: RemoteHost, path: string, content: Buffer, wanted: { mode: string; owner: string; label: string }): Promise<boolean> {
+async function installIfChanged(host: RemoteHost, path: string, content: Buffer, wanted: { mode: string; label: string } & Writer): Promise<boolean> {
   const sha256 = createHash('sha256').update(content).digest('hex');
-  const found = (await host.run(files.fileState(path), { readOnly: true })).stdout.trim().split('\n');
-  if (found[0] === `${wanted.mode} ${wanted.owner}` && found[1] === sha256) return false;
-  await host.run(files.installFile(path, wanted.mode, wanted.owner), { stdin: content, stdinLabel: wanted.label });
+  const as = 'user' in wanted ? wanted.user : undefined;
+  const found = (await host.run(files.fileState(path, as), { readOnly: true })).stdout.trim().split('\n');
+  // A file its user wrote has that user's group (or the directory's); with mode 0600 it does not matter which.
+  const owned = 'user' in wanted ? found[0]?.startsWith(`${wanted.mode} ${wanted.user}:`) : found[0] === `${wanted.mode} ${wanted.owner}`;
+  if (owned && found[1] === sha256) return false;
+  const command = 'user' in wanted ? files.installOwnFile(path, wanted.mode, wanted.user) : files.installFile(path, wanted.mode, wanted.owner);
+  await host.run(command, { stdin: content, stdinLabel: wanted.label });
   return true;
 }
 
@@ -207,9 +214,11 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
       output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
     }
     this.status('env file');
-    const owner = stateOf(this).owner ?? (await ownerOf(this)).owner;
+    // Says clearly when service.user is missing, rather than sudo's "unknown user".
+    if (!stateOf(this).owner) await ownerOf(this);
     const label = `(env file: ${env.names.length} variable${env.names.length === 1 ? '' : 's'})`;
-    if (await installIfChanged(this, envFilePath(stage), env.content, { mode: '600', owner, label })) {
+    // shared/ is the service user's: written as that user, never by root through a path they control.
+    if (await installIfChanged(this, envFilePath(stage), env.content, { mode: '600', user: serviceOf(stage).user, label })) {
       stateOf(this).envChanged = true;
       changed(this, 'write', 'shared/.env');
     } else this.status('shared/.env unchanged');
