@@ -151,6 +151,28 @@ async function programOn(host: RemoteHost, service: Service): Promise<string> {
   return (state.program = path);
 }
 
+/**
+ * Refuse to write /etc/systemd/system/<name> over a unit file ship did not write, or where it
+ * would shadow one of that name elsewhere (`unit: 'nginx'` would take over the distro's nginx).
+ */
+async function refuseForeignUnit(host: RemoteHost, name: string): Promise<void> {
+  const answer = (await host.run(units.fileOwner(name), { readOnly: true })).stdout.trim();
+  if (!answer.startsWith('other ')) return;
+  const { stage } = host.context;
+  const file = answer.slice('other '.length);
+  const target = `${UNIT_DIR}/${name}`;
+  const rename = `give the stage a unit name of its own in ${displayPath(stage.configFile)} (stages.${stage.name}.unit)`;
+  throw new ShipError(
+    file === target
+      ? `${host.name}: ${file} exists and was not written by ship setup; writing it would overwrite it`
+      : `${host.name}: ${file} exists and was not written by ship setup; writing ${target} would shadow it`,
+    {
+      host: host.name,
+      hint: file === target ? `if it is a leftover, remove it yourself (ship exec ${stage.name} --host ${host.name} -- sudo rm ${file}), or ${rename}` : rename,
+    },
+  );
+}
+
 // Printed once per run, not once per host.
 const warned = new WeakSet<Output>();
 
@@ -178,6 +200,7 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     const content = renderTemplate(readFileSync(source, 'utf8'), values, displayPath(source));
     output.debug(`${UNIT_DIR}/${name}:\n${content}`, this.name);
     const lines = content.trimEnd().split('\n').length;
+    await refuseForeignUnit(this, name);
     const state = stateOf(this);
     state.units.push(name);
     if (await installIfChanged(this, `${UNIT_DIR}/${name}`, Buffer.from(content), { mode: '644', owner: 'root:root', label: `${name} from ${displayPath(source)} (${lines} lines)` })) {
