@@ -15,7 +15,7 @@ import { renderCommand } from '../../../src/commands/render.js';
 
 const ID = '20260101T000000Z-abc123';
 const SERVICE_UID = 65534;
-const work = mkdtempSync(join(tmpdir(), 'ship-release-test-'));
+const work = mkdtempSync(join(tmpdir(), 'ship-upload-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let root: string;
