@@ -15,7 +15,7 @@ export const files = {
   /**
    * Does `owner` exist, what is the group (`group`, or owner's primary group when empty), and
    * who owns each directory. Prints `no-user`, or `group G` then per directory
-   * `dir OWNER:GROUP PATH` or `missing - PATH`.
+   * `dir OWNER:GROUP PATH` or `missing - PATH`, then `login NAME`: who the SSH user is.
    */
   directoryState: (owner: string, group: string | undefined, dirs: readonly string[]): Command =>
     script(
@@ -28,6 +28,7 @@ export const files = {
         'for d in "$@"; do',
         '  if [ -d "$d" ]; then echo "dir $(stat -c %U:%G -- "$d") $d"; else echo "missing - $d"; fi',
         'done',
+        'echo "login $(id -un)"',
       ].join('\n'),
       owner, group ?? '', ...dirs,
     ),

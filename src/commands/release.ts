@@ -57,7 +57,7 @@ export const release = {
         ENTER_OWN,
         'enter_releases "$1"',
         'rm -rf -- ".partial-$2"',
-        'mkdir -- ".partial-$2"',
+        'mkdir -m 0700 -- ".partial-$2"',
         'enter_partial "$2"',
         'exec cat > release.tar.gz',
       ].join('\n'),

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from '../commands/command.js';
 import { files } from '../commands/files.js';
 import { probe } from '../commands/probe.js';
 import { paths } from '../commands/release.js';
@@ -48,6 +49,8 @@ interface SetupState {
   toStop: string[];
   envChanged: boolean;
   owner?: string;
+  /** The SSH user's name on the host. */
+  login?: string;
   program?: string;
 }
 
@@ -112,11 +115,15 @@ async function ownerOf(host: RemoteHost, dirs: readonly string[] = []): Promise<
   }
   const owner = `${service.user}:${head.replace(/^group /, '')}`;
   stateOf(host).owner = owner;
+  stateOf(host).login = lines.find((l) => l.startsWith('login '))?.slice('login '.length);
   return { owner, dirLines: lines.slice(1) };
 }
 
-/** Who writes a file: root, then chown to `owner` (root-owned directories only), or `user` itself. */
-type Writer = { owner: string } | { user: string };
+/**
+ * Who writes a file: root, then chown to `owner` (root-owned directories only), or `user`
+ * itself: through `sudo -n -u`, or directly when the SSH user is that user (no sudo to ask).
+ */
+type Writer = { owner: string } | { user: string; self: boolean };
 
 /**
  * Put `content` at `path` with mode and owner, unless it is there already (same sha256, mode
@@ -124,12 +131,12 @@ type Writer = { owner: string } | { user: string };
  */
 async function installIfChanged(host: RemoteHost, path: string, content: Buffer, wanted: { mode: string; label: string } & Writer): Promise<boolean> {
   const sha256 = createHash('sha256').update(content).digest('hex');
-  const as = 'user' in wanted ? wanted.user : undefined;
-  const found = (await host.run(files.fileState(path, as), { readOnly: true })).stdout.trim().split('\n');
+  const asWriter = (command: Command): Command => ('user' in wanted && wanted.self ? { ...command, sudoUser: undefined } : command);
+  const found = (await host.run(asWriter(files.fileState(path, 'user' in wanted ? wanted.user : undefined)), { readOnly: true })).stdout.trim().split('\n');
   // A file its user wrote has that user's group (or the directory's); with mode 0600 it does not matter which.
   const owned = 'user' in wanted ? found[0]?.startsWith(`${wanted.mode} ${wanted.user}:`) : found[0] === `${wanted.mode} ${wanted.owner}`;
   if (owned && found[1] === sha256) return false;
-  const command = 'user' in wanted ? files.installOwnFile(path, wanted.mode, wanted.user) : files.installFile(path, wanted.mode, wanted.owner);
+  const command = 'user' in wanted ? asWriter(files.installOwnFile(path, wanted.mode, wanted.user)) : files.installFile(path, wanted.mode, wanted.owner);
   await host.run(command, { stdin: content, stdinLabel: wanted.label });
   return true;
 }
@@ -241,7 +248,8 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     if (!stateOf(this).owner) await ownerOf(this);
     const label = `(env file: ${env.names.length} variable${env.names.length === 1 ? '' : 's'})`;
     // shared/ is the service user's: written as that user, never by root through a path they control.
-    if (await installIfChanged(this, envFilePath(stage), env.content, { mode: '600', user: serviceOf(stage).user, label })) {
+    const user = serviceOf(stage).user;
+    if (await installIfChanged(this, envFilePath(stage), env.content, { mode: '600', user, self: stateOf(this).login === user, label })) {
       stateOf(this).envChanged = true;
       changed(this, 'write', 'shared/.env');
     } else this.status('shared/.env unchanged');
