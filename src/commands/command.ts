@@ -9,6 +9,11 @@ export interface Command {
   cwd?: string;
   /** Run through `sudo -n` (never prompts; fails instead). */
   sudo?: boolean;
+  /**
+   * Run as this user through `sudo -n -u USER` (never prompts; fails instead): for writes into a
+   * directory that user owns, so a file they swap for a symlink can only ever hurt themselves.
+   */
+  sudoUser?: string;
   /** Extra environment variables, set with `env NAME=VALUE` so they survive sudo. */
   env?: Readonly<Record<string, string>>;
   /**

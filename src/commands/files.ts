@@ -7,11 +7,15 @@ import type { Command } from './command.js';
 
 const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
 
+/** stdin to "$1" with mode "$2" through a private temporary file and a rename; `chown` in between. */
+const atomicWrite = (chown: string): string =>
+  `set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap 'rm -f -- "$tmp"' EXIT; cat > "$tmp"; ${chown}chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT`;
+
 export const files = {
   /**
    * Does `owner` exist, what is the group (`group`, or owner's primary group when empty), and
    * who owns each directory. Prints `no-user`, or `group G` then per directory
-   * `dir OWNER:GROUP PATH` or `missing - PATH`.
+   * `dir OWNER:GROUP PATH` or `missing - PATH`, then `login NAME`: who the SSH user is.
    */
   directoryState: (owner: string, group: string | undefined, dirs: readonly string[]): Command =>
     script(
@@ -24,6 +28,7 @@ export const files = {
         'for d in "$@"; do',
         '  if [ -d "$d" ]; then echo "dir $(stat -c %U:%G -- "$d") $d"; else echo "missing - $d"; fi',
         'done',
+        'echo "login $(id -un)"',
       ].join('\n'),
       owner, group ?? '', ...dirs,
     ),
@@ -32,28 +37,44 @@ export const files = {
   createDirectories: (owner: string, group: string, dirs: readonly string[]): Command =>
     ({ argv: ['install', '-d', '-m', '0755', '-o', owner, '-g', group, '--', ...dirs], sudo: true }),
 
-  /** `missing`, or `MODE OWNER:GROUP` then the sha256 of the content (sudo: the file may be 0600). */
-  fileState: (path: string): Command => ({
+  /**
+   * `missing`, or `MODE OWNER:GROUP` then the sha256 of the content. As root (sudo: the file may
+   * be 0600), or, for a file in a directory `as` owns, as that user: root reading by a path that
+   * user controls could be pointed at any file.
+   */
+  fileState: (path: string, as?: string): Command => ({
     ...script(
       [
         '[ -e "$1" ] || { echo missing; exit 0; }',
         'stat -c "%a %U:%G" -- "$1"',
-        'sha256sum < "$1" | cut -d " " -f 1',
+        '{ sha256sum < "$1"; } 2>/dev/null | cut -d " " -f 1',
       ].join('\n'),
       path,
     ),
+    ...(as === undefined ? { sudo: true } : { sudoUser: as }),
+  }),
+
+  /**
+   * Write stdin to `path` atomically, as root: into a temporary file beside it (umask 077, so it
+   * is never readable by others, even for a moment), owner and mode set, then renamed over the
+   * old file. A failure at any point leaves the old file as it was. Only for directories that
+   * root alone can write (/etc/systemd/system): in any other, the temporary file could be
+   * swapped for a symlink between its creation and the chown. See installOwnFile.
+   */
+  installFile: (path: string, mode: string, owner: string): Command => ({
+    // One line, so a --dry-run plan shows one line per file.
+    ...script(atomicWrite('chown -- "$3" "$tmp"; '), path, mode, owner),
     sudo: true,
   }),
 
   /**
-   * Write stdin to `path` atomically: into a temporary file beside it (umask 077, so it is never
-   * readable by others, even for a moment), owner and mode set, then renamed over the old file.
-   * A failure at any point leaves the old file as it was.
+   * The same, as `user`, for a file in a directory that user owns (shared/.env): the file is
+   * theirs by creating it, so there is no chown, and whatever they swap in can only be
+   * something they may write anyway.
    */
-  installFile: (path: string, mode: string, owner: string): Command => ({
-    // One line, so a --dry-run plan shows one line per file.
-    ...script('set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap \'rm -f -- "$tmp"\' EXIT; cat > "$tmp"; chown -- "$3" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT', path, mode, owner),
-    sudo: true,
+  installOwnFile: (path: string, mode: string, user: string): Command => ({
+    ...script(atomicWrite(''), path, mode),
+    sudoUser: user,
   }),
 
   /** `missing`, `ship` when `path` carries ship's "written by ship setup" line, else `other`. */

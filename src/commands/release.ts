@@ -8,6 +8,19 @@ import type { Command } from './command.js';
 const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
 const labelled = (label: string, command: Command): Command => ({ ...command, label });
 
+/**
+ * Shell functions for the upload's scripts. `enter_releases ROOT` changes into ROOT/releases;
+ * `enter_partial ID` from there into .partial-ID, which must then be ours and private (0700).
+ * Each cd is followed by `pwd -P`: if a symlink led elsewhere, the physical path differs, and we
+ * refuse before writing anything. Once inside, the directory stays ours whatever happens to the
+ * path (only its name can be moved, by the service user, who owns releases/).
+ */
+const ENTER_OWN = [
+  'refuse() { echo "refusing to use $1: $2" >&2; exit 3; }',
+  'enter_releases() { cd -P -- "$1"; base=$(pwd -P); cd -P -- releases; [ "$(pwd -P)" = "$base/releases" ] || refuse "$1/releases" "not a directory of its own (a symlink to $(pwd -P))"; }',
+  'enter_partial() { cd -P -- ".partial-$1"; [ "$(pwd -P)" = "$base/releases/.partial-$1" ] || refuse "$base/releases/.partial-$1" "not a directory of its own (a symlink?)"; [ "$(stat -c %u:%a .)" = "$(id -u):700" ] || refuse "$base/releases/.partial-$1" "not ours (owner and mode $(stat -c %U:%a .)): someone else made or changed it"; }',
+].join('\n');
+
 export interface Layout {
   /** The stage's deploy path, e.g. /srv/hello. */
   root: string;
@@ -16,9 +29,9 @@ export interface Layout {
 export const paths = {
   releases: (l: Layout) => `${l.root}/releases`,
   release: (l: Layout, id: string) => `${l.root}/releases/${id}`,
-  /** A release is extracted here and renamed into place, so releases/<id> is always complete. */
+  /** Ours alone (0700): the upload lands here, the release is extracted here and renamed into place, so releases/<id> is always complete. */
   partial: (l: Layout, id: string) => `${l.root}/releases/.partial-${id}`,
-  upload: (l: Layout, id: string) => `${l.root}/.ship/upload-${id}.tar.gz`,
+  upload: (l: Layout, id: string) => `${l.root}/releases/.partial-${id}/release.tar.gz`,
   shared: (l: Layout) => `${l.root}/shared`,
   current: (l: Layout) => `${l.root}/current`,
   meta: (l: Layout) => `${l.root}/.ship`,
@@ -30,25 +43,60 @@ export const release = {
   /** Create the layout if missing (idempotent); fails clearly when the path is not writable. */
   prepare: (l: Layout): Command => ({ argv: ['mkdir', '-p', '--', paths.releases(l), paths.shared(l), paths.meta(l)] }),
 
-  /** Receive the tarball on stdin into the upload file (streamed; nothing is buffered whole). */
-  receive: (l: Layout, id: string): Command => labelled('receive the release tarball', script('umask 077 && exec cat > "$1"', paths.upload(l, id))),
+  /**
+   * Receive the tarball on stdin (streamed; nothing is buffered whole) into a directory of our
+   * own, releases/.partial-<id>, mode 0700: the service user owns releases/ and could swap any
+   * path in it for a symlink, but cannot write inside this directory, so what lands there stays
+   * what we received, and we never write through a path they control.
+   */
+  receive: (l: Layout, id: string): Command =>
+    labelled('receive the release tarball', script(
+      [
+        'set -e',
+        'umask 077',
+        ENTER_OWN,
+        'enter_releases "$1"',
+        'rm -rf -- ".partial-$2"',
+        'mkdir -m 0700 -- ".partial-$2"',
+        'enter_partial "$2"',
+        'exec cat > release.tar.gz',
+      ].join('\n'),
+      l.root, id,
+    )),
 
   /**
-   * Check the upload's sha256, extract it into a temporary directory, then rename that into
-   * releases/<id>. Any failure removes what it made and leaves no half release behind.
+   * Check the received tarball's sha256 and extract those same bytes (a file only we can write,
+   * in our own directory) into releases/.partial-<id>/release; normalise modes (no setuid or
+   * setgid, no group or world write, top directory 0755), then rename it to releases/<id>.
+   * Whoever the SSH user is, a release never carries a setuid file. Any failure removes what it
+   * made and leaves no half release behind.
    */
   verifyAndExtract: (l: Layout, id: string, sha256: string): Command =>
     labelled('verify sha256 and extract the release', script(
       [
         'set -e',
-        'trap \'rm -rf -- "$3"; rm -f -- "$1"\' EXIT',
-        'actual=$(sha256sum -- "$1" | cut -d " " -f 1)',
-        'if [ "$actual" != "$2" ]; then echo "checksum mismatch: expected $2, got $actual" >&2; exit 3; fi',
-        'rm -rf -- "$3" && mkdir -p -- "$3"',
-        'tar -xzf "$1" -C "$3" --no-same-owner',
-        'mv -T -- "$3" "$4"',
+        ENTER_OWN,
+        'enter_releases "$1"',
+        'enter_partial "$2"',
+        // From here on we are in our own directory, whatever its path now points at.
+        'trap \'cd .. && rm -rf -- ".partial-$2"\' EXIT',
+        'actual=$(sha256sum < release.tar.gz | cut -d " " -f 1)',
+        'if [ "$actual" != "$3" ]; then echo "checksum mismatch: expected $3, got $actual" >&2; exit 3; fi',
+        'umask 022',
+        'mkdir release',
+        'tar -xzf release.tar.gz -C release --no-same-owner',
+        'rm -f release.tar.gz',
+        'if [ -n "$(find release \\( -type b -o -type c \\) -print)" ]; then echo "the release holds device files; refusing it" >&2; exit 3; fi',
+        // chmod -R leaves symlinks alone (it never follows one it meets on the way).
+        'chmod -R u-s,g-s,go-w release',
+        'chmod 0755 release',
+        // ../<id>: next to our directory, wherever it is; only the service user could have moved it.
+        'mv -T -- release "../$2"',
+        'cd ..',
+        'rmdir -- ".partial-$2"',
+        'trap - EXIT',
       ].join('\n'),
-      paths.upload(l, id), sha256, paths.partial(l, id), paths.release(l, id),
+      l.root, id, sha256,
     )),
 
   /**

@@ -19,7 +19,8 @@ export function renderCommand(command: Command): string {
   // A first word like A=b would be read as an assignment by the shell (and by env), not run.
   if (command.argv[0]!.includes('=')) throw new Error(`renderCommand: program name ${JSON.stringify(command.argv[0])} contains "="`);
   const words: string[] = [];
-  if (command.sudo) words.push('sudo', '-n', '--');
+  if (command.sudoUser !== undefined) words.push('sudo', '-n', '-u', quote(sudoUser(command.sudoUser)), '--');
+  else if (command.sudo) words.push('sudo', '-n', '--');
   const env = Object.entries(command.env ?? {});
   if (env.length > 0) {
     words.push('env');
@@ -32,6 +33,12 @@ export function renderCommand(command: Command): string {
   words.push(...command.argv.map(quote));
   const line = words.join(' ');
   return command.cwd === undefined ? line : `cd ${quote(command.cwd)} && ${line}`;
+}
+
+/** A user name for `sudo -u`: never empty, never `#uid` (sudo reads `#0` as root) nor an option. */
+function sudoUser(name: string): string {
+  if (name === '' || name.startsWith('#') || name.startsWith('-')) throw new Error(`renderCommand: invalid sudo user ${JSON.stringify(name)}`);
+  return name;
 }
 
 /** Render for a person: like renderCommand, with every secret replaced by `***`. */

@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import type { Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
 import { lineSplitter, type Output } from '../output/output.js';
+import { currentProcess, provablyGone } from '../run/process-identity.js';
 
 export interface Tarball {
   path: string;
@@ -67,7 +68,7 @@ export async function packRelease(stage: Stage, signal?: AbortSignal): Promise<T
   if (entries === undefined) throw new ShipError(`build directory ${dir} does not exist after the build`, { hint: `check build.dir in ${stage.configFile}` });
   if (entries.length === 0) throw new ShipError(`build directory ${dir} is empty: nothing to deploy`, { hint: `check build.run and build.dir in ${stage.configFile}` });
   await removeAbandonedTarballs();
-  const work = await mkdtemp(join(tmpdir(), `ship-release-${process.pid}-`));
+  const work = await mkdtemp(join(tmpdir(), tarballDirPrefix()));
   const path = join(work, 'release.tar.gz');
   try {
     // -C dir . : paths in the tarball are relative, so it extracts into releases/<id> directly.
@@ -82,26 +83,31 @@ export async function packRelease(stage: Stage, signal?: AbortSignal): Promise<T
 }
 
 /**
- * A ship killed with -9 cannot remove its tarball; the next build removes those whose process
- * (the pid in the directory name) is gone, among the directories this user owns.
+ * `ship-release-<machine>-<pid>-<start>-`: who makes the directory, in a form another ship can
+ * check later (see run/process-identity.ts). TMPDIR may be shared with other machines, containers
+ * and pid namespaces, where the same pid is someone else.
+ */
+function tarballDirPrefix(): string {
+  const me = currentProcess();
+  return `ship-release-${me.machine}-${me.pid}-${me.start}-`;
+}
+
+const TARBALL_DIR = /^ship-release-([0-9a-f]+)-(\d+)-(\d+)-/;
+
+/**
+ * A ship killed with -9 cannot remove its tarball; the next build removes those, among the
+ * directories this user owns, whose ship provably no longer runs: made on this machine, in this
+ * pid namespace, since this boot, by a process that is gone. Anything else stays, including
+ * directories named the old way (pid only), which prove nothing.
  */
 async function removeAbandonedTarballs(): Promise<void> {
   const entries = await readdir(tmpdir()).catch(() => [] as string[]);
   for (const name of entries) {
-    const pid = Number(/^ship-release-(\d+)-/.exec(name)?.[1]);
-    if (!pid || pid === process.pid || alive(pid)) continue;
+    const match = TARBALL_DIR.exec(name);
+    if (!match || !provablyGone({ machine: match[1], pid: Number(match[2]), start: match[3] })) continue;
     const dir = join(tmpdir(), name);
     const info = await stat(dir).catch(() => undefined);
     if (info?.isDirectory() && info.uid === process.getuid?.()) await rm(dir, { recursive: true, force: true }).catch(() => {});
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

@@ -151,7 +151,8 @@ export class RemoteHost {
   }
 
   /**
-   * The first half of `upload`: stream the tarball into .ship/upload-<id>.tar.gz, unchecked.
+   * The first half of `upload`: stream the tarball into releases/.partial-<id>/release.tar.gz
+   * (a directory only the SSH user can write), unchecked.
    * Only for recipes that act between the halves: `await host.receive(tarball)`.
    */
   async receive(tarball: Tarball): Promise<void> {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from '../commands/command.js';
 import { files } from '../commands/files.js';
 import { probe } from '../commands/probe.js';
 import { paths } from '../commands/release.js';
@@ -49,6 +50,8 @@ interface SetupState {
   envChanged: boolean;
   reloadOnFailure?: boolean;
   owner?: string;
+  /** The SSH user's name on the host. */
+  login?: string;
   program?: string;
 }
 
@@ -113,18 +116,29 @@ async function ownerOf(host: RemoteHost, dirs: readonly string[] = []): Promise<
   }
   const owner = `${service.user}:${head.replace(/^group /, '')}`;
   stateOf(host).owner = owner;
+  stateOf(host).login = lines.find((l) => l.startsWith('login '))?.slice('login '.length);
   return { owner, dirLines: lines.slice(1) };
 }
+
+/**
+ * Who writes a file: root, then chown to `owner` (root-owned directories only), or `user`
+ * itself: through `sudo -n -u`, or directly when the SSH user is that user (no sudo to ask).
+ */
+type Writer = { owner: string } | { user: string; self: boolean };
 
 /**
  * Put `content` at `path` with mode and owner, unless it is there already (same sha256, mode
  * and owner). Content goes over stdin, never into a command line. Returns whether it changed.
  */
-async function installIfChanged(host: RemoteHost, path: string, content: Buffer, wanted: { mode: string; owner: string; label: string }): Promise<boolean> {
+async function installIfChanged(host: RemoteHost, path: string, content: Buffer, wanted: { mode: string; label: string } & Writer): Promise<boolean> {
   const sha256 = createHash('sha256').update(content).digest('hex');
-  const found = (await host.run(files.fileState(path), { readOnly: true })).stdout.trim().split('\n');
-  if (found[0] === `${wanted.mode} ${wanted.owner}` && found[1] === sha256) return false;
-  await host.run(files.installFile(path, wanted.mode, wanted.owner), { stdin: content, stdinLabel: wanted.label });
+  const asWriter = (command: Command): Command => ('user' in wanted && wanted.self ? { ...command, sudoUser: undefined } : command);
+  const found = (await host.run(asWriter(files.fileState(path, 'user' in wanted ? wanted.user : undefined)), { readOnly: true })).stdout.trim().split('\n');
+  // A file its user wrote has that user's group (or the directory's); with mode 0600 it does not matter which.
+  const owned = 'user' in wanted ? found[0]?.startsWith(`${wanted.mode} ${wanted.user}:`) : found[0] === `${wanted.mode} ${wanted.owner}`;
+  if (owned && found[1] === sha256) return false;
+  const command = 'user' in wanted ? asWriter(files.installOwnFile(path, wanted.mode, wanted.user)) : files.installFile(path, wanted.mode, wanted.owner);
+  await host.run(command, { stdin: content, stdinLabel: wanted.label });
   return true;
 }
 
@@ -156,6 +170,28 @@ function reloadIfRunFails(host: RemoteHost): void {
   host.changes.onFailure.push(async (undo) => void (await undo.run(units.daemonReload())));
 }
 
+/**
+ * Refuse to write /etc/systemd/system/<name> over a unit file ship did not write, or where it
+ * would shadow one of that name elsewhere (`unit: 'nginx'` would take over the distro's nginx).
+ */
+async function refuseForeignUnit(host: RemoteHost, name: string): Promise<void> {
+  const answer = (await host.run(units.fileOwner(name), { readOnly: true })).stdout.trim();
+  if (!answer.startsWith('other ')) return;
+  const { stage } = host.context;
+  const file = answer.slice('other '.length);
+  const target = `${UNIT_DIR}/${name}`;
+  const rename = `give the stage a unit name of its own in ${displayPath(stage.configFile)} (stages.${stage.name}.unit)`;
+  throw new ShipError(
+    file === target
+      ? `${host.name}: ${file} exists and was not written by ship setup; writing it would overwrite it`
+      : `${host.name}: ${file} exists and was not written by ship setup; writing ${target} would shadow it`,
+    {
+      host: host.name,
+      hint: file === target ? `if it is a leftover, remove it yourself (ship exec ${stage.name} --host ${host.name} -- sudo rm ${file}), or ${rename}` : rename,
+    },
+  );
+}
+
 // Printed once per run, not once per host.
 const warned = new WeakSet<Output>();
 
@@ -183,6 +219,7 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     const content = renderTemplate(readFileSync(source, 'utf8'), values, displayPath(source));
     output.debug(`${UNIT_DIR}/${name}:\n${content}`, this.name);
     const lines = content.trimEnd().split('\n').length;
+    await refuseForeignUnit(this, name);
     const state = stateOf(this);
     state.units.push(name);
     reloadIfRunFails(this);
@@ -225,9 +262,12 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
       }
     }
     this.status('env file');
-    const owner = stateOf(this).owner ?? (await ownerOf(this)).owner;
+    // Says clearly when service.user is missing, rather than sudo's "unknown user".
+    if (!stateOf(this).owner) await ownerOf(this);
     const label = `(env file: ${env.names.length} variable${env.names.length === 1 ? '' : 's'})`;
-    if (await installIfChanged(this, envFilePath(stage), env.content, { mode: '600', owner, label })) {
+    // shared/ is the service user's: written as that user, never by root through a path they control.
+    const user = serviceOf(stage).user;
+    if (await installIfChanged(this, envFilePath(stage), env.content, { mode: '600', user, self: stateOf(this).login === user, label })) {
       stateOf(this).envChanged = true;
       changed(this, 'write', 'shared/.env');
     } else this.status('shared/.env unchanged');

@@ -108,7 +108,9 @@ describe('ship setup, then deploy of a socket-activated app', () => {
     const r = await run(['setup', 'prod', '--dry-run'], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`sudo -n -- install -d -m 0755 -o deploy -g deploy -- ${PATH} ${PATH}/releases ${PATH}/shared ${PATH}/.ship`);
-    expect(r.stdout).toContain(`sh ${PATH}/shared/.env 600 deploy:deploy  < (env file: 2 variables)`);
+    // shared/ is the service user's: the env file is written as that user, not by root (here the
+    // SSH user is the service user, so without sudo).
+    expect(r.stdout).toMatch(new RegExp(`\\d+\\. sh -c 'set -e; umask 077; .+' sh ${PATH}/shared/\\.env 600  < \\(env file: 2 variables\\)$`, 'm'));
     expect(r.stdout).toContain(`sudo -n -- systemctl enable -- ${APP}.socket`);
     expect(r.stdout).toContain(`h1: would create ${PATH} releases/ shared/ .ship/, write ${APP}.service, write ${APP}.socket, write shared/.env, reload systemd`);
     for (const state of await allHosts(`test -e ${PATH} && echo exists; test -e /etc/systemd/system/${APP}.service && echo unit; echo checked`)) {
@@ -280,6 +282,35 @@ export default recipe('setup', async ({ hosts, log }) => {
     expect(r.stderr).toContain('h3: service.user "ghost" does not exist on this host');
     expect(r.stderr).toContain('next: create it: ship exec prod --host h3 -- sudo useradd --create-home ghost');
     expect(await onHost('h3', 'test -e /srv/ghost || echo absent')).toBe('absent');
+  });
+});
+
+describe('a unit file ship did not write', () => {
+  const SHADOW = '/srv/shadow';
+  const shadowProject = (unit: string) =>
+    project({ ...config({ envFile: undefined, socket: undefined }, ['h3']), stages: { prod: { hosts: ['h3'], path: SHADOW, unit } } });
+  afterAll(async () => {
+    // Only what this describe made (nginx.service only if a broken ship wrote it).
+    await onHost('h3', `sudo rm -rf ${SHADOW} /etc/systemd/system/mine.service; grep -q 'written by ship setup' /etc/systemd/system/nginx.service && sudo rm /etc/systemd/system/nginx.service; sudo systemctl daemon-reload`, { reject: false });
+  });
+
+  it('refuses a unit name the distro\'s unit has (unit: nginx), which /etc/systemd/system would shadow', async () => {
+    const r = await run(['setup', 'prod'], await shadowProject('nginx'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('h3: /lib/systemd/system/nginx.service exists and was not written by ship setup; writing /etc/systemd/system/nginx.service would shadow it');
+    expect(r.stderr).toMatch(/next: give the stage a unit name of its own in hosts\.ts/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await onHost('h3', 'test -e /etc/systemd/system/nginx.service && echo shadowed; systemctl show -P FragmentPath nginx.service')).toBe('/lib/systemd/system/nginx.service');
+  });
+
+  it('refuses to overwrite /etc/systemd/system/<unit>.service that someone else wrote, and leaves it as it was', async () => {
+    const mine = '[Unit]\nDescription=mine, not ship\'s\n\n[Service]\nExecStart=/bin/true\n';
+    await onHost('h3', `printf '%s' '${mine.replaceAll("'", "'\\''")}' | sudo tee /etc/systemd/system/mine.service >/dev/null`);
+    const r = await run(['setup', 'prod'], await shadowProject('mine'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('h3: /etc/systemd/system/mine.service exists and was not written by ship setup; writing it would overwrite it');
+    expect(r.stderr).toMatch(/next: .*remove it yourself .*ship exec prod --host h3 -- sudo rm \/etc\/systemd\/system\/mine\.service.*or give the stage a unit name of its own in hosts\.ts/);
+    expect(await onHost('h3', 'cat /etc/systemd/system/mine.service')).toBe(mine.trimEnd());
   });
 });
 

@@ -114,11 +114,12 @@ async function prepareHost(base: string, dir: string, host: LabHost, publicKey: 
   await writeFile(join(host.root, 'etc/hostname'), `${host.name}\n`);
   await writeFile(join(host.root, 'etc/hosts'), `127.0.0.1 localhost\n127.0.1.1 ${host.name}\n`);
   const passwd = await readFile(join(host.root, 'etc/passwd'), 'utf8');
-  for (const user of ['deploy', 'nosudo']) {
+  // root too: ship must also be right when the SSH user is root (sshd allows root keys by default).
+  for (const user of ['deploy', 'nosudo', 'root']) {
     const entry = passwd.split('\n').find((line) => line.startsWith(`${user}:`));
     if (!entry) throw new Error(`base image has no ${user} user`);
-    const [, , uid, gid] = entry.split(':');
-    const sshDir = join(host.root, 'home', user, '.ssh');
+    const [, , uid, gid, , home] = entry.split(':');
+    const sshDir = join(host.root, home!, '.ssh');
     await mkdir(sshDir, { recursive: true });
     await writeFile(join(sshDir, 'authorized_keys'), publicKey);
     await chmod(sshDir, 0o700);

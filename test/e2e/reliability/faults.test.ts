@@ -187,7 +187,7 @@ export default recipe('deploy', async ({ stage, release, local, hosts }) => {
     await host.receive(tarball);
     if (host.name === 'h2') {
       // Replace byte 100 of the uploaded file by its complement, as a bad disk or an intruder would.
-      await host.run(['sh', '-c', 'b=$(dd if="$1" bs=1 skip=100 count=1 status=none | od -An -tu1 | tr -d " "); printf "\\\\$(printf %o $((255 - b)))" | dd of="$1" bs=1 seek=100 conv=notrunc status=none', 'sh', stage.path + '/.ship/upload-' + release.id + '.tar.gz']);
+      await host.run(['sh', '-c', 'b=$(dd if="$1" bs=1 skip=100 count=1 status=none | od -An -tu1 | tr -d " "); printf "\\\\$(printf %o $((255 - b)))" | dd of="$1" bs=1 seek=100 conv=notrunc status=none', 'sh', stage.path + '/releases/.partial-' + release.id + '/release.tar.gz']);
     }
     await host.verifyAndExtract(tarball);
     await host.linkShared();

@@ -11,7 +11,7 @@ describe('setup commands', () => {
 
   it('passes every value to the constant scripts as a positional parameter', () => {
     const hostile = "/srv/it's $(rm -rf /)\nx";
-    for (const command of [files.fileState(hostile), files.installFile(hostile, '600', 'deploy:deploy'), files.origin(hostile), files.directoryState('deploy', undefined, [hostile])]) {
+    for (const command of [files.fileState(hostile), files.fileState(hostile, 'app'), files.installFile(hostile, '600', 'deploy:deploy'), files.installOwnFile(hostile, '600', 'app'), files.origin(hostile), files.directoryState('deploy', undefined, [hostile]), units.fileOwner(hostile)]) {
       const [sh, flag, body, name, ...args] = command.argv;
       expect([sh, flag, name]).toEqual(['sh', '-c', 'sh']);
       expect(body).not.toContain(hostile);
@@ -25,6 +25,26 @@ describe('setup commands', () => {
       `sudo -n -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; cat > "$tmp"; ` +
         `chown -- "$3" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 deploy:deploy`,
     );
+  });
+
+  it('writes a file in a directory the service user owns as that user: no root chown to redirect', () => {
+    expect(renderCommand(files.installOwnFile('/srv/hello/shared/.env', '600', 'app'))).toBe(
+      `sudo -n -u app -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; cat > "$tmp"; ` +
+        `chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600`,
+    );
+  });
+
+  it('reads such a file\'s state as that user too, and a root-owned one as root', () => {
+    expect(renderCommand(files.fileState('/srv/hello/shared/.env', 'app'))).toMatch(/^sudo -n -u app -- sh -c '.*' sh \/srv\/hello\/shared\/\.env$/s);
+    expect(renderCommand(files.fileState('/etc/systemd/system/hello.service'))).toMatch(/^sudo -n -- sh -c /);
+  });
+
+  it('asks who owns a unit name without sudo: /etc/systemd/system, then every other directory of systemd\'s search path', () => {
+    const command = units.fileOwner('nginx.service');
+    expect(command.sudo).toBeUndefined();
+    expect(command.argv.slice(-2)).toEqual(['sh', 'nginx.service']);
+    expect(command.argv[2]).toContain('systemd-analyze unit-paths');
+    expect(command.argv[2]).toContain('written by ship setup');
   });
 
   it('reads the journal with sudo, without the hostname column, following on request', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -83,6 +83,19 @@ describe('renderCommand', () => {
     expect(renderCommand({ argv: ['systemctl', 'restart', 'hello'], sudo: true })).toBe('sudo -n -- systemctl restart hello');
     expect(renderCommand({ argv: ['node', 'migrate.js'], env: { NODE_ENV: 'production', MSG: 'a b' } })).toBe("env NODE_ENV=production 'MSG=a b' node migrate.js");
     expect(renderCommand({ argv: ['true'], sudo: true, env: { A: '1' }, cwd: '/tmp' })).toBe('cd /tmp && sudo -n -- env A=1 true');
+  });
+
+  it('runs as another user with sudo -n -u USER --, before env and the program', () => {
+    expect(renderCommand({ argv: ['id', '-un'], sudoUser: 'app' })).toBe('sudo -n -u app -- id -un');
+    expect(renderCommand({ argv: ['true'], sudoUser: 'app', sudo: true, env: { A: '1' }, cwd: '/srv' })).toBe('cd /srv && sudo -n -u app -- env A=1 true');
+    expect(renderCommand({ argv: ['true'], sudoUser: "it's me" })).toBe("sudo -n -u 'it'\\''s me' -- true");
+  });
+
+  it('refuses a sudo user that sudo would not read as a plain user name', () => {
+    // '#0' is uid 0 to sudo: root, whatever the name looked like.
+    for (const name of ['', '#0', '#1000', '-rf', '-u']) {
+      expect(() => renderCommand({ argv: ['true'], sudoUser: name })).toThrow(/sudo user/);
+    }
   });
 
   it('rejects an empty argv and invalid variable names', () => {
@@ -190,6 +203,18 @@ describe('round trip through a real sh -c', () => {
     const failed = await execa('sh', ['-c', renderCommand({ argv: ['echo', 'ran'], cwd: join(base, 'missing') })], { reject: false });
     expect(failed.exitCode).not.toBe(0);
     expect(failed.stdout).toBe('');
+  });
+
+  it('passes a hostile sudo user to sudo as exactly the one word after -u', async () => {
+    // A stand-in sudo that prints its arguments: what the real one would receive.
+    const bin = realpathSync(mkdtempSync(join(tmpdir(), 'ship-render-sudo-')));
+    dirs.push(bin);
+    writeFileSync(join(bin, 'sudo'), '#!/bin/sh\nprintf "%s\\0" "$@"\n', { mode: 0o755 });
+    for (const name of HOSTILE.filter((h) => h !== '' && !/^[#-]/.test(h))) {
+      const line = renderCommand({ argv: ['true'], sudoUser: name });
+      const result = await execa('sh', ['-c', line], { env: { PATH: `${bin}:${process.env.PATH}` }, stripFinalNewline: false });
+      expect(result.stdout.split('\0').slice(0, -1)).toEqual(['-n', '-u', name, '--', 'true']);
+    }
   });
 
   it('round-trips arbitrary strings (property)', async () => {

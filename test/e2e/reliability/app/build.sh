@@ -3,7 +3,8 @@
 # SHA256SUMS of every file, so a test can prove a release on a host is complete and intact.
 #   APP_VERSION, APP_FAIL_START, APP_FAIL_ON_HOST=<hostname>, APP_DIE_AFTER=<ms>,
 #   APP_PAD_MB=<n> (random, incompressible), APP_ZERO_MB=<n> (zeros: tiny tarball, big release),
-#   APP_BUILD_SLEEP=<seconds> (a slow build), APP_BUILD_FAIL, APP_START_DELAY=<ms> (a slow start).
+#   APP_BUILD_SLEEP=<seconds> (a slow build), APP_BUILD_FAIL, APP_START_DELAY=<ms> (a slow start),
+#   APP_ODD_MODES (files no release may keep as they are: setuid, setgid, group or world writable).
 set -eu
 [ -z "${APP_BUILD_SLEEP:-}" ] || sleep "$APP_BUILD_SLEEP"
 rm -rf dist && mkdir -p dist
@@ -16,4 +17,12 @@ printf '%s\n' "${APP_VERSION:-1}" > dist/VERSION
 [ -z "${APP_PAD_MB:-}" ] || head -c "$((APP_PAD_MB * 1048576))" /dev/urandom > dist/padding.bin
 [ -z "${APP_ZERO_MB:-}" ] || head -c "$((APP_ZERO_MB * 1048576))" /dev/zero > dist/zeros.bin
 [ -z "${APP_BUILD_FAIL:-}" ] || { echo "build broken on purpose" >&2; exit 1; }
+if [ -n "${APP_ODD_MODES:-}" ]; then
+  printf '#!/bin/sh\nid -u\n' > dist/suid && chmod 4755 dist/suid
+  printf '#!/bin/sh\nid -g\n' > dist/sgid && chmod 2755 dist/sgid
+  printf 'anyone\n' > dist/everyone-writes && chmod 0666 dist/everyone-writes
+  printf 'group\n' > dist/group-writes && chmod 0664 dist/group-writes
+fi
 (cd dist && sha256sum -- * > ../SHA256SUMS && mv ../SHA256SUMS SHA256SUMS)
+# A directory after the sums (sha256sum takes files only).
+[ -z "${APP_ODD_MODES:-}" ] || { mkdir dist/open && printf 'x\n' > dist/open/inside && chmod 2777 dist/open; }
