@@ -9,13 +9,13 @@
 import { recipe } from 'ship-deploy';
 
 export default recipe('deploy', async ({ stage, local, hosts }) => {
-  // Here: run build.run, pack build.dir into a tarball, sha256 it.
-  const tarball = await local.buildRelease();
+  // Here: run build.run, then list build.dir with every file's sha256 (the manifest).
+  const release = await local.buildRelease();
 
   // Phase 1, every host in parallel. Nothing is live yet: a failure here changes nothing.
   await hosts.each(async (host) => {
     await host.lock();                 // mkdir <path>/.ship/lock, or fail naming who holds it
-    await host.upload(tarball);        // stream over SSH, check sha256, extract to releases/<id>
+    await host.upload(release);        // send what the host lacks, check it all, rename to releases/<id>
     await host.linkShared();           // shared/.env, shared/uploads/ -> releases/<id>/
   });
 

@@ -19,7 +19,8 @@ export { recipe } from './recipe/define.js';
 export type { Recipe } from './recipe/define.js';
 export type { RecipeContext, HostGroup, LocalSteps } from './recipe/context.js';
 export type { RemoteHost } from './steps/host.js';
-export type { Tarball, ReleaseInfo } from './steps/build.js';
+export type { ReleaseInfo } from './steps/build.js';
+export type { ReleaseUpload as Release } from './release/upload.js';
 export type { Command } from './commands/command.js';
 // ship setup's steps (host.createDirectories(), host.installUnit(), ...): loaded for their effect
 // of adding those methods to RemoteHost, so every recipe can call them.

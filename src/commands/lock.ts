@@ -31,7 +31,10 @@ export const lock = {
         'umask 027',
         ...GUARD,
         'own="$1.$3"',
-        'rm -rf -- "$own" && mkdir -- "$own" && printf "%s\\n" "$2" > "$own/info" || exit 1',
+        'rm -rf -- "$own" && mkdir -- "$own" || exit 1',
+        // The info is written from inside the directory we just made, checked to be ours and
+        // empty: .ship/ may belong to the service user, who could swap the name for a symlink.
+        '( cd -P -- "$own" && [ -z "$(ls -A)" ] && [ "$(stat -c %u .)" = "$(id -u)" ] && printf "%s\\n" "$2" > info ) || { rm -rf -- "$own"; exit 1; }',
         'mv -T -- "$own" "$1" 2>/dev/null && exit 0',
         'rm -rf -- "$own"',
         'cat -- "$1/info" 2>/dev/null || echo held',

@@ -5,21 +5,7 @@
  */
 import type { Command } from './command.js';
 
-const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
-const labelled = (label: string, command: Command): Command => ({ ...command, label });
-
-/**
- * Shell functions for the upload's scripts. `enter_releases ROOT` changes into ROOT/releases;
- * `enter_partial ID` from there into .partial-ID, which must then be ours and private (0700).
- * Each cd is followed by `pwd -P`: if a symlink led elsewhere, the physical path differs, and we
- * refuse before writing anything. Once inside, the directory stays ours whatever happens to the
- * path (only its name can be moved, by the service user, who owns releases/).
- */
-const ENTER_OWN = [
-  'refuse() { echo "refusing to use $1: $2" >&2; exit 3; }',
-  'enter_releases() { cd -P -- "$1"; base=$(pwd -P); cd -P -- releases; [ "$(pwd -P)" = "$base/releases" ] || refuse "$1/releases" "not a directory of its own (a symlink to $(pwd -P))"; }',
-  'enter_partial() { cd -P -- ".partial-$1"; [ "$(pwd -P)" = "$base/releases/.partial-$1" ] || refuse "$base/releases/.partial-$1" "not a directory of its own (a symlink?)"; [ "$(stat -c %u:%a .)" = "$(id -u):700" ] || refuse "$base/releases/.partial-$1" "not ours (owner and mode $(stat -c %U:%a .)): someone else made or changed it"; }',
-].join('\n');
+import { ENTER_OWN, labelled, script } from './script.js';
 
 export interface Layout {
   /** The stage's deploy path, e.g. /srv/hello. */
@@ -29,9 +15,8 @@ export interface Layout {
 export const paths = {
   releases: (l: Layout) => `${l.root}/releases`,
   release: (l: Layout, id: string) => `${l.root}/releases/${id}`,
-  /** Ours alone (0700): the upload lands here, the release is extracted here and renamed into place, so releases/<id> is always complete. */
+  /** Ours alone (0700): the release is assembled and checked here, then renamed into place, so releases/<id> is always complete. */
   partial: (l: Layout, id: string) => `${l.root}/releases/.partial-${id}`,
-  upload: (l: Layout, id: string) => `${l.root}/releases/.partial-${id}/release.tar.gz`,
   shared: (l: Layout) => `${l.root}/shared`,
   current: (l: Layout) => `${l.root}/current`,
   meta: (l: Layout) => `${l.root}/.ship`,
@@ -44,80 +29,32 @@ export const release = {
   prepare: (l: Layout): Command => ({ argv: ['mkdir', '-p', '--', paths.releases(l), paths.shared(l), paths.meta(l)] }),
 
   /**
-   * Receive the tarball on stdin (streamed; nothing is buffered whole) into a directory of our
-   * own, releases/.partial-<id>, mode 0700: the service user owns releases/ and could swap any
-   * path in it for a symlink, but cannot write inside this directory, so what lands there stays
-   * what we received, and we never write through a path they control.
-   */
-  receive: (l: Layout, id: string): Command =>
-    labelled('receive the release tarball', script(
-      [
-        'set -e',
-        'umask 077',
-        ENTER_OWN,
-        'enter_releases "$1"',
-        'rm -rf -- ".partial-$2"',
-        'mkdir -m 0700 -- ".partial-$2"',
-        'enter_partial "$2"',
-        'exec cat > release.tar.gz',
-      ].join('\n'),
-      l.root, id,
-    )),
-
-  /**
-   * Check the received tarball's sha256 and extract those same bytes (a file only we can write,
-   * in our own directory) into releases/.partial-<id>/release; normalise modes (no setuid or
-   * setgid, no group or world write, top directory 0755), then rename it to releases/<id>.
-   * Whoever the SSH user is, a release never carries a setuid file. Any failure removes what it
-   * made and leaves no half release behind.
-   */
-  verifyAndExtract: (l: Layout, id: string, sha256: string): Command =>
-    labelled('verify sha256 and extract the release', script(
-      [
-        'set -e',
-        ENTER_OWN,
-        'enter_releases "$1"',
-        'enter_partial "$2"',
-        // From here on we are in our own directory, whatever its path now points at.
-        'trap \'cd .. && rm -rf -- ".partial-$2"\' EXIT',
-        'actual=$(sha256sum < release.tar.gz | cut -d " " -f 1)',
-        'if [ "$actual" != "$3" ]; then echo "checksum mismatch: expected $3, got $actual" >&2; exit 3; fi',
-        'umask 022',
-        'mkdir release',
-        'tar -xzf release.tar.gz -C release --no-same-owner',
-        'rm -f release.tar.gz',
-        'if [ -n "$(find release \\( -type b -o -type c \\) -print)" ]; then echo "the release holds device files; refusing it" >&2; exit 3; fi',
-        // chmod -R leaves symlinks alone (it never follows one it meets on the way).
-        'chmod -R u-s,g-s,go-w release',
-        'chmod 0755 release',
-        // ../<id>: next to our directory, wherever it is; only the service user could have moved it.
-        'mv -T -- release "../$2"',
-        'cd ..',
-        'rmdir -- ".partial-$2"',
-        'trap - EXIT',
-      ].join('\n'),
-      l.root, id, sha256,
-    )),
-
-  /**
    * Link each shared entry (`.env`, `uploads/`) from shared/ into the release. Directories
    * (trailing /) are created in shared/ when missing; a file entry that is missing in shared/
-   * is created empty, so the link is never dangling.
+   * is created empty, so the link is never dangling. Missing entries are created by shared/'s
+   * owner (the service user), so the app can write to them; the links are made inside the
+   * release entered by its physical path and checked to be ours, so root never writes through
+   * a path the service user could swap.
    */
   linkShared: (l: Layout, id: string, entries: readonly string[]): Command =>
     labelled('link shared entries into the release', script(
       [
         'set -e',
-        'shared=$1; rel=$2; shift 2',
+        ENTER_OWN,
+        'enter_releases "$1"',
+        'enter_own "$2" 755',
+        'shared=$base/shared; shift 2',
+        'owner=$(stat -c %U -- "$shared")',
+        'if [ "$(id -u)" = 0 ] && [ "$owner" != root ]; then as() { runuser -u "$owner" -- "$@"; }; else as() { "$@"; }; fi',
         'for entry in "$@"; do',
         '  name=${entry%/}',
-        '  case $entry in */) mkdir -p -- "$shared/$name" ;; *) mkdir -p -- "$(dirname -- "$shared/$name")"; [ -e "$shared/$name" ] || : > "$shared/$name" ;; esac',
-        '  rm -rf -- "$rel/$name"',
-        '  mkdir -p -- "$(dirname -- "$rel/$name")"',
-        '  ln -s -- "$shared/$name" "$rel/$name"',
+        '  case $entry in */) as mkdir -p -- "$shared/$name" ;; *) as mkdir -p -- "$(dirname -- "$shared/$name")"; [ -e "$shared/$name" ] || as sh -c \': > "$1"\' sh "$shared/$name" ;; esac',
+        '  rm -rf -- "./$name"',
+        '  mkdir -p -- "$(dirname -- "./$name")"',
+        '  ln -s -- "$shared/$name" "./$name"',
         'done',
       ].join('\n'),
-      paths.shared(l), paths.release(l, id), ...entries,
+      l.root, id, ...entries,
     )),
 
   /**
@@ -157,7 +94,7 @@ export const release = {
         'for id in "$@"; do',
         '  [ "releases/$id" = "$cur" ] && { echo "refusing to remove current release $id" >&2; continue; }',
         '  [ ! -d "$root/releases/$id" ] || mv -T -- "$root/releases/$id" "$root/releases/.removing-$id"',
-        '  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id"',
+        '  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/releases/.manifest-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id"',
         'done',
       ].join('\n'),
       l.root, ...ids,
@@ -165,7 +102,9 @@ export const release = {
 
   /** Append one JSON line to the release log. */
   log: (l: Layout, entry: object): Command =>
-    labelled('append to the release log', script('printf "%s\\n" "$2" >> "$1"', paths.log(l), JSON.stringify(entry))),
+    // dd opens with O_NOFOLLOW|O_NONBLOCK: a symlink or FIFO put in the log's place is refused,
+    // never written through or waited on (.ship/ may belong to the service user).
+    labelled('append to the release log', script('printf "%s\\n" "$2" | dd of="$1" oflag=append,nofollow,nonblock conv=notrunc status=none', paths.log(l), JSON.stringify(entry))),
 
   /**
    * Everything `ship releases` and cleanup need in one round trip: current, the release

@@ -6,14 +6,19 @@ import type { Stage } from '../config/types.js';
 import type { Output } from '../output/output.js';
 import { eachHost } from '../output/tasks.js';
 import { ShipError, ExitCode } from '../errors.js';
-import type { ReleaseInfo, Tarball } from '../steps/build.js';
+import type { ReleaseInfo } from '../steps/build.js';
+import type { ReleaseUpload } from '../release/upload.js';
 import type { RemoteHost } from '../steps/host.js';
 import { describeFailure, exitCodeFor } from '../actions/failures.js';
+import { Gathering } from './gathering.js';
 import { LockOrder } from './lock-order.js';
 
 export interface LocalSteps {
-  /** Run build.run here, pack build.dir into one tarball and hash it: `const tarball = await local.buildRelease()`. */
-  buildRelease(): Promise<Tarball>;
+  /**
+   * Run build.run here and make the release of build.dir: its manifest (every path, mode and
+   * sha256), ready to upload: `const release = await local.buildRelease()`.
+   */
+  buildRelease(): Promise<ReleaseUpload>;
 }
 
 export interface HostGroup {
@@ -75,8 +80,13 @@ export function hostGroup(output: Output, hosts: RemoteHost[]): HostGroup {
   return {
     list: hosts,
     async each(step) {
-      const order = new LockOrder(hosts.map((h) => h.name));
-      for (const host of hosts) host.lockOrder = order;
+      const names = hosts.map((h) => h.name);
+      const order = new LockOrder(names);
+      const uploading = new Gathering(names);
+      for (const host of hosts) {
+        host.lockOrder = order;
+        host.uploadGathering = uploading;
+      }
       const outcomes = await eachHost(output, hosts.map((h) => h.name), async (name, progress) => {
         const host = hosts.find((h) => h.name === name)!;
         host.setProgress(progress);
@@ -84,10 +94,14 @@ export function hostGroup(output: Output, hosts: RemoteHost[]): HostGroup {
           await step(host);
         } finally {
           order.finished(name);
+          uploading.finished(name);
         }
         progress('done');
       });
-      for (const host of hosts) host.lockOrder = undefined;
+      for (const host of hosts) {
+        host.lockOrder = undefined;
+        host.uploadGathering = undefined;
+      }
       const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
       if (failures.length > 0) throw new PhaseError(failures);
     },

@@ -11,7 +11,10 @@ import { importUserModule, displayPath } from '../config/import-module.js';
 import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import type { Session } from '../run/session.js';
 import type { Connection } from '../transport/types.js';
-import { describeRelease, packRelease, removeTarball, runBuild, type ReleaseInfo, type Tarball } from '../steps/build.js';
+import { buildDir, describeRelease, runBuild, type ReleaseInfo } from '../steps/build.js';
+import { ReleaseUpload } from '../release/upload.js';
+import { scanBuild } from '../release/scan.js';
+import { formatBytes } from '../output/units.js';
 import { RemoteHost } from '../steps/host.js';
 import { describeFailure } from '../actions/failures.js';
 import { hostGroup, PhaseError, type RecipeContext } from './context.js';
@@ -55,7 +58,7 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   const abort = new AbortController();
   const stopSignals = trapSignals(abort, (text) => output.notice(text));
 
-  let tarball: Tarball | undefined;
+  let built: ReleaseUpload | undefined;
   let hosts: RemoteHost[] = [];
   let failure: unknown;
   try {
@@ -70,10 +73,20 @@ export async function runRecipe(session: Session, name: string, options: RunReci
       local: {
         buildRelease: async () => {
           output.step('local', `build: ${stage.build?.run.join(' ') ?? '(none)'}`);
+          const upload = new ReleaseUpload(release.id, undefined);
+          // What each host has (its current release's manifest) is asked while the build runs.
+          const facts = hosts.map((h) => upload.factsOf(h.uploadTarget()));
+          for (const f of facts) f.catch(() => {});
           await runBuild(stage, output, abort.signal);
-          tarball = await packRelease(stage, abort.signal);
-          output.step('local', `release ${release.id}: ${(tarball.bytes / 1048576).toFixed(1)} MB, sha256 ${tarball.sha256}`);
-          return tarball;
+          const known = await Promise.allSettled(facts);
+          // Hashes are needed before sending only to compare with a host's previous release;
+          // on a first deploy they are computed as the files stream, in the same read.
+          const incremental = known.some((f) => f.status === 'fulfilled' && f.value.manifest !== undefined);
+          upload.setScan(await scanBuild(await buildDir(stage), { hashNow: incremental }));
+          const { files, bytes } = upload.size;
+          output.step('local', `release ${release.id}: ${files} files, ${formatBytes(bytes)}`);
+          built = upload;
+          return upload;
         },
       },
     };
@@ -83,14 +96,13 @@ export async function runRecipe(session: Session, name: string, options: RunReci
     failure = abort.signal.aborted ? new ShipError(`interrupted; ${describeFailure(error)}`, { exitCode: ExitCode.interrupted }) : error;
   } finally {
     await settle(session, hosts, failure, abort.signal.aborted);
-    await removeTarball(tarball);
     stopSignals();
   }
   printPlans(session);
   if (failure !== undefined) throw failure;
   if (!session.dryRun) {
     const where = `${session.hosts.length} host${session.hosts.length === 1 ? '' : 's'} of ${stage.name}`;
-    output.info(tarball ? `deployed release ${release.id} to ${where}` : `${recipe.name}: done on ${where}`);
+    output.info(built ? `deployed release ${release.id} to ${where}` : `${recipe.name}: done on ${where}`);
   }
   return ExitCode.ok;
 }

@@ -1,24 +1,15 @@
 /**
- * The local half of a deploy: run the build, pack its output directory into one gzipped
- * tarball in a temporary file, and hash it. Nothing is held in memory whole.
+ * The local half of a deploy before anything is sent: who and what this release is, and the
+ * build. The release itself is streamed from build.dir (src/release/): there is no tarball
+ * on disk, so a killed ship leaves nothing behind here.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir, userInfo, hostname } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { userInfo, hostname } from 'node:os';
 import { execa } from 'execa';
 import type { Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
 import { lineSplitter, type Output } from '../output/output.js';
-import { currentProcess, provablyGone } from '../run/process-identity.js';
-
-export interface Tarball {
-  path: string;
-  sha256: string;
-  bytes: number;
-}
 
 export interface ReleaseInfo {
   /** Sorts by time and is unique: 20261127T093512Z-3f9a1c. */
@@ -61,56 +52,11 @@ export async function runBuild(stage: Stage, output: Output, signal?: AbortSigna
   }
 }
 
-/** Pack build.dir (its contents, not the directory itself) into a tarball and hash it. */
-export async function packRelease(stage: Stage, signal?: AbortSignal): Promise<Tarball> {
+/** build.dir, checked to exist and hold something once the build ran. */
+export async function buildDir(stage: Stage): Promise<string> {
   const dir = stage.build!.dir;
   const entries = await readdir(dir).catch(() => undefined);
   if (entries === undefined) throw new ShipError(`build directory ${dir} does not exist after the build`, { hint: `check build.dir in ${stage.configFile}` });
   if (entries.length === 0) throw new ShipError(`build directory ${dir} is empty: nothing to deploy`, { hint: `check build.run and build.dir in ${stage.configFile}` });
-  await removeAbandonedTarballs();
-  const work = await mkdtemp(join(tmpdir(), tarballDirPrefix()));
-  const path = join(work, 'release.tar.gz');
-  try {
-    // -C dir . : paths in the tarball are relative, so it extracts into releases/<id> directly.
-    await execa('tar', ['-czf', path, '-C', dir, '.'], { cancelSignal: signal, env: { GZIP: '-6' } });
-    const hash = createHash('sha256');
-    await pipeline(createReadStream(path), hash);
-    return { path, sha256: hash.digest('hex'), bytes: (await stat(path)).size };
-  } catch (error) {
-    await rm(work, { recursive: true, force: true });
-    throw error;
-  }
-}
-
-/**
- * `ship-release-<machine>-<pid>-<start>-`: who makes the directory, in a form another ship can
- * check later (see run/process-identity.ts). TMPDIR may be shared with other machines, containers
- * and pid namespaces, where the same pid is someone else.
- */
-function tarballDirPrefix(): string {
-  const me = currentProcess();
-  return `ship-release-${me.machine}-${me.pid}-${me.start}-`;
-}
-
-const TARBALL_DIR = /^ship-release-([0-9a-f]+)-(\d+)-(\d+)-/;
-
-/**
- * A ship killed with -9 cannot remove its tarball; the next build removes those, among the
- * directories this user owns, whose ship provably no longer runs: made on this machine, in this
- * pid namespace, since this boot, by a process that is gone. Anything else stays, including
- * directories named the old way (pid only), which prove nothing.
- */
-async function removeAbandonedTarballs(): Promise<void> {
-  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
-  for (const name of entries) {
-    const match = TARBALL_DIR.exec(name);
-    if (!match || !provablyGone({ machine: match[1], pid: Number(match[2]), start: match[3] })) continue;
-    const dir = join(tmpdir(), name);
-    const info = await stat(dir).catch(() => undefined);
-    if (info?.isDirectory() && info.uid === process.getuid?.()) await rm(dir, { recursive: true, force: true }).catch(() => {});
-  }
-}
-
-export async function removeTarball(tarball: Tarball | undefined): Promise<void> {
-  if (tarball) await rm(join(tarball.path, '..'), { recursive: true, force: true });
+  return dir;
 }

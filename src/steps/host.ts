@@ -3,8 +3,6 @@
  * commands. A RemoteHost also remembers what it changed in this run (lock taken, releases
  * uploaded, `current` switched) so the runner can undo exactly that when the run fails.
  */
-import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import type { Command } from '../commands/command.js';
 import { paths, release as rel, systemctl as sys, type Layout } from '../commands/release.js';
 import type { Stage } from '../config/types.js';
@@ -12,7 +10,9 @@ import { ShipError } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { DryRunSkip } from '../run/plan.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
-import type { ReleaseInfo, Tarball } from './build.js';
+import type { ReleaseInfo } from './build.js';
+import type { Gathering } from '../recipe/gathering.js';
+import type { ReleaseUpload, UploadTarget } from '../release/upload.js';
 import type { LockOrder } from '../recipe/lock-order.js';
 import { DeployLock } from './deploy-lock.js';
 import { checkHealth } from './health.js';
@@ -144,52 +144,25 @@ export class RemoteHost {
     await this.deployLock.release();
   }
 
-  /** Stream the tarball over this host's SSH connection, check its sha256, extract into releases/<id>. */
-  async upload(tarball: Tarball): Promise<void> {
-    await this.receive(tarball);
-    await this.verifyAndExtract(tarball);
-  }
-
   /**
-   * The first half of `upload`: stream the tarball into releases/.partial-<id>/release.tar.gz
-   * (a directory only the SSH user can write), unchecked.
-   * Only for recipes that act between the halves: `await host.receive(tarball)`.
+   * Put the release on this host as releases/<id>: only the content its current release does
+   * not have travels (the rest is copied on the host), one stream for every host that needs the
+   * same, hashed and extracted on the way, checked against the manifest before it is renamed
+   * into place: `await host.upload(release)`.
    */
-  async receive(tarball: Tarball): Promise<void> {
+  async upload(release: ReleaseUpload): Promise<void> {
     const id = this.ctx.release.id;
     this.changes.uploaded.push(id);
-    const total = tarball.bytes;
-    let sent = 0;
-    let lastShown = 0;
-    // Counts bytes as the SSH channel pulls them; a 'data' listener would start the flow early.
-    const counter = new Transform({
-      transform: (chunk: Buffer, _encoding, done) => {
-        sent += chunk.length;
-        if (Date.now() - lastShown > 250) {
-          lastShown = Date.now();
-          this.progress(`upload ${mb(sent)} / ${mb(total)}`);
-        }
-        done(null, chunk);
-      },
-    });
-    this.progress(`upload ${mb(total)}`);
-    // 1 MiB reads: measured ~1.5x the throughput of the 64 KiB default over ssh2.
-    const source = createReadStream(tarball.path, { highWaterMark: 1 << 20 });
-    source.pipe(counter);
-    await this.run(rel.receive(this.layout, id), { stdin: counter, stdinLabel: `release.tar.gz (${mb(total)}, sha256 ${tarball.sha256.slice(0, 12)}…)` });
+    await release.upload(this.uploadTarget(), this.uploadGathering, this.ctx.dryRun);
   }
 
-  /**
-   * The second half of `upload`: check the uploaded file's sha256 against the tarball built here,
-   * then extract it into releases/<id>; a file that does not match is refused and removed.
-   * `await host.verifyAndExtract(tarball)`.
-   */
-  async verifyAndExtract(tarball: Tarball): Promise<void> {
-    const id = this.ctx.release.id;
-    if (!this.changes.uploaded.includes(id)) this.changes.uploaded.push(id);
-    this.progress('verify sha256 and extract');
-    await this.run(rel.verifyAndExtract(this.layout, id, tarball.sha256));
+  /** What the upload needs of this host: its name, deploy path, commands and progress. */
+  uploadTarget(): UploadTarget {
+    return { name: this.name, layout: this.layout, run: (command, options) => this.run(command, options), progress: (text) => this.progress(text) };
   }
+
+  /** Set by `hosts.each` for the length of a step: the hosts that upload together. */
+  uploadGathering: Gathering | undefined;
 
   /** Link every `shared` entry from shared/ into the new release. */
   async linkShared(): Promise<void> {
@@ -320,7 +293,4 @@ export class RemoteHost {
   }
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MB`;
-}
 

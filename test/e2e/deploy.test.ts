@@ -33,8 +33,12 @@ async function current(host: string): Promise<string> {
   return (await onHost(host, `readlink ${PATH}/current || true`)).trim().replace(/^releases\//, '');
 }
 
+/** The release directories on a host; each must have its manifest beside it, and no manifest is left without its release. */
 async function releaseDirs(host: string): Promise<string[]> {
-  return (await onHost(host, `ls -A ${PATH}/releases`)).split('\n').filter(Boolean).sort();
+  const dirs = (await onHost(host, `find ${PATH}/releases -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'`)).split('\n').filter(Boolean).sort();
+  const manifests = (await onHost(host, `find ${PATH}/releases -mindepth 1 -maxdepth 1 -name '.manifest-*' -printf '%f\\n'`)).split('\n').filter(Boolean).map((m) => m.slice('.manifest-'.length)).sort();
+  expect(manifests, `${host}: manifests`).toEqual(dirs.filter((d) => !d.startsWith('.')));
+  return dirs;
 }
 
 /** Everything under the deploy path with type, size and link target: equal before and after means untouched. */

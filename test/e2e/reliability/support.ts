@@ -210,7 +210,7 @@ export async function hostState(host: string, path: string, port: number, option
     'echo "current=$(readlink current 2>/dev/null)"',
     '(cd current 2>/dev/null && sha256sum -c --quiet SHA256SUMS >/dev/null 2>&1) && echo complete=yes || echo complete=no',
     'echo "version=$(cat current/VERSION 2>/dev/null)"',
-    'echo "releases=$(ls -A releases 2>/dev/null | tr "\\n" " ")"',
+    'echo "releases=$(ls -A releases 2>/dev/null | grep -v "^\\.manifest-" | tr "\\n" " ")"',
     'echo "uploads=$(ls -A .ship 2>/dev/null | grep "^upload-" | tr "\\n" " ")"',
     'if [ -d .ship/lock ]; then echo "lock=$(cat .ship/lock/info 2>/dev/null || echo held)"; else echo lock=; fi',
     options.waitSeconds ? `echo "answer=$(wait_answer ${port} ${options.waitSeconds})"` : `echo "answer=$(answer ${port})"`,

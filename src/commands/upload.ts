@@ -1,0 +1,180 @@
+/**
+ * The host's half of an upload, in four commands:
+ * 1. `facts`: where `current` points, that release's manifest, whether zstd is here;
+ * 2. `stage`: make releases/.partial-<id> (ours alone, 0700) and copy into it, from the previous
+ *    release, the files whose content this release shares with it (reflinks where the file system
+ *    has them; never hard links, so no write through one release can change another);
+ * 3. `receive`: take the stream on stdin, hash it and extract those same bytes while they arrive,
+ *    then report every path's type, mode, size and sha256 for ship to check against the manifest;
+ * 4. `finalize`: put the manifest beside the release and rename both into releases/.
+ * Nothing is renamed into releases/ before ship has checked the stream's hash and the manifest.
+ *
+ * The service user owns releases/ and could swap any name in it for a symlink, so every script
+ * enters its directories by physical path, checks it is where and whose it should be, and then
+ * works relative to it: nothing is written through a path someone else controls.
+ */
+import type { Command } from './command.js';
+import { ENTER_OWN, labelled, script } from './script.js';
+import type { Layout } from './release.js';
+import type { Codec } from '../release/codec.js';
+
+/** The report `receive` and `report` print: records separated by NUL (see parseReport). */
+const REPORT = [
+  'printf "\\0files\\0"',
+  'find . -mindepth 1 -printf "%y %m %s %P\\0%l\\0"',
+  'printf "\\0hashes\\0"',
+  'find . -type f -printf "%P\\0" | xargs -0 -r sha256sum -z --',
+].join('\n');
+
+/**
+ * Copies keep symlinks as symlinks and special files as special files (-R -P): never follow a
+ * link or read a FIFO or device that someone put in the previous release.
+ */
+const COPY = 'cp -R -P --reflink=auto --preserve=mode,timestamps';
+/** `sh -c` body: $1 the new release, $2 the old path, $3 the new path. */
+const COPY_ONE = `mkdir -p -- "$(dirname -- "$1/$3")" && ${COPY} -- "$2" "$1/$3"`;
+
+export const upload = {
+  /** Where current points, zstd here or not, then `manifest` and current's manifest (read-only). */
+  facts: (l: Layout): Command =>
+    labelled('read the current release and its manifest', script(
+      [
+        'cd -- "$1" 2>/dev/null || { echo "current "; exit 0; }',
+        'cur=$(readlink current 2>/dev/null || true); cur=${cur#releases/}',
+        'echo "current $cur"',
+        'if command -v zstd >/dev/null 2>&1; then echo "zstd yes"; else echo "zstd no"; fi',
+        '[ -n "$cur" ] && [ -f "releases/.manifest-$cur" ] && { echo manifest; cat -- "releases/.manifest-$cur"; }',
+        'exit 0',
+      ].join('\n'),
+      l.root,
+    )),
+
+  /**
+   * Make releases/.partial-<id>/release and copy into it, from releases/<previous>, the paths
+   * read from stdin (NUL-separated), each to the same path. Copies never follow a symlink they
+   * meet (-P); whatever they bring is checked against the manifest before anything goes live.
+   */
+  stage: (l: Layout, id: string, previous: string): Command =>
+    labelled('prepare the new release', script(
+      [
+        'set -e',
+        'umask 077',
+        ENTER_OWN,
+        'enter_releases "$1"',
+        'rm -rf -- ".partial-$2"',
+        'mkdir -m 0700 -- ".partial-$2"',
+        'enter_own ".partial-$2"',
+        'umask 022',
+        'mkdir release',
+        'here=$(pwd -P)',
+        `[ -z "$3" ] || { cd -P -- "$base/releases/$3" && xargs -0 -r ${COPY} --parents -t "$here/release" --; }`,
+      ].join('\n'),
+      l.root, id, previous,
+    )),
+
+  /** Copy files that moved: stdin holds NUL-separated pairs `old path`, `new path`. */
+  stageMoved: (l: Layout, id: string, previous: string): Command =>
+    labelled('copy moved files from the previous release', script(
+      [
+        'set -e',
+        ENTER_OWN,
+        'enter_releases "$1"',
+        'enter_own ".partial-$2"',
+        'umask 022',
+        'here=$(pwd -P)',
+        'cd -P -- "$base/releases/$3"',
+        `xargs -0 -r -n 2 sh -c '${COPY_ONE}' sh "$here/release"`,
+      ].join('\n'),
+      l.root, id, previous,
+    )),
+
+  /**
+   * Receive the release stream on stdin, compressed with `codec`; hash it and extract it into
+   * .partial-<id>/release in the same pass (a FIFO feeds sha256sum what tar reads). Modes are
+   * normalised (no setuid, setgid, group or world write), whoever the SSH user is. Prints
+   * `stream <sha256>`, then the report of what the release now holds.
+   */
+  receive: (l: Layout, id: string, codec: Codec): Command =>
+    labelled('receive and extract the release', script(
+      [
+        'set -e',
+        ENTER_OWN,
+        'enter_releases "$1"',
+        'enter_own ".partial-$2"',
+        'umask 022',
+        'rm -f stream.fifo stream.sha256',
+        'mkfifo -m 0600 stream.fifo',
+        'sha256sum < stream.fifo > stream.sha256 &',
+        'case $3 in',
+        '  zstd) tee stream.fifo | zstd -dcq | tar -x -C release --no-same-owner ;;',
+        '  gzip) tee stream.fifo | gzip -dc | tar -x -C release --no-same-owner ;;',
+        '  *) tee stream.fifo | tar -x -C release --no-same-owner ;;',
+        'esac',
+        'wait',
+        'echo "stream $(cut -d " " -f 1 stream.sha256)"',
+        'rm -f stream.fifo stream.sha256',
+        // chmod -R leaves symlinks alone (it never follows one it meets on the way).
+        'chmod -R u-s,g-s,go-w release',
+        'cd release',
+        REPORT,
+      ].join('\n'),
+      l.root, id, codec,
+    )),
+
+  /** Remove paths (stdin, NUL-separated, relative) from the new release before they are sent again. */
+  clear: (l: Layout, id: string): Command =>
+    labelled('clear paths to send again', script(
+      [
+        'set -e',
+        ENTER_OWN,
+        'enter_releases "$1"',
+        'enter_own ".partial-$2"',
+        'cd release',
+        'xargs -0 -r rm -rf --',
+      ].join('\n'),
+      l.root, id,
+    )),
+
+  /**
+   * The manifest (stdin) beside the release, then both renamed into releases/: first
+   * .manifest-<id>, then <id>, so a release never exists without its manifest.
+   */
+  finalize: (l: Layout, id: string): Command =>
+    labelled('put the verified release in place', script(
+      [
+        'set -e',
+        ENTER_OWN,
+        'enter_releases "$1"',
+        'enter_own ".partial-$2"',
+        'umask 022',
+        'cat > manifest.json',
+        'chmod 0755 release',
+        // ../: next to our directory, wherever it is now; only the service user could have moved it.
+        'mv -T -- manifest.json "../.manifest-$2"',
+        'mv -T -- release "../$2"',
+        'cd ..',
+        'rmdir -- ".partial-$2"',
+      ].join('\n'),
+      l.root, id,
+    )),
+
+  /**
+   * The manifest of releases/<id> and what it holds now (`ship verify`; read-only), with `where
+   * here`, or where the release really is when releases/<id> is a symlink to elsewhere.
+   */
+  report: (l: Layout, id: string): Command =>
+    labelled('read the release and its manifest', script(
+      [
+        'set -e',
+        'cd -P -- "$1/releases"',
+        'rel=$(pwd -P)',
+        '[ -d "$2" ] || { echo "no release $2" >&2; exit 3; }',
+        'printf "manifest\\0"',
+        'cat -- ".manifest-$2" 2>/dev/null || true',
+        'cd -- "$2"',
+        'if [ "$(pwd -P)" = "$rel/$2" ]; then printf "\\0where here"; else printf "\\0where %s" "$(pwd -P)"; fi',
+        REPORT,
+      ].join('\n'),
+      l.root, id,
+    )),
+};

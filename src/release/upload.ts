@@ -1,0 +1,264 @@
+/**
+ * Putting one release on hosts: what each host already has (its current release's manifest),
+ * what it needs, one stream per group of hosts that need the same, the check of what landed
+ * against the manifest, and the rename into releases/ once everything matched.
+ *
+ * Per host: stage (copy what the previous release already has), receive (the stream, hashed and
+ * extracted on the way), compare (ship reads the host's report), repair (resend whatever a
+ * tampered previous release or a broken extraction got wrong, once), finalize.
+ */
+import { createHash } from 'node:crypto';
+import type { Command } from '../commands/command.js';
+import type { Layout } from '../commands/release.js';
+import { upload as commands } from '../commands/upload.js';
+import { ShipError } from '../errors.js';
+import type { Gathering } from '../recipe/gathering.js';
+import type { RunOptions, RunResult } from '../transport/types.js';
+import { chooseCodec, compressor, shrinks, type Codec } from './codec.js';
+import { Fanout } from './fanout.js';
+import { compareManifests, contentIndex, parseManifest, serializeManifest, type Difference, type Manifest, type ManifestEntry } from './manifest.js';
+import { parseReport } from './report.js';
+import type { Scan } from './scan.js';
+import { tarStream, type TarSource } from './tar-writer.js';
+import { formatBytes } from '../output/units.js';
+
+export interface UploadTarget {
+  readonly name: string;
+  readonly layout: Layout;
+  run(command: Command, options?: RunOptions): Promise<RunResult>;
+  progress(text: string): void;
+}
+
+export interface HostFacts {
+  /** Release id `current` points at, '' for none. */
+  current: string;
+  zstd: boolean;
+  /** The current release's manifest, when it has one. */
+  manifest?: Manifest;
+}
+
+/** What one host needs. */
+interface Plan {
+  previous: string;
+  /** Same path, same content and mode in the previous release: copied on the host. */
+  same: string[];
+  /** Content the previous release has under another path: [old, new], copied on the host. */
+  moved: Array<[string, string]>;
+  /** Sent in the stream: directories and links (cheap) and files with content the host lacks. */
+  send: ManifestEntry[];
+  /** Hosts with the same key need the same stream. */
+  key: string;
+}
+
+interface Group {
+  fanout: Fanout;
+  codec: Codec;
+  bytes: number;
+}
+
+export class ReleaseUpload {
+  private readonly facts = new Map<string, Promise<HostFacts>>();
+  private readonly plans = new Map<string, Plan>();
+  private readonly groups = new Map<string, Group>();
+
+  constructor(
+    readonly id: string,
+    private scan: Scan | undefined,
+  ) {}
+
+  /** The build's scan, once it is done (the facts are asked while it runs). */
+  setScan(scan: Scan): void {
+    this.scan = scan;
+  }
+
+  /** Files and their bytes, for people. */
+  get size(): { files: number; bytes: number } {
+    const files = this.manifest.entries.filter((e) => e.type === 'file');
+    return { files: files.length, bytes: files.reduce((n, e) => n + (e.size ?? 0), 0) };
+  }
+
+  get manifest(): Manifest {
+    if (!this.scan) throw new Error('ReleaseUpload: the release has not been built yet');
+    return this.scan.manifest;
+  }
+
+  /** Ask a host what it has; asked once per host, and early (while the build runs). */
+  factsOf(host: UploadTarget): Promise<HostFacts> {
+    let pending = this.facts.get(host.name);
+    if (!pending) {
+      pending = readFacts(host);
+      pending.catch(() => this.facts.delete(host.name));
+      this.facts.set(host.name, pending);
+    }
+    return pending;
+  }
+
+  /** Put the release on `host` as releases/<id>, checked against the manifest. */
+  async upload(host: UploadTarget, gathering: Gathering | undefined, dryRun = false): Promise<void> {
+    this.targets.set(host.name, host);
+    const facts = await this.factsOf(host);
+    const plan = this.plan(facts);
+    this.plans.set(host.name, plan);
+    host.progress(plan.same.length + plan.moved.length > 0
+      ? `upload: ${plan.send.filter((e) => e.type === 'file').length} changed files, ${plan.same.length + plan.moved.length} kept from ${plan.previous}`
+      : 'upload');
+    await host.run(commands.stage(host.layout, this.id, plan.previous), { stdin: nulList(plan.same), stdinLabel: `${plan.same.length} paths to copy from releases/${plan.previous || '-'}` });
+    if (plan.moved.length > 0) {
+      await host.run(commands.stageMoved(host.layout, this.id, plan.previous), { stdin: nulList(plan.moved.flat()), stdinLabel: `${plan.moved.length} moved files` });
+    }
+    // Everyone of this step who uploads, together: one stream for hosts that need the same.
+    const arrived = gathering ? await gathering.arrive(host.name) : [host.name];
+    const group = await this.groupFor(plan, arrived);
+    try {
+      await host.run(commands.receive(host.layout, this.id, group.codec), {
+        stdin: group.fanout.output(host.name),
+        stdinLabel: `release stream (${formatBytes(group.bytes)} of content, ${group.codec})`,
+        onStdout: collect(host),
+      });
+    } catch (error) {
+      group.fanout.drop(host.name);
+      throw group.fanout.error ?? error;
+    }
+    const sent = await group.fanout.done;
+    // A dry run recorded the commands; there is nothing on the host to check.
+    if (dryRun) return void (await host.run(commands.finalize(host.layout, this.id), { stdin: serializeManifest(this.manifest), stdinLabel: 'manifest' }));
+    const report = parseReport(collected(host));
+    if (report.stream !== sent) {
+      throw new ShipError(`${host.name}: checksum mismatch: the release stream arrived as sha256 ${report.stream ?? '(none)'}, ship sent ${sent}`, { host: host.name });
+    }
+    await this.checkAndRepair(host, report.actual);
+    host.progress('verified; put in place');
+    await host.run(commands.finalize(host.layout, this.id), { stdin: serializeManifest(this.manifest), stdinLabel: 'manifest' });
+    if (this.everyoneDone()) await this.scan?.saveCache();
+  }
+
+  /**
+   * Compare what landed with the manifest; clear and resend what differs (a previous release
+   * changed on the host since its deploy, a broken extraction), once; refuse if it still differs.
+   */
+  private async checkAndRepair(host: UploadTarget, actual: Manifest): Promise<void> {
+    const differences = compareManifests(this.manifest, actual);
+    if (differences.length === 0) return;
+    host.progress(`${differences.length} path(s) differ from the manifest (${describe(differences[0]!)}); sending them again`);
+    const differing = new Set(differences.map((d) => d.path));
+    // Only the top-most differing paths: removing below a path that is now a symlink could
+    // reach outside the release.
+    const roots = [...differing].filter((path) => !ancestors(path).some((a) => differing.has(a)));
+    await host.run(commands.clear(host.layout, this.id), { stdin: nulList(roots), stdinLabel: `${roots.length} paths to clear` });
+    const items = this.manifest.entries.filter((e) => e.type !== 'file' || differing.has(e.path)).map((entry) => this.item(entry));
+    await host.run(commands.receive(host.layout, this.id, 'none'), { stdin: tarStream(items), stdinLabel: `${differences.length} paths again`, onStdout: collect(host) });
+    const left = compareManifests(this.manifest, parseReport(collected(host)).actual);
+    if (left.length > 0) {
+      throw new ShipError(`${host.name}: the new release does not match its manifest after extraction: ${left.length} difference(s), first ${describe(left[0]!)}`, {
+        host: host.name, hint: 'something on the host changes files as they are written (disk, tar, another process): check the host; nothing was switched',
+      });
+    }
+  }
+
+  private plan(facts: HostFacts): Plan {
+    const manifest = this.manifest;
+    const previous = facts.manifest ? facts.current : '';
+    const before = new Map((facts.manifest?.entries ?? []).filter((e) => e.type === 'file').map((e) => [e.path, e]));
+    const content = contentIndex(facts.manifest);
+    const same: string[] = [];
+    const moved: Array<[string, string]> = [];
+    const send: ManifestEntry[] = [];
+    for (const e of manifest.entries) {
+      if (e.type !== 'file') {
+        send.push(e);
+        continue;
+      }
+      const old = before.get(e.path);
+      if (e.sha256 && old?.sha256 === e.sha256 && old.mode === e.mode) same.push(e.path);
+      else if (e.sha256 && content.has(e.sha256) && before.get(content.get(e.sha256)!)?.mode === e.mode) moved.push([content.get(e.sha256)!, e.path]);
+      else send.push(e);
+    }
+    const key = previous ? createHash('sha256').update(serializeManifest(facts.manifest!)).digest('hex') : 'cold';
+    return { previous, same, moved, send, key };
+  }
+
+  private async groupFor(plan: Plan, arrived: readonly string[]): Promise<Group> {
+    const existing = this.groups.get(plan.key);
+    if (existing) return existing;
+    const members = arrived.filter((name) => this.plans.get(name)?.key === plan.key);
+    const files = plan.send.filter((e) => e.type === 'file');
+    const zstd = (await Promise.all(members.map((m) => this.facts.get(m)!))).every((f) => f.zstd);
+    // Checked again, in case another member made it while we measured.
+    const again = this.groups.get(plan.key);
+    if (again) return again;
+    const codec = await chooseCodec({ shrinks: await shrinks(files.map((e) => ({ source: this.source(e), size: e.size ?? 0 }))), hostsHaveZstd: zstd });
+    const bytes = files.reduce((n, e) => n + (e.size ?? 0), 0);
+    const raw = tarStream(plan.send.map((entry) => this.item(entry)));
+    const stream = codec === 'none' ? raw : raw.pipe(compressor(codec));
+    if (codec !== 'none') raw.on('error', (error) => stream.destroy(error));
+    const group: Group = {
+      codec, bytes,
+      fanout: new Fanout(stream, members, (name, sent) => this.progressOf(name, sent, bytes, codec)),
+    };
+    this.groups.set(plan.key, group);
+    return group;
+  }
+
+  private readonly shown = new Map<string, number>();
+  readonly targets = new Map<string, UploadTarget>();
+
+  private progressOf(name: string, sent: number, total: number, codec: Codec): void {
+    const now = Date.now();
+    if (now - (this.shown.get(name) ?? 0) < 250) return;
+    this.shown.set(name, now);
+    this.targets.get(name)?.progress(`upload ${formatBytes(sent)}${codec === 'none' ? ` / ${formatBytes(total)}` : ` (${codec}) of ${formatBytes(total)}`}`);
+  }
+
+  private item(entry: ManifestEntry): TarSource {
+    return entry.type === 'file' ? { entry, source: this.source(entry) } : { entry };
+  }
+
+  private source(entry: ManifestEntry): string {
+    const path = this.scan?.sources.get(entry.path);
+    if (!path) throw new Error(`ReleaseUpload: no source for ${entry.path}`);
+    return path;
+  }
+
+  private everyoneDone(): boolean {
+    return this.manifest.entries.every((e) => e.type !== 'file' || e.sha256 !== undefined);
+  }
+}
+
+async function readFacts(host: UploadTarget): Promise<HostFacts> {
+  let text = '';
+  await host.run(commands.facts(host.layout), { readOnly: true, onStdout: (t) => (text += t) });
+  const [head = '', manifest] = splitOnce(text, '\nmanifest\n');
+  const fields = new Map(head.split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+  const parsed = manifest === undefined ? undefined : parseManifest(manifest);
+  return { current: fields.get('current') ?? '', zstd: fields.get('zstd') === 'yes', ...(parsed ? { manifest: parsed } : {}) };
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + separator.length)];
+}
+
+function nulList(items: readonly string[]): string {
+  return items.length === 0 ? '' : `${items.join('\0')}\0`;
+}
+
+/** `a/b/c` -> `a`, `a/b`. */
+function ancestors(path: string): string[] {
+  const parts = path.split('/');
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+}
+
+function describe(d: Difference): string {
+  return `${d.path}: ${d.kind}${d.detail ? ` (${d.detail})` : ''}`;
+}
+
+// Reports can pass the transport's 1 MiB cap on kept output: collect them whole.
+const buffers = new WeakMap<UploadTarget, string[]>();
+function collect(host: UploadTarget): (text: string) => void {
+  const parts: string[] = [];
+  buffers.set(host, parts);
+  return (text) => void parts.push(text);
+}
+function collected(host: UploadTarget): string {
+  return (buffers.get(host) ?? []).join('');
+}
