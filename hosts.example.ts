@@ -31,6 +31,7 @@ export default defineHosts({
       health: {
         url: 'http://127.0.0.1:4000/health', // fetched from the host's side after each restart
         timeout: 30, // seconds to wait for a 2xx before rolling back
+        confirm: 1.5, // seconds later, a second look (catches an app that dies after answering once); 0 = off
       },
       certs: {
         domains: ['hello.example.com'], // names on the certificate; the first one names its files

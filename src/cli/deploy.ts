@@ -1,4 +1,4 @@
-/** `ship deploy|rollback|releases|lock|run`: wiring only; the work is in recipes and src/actions. */
+/** `ship deploy|rollback|verify|releases|lock|run`: wiring only; the work is in recipes and src/actions. */
 import type { Command } from 'commander';
 import type { Wrap } from './main.js';
 // Actions are imported when they run (start-up time: see main.ts).
@@ -22,6 +22,13 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .addOption(lockWait())
     .action(wrap(async (cli, stage: string, release: string | undefined, opts: { lockWait: number }) =>
       runRecipe(await cli.session(stage), 'rollback', { command: commandName('rollback', stage), lockWait: opts.lockWait, args: release ? [release] : [] })));
+
+  program
+    .command('verify')
+    .description("check every host's current release (or the one named) against its manifest: files changed, missing or added since the deploy; exit 1 on any difference")
+    .argument('<stage>', 'stage name from hosts.ts')
+    .argument('[release]', 'release id from ship releases (default: current)')
+    .action(wrap(async (cli, stage: string, release: string | undefined) => (await import('../actions/verify.js')).verifyReleases(await cli.session(stage), release)));
 
   program
     .command('releases')

@@ -6,7 +6,7 @@ import { ACME_DIRECTORIES } from './rules.js';
 import { closest } from './suggest.js';
 import type { CertsInput, ResolvedCerts, Stage, StageSettings } from './types.js';
 
-const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, connectTimeout: 10, certDir: '/etc/ship/certs' } as const;
+const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, healthConfirm: 1.5, connectTimeout: 10, certDir: '/etc/ship/certs' } as const;
 
 /**
  * One stage as the rest of ship uses it: top-level settings with the stage's on top (the stage
@@ -37,7 +37,7 @@ export function resolveStage(loaded: LoadedConfig, name: string): Stage {
     keep: pick('keep') ?? DEFAULTS.keep,
     shared: pick('shared') ?? [],
     sudo: pick('sudo') ?? DEFAULTS.sudo,
-    health: health && { url: required(health.url, at('health.url'), loaded), timeout: health.timeout ?? DEFAULTS.healthTimeout },
+    health: health && { url: required(health.url, at('health.url'), loaded), timeout: health.timeout ?? DEFAULTS.healthTimeout, confirm: health.confirm ?? DEFAULTS.healthConfirm },
     certs: certs && resolveCerts(certs, at('certs'), loaded),
     build: build && {
       run: required(build.run, at('build.run'), loaded),

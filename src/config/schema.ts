@@ -83,6 +83,7 @@ const ssh = z.strictObject({
 const health = z.strictObject({
   url: checked('expected an http:// URL, such as "http://127.0.0.1:4000/health"', healthUrlProblem).optional(),
   timeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
+  confirm: z.number({ error: 'expected a number of seconds, 0 or more (0 turns the second look off)' }).min(0, { error: 'expected a number of seconds, 0 or more (0 turns the second look off)' }).max(600, { error: 'expected at most 600 seconds' }).optional(),
 }, { error: 'expected an object such as { url: "http://127.0.0.1:4000/health" }' });
 
 const certs = z.strictObject({

@@ -44,6 +44,12 @@ export interface HealthInput {
   url: string;
   /** Seconds to keep trying until the URL answers 2xx. Default 30. */
   timeout?: number;
+  /**
+   * Seconds after the first good answer to look again, which catches an app that answers once
+   * and then dies. It runs alongside the rest of the deploy, so it costs its length once. Default
+   * 1.5; 0 turns it off.
+   */
+  confirm?: number;
 }
 
 /** Let's Encrypt (or any ACME CA) certificates, renewed by `ship certs renew` from cron. */
@@ -120,7 +126,7 @@ export interface Stage {
   keep: number;
   shared: string[];
   sudo: boolean;
-  health?: { url: string; timeout: number };
+  health?: { url: string; timeout: number; confirm: number };
   certs?: ResolvedCerts;
   build?: { run: string[]; /** Absolute. */ dir: string; env: Record<string, string> };
   service?: {

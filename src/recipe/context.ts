@@ -90,11 +90,18 @@ export function hostGroup(output: Output, hosts: RemoteHost[]): HostGroup {
       const outcomes = await eachHost(output, hosts.map((h) => h.name), async (name, progress) => {
         const host = hosts.find((h) => h.name === name)!;
         host.setProgress(progress);
+        const confirmations: Array<Promise<void>> = [];
+        host.confirmations = confirmations;
         try {
           await step(host);
+          // Health checks' second looks ran alongside the rest of the step; the step is over once they are.
+          if (confirmations.length > 0) progress('health: second look');
+          await Promise.all(confirmations);
         } finally {
           order.finished(name);
           uploading.finished(name);
+          host.confirmations = undefined;
+          await Promise.allSettled(confirmations);
         }
         progress('done');
       });

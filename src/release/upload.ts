@@ -120,6 +120,7 @@ export class ReleaseUpload {
       throw group.fanout.error ?? error;
     }
     const sent = await group.fanout.done;
+    host.progress('check against the manifest');
     // A dry run recorded the commands; there is nothing on the host to check.
     if (dryRun) return void (await host.run(commands.finalize(host.layout, this.id), { stdin: serializeManifest(this.manifest), stdinLabel: 'manifest' }));
     const report = parseReport(collected(host));

@@ -9,6 +9,7 @@ import type { Stage } from '../config/types.js';
 import type { Output } from '../output/output.js';
 import { ConfigError } from '../errors.js';
 import { PlanConnection } from './plan.js';
+import { Limiter } from './limiter.js';
 import { askHidden } from './prompt.js';
 
 export interface SessionOptions {
@@ -17,9 +18,17 @@ export interface SessionOptions {
   hostFilter: string[];
 }
 
+/**
+ * SSH handshakes in flight at once. sshd drops unauthenticated connections beyond MaxStartups
+ * (10 by default), which bites when many hosts are reached through one jump host; past that,
+ * opening more at once only makes each slower.
+ */
+const CONNECTING_AT_ONCE = 8;
+
 export class Session {
   readonly hosts: string[];
   private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly connecting = new Limiter(CONNECTING_AT_ONCE);
   readonly plans = new Map<string, PlanConnection>();
 
   constructor(
@@ -48,7 +57,7 @@ export class Session {
   async real(host: string): Promise<Connection> {
     let pending = this.connections.get(host);
     if (!pending) {
-      pending = connect(host, this.connectOptions());
+      pending = this.connecting.run(() => connect(host, this.connectOptions()));
       // A failed connect is not cached as a rejected promise forever; the caller reports it.
       pending.catch(() => this.connections.delete(host));
       this.connections.set(host, pending);

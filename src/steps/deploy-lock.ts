@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { lock as lockCommands, LOCKED } from '../commands/lock.js';
 import { ExitCode, RemoteCommandError, ShipError } from '../errors.js';
 import { currentProcess, provablyGone, type ProcessIdentity } from '../run/process-identity.js';
+import { sleep } from '../run/sleep.js';
 import type { Connection } from '../transport/types.js';
 
 /** What the lock's info file says: who, where, which process, what, when (and the token). */
@@ -130,19 +131,4 @@ export class DeployLock {
     });
     this.held = false;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

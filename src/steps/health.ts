@@ -1,10 +1,16 @@
 /**
  * Health check from the host's side: the URL (usually http://127.0.0.1:PORT/health) is fetched
  * through an SSH tunnel over the existing connection, so the app's port need not be public and
- * the host needs no curl. Retried until the timeout; any 2xx/3xx answer is healthy.
+ * the host needs no curl. Any 2xx/3xx answer is healthy.
+ *
+ * Two looks: `firstAnswer` polls (from 50 ms, backing off to 500 ms) until the app answers or the
+ * timeout passes; `secondLook`, `confirm` seconds later, checks it still answers and was not
+ * restarted meanwhile (systemd's InvocationID), which catches an app that dies after answering
+ * once. The deploy goes on between the two (steps/host.ts), so the wait costs its length once.
  */
 import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { sleep } from '../run/sleep.js';
 import type { Connection } from '../transport/types.js';
 
 export interface HealthResult {
@@ -14,50 +20,68 @@ export interface HealthResult {
   last: string;
 }
 
-/** Healthy means two good answers this far apart, so a crash right after start is caught. */
-const SETTLE_MS = 1500;
+/** What systemd says of the unit: `active`, `failed`, ..., and which run of it this is. */
+export interface UnitProbe {
+  state: string;
+  invocation: string;
+}
 
-export async function checkHealth(
-  connection: Connection,
-  url: string,
-  timeoutSeconds: number,
-  options: { signal?: AbortSignal; progress?: (text: string) => void; unitState?: () => Promise<string> } = {},
-): Promise<HealthResult> {
+export interface HealthOptions {
+  signal?: AbortSignal;
+  progress?: (text: string) => void;
+  unit?: () => Promise<UnitProbe>;
+}
+
+const FIRST_POLL_MS = 50;
+const MAX_POLL_MS = 500;
+
+/** Poll until the URL answers 2xx/3xx, the unit fails, or `timeoutSeconds` pass. */
+export async function firstAnswer(connection: Connection, url: string, timeoutSeconds: number, options: HealthOptions = {}): Promise<HealthResult> {
   const target = new URL(url);
-  const port = Number(target.port || 80);
   const deadline = Date.now() + timeoutSeconds * 1000;
   let attempts = 0;
   let last = 'no attempt';
   let shown = '';
-  let settled = false;
+  let pause = FIRST_POLL_MS;
   while (true) {
     options.signal?.throwIfAborted();
     attempts++;
-    try {
-      const stream = await connection.forwardOut(target.hostname, port);
-      const status = await get(stream, target, Math.min(5000, Math.max(1000, deadline - Date.now())));
-      last = `HTTP ${status}`;
-      if (status >= 200 && status < 400) {
-        // An app that answers once and then crashes is not healthy: ask again after a settle.
-        if (!settled) {
-          settled = true;
-          await new Promise((r) => setTimeout(r, SETTLE_MS));
-          continue;
-        }
-        return { ok: true, attempts, last };
-      }
-      settled = false;
-    } catch (error) {
-      // The caller names the host; drop a "host: " the transport put in front.
-      last = (error instanceof Error ? error.message : String(error)).replace(/^[^\s:]+: (?=cannot connect)/, '');
-    }
+    const answer = await ask(connection, target, Math.min(5000, Math.max(1000, deadline - Date.now())));
+    last = answer.text;
+    if (answer.ok) return { ok: true, attempts, last };
     // A unit systemd has given up on will not become healthy: say so now, not at the timeout.
-    if (options.unitState && (await options.unitState()) === 'failed') return { ok: false, attempts, last: `${last}; the unit has failed` };
+    if (options.unit && (await options.unit()).state === 'failed') return { ok: false, attempts, last: `${last}; the unit has failed` };
     // One progress line per new reason, not one per attempt.
     if (last !== shown) options.progress?.(`health: ${last}; retrying until ${timeoutSeconds}s`);
     shown = last;
-    if (Date.now() + 500 > deadline) return { ok: false, attempts, last };
-    await new Promise((r) => setTimeout(r, 500));
+    if (Date.now() + pause > deadline) return { ok: false, attempts, last };
+    await sleep(pause, options.signal);
+    pause = Math.min(MAX_POLL_MS, pause * 2);
+  }
+}
+
+/**
+ * After `confirmSeconds`: undefined when the app still answers and the unit was not restarted
+ * since `since`; else why not.
+ */
+export async function secondLook(connection: Connection, url: string | undefined, confirmSeconds: number, since: UnitProbe | undefined, options: HealthOptions = {}): Promise<string | undefined> {
+  await sleep(confirmSeconds * 1000, options.signal);
+  const now = options.unit ? await options.unit() : undefined;
+  if (now && since && now.invocation !== since.invocation) return `the unit was restarted within ${confirmSeconds}s of answering (it is ${now.state} now)`;
+  if (now && now.state !== 'active') return `the unit is ${now.state || 'not active'} ${confirmSeconds}s after it answered`;
+  if (url === undefined) return undefined;
+  const answer = await ask(connection, new URL(url), 5000);
+  return answer.ok ? undefined : `${answer.text} ${confirmSeconds}s after it first answered`;
+}
+
+async function ask(connection: Connection, target: URL, timeoutMs: number): Promise<{ ok: boolean; text: string }> {
+  try {
+    const stream = await connection.forwardOut(target.hostname, Number(target.port || 80));
+    const status = await get(stream, target, timeoutMs);
+    return { ok: status >= 200 && status < 400, text: `HTTP ${status}` };
+  } catch (error) {
+    // The caller names the host; drop a "host: " the transport put in front.
+    return { ok: false, text: (error instanceof Error ? error.message : String(error)).replace(/^[^\s:]+: (?=cannot connect)/, '') };
   }
 }
 

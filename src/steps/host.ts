@@ -8,14 +8,14 @@ import { paths, release as rel, systemctl as sys, type Layout } from '../command
 import type { Stage } from '../config/types.js';
 import { ShipError } from '../errors.js';
 import type { Output } from '../output/output.js';
-import { DryRunSkip } from '../run/plan.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
 import type { ReleaseInfo } from './build.js';
 import type { Gathering } from '../recipe/gathering.js';
 import type { ReleaseUpload, UploadTarget } from '../release/upload.js';
 import type { LockOrder } from '../recipe/lock-order.js';
 import { DeployLock } from './deploy-lock.js';
-import { checkHealth } from './health.js';
+import { firstAnswer, secondLook, type UnitProbe } from './health.js';
+import { sleep } from '../run/sleep.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
 export interface HostContext {
@@ -196,39 +196,50 @@ export class RemoteHost {
 
   /**
    * Wait until the app is healthy: GET health.url from the host's side until it answers 2xx/3xx
-   * or health.timeout passes; without `health`, `systemctl is-active` after a short settle.
-   * Throws when unhealthy (the runner then rolls back).
+   * or health.timeout passes; without `health`, until systemd calls the unit active. Then, after
+   * health.confirm seconds (default 1.5, 0 = never), a second look: still answering, and not
+   * restarted meanwhile. Inside `hosts.each` the second look runs while the step goes on, and the
+   * step ends when it is done. Throws when unhealthy (the runner then rolls back).
    */
   async healthcheck(health = this.ctx.stage.health): Promise<void> {
     if (this.ctx.dryRun) {
       this.progress('health check (skipped in dry run)');
       return;
     }
+    const unitName = this.ctx.stage.unit;
+    const unit = async (): Promise<UnitProbe> => {
+      const [state = '', invocation = ''] = (await this.run(sys.probe(unitName), { allowFailure: true, readOnly: true })).stdout.split('\n');
+      return { state: state.trim(), invocation: invocation.trim() };
+    };
+    const fail = (why: string): never => {
+      this.changes.healthFailed = true;
+      throw new ShipError(`${this.name}: health check failed: ${why}`, { host: this.name });
+    };
+    const options = { signal: this.ctx.signal, progress: (t: string) => this.progress(t), unit };
     if (health) {
       this.progress(`health ${health.url}`);
-      const result = await checkHealth(this.connection, health.url, health.timeout, {
-        signal: this.ctx.signal,
-        progress: (t) => this.progress(t),
-        unitState: async () => (await this.run(sys.isActive(this.ctx.stage.unit), { allowFailure: true, readOnly: true })).stdout.trim(),
-      }).catch((error: unknown) => {
-        if (error instanceof DryRunSkip) return { ok: true, attempts: 0, last: 'skipped' };
-        throw error;
-      });
-      if (!result.ok) {
-        this.changes.healthFailed = true;
-        const when = result.last.endsWith('the unit has failed') ? '' : ` after ${health.timeout}s`;
-        throw new ShipError(`${this.name}: health check failed: ${health.url} (${result.last})${when}`, { host: this.name });
-      }
-      return;
+      const result = await firstAnswer(this.connection, health.url, health.timeout, options);
+      if (!result.ok) fail(`${health.url} (${result.last})${result.last.endsWith('the unit has failed') ? '' : ` after ${health.timeout}s`}`);
+    } else {
+      this.progress(`is-active ${unitName}`);
+      const state = await untilActive(unit, DEFAULT_HEALTH_TIMEOUT_S, this.ctx.signal);
+      if (state !== 'active') fail(`unit ${unitName} is ${state || 'not active'} after restart`);
     }
-    this.progress(`is-active ${this.ctx.stage.unit}`);
-    await new Promise((r) => setTimeout(r, 2000));
-    const active = await this.run(sys.isActive(this.ctx.stage.unit), { allowFailure: true, readOnly: true });
-    if (active.stdout.trim() !== 'active') {
-      this.changes.healthFailed = true;
-      throw new ShipError(`${this.name}: unit ${this.ctx.stage.unit} is ${active.stdout.trim() || 'not active'} after restart`, { host: this.name });
-    }
+    const confirm = health?.confirm ?? DEFAULT_CONFIRM_S;
+    if (confirm === 0) return;
+    const since = await unit();
+    const look = secondLook(this.connection, health?.url, confirm, since, options).then((why) => {
+      if (why !== undefined) fail(why);
+    });
+    // Inside hosts.each the second look runs alongside the next steps, awaited at the step's end.
+    if (this.confirmations) {
+      look.catch(() => {});
+      this.confirmations.push(look);
+    } else await look;
   }
+
+  /** Set by `hosts.each` for the length of a step: second looks still running, awaited at its end. */
+  confirmations: Array<Promise<void>> | undefined;
 
   /** The last lines of the unit's journal, printed when a deploy fails here. */
   async journal(lines = 30): Promise<string> {
@@ -293,4 +304,18 @@ export class RemoteHost {
   }
 }
 
+/** Without `health`: how long to wait for systemd to call the unit active, and the second look. */
+const DEFAULT_HEALTH_TIMEOUT_S = 30;
+const DEFAULT_CONFIRM_S = 1.5;
 
+/** Poll the unit (from 50 ms, backing off to 500 ms) until it is active, failed, or time is up. */
+async function untilActive(unit: () => Promise<UnitProbe>, seconds: number, signal: AbortSignal): Promise<string> {
+  const deadline = Date.now() + seconds * 1000;
+  let pause = 50;
+  while (true) {
+    const { state } = await unit();
+    if (state === 'active' || state === 'failed' || Date.now() + pause > deadline) return state;
+    await sleep(pause, signal);
+    pause = Math.min(500, pause * 2);
+  }
+}

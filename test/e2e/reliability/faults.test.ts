@@ -1,7 +1,8 @@
 /**
  * Faults injected on the real test hosts during deploys to two hosts, and what must hold after
  * each: the network to one host cut mid-upload, a full disk during upload and during extract, a
- * tarball tampered with on the host before verification, a unit that fails on one host only,
+ * release damaged on the host as it is extracted, a previous release changed on the host, a unit
+ * that fails on one host only,
  * two deploys at once, and nobody reading ship's output any more.
  *
  * Covered elsewhere, not repeated here: a unit that does not start at all or dies within the
@@ -106,7 +107,7 @@ describe('the network to one host is cut in the middle of the upload', () => {
       await execa('tc', ['qdisc', 'del', 'dev', veth('h2'), 'root'], { reject: false });
     }
     expect(run.exitCode).not.toBe(0);
-    expect(run.stderr).toMatch(/^error: h2 \(10\.213\.\d+\.\d+:22\): connection lost \(Keepalive timeout\) while running receive the release tarball$/m);
+    expect(run.stderr).toMatch(/^error: h2 \(10\.213\.\d+\.\d+:22\): connection lost \(Keepalive timeout\) while running receive and extract the release$/m);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     // h1 finished its upload, but phase 2 never started: nothing switched, its release removed.
     const [h1, h2] = await app.states();
@@ -144,24 +145,24 @@ describe('a host\'s disk fills up (a 20 MB tmpfs as the deploy path on h2)', () 
 
   const used = async () => Number((await onHost('h2', `df --output=used -k ${app.path} | tail -n 1`)).trim());
 
-  it('during extract (30 MB of zeros in a tiny tarball): clear error, current intact, partial files removed', async () => {
+  it('during extract (30 MB of zeros in a tiny stream): clear error, current intact, partial files removed', async () => {
     const before = await app.states();
     const usedBefore = await used();
     const r = await app.deploy('v2', { APP_ZERO_MB: '30' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: h2: command failed \(exit \d+\): verify sha256 and extract the release$/m);
+    expect(r.stderr).toMatch(/^error: h2: command failed \(exit \d+\): receive and extract the release$/m);
     expect(r.stderr).toMatch(/No space left on device/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expectUntouched(await app.states(), before);
     expect(await used()).toBeLessThanOrEqual(usedBefore + 64);
   });
 
-  it('during upload (a 25 MB tarball): clear error, current intact, the upload removed', async () => {
+  it('during upload (25 MB that does not compress): clear error, current intact, the upload removed', async () => {
     const before = await app.states();
     const usedBefore = await used();
     const r = await app.deploy('v3', { APP_PAD_MB: '25' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: h2: command failed \(exit \d+\): receive the release tarball$/m);
+    expect(r.stderr).toMatch(/^error: h2: command failed \(exit \d+\): receive and extract the release$/m);
     expect(r.stderr).toMatch(/No space left on device/);
     expectUntouched(await app.states(), before);
     expect(await used()).toBeLessThanOrEqual(usedBefore + 64);
@@ -174,47 +175,52 @@ describe('a host\'s disk fills up (a 20 MB tmpfs as the deploy path on h2)', () 
   });
 });
 
-describe('a tarball tampered with on the host between upload and verification', () => {
-  // The project's own deploy recipe: the built-in one, with the upload split in its two halves
-  // and one byte of h2's uploaded file flipped in between.
-  const TAMPERING_DEPLOY = `
-import { recipe } from 'ship-deploy';
+describe('what lands on a host differs from what ship sent', () => {
+  // A tar on h2 that damages what it extracts (a bad disk, a hostile process): deploy's own
+  // tar, first in PATH for the deploy user's non-interactive shells.
+  const EVIL_TAR = [
+    '#!/bin/sh',
+    '/bin/tar "$@"; rc=$?',
+    'f=$(find release -type f -name padding.bin 2>/dev/null | head -n 1)',
+    '[ -n "$f" ] && printf X | dd of="$f" bs=1 seek=100 conv=notrunc status=none',
+    'exit $rc',
+  ].join('\\n');
+  const install = `mkdir -p ~/evil && printf '${EVIL_TAR}\\n' > ~/evil/tar && chmod +x ~/evil/tar && cp ~/.bashrc ~/.bashrc.ship-test && { echo 'PATH=$HOME/evil:$PATH'; cat ~/.bashrc.ship-test; } > ~/.bashrc`;
+  const uninstall = 'mv ~/.bashrc.ship-test ~/.bashrc; rm -rf ~/evil';
 
-export default recipe('deploy', async ({ stage, release, local, hosts }) => {
-  const tarball = await local.buildRelease();
-  await hosts.each(async (host) => {
-    await host.lock();
-    await host.receive(tarball);
-    if (host.name === 'h2') {
-      // Replace byte 100 of the uploaded file by its complement, as a bad disk or an intruder would.
-      await host.run(['sh', '-c', 'b=$(dd if="$1" bs=1 skip=100 count=1 status=none | od -An -tu1 | tr -d " "); printf "\\\\$(printf %o $((255 - b)))" | dd of="$1" bs=1 seek=100 conv=notrunc status=none', 'sh', stage.path + '/releases/.partial-' + release.id + '/release.tar.gz']);
-    }
-    await host.verifyAndExtract(tarball);
-    await host.linkShared();
-  });
-  await hosts.each(async (host) => {
-    await host.switchCurrent();
-    await host.systemctl('restart', stage.unit);
-    await host.healthcheck();
-    await host.logRelease('ok');
-    await host.cleanup();
-    await host.unlock();
-  });
-});
-`;
-
-  it('is refused by the checksum: no host switched, nothing left behind', async () => {
+  it('is refused after one more try: no host switched, nothing left behind', async () => {
     const app = await newApp('reltamper', 4323);
-    await mkdir(join(app.dir, 'recipes'), { recursive: true });
-    await writeFile(join(app.dir, 'recipes', 'deploy.ts'), TAMPERING_DEPLOY);
     const before = await app.states();
-    const r = await app.deploy('v2');
+    await onHost('h2', install);
+    let r;
+    try {
+      r = await app.deploy('v2', { APP_PAD_MB: '1' });
+    } finally {
+      await onHost('h2', uninstall);
+    }
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: h2: command failed \(exit 3\): verify sha256 and extract the release$/m);
-    expect(r.stderr).toMatch(/checksum mismatch: expected [0-9a-f]{64}, got [0-9a-f]{64}/);
+    expect(r.stdout).toMatch(/h2 +\| 1 path\(s\) differ from the manifest \(padding\.bin: changed \(content\)\); sending them again/);
+    expect(r.stderr).toMatch(/^error: h2: the new release does not match its manifest after extraction: 1 difference\(s\), first padding\.bin: changed \(content\)$/m);
     expectUntouched(await app.states(), before);
-    const last = (await app.state('h2')).log.at(-1)!;
-    expect(last.result).toBe('failed');
+    expect((await app.state('h2')).log.at(-1)!.result).toBe('failed');
+  });
+
+  it('a previous release changed on the host since its deploy: the new one is whole anyway', async () => {
+    const app = await newApp('relprevmod', 4328);
+    const first = await app.deploy('v2', { APP_PAD_MB: '1', APP_PAD_SEED: 'prev' });
+    expect(first.code, first.stderr).toBe(0);
+    // The app (or a person) writes into its own release.
+    await onHost('h1', `cd ${app.path}/current && printf changed | dd of=padding.bin bs=1 seek=10 conv=notrunc status=none && chmod 666 server.js`);
+    const r = await app.deploy('v3', { APP_PAD_MB: '1', APP_PAD_SEED: 'prev' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/h1 +\| upload: \d+ changed files, \d+ kept from /);
+    expect(r.stdout).toMatch(/h1 +\| 1 path\(s\) differ from the manifest \(padding\.bin: changed \(content\)\)/);
+    expect(r.stdout).not.toMatch(/h2 +\| \d+ path\(s\) differ/);
+    for (const s of await app.states()) {
+      expect(s.answer).toBe('v3');
+      expect(s.complete, `${s.host}: every file matches its SHA256SUMS`).toBe(true);
+    }
+    expect(await onHost('h1', `stat -c %a ${app.path}/current/server.js`)).toBe('644');
   });
 });
 

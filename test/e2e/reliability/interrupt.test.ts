@@ -3,8 +3,7 @@
  * does, at every phase of a deploy, a rollback and a setup on two hosts. ship gets to clean up,
  * so what must hold is stronger than after kill -9: exit 130, and on every host the release that
  * was current before the run is current again, running and healthy; no lock, no .partial-*, no
- * upload, no temporary file; the release log records the run as interrupted; and the local
- * temporary tarball is gone.
+ * upload, no temporary file; the release log records the run as interrupted.
  *
  * The moment of each signal is chosen by watching ship's progress lines plus a random delay; the
  * test asserts every phase was hit (by the step named in each host's last progress line).
@@ -71,7 +70,7 @@ async function interrupted(app: App, args: string[], env: Record<string, string>
 }
 
 /** Steps after which a host holds something of this run that undo must log and remove. */
-const UPLOADED = new Set(['upload', 'extract', 'link', 'between phases', 'switch', 'restart', 'health', 'cleanup']);
+const UPLOADED = new Set(['stage', 'upload', 'verify', 'link', 'between phases', 'switch', 'restart', 'health', 'cleanup']);
 
 const HOSTS = ['h2', 'h3'];
 // Every release starts slowly, so the health check (deploy, rollback, and undo's own) takes a while.
@@ -167,7 +166,8 @@ describe('SIGINT and SIGTERM during a deploy to two hosts', () => {
     { aim: 'build', trigger: /^local \| build:/, delay: [0, 300], env: { APP_BUILD_SLEEP: '0.4' } },
     { aim: 'lock', trigger: /^h\d \| lock/, delay: [0, 30] },
     { aim: 'upload', trigger: /^h\d \| upload \d/, delay: [0, 150], env: { APP_PAD_MB: '6' } },
-    { aim: 'extract', trigger: /^h\d \| verify sha256/, delay: [0, 60], env: { APP_PAD_MB: '6' } },
+    { aim: 'stage', trigger: /^h\d \| upload: \d+ changed files/, delay: [0, 60], env: { APP_PAD_MB: '6', APP_PAD_SEED: 'interrupt' } },
+    { aim: 'verify', trigger: /^h\d \| check against the manifest/, delay: [0, 60], env: { APP_PAD_MB: '6' } },
     { aim: 'switch', trigger: /^h\d \| switch current/, delay: [0, 40] },
     { aim: 'restart', trigger: /^h\d \| systemctl restart/, delay: [0, 100] },
     { aim: 'health', trigger: /^h\d \| health http/, delay: [0, 1500] },
@@ -183,7 +183,7 @@ describe('SIGINT and SIGTERM during a deploy to two hosts', () => {
       await expectUndone(describeTrial('deploy', t, run), before, run, t.signal, release, (h) => release !== undefined && UPLOADED.has(stepOf(run.last[h])));
       return run;
     });
-    for (const step of ['build', 'lock', 'upload', 'extract', 'switch', 'restart', 'health']) {
+    for (const step of ['build', 'lock', 'stage', 'upload', 'verify', 'switch', 'restart', 'health']) {
       expect(steps.get(step) ?? 0, `no signal landed in ${step}`).toBeGreaterThan(0);
     }
   }, 900_000);

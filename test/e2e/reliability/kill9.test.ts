@@ -35,7 +35,9 @@ interface Plan {
 const PLANS: Plan[] = [
   { aim: 'build', trigger: /^local \| build:/, delay: [0, 350], env: { APP_BUILD_SLEEP: '0.4' } },
   { aim: 'upload', trigger: /^h\d \| upload \d/, delay: [0, 120] },
-  { aim: 'extract', trigger: /^h\d \| verify sha256 and extract/, delay: [0, 60] },
+  // Every file the same but VERSION: the host copies the rest from its current release.
+  { aim: 'stage', trigger: /^h\d \| upload: \d+ changed files/, delay: [0, 60], env: { APP_PAD_SEED: 'kill9' } },
+  { aim: 'verify', trigger: /^h\d \| check against the manifest/, delay: [0, 60] },
   { aim: 'switch', trigger: /^h\d \| switch current/, delay: [0, 40] },
   { aim: 'restart', trigger: /^h\d \| systemctl restart/, delay: [0, 150] },
   { aim: 'health', trigger: /^h\d \| health http/, delay: [0, 1600] },
@@ -182,7 +184,7 @@ describe(`kill -9 of ship during a deploy to two hosts (${TRIALS} trials)`, () =
     await Promise.all(apps.map((app, i) => chain(app, quota, prng(SEED + i), tally, i * 4)));
     console.log(`kill -9: ${tally.kills} kills, steps hit (per host): ${[...tally.steps].map(([s, n]) => `${s} ${n}`).join(', ')}; stale locks broken: ${tally.brokenLocks}`);
     expect(tally.kills).toBeGreaterThanOrEqual(20);
-    for (const step of ['build', 'upload', 'extract', 'switch', 'restart', 'health']) {
+    for (const step of ['build', 'stage', 'upload', 'verify', 'switch', 'restart', 'health']) {
       expect(tally.steps.get(step) ?? 0, `no kill landed in ${step}`).toBeGreaterThan(0);
     }
     expect(tally.brokenLocks).toBeGreaterThan(0);

@@ -333,8 +333,9 @@ export function stepOf(line: string | undefined): string {
   if (/build:|release \d/.test(line)) return 'build';
   if (/\| directories/.test(line)) return 'directories';
   if (/\| (lock|waiting for lock)/.test(line)) return 'lock';
+  if (/upload: \d+ changed files/.test(line)) return 'stage';
   if (/upload/.test(line)) return 'upload';
-  if (/verify sha256/.test(line)) return 'extract';
+  if (/check against the manifest|differ from the manifest|verified/.test(line)) return 'verify';
   if (/link shared/.test(line)) return 'link';
   if (/\| done/.test(line)) return 'between phases';
   if (/switch current/.test(line)) return 'switch';

@@ -79,9 +79,11 @@ describe('resolveStage', () => {
     expect(resolveStage(config, 'staging')).toMatchObject({ keep: 1, sudo: false, shared: [], health: { url: 'http://127.0.0.1:4001/', timeout: 5 } });
   });
 
-  it('defaults the health timeout to 30 seconds', () => {
+  it('defaults the health timeout to 30 seconds and the second look to 1.5 s later; confirm: 0 turns it off', () => {
     const config = loaded({ app: 'a', stages: { prod: { hosts: ['w'], path: '/srv/a', health: { url: 'http://127.0.0.1/' } } } });
-    expect(resolveStage(config, 'prod').health).toEqual({ url: 'http://127.0.0.1/', timeout: 30 });
+    expect(resolveStage(config, 'prod').health).toEqual({ url: 'http://127.0.0.1/', timeout: 30, confirm: 1.5 });
+    const off = loaded({ app: 'a', stages: { prod: { hosts: ['w'], path: '/srv/a', health: { url: 'http://127.0.0.1/', confirm: 0 } } } });
+    expect(resolveStage(off, 'prod').health?.confirm).toBe(0);
   });
 
   it('expands ~ in local paths to the home directory', () => {

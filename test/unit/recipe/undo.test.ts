@@ -24,7 +24,7 @@ class FakeSystem extends LocalShell {
     if (command.argv[0] === 'systemctl' || command.argv[0] === 'journalctl') {
       options.signal?.throwIfAborted();
       this.systemctl.push(command.argv.join(' '));
-      return { code: 0, stdout: command.argv[1] === 'is-active' ? 'active\n' : '', stderr: '' };
+      return { code: 0, stdout: command.argv[1] === 'show' ? 'active\nrun-1\n' : '', stderr: '' };
     }
     return super.run(command, options);
   }

@@ -2,7 +2,8 @@
 # The reliability suite's build: the server, its VERSION, optional markers and padding, and a
 # SHA256SUMS of every file, so a test can prove a release on a host is complete and intact.
 #   APP_VERSION, APP_FAIL_START, APP_FAIL_ON_HOST=<hostname>, APP_DIE_AFTER=<ms>,
-#   APP_PAD_MB=<n> (random, incompressible), APP_ZERO_MB=<n> (zeros: tiny tarball, big release),
+#   APP_PAD_MB=<n> (random, incompressible; the same bytes every build with APP_PAD_SEED=<word>),
+#   APP_ZERO_MB=<n> (zeros: a tiny stream, a big release),
 #   APP_BUILD_SLEEP=<seconds> (a slow build), APP_BUILD_FAIL, APP_START_DELAY=<ms> (a slow start),
 #   APP_ODD_MODES (files no release may keep as they are: setuid, setgid, group or world writable).
 set -eu
@@ -14,7 +15,11 @@ printf '%s\n' "${APP_VERSION:-1}" > dist/VERSION
 [ -z "${APP_FAIL_ON_HOST:-}" ] || printf '%s\n' "$APP_FAIL_ON_HOST" > dist/FAIL_ON_HOST
 [ -z "${APP_DIE_AFTER:-}" ] || printf '%s' "$APP_DIE_AFTER" > dist/DIE_AFTER
 [ -z "${APP_START_DELAY:-}" ] || printf '%s' "$APP_START_DELAY" > dist/START_DELAY
-[ -z "${APP_PAD_MB:-}" ] || head -c "$((APP_PAD_MB * 1048576))" /dev/urandom > dist/padding.bin
+if [ -n "${APP_PAD_MB:-}" ] && [ -n "${APP_PAD_SEED:-}" ]; then
+  openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:$APP_PAD_SEED" < /dev/zero 2>/dev/null | head -c "$((APP_PAD_MB * 1048576))" > dist/padding.bin
+elif [ -n "${APP_PAD_MB:-}" ]; then
+  head -c "$((APP_PAD_MB * 1048576))" /dev/urandom > dist/padding.bin
+fi
 [ -z "${APP_ZERO_MB:-}" ] || head -c "$((APP_ZERO_MB * 1048576))" /dev/zero > dist/zeros.bin
 [ -z "${APP_BUILD_FAIL:-}" ] || { echo "build broken on purpose" >&2; exit 1; }
 if [ -n "${APP_ODD_MODES:-}" ]; then

@@ -1,0 +1,179 @@
+/**
+ * The whole upload (facts, stage, stream, check, repair, finalize) with the host side run for
+ * real in a local sh, as the user these tests run as (root on the test machine, like a root SSH
+ * login), into deploy paths that belong to another user: the service user, who may swap any
+ * entry of them for a symlink. Only the SSH connection is left out; the e2e suite has it.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { Gathering } from '../../../src/recipe/gathering.js';
+import { parseManifest } from '../../../src/release/manifest.js';
+import { scanBuild } from '../../../src/release/scan.js';
+import { ReleaseUpload, type UploadTarget } from '../../../src/release/upload.js';
+import { LocalShell } from '../support/local-shell.js';
+
+const SERVICE_UID = 65534;
+const work = mkdtempSync(join(tmpdir(), 'ship-upload-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+process.env.XDG_CACHE_HOME = join(work, 'cache');
+
+let build: string;
+let n = 0;
+const newId = () => `20260101T0000${String(n++).padStart(2, '0')}Z-abc123`;
+
+function deployPath(): string {
+  const root = mkdtempSync(join(work, 'srv-'));
+  for (const dir of ['', 'releases', 'shared', '.ship']) {
+    mkdirSync(join(root, dir), { recursive: true });
+    chownSync(join(root, dir), SERVICE_UID, SERVICE_UID);
+  }
+  return root;
+}
+
+function target(root: string, name = 'h1'): UploadTarget & { lines: string[] } {
+  const shell = new LocalShell(name);
+  const lines: string[] = [];
+  return { name, layout: { root }, run: (c, o) => shell.run(c, o), progress: (t) => void lines.push(t), lines };
+}
+
+function writeBuild(files: Record<string, string | Buffer>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(build, path, '..'), { recursive: true });
+    writeFileSync(join(build, path), content);
+  }
+}
+
+async function release(id = newId()): Promise<ReleaseUpload> {
+  const upload = new ReleaseUpload(id, undefined);
+  upload.setScan(await scanBuild(build, { hashNow: true }));
+  return upload;
+}
+
+/** Put releases/<id> live, as switchCurrent would. */
+function makeCurrent(root: string, id: string): void {
+  rmSync(join(root, 'current'), { force: true });
+  symlinkSync(`releases/${id}`, join(root, 'current'));
+}
+
+const mode = (path: string) => (lstatSync(path).mode & 0o7777).toString(8);
+
+beforeEach(() => {
+  build = mkdtempSync(join(work, 'build-'));
+  writeBuild({ 'server.js': 'console.log(1)\n', 'lib/a.js': 'a\n', 'big.bin': Buffer.alloc(300_000, 3), 'VERSION': '1\n' });
+  symlinkSync('server.js', join(build, 'main.js'));
+});
+
+describe('a first upload', () => {
+  it('puts exactly the build in releases/<id>, modes normalised, its manifest beside it, nothing left over', async () => {
+    writeBuild({ suid: '#!/bin/sh\n', 'open/inside': 'x' });
+    chmodSync(join(build, 'suid'), 0o4777);
+    chmodSync(join(build, 'open'), 0o2777);
+    const root = deployPath();
+    const r = await release();
+    await r.upload(target(root), undefined);
+    const rel = join(root, 'releases', r.id);
+    expect(readFileSync(join(rel, 'lib/a.js'), 'utf8')).toBe('a\n');
+    expect(readFileSync(join(rel, 'big.bin')).equals(Buffer.alloc(300_000, 3))).toBe(true);
+    expect(readlinkSync(join(rel, 'main.js'))).toBe('server.js');
+    expect(mode(join(rel, 'suid'))).toBe('755');
+    expect(mode(join(rel, 'open'))).toBe('755');
+    expect(mode(rel)).toBe('755');
+    expect(parseManifest(readFileSync(join(root, 'releases', `.manifest-${r.id}`), 'utf8'))!.entries).toEqual(r.manifest.entries);
+    expect(readdirSync(join(root, 'releases')).sort()).toEqual([`.manifest-${r.id}`, r.id].sort());
+  });
+
+  it('sends one stream to several hosts that need the same, and each gets the release', async () => {
+    const roots = [deployPath(), deployPath(), deployPath()];
+    const r = await release();
+    const gathering = new Gathering(['h1', 'h2', 'h3']);
+    await Promise.all(roots.map((root, i) => r.upload(target(root, `h${i + 1}`), gathering)));
+    for (const root of roots) expect(readFileSync(join(root, 'releases', r.id, 'VERSION'), 'utf8')).toBe('1\n');
+  });
+});
+
+describe('an incremental upload', () => {
+  it('sends only what changed; the rest is copied from the previous release on the host, not linked', async () => {
+    const root = deployPath();
+    const first = await release();
+    await first.upload(target(root), undefined);
+    makeCurrent(root, first.id);
+    writeBuild({ VERSION: '2\n', 'lib/moved.js': 'a\n' });
+    rmSync(join(build, 'lib/a.js'));
+    const second = await release();
+    const host = target(root);
+    await second.upload(host, undefined);
+    expect(host.lines[0]).toBe(`upload: 1 changed files, 3 kept from ${first.id}`);
+    const rel = join(root, 'releases', second.id);
+    expect(readFileSync(join(rel, 'VERSION'), 'utf8')).toBe('2\n');
+    expect(readFileSync(join(rel, 'lib/moved.js'), 'utf8')).toBe('a\n');
+    expect(existsSync(join(rel, 'lib/a.js'))).toBe(false);
+    // A copy, not a hard link: a write through one release never changes another.
+    expect(lstatSync(join(rel, 'big.bin')).ino).not.toBe(lstatSync(join(root, 'releases', first.id, 'big.bin')).ino);
+    expect(lstatSync(join(rel, 'big.bin')).nlink).toBe(1);
+  });
+
+  it('a previous release changed on the host (content, mode, a FIFO, a symlink to a secret) never reaches the new one', async () => {
+    const root = deployPath();
+    const first = await release();
+    await first.upload(target(root), undefined);
+    makeCurrent(root, first.id);
+    const old = join(root, 'releases', first.id);
+    writeFileSync(join(old, 'big.bin'), 'tampered');
+    chmodSync(join(old, 'server.js'), 0o4777);
+    rmSync(join(old, 'VERSION'));
+    execFifo(join(old, 'VERSION'));
+    rmSync(join(old, 'lib/a.js'));
+    writeFileSync(join(work, 'secret'), 'root only\n');
+    symlinkSync(join(work, 'secret'), join(old, 'lib/a.js'));
+    const second = await release();
+    const host = target(root);
+    await second.upload(host, undefined);
+    expect(host.lines.some((l) => /path\(s\) differ from the manifest/.test(l))).toBe(true);
+    const rel = join(root, 'releases', second.id);
+    expect(readFileSync(join(rel, 'big.bin')).equals(Buffer.alloc(300_000, 3))).toBe(true);
+    expect(mode(join(rel, 'server.js'))).toBe('644');
+    expect(readFileSync(join(rel, 'VERSION'), 'utf8')).toBe('1\n');
+    expect(lstatSync(join(rel, 'lib/a.js')).isFile()).toBe(true);
+    expect(readFileSync(join(rel, 'lib/a.js'), 'utf8')).toBe('a\n');
+  });
+});
+
+describe('a service user acting against the upload', () => {
+  it('releases/ swapped for a symlink: refused, nothing written where it points', async () => {
+    const root = deployPath();
+    const elsewhere = mkdtempSync(join(work, 'elsewhere-'));
+    rmSync(join(root, 'releases'), { recursive: true });
+    symlinkSync(elsewhere, join(root, 'releases'));
+    const error = await (await release()).upload(target(root), undefined).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/refusing to use .*releases: not a directory of its own/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('the new release renamed away and replaced by a symlink before the rename: the link is never followed', async () => {
+    const root = deployPath();
+    const r = await release();
+    const victim = mkdtempSync(join(work, 'victim-'));
+    const host = target(root);
+    // Between the stream and the check, the service user moves our directory and plants a link.
+    const run = host.run;
+    host.run = async (command, options) => {
+      if (command.label === 'put the verified release in place') {
+        renameSync(join(root, 'releases', `.partial-${r.id}`), join(root, 'releases', 'stolen'));
+        symlinkSync(victim, join(root, 'releases', `.partial-${r.id}`));
+      }
+      return run(command, options);
+    };
+    const error = await r.upload(host, undefined).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/refusing to use/);
+    expect(readdirSync(victim)).toEqual([]);
+    expect(existsSync(join(root, 'releases', r.id))).toBe(false);
+  });
+});
+
+function execFifo(path: string): void {
+  // mkfifo through the shell: node has no mkfifo.
+  execFileSync('mkfifo', [path]);
+}
