@@ -4,14 +4,14 @@
  * computed on the way. A host that fails is dropped without stalling the others.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 
 export class Fanout {
   /** The sha256 of everything sent, once the stream has ended; rejects if producing it failed. */
   readonly done: Promise<string>;
   /** Why the stream itself failed (a file changed while it was read), if it did. */
   error: unknown;
-  private readonly outputs = new Map<string, PassThrough>();
+  private readonly outputs = new Map<string, Transform>();
   private readonly source: Readable;
 
   constructor(stream: Readable, hosts: readonly string[], onBytes: (host: string, sent: number) => void) {
@@ -37,9 +37,14 @@ export class Fanout {
     this.source = stream.pipe(hashing);
     for (const host of hosts) {
       let sent = 0;
-      const out = new PassThrough({ highWaterMark: 1 << 20 });
-      out.on('data', (chunk: Buffer) => onBytes(host, (sent += chunk.length)));
-      out.pause();
+      // Counts bytes as the host's channel pulls them: a 'data' listener would be one more consumer.
+      const out = new Transform({
+        highWaterMark: 1 << 20,
+        transform(chunk: Buffer, _encoding, callback) {
+          onBytes(host, (sent += chunk.length));
+          callback(null, chunk);
+        },
+      });
       this.outputs.set(host, out);
       this.source.pipe(out);
       out.on('close', () => this.drop(host));
@@ -47,7 +52,7 @@ export class Fanout {
   }
 
   /** What to send to this host (its command's stdin). */
-  output(host: string): PassThrough {
+  output(host: string): Transform {
     const out = this.outputs.get(host);
     if (!out) throw new Error(`fanout: ${host} is not a receiver`);
     return out;

@@ -59,7 +59,7 @@ interface Group {
 export class ReleaseUpload {
   private readonly facts = new Map<string, Promise<HostFacts>>();
   private readonly plans = new Map<string, Plan>();
-  private readonly groups = new Map<string, Group>();
+  private readonly groups = new Map<string, Promise<Group>>();
 
   constructor(
     readonly id: string,
@@ -69,6 +69,11 @@ export class ReleaseUpload {
   /** The build's scan, once it is done (the facts are asked while it runs). */
   setScan(scan: Scan): void {
     this.scan = scan;
+  }
+
+  /** How many streams were made: one per group of hosts that need the same. */
+  get streams(): number {
+    return this.groups.size;
   }
 
   /** Files and their bytes, for people. */
@@ -178,26 +183,25 @@ export class ReleaseUpload {
     return { previous, same, moved, send, key };
   }
 
-  private async groupFor(plan: Plan, arrived: readonly string[]): Promise<Group> {
-    const existing = this.groups.get(plan.key);
-    if (existing) return existing;
-    const members = arrived.filter((name) => this.plans.get(name)?.key === plan.key);
+  /** The stream of this plan's group: made once, by whoever of the group asks first. */
+  private groupFor(plan: Plan, arrived: readonly string[]): Promise<Group> {
+    let group = this.groups.get(plan.key);
+    if (!group) {
+      group = this.makeGroup(plan, arrived.filter((name) => this.plans.get(name)?.key === plan.key));
+      this.groups.set(plan.key, group);
+    }
+    return group;
+  }
+
+  private async makeGroup(plan: Plan, members: readonly string[]): Promise<Group> {
     const files = plan.send.filter((e) => e.type === 'file');
     const zstd = (await Promise.all(members.map((m) => this.facts.get(m)!))).every((f) => f.zstd);
-    // Checked again, in case another member made it while we measured.
-    const again = this.groups.get(plan.key);
-    if (again) return again;
     const codec = await chooseCodec({ shrinks: await shrinks(files.map((e) => ({ source: this.source(e), size: e.size ?? 0 }))), hostsHaveZstd: zstd });
     const bytes = files.reduce((n, e) => n + (e.size ?? 0), 0);
     const raw = tarStream(plan.send.map((entry) => this.item(entry)));
     const stream = codec === 'none' ? raw : raw.pipe(compressor(codec));
     if (codec !== 'none') raw.on('error', (error) => stream.destroy(error));
-    const group: Group = {
-      codec, bytes,
-      fanout: new Fanout(stream, members, (name, sent) => this.progressOf(name, sent, bytes, codec)),
-    };
-    this.groups.set(plan.key, group);
-    return group;
+    return { codec, bytes, fanout: new Fanout(stream, members, (name, sent) => this.progressOf(name, sent, bytes, codec)) };
   }
 
   private readonly shown = new Map<string, number>();
