@@ -34,6 +34,9 @@ const COPY = 'cp -R -P --reflink=auto --preserve=mode,timestamps';
 /** `sh -c` body: $1 the new release, $2 the old path, $3 the new path. */
 const COPY_ONE = `mkdir -p -- "$(dirname -- "$1/$3")" && ${COPY} -- "$2" "$1/$3"`;
 
+/** Exit status of `stage` when `current` is not (any more) the release the plan was made for. */
+export const CURRENT_MOVED = 76;
+
 export const upload = {
   /** Where current points, zstd here or not, then `manifest` and current's manifest (read-only). */
   facts: (l: Layout): Command =>
@@ -51,10 +54,11 @@ export const upload = {
 
   /**
    * Make releases/.partial-<id>/release and copy into it, from releases/<previous>, the paths
-   * read from stdin (NUL-separated), each to the same path. Copies never follow a symlink they
+   * read from stdin (NUL-separated), each to the same path; exit CURRENT_MOVED when `current`
+   * is not `current` any more (the plan was made for another release). Copies never follow a symlink they
    * meet (-P); whatever they bring is checked against the manifest before anything goes live.
    */
-  stage: (l: Layout, id: string, previous: string): Command =>
+  stage: (l: Layout, id: string, previous: string, current: string): Command =>
     labelled('prepare the new release', script(
       [
         'set -e',
@@ -67,9 +71,12 @@ export const upload = {
         'umask 022',
         'mkdir release',
         'here=$(pwd -P)',
+        // What ship was told is current may have changed since (another deploy's undo): say so.
+        'cur=$(readlink -- "$base/current" 2>/dev/null || true)',
+        `[ "\${cur#releases/}" = "$4" ] || { echo "current is no longer \${4:-none}" >&2; exit ${CURRENT_MOVED}; }`,
         `[ -z "$3" ] || { cd -P -- "$base/releases/$3" && xargs -0 -r ${COPY} --parents -t "$here/release" --; }`,
       ].join('\n'),
-      l.root, id, previous,
+      l.root, id, previous, current,
     )),
 
   /** Copy files that moved: stdin holds NUL-separated pairs `old path`, `new path`. */
@@ -105,11 +112,17 @@ export const upload = {
         'rm -f stream.fifo stream.sha256',
         'mkfifo -m 0600 stream.fifo',
         'sha256sum < stream.fifo > stream.sha256 &',
-        'case $3 in',
+        'extract() { case $1 in',
         '  zstd) tee stream.fifo | zstd -dcq | tar -x -C release --no-same-owner ;;',
         '  gzip) tee stream.fifo | gzip -dc | tar -x -C release --no-same-owner ;;',
         '  *) tee stream.fifo | tar -x -C release --no-same-owner ;;',
-        'esac',
+        'esac; }',
+        'if ! extract "$3"; then',
+        // tar says only "Wrote only 2560 of 10240 bytes" when the disk is full: say it plainly.
+        '  free=$(df -Pk . | awk \'NR == 2 { print $4 }\')',
+        '  [ "${free:-1024}" -ge 1024 ] || echo "No space left on device: ${free} KB free in $base" >&2',
+        '  exit 2',
+        'fi',
         'wait',
         'echo "stream $(cut -d " " -f 1 stream.sha256)"',
         'rm -f stream.fifo stream.sha256',

@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import type { Command } from '../commands/command.js';
 import type { Layout } from '../commands/release.js';
-import { upload as commands } from '../commands/upload.js';
-import { ShipError } from '../errors.js';
+import { CURRENT_MOVED, upload as commands } from '../commands/upload.js';
+import { RemoteCommandError, ShipError } from '../errors.js';
 import type { Gathering } from '../recipe/gathering.js';
 import type { RunOptions, RunResult } from '../transport/types.js';
 import { chooseCodec, compressor, shrinks, type Codec } from './codec.js';
@@ -39,6 +39,9 @@ export interface HostFacts {
 
 /** What one host needs. */
 interface Plan {
+  /** What current pointed at when the plan was made ('' for nothing). */
+  current: string;
+  /** The release unchanged files are copied from ('' when it has no manifest). */
   previous: string;
   /** Same path, same content and mode in the previous release: copied on the host. */
   same: string[];
@@ -101,13 +104,15 @@ export class ReleaseUpload {
   /** Put the release on `host` as releases/<id>, checked against the manifest. */
   async upload(host: UploadTarget, gathering: Gathering | undefined, dryRun = false): Promise<void> {
     this.targets.set(host.name, host);
-    const facts = await this.factsOf(host);
-    const plan = this.plan(facts);
+    let plan = this.plan(await this.factsOf(host));
+    // The facts were read before this run held the lock; if current moved since (another
+    // deploy's undo), read them again and plan again.
+    if (!(await this.stage(host, plan))) {
+      this.facts.delete(host.name);
+      plan = this.plan(await this.factsOf(host));
+      if (!(await this.stage(host, plan))) throw new ShipError(`${host.name}: current keeps changing under this deploy`, { host: host.name, hint: 'another process switches releases on this host: find it' });
+    }
     this.plans.set(host.name, plan);
-    host.progress(plan.same.length + plan.moved.length > 0
-      ? `upload: ${plan.send.filter((e) => e.type === 'file').length} changed files, ${plan.same.length + plan.moved.length} kept from ${plan.previous}`
-      : 'upload');
-    await host.run(commands.stage(host.layout, this.id, plan.previous), { stdin: nulList(plan.same), stdinLabel: `${plan.same.length} paths to copy from releases/${plan.previous || '-'}` });
     if (plan.moved.length > 0) {
       await host.run(commands.stageMoved(host.layout, this.id, plan.previous), { stdin: nulList(plan.moved.flat()), stdinLabel: `${plan.moved.length} moved files` });
     }
@@ -136,6 +141,17 @@ export class ReleaseUpload {
     host.progress('verified; put in place');
     await host.run(commands.finalize(host.layout, this.id), { stdin: serializeManifest(this.manifest), stdinLabel: 'manifest' });
     if (this.everyoneDone()) await this.scan?.saveCache();
+  }
+
+  /** Make the partial release and copy what the host has; false when current is not what the plan assumed. */
+  private async stage(host: UploadTarget, plan: Plan): Promise<boolean> {
+    host.progress(plan.same.length + plan.moved.length > 0
+      ? `upload: ${plan.send.filter((e) => e.type === 'file').length} changed files, ${plan.same.length + plan.moved.length} kept from ${plan.previous}`
+      : 'upload');
+    const staged = await host.run(commands.stage(host.layout, this.id, plan.previous, plan.current), { stdin: nulList(plan.same), stdinLabel: `${plan.same.length} paths to copy from releases/${plan.previous || '-'}`, allowFailure: true });
+    if (staged.code === CURRENT_MOVED) return false;
+    if (staged.code !== 0) throw new RemoteCommandError(host.name, 'prepare the new release', staged.code, staged.stderr);
+    return true;
   }
 
   /**
@@ -180,7 +196,7 @@ export class ReleaseUpload {
       else send.push(e);
     }
     const key = previous ? createHash('sha256').update(serializeManifest(facts.manifest!)).digest('hex') : 'cold';
-    return { previous, same, moved, send, key };
+    return { current: facts.current, previous, same, moved, send, key };
   }
 
   /** The stream of this plan's group: made once, by whoever of the group asks first. */

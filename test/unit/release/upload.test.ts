@@ -145,6 +145,24 @@ describe('an incremental upload', () => {
   });
 });
 
+describe('what the host had changes between the question and the upload', () => {
+  it('another deploy undid its release meanwhile: the upload plans again and the release is whole', async () => {
+    const root = deployPath();
+    const first = await release();
+    await first.upload(target(root), undefined);
+    makeCurrent(root, first.id);
+    const second = await release();
+    const host = target(root);
+    await second.factsOf(host); // asked while the build ran, before the lock was ours
+    rmSync(join(root, 'current'));
+    rmSync(join(root, 'releases', first.id), { recursive: true });
+    await second.upload(host, undefined);
+    expect(readFileSync(join(root, 'releases', second.id, 'lib/a.js'), 'utf8')).toBe('a\n');
+    expect(host.lines.filter((l) => l.startsWith('upload'))[0]).toMatch(/kept from/);
+    expect(host.lines).toContain('upload');
+  });
+});
+
 describe('a service user acting against the upload', () => {
   it('releases/ swapped for a symlink: refused, nothing written where it points', async () => {
     const root = deployPath();
