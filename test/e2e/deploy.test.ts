@@ -136,6 +136,16 @@ describe('ship deploy', () => {
     }
   });
 
+  it('with health.confirm: 0 there is no second look: the same dying release is taken as healthy (then replaced)', async () => {
+    const noConfirm = await project({ ...config, stages: { prod: { ...config.stages.prod, health: { ...config.stages.prod.health, confirm: 0 } } } });
+    for (const file of ['server.js', 'build.sh']) await copyFile(join(REPO, 'test/e2e/fixtures/app', file), join(noConfirm, file));
+    const r = await ship(['deploy', 'prod'], { cwd: noConfirm, env: { APP_VERSION: 'v5b', APP_DIE_AFTER: '2000' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/second look/);
+    const fixed = await deploy('v3');
+    expect(fixed.code, fixed.stderr).toBe(0);
+  });
+
   it('fails fast while another deploy holds the lock, then waits with --lock-wait', async () => {
     const info = JSON.stringify({ user: 'alice', origin: 'laptop', pid: 4242, command: 'ship deploy prod', time: '2026-01-01T00:00:00Z' });
     await onHost('h2', `mkdir ${PATH}/.ship/lock && printf '%s\\n' '${info}' > ${PATH}/.ship/lock/info`);
@@ -229,5 +239,37 @@ describe('ship rollback and ship releases', () => {
     const named = await ship(['rollback', 'prod', before], { cwd: dir });
     expect(named.code, named.stderr).toBe(0);
     for (const h of HOSTS) expect(await answer(h)).toBe('v6');
+  });
+});
+
+describe('ship verify', () => {
+  it('ok on every host right after a deploy; then lists each file changed, missing or added on one host, exit 1', async () => {
+    const deployed = await deploy('v9');
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const clean = await ship(['verify', 'prod'], { cwd: dir });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    for (const h of HOSTS) expect(clean.stdout).toMatch(new RegExp(`^${h}\\s+\\S+\\s+ok\\s*$`, 'm'));
+    // Someone edits the live release on h2.
+    await onHost('h2', `cd ${PATH}/current && printf x >> server.js && chmod 666 VERSION && rm -f FAIL_START DIE_AFTER && mkdir -p extra && touch extra/added && rm VERSION && echo v9 > VERSION && chmod 664 VERSION`);
+    const drift = await ship(['verify', 'prod'], { cwd: dir });
+    expect(drift.code).toBe(1);
+    const id = await current('h2');
+    expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+changed\\s+VERSION \\(mode 644 -> 664\\)$`, 'm'));
+    expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+changed\\s+server\\.js \\(content\\)$`, 'm'));
+    expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+added\\s+extra$`, 'm'));
+    expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+added\\s+extra/added$`, 'm'));
+    expect(drift.stdout).toMatch(/^h1\s+\S+\s+ok\s*$/m);
+    // A release named, and --json for machines.
+    const named = await ship(['verify', 'prod', id, '--host', 'h1', '--json'], { cwd: dir });
+    expect(named.code).toBe(0);
+    expect(named.stdout.split('\n').map((l) => JSON.parse(l) as Record<string, string>)).toContainEqual(expect.objectContaining({ host: 'h1', release: id, result: 'ok' }));
+    // The shared entries are links to shared/, not release content: removing one is a difference.
+    await onHost('h3', `rm ${PATH}/current/uploads`);
+    const unlinked = await ship(['verify', 'prod', '--host', 'h3'], { cwd: dir });
+    expect(unlinked.code).toBe(1);
+    expect(unlinked.stdout).toMatch(/^h3\s+\S+\s+changed\s+uploads \(target <path>\/shared\/uploads -> \(missing\)\)$/m);
+    // The next deploy is whole again everywhere.
+    expect((await deploy('v10')).code).toBe(0);
+    expect((await ship(['verify', 'prod'], { cwd: dir })).code).toBe(0);
   });
 });
