@@ -135,11 +135,9 @@ describe('connect failures', () => {
     const mute = tcp(() => {}).listen(0, '127.0.0.1');
     await new Promise((r) => mute.once('listening', r));
     const port = (mute.address() as AddressInfo).port;
-    const started = Date.now();
     const error = (await connect(`tester@127.0.0.1:${port}`, { sshConfigFile: config, connectTimeoutMs: 300 }).catch((e: unknown) => e)) as ConnectionError;
     mute.close();
     expect(error.message).toBe(`tester@127.0.0.1:${port} (127.0.0.1:${port}): no SSH handshake within 0.3s`);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
 
@@ -219,10 +217,9 @@ describe('run', () => {
     // (ssh2's server ignores `signal` requests after exec, so that the remote command gets
     // SIGTERM is checked against real sshd, not here.)
     const controller = new AbortController();
-    const started = Date.now();
     setTimeout(() => controller.abort(), 200);
+    // Without the abort, sleep 30 would outlast the test's time limit.
     await expect(conn.run({ argv: ['sleep', '30'] }, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
-    expect(Date.now() - started).toBeLessThan(3000);
     await vi.waitFor(() => expect(sshd.sessions()).toBe(0));
     await expect(conn.run({ argv: ['true'] }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
