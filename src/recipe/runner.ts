@@ -95,7 +95,8 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   } catch (error) {
     failure = abort.signal.aborted ? new ShipError(`interrupted; ${describeFailure(error)}`, { exitCode: ExitCode.interrupted }) : error;
   } finally {
-    await settle(session, hosts, failure, abort.signal.aborted);
+    const interrupted = abort.signal.aborted || (failure instanceof ShipError && failure.exitCode === ExitCode.interrupted);
+    await settle(session, hosts, failure, interrupted);
     stopSignals();
   }
   printPlans(session);

@@ -45,7 +45,9 @@ export async function runBuild(stage: Stage, output: Output, signal?: AbortSigna
   const result = await child;
   out.flush();
   err.flush();
-  if (result.isCanceled) throw new ShipError('build interrupted', { exitCode: 130 });
+  // Ctrl-C in a terminal (or SIGTERM to the process group) reaches the build too, and may end it
+  // before ship's own handler has run: a build killed that way was interrupted, not broken.
+  if (result.isCanceled || result.signal === 'SIGINT' || result.signal === 'SIGTERM') throw new ShipError(`build interrupted${result.signal ? ` by ${result.signal}` : ''}`, { exitCode: 130 });
   if (result.exitCode !== 0) {
     const why = result.failed && result.exitCode === undefined ? result.shortMessage : `exit ${result.exitCode}`;
     throw new ShipError(`build failed (${why}): ${build.run.join(' ')}`, { hint: `run it yourself in ${stage.configDir} to see why` });
