@@ -305,7 +305,7 @@ describe('ship certs', () => {
     expect(await run('h1', 'sudo -n test -e /etc/ship/certs/d.ship.test || echo absent')).toBe('absent');
   });
 
-  it('leaves every host untouched and exits non-zero when the CA rejects the order mid-way', async () => {
+  it('leaves every host untouched, exits non-zero and prints one paragraph when the CA rejects the order mid-way', async () => {
     // The name resolves to h1, but the webroot is one nginx does not serve: the CA's HTTP-01
     // check gets a 404 and the authorization fails after the order was created.
     await pebble.addA('e.ship.test', [address('h1')]);
@@ -318,8 +318,14 @@ describe('ship certs', () => {
     const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: bad, env });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('e.ship.test');
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // What cron mails: one paragraph. What failed first; under it, indented, the warnings met
+    // on the way (each host's own check of its webroot); last, the one thing to do next.
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/^error: prod: e\.ship\.test: could not get a new certificate: the CA could not validate e\.ship\.test over HTTP-01: .+; the certificate and key on the hosts are unchanged$/);
+    expect(lines.slice(1).filter((l) => !l.startsWith('  '))).toEqual([]);
+    for (const h of HOSTS) expect(lines).toContain(`  ${h}: http://e.ship.test/.well-known/acme-challenge/ on this host does not serve /var/www/not-served (got HTTP 404); the CA may fail to validate`);
+    expect(lines.at(-1)).toBe('  next: check that http://e.ship.test/.well-known/acme-challenge/ is served from /var/www/not-served on every host, on port 80 of the address the CA reaches, then run: ship certs renew prod');
+    expect(lines.filter((l) => l.includes('next:'))).toHaveLength(1);
     expect(await files()).toEqual(before);
     for (const h of HOSTS) expect((await run(h, 'sudo find /var/www/not-served -type f 2>/dev/null | wc -l')).trim()).toBe('0');
   });

@@ -16,13 +16,13 @@
  * child process must trust (NODE_EXTRA_CA_CERTS). The CA that signs issued certificates is a
  * different one, made fresh by Pebble at every start: `root()` fetches it from `/roots/0`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { killLeftovers, spawnLogged, stopChild, waitFor, writePids } from './children.js';
 import { ensurePebble } from './pebble-package.js';
 
 /** A certificate profile the CA offers, as in Pebble's `profiles` config. */
@@ -73,7 +73,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const { address, dir } = options;
   const offset = 10 * (options.instance ?? 0);
   const ports = { acme: 14000 + offset, management: 15000 + offset, dns: 8053 + offset, dnsManagement: 8055 + offset };
-  await killLeftovers(dir);
+  await killLeftovers(dir, (program) => /\/pebble(-challtestsrv)?$/.test(program));
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const caFile = join(dir, 'listener-ca.pem');
@@ -107,7 +107,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     '-defaultIPv4', '127.0.0.9', '-defaultIPv6', '',
   ]);
   // Pids on disk at once: a start that fails half-way must not leave ports taken for the next one.
-  await writePids(dir, [challtestsrv]);
+  await writePids(dir, [challtestsrv?.pid]);
   if (challtestsrv) await waitFor(`challtestsrv at ${dnsManagement}`, () => httpGet(`${dnsManagement}/`), challtestsrv);
   const dnsServer = options.dnsServer ?? `${address}:${ports.dns}`;
 
@@ -124,7 +124,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
       PEBBLE_WFE_NONCEREJECT: '0',
       PEBBLE_AUTHZREUSE: '0',
     });
-    await writePids(dir, [challtestsrv, pebble]);
+    await writePids(dir, [challtestsrv?.pid, pebble.pid]);
     await waitFor(`pebble at ${directoryUrl}`, () => httpsGet(directoryUrl, caPem), pebble);
   };
   const stopCa = async () => {
@@ -169,65 +169,6 @@ async function listenerCertificate(dir: string, address: string): Promise<{ cert
     '-addext', 'extendedKeyUsage=serverAuth',
     '-keyout', file('listener.key'), '-out', file('listener.pem')]);
   return { cert: file('listener.pem'), key: file('listener.key') };
-}
-
-function spawnLogged(dir: string, name: string, program: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  // Children outlive a parent that exits without stop(); take them along.
-  const reap = () => child.kill('SIGKILL');
-  process.once('exit', reap);
-  child.once('exit', () => process.removeListener('exit', reap));
-  const log: string[] = [];
-  const keep = (chunk: Buffer) => {
-    log.push(chunk.toString());
-    void writeFile(join(dir, `${name}.log`), log.join(''));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return child;
-}
-
-async function waitFor(what: string, probe: () => Promise<unknown>, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
-    try {
-      await probe();
-      return;
-    } catch (error) {
-      last = error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${what} did not answer within 20 s: ${String(last)}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Pids on disk, so a test run killed half-way does not leave ports taken for the next one. */
-async function writePids(dir: string, children: Array<ChildProcess | undefined>): Promise<void> {
-  await writeFile(join(dir, 'pids'), children.map((c) => c?.pid).filter((p) => p !== undefined).join('\n'));
-}
-
-async function killLeftovers(dir: string): Promise<void> {
-  const file = join(dir, 'pids');
-  if (!existsSync(file)) return;
-  for (const line of (await readFile(file, 'utf8')).split('\n')) {
-    const pid = Number(line);
-    if (!Number.isInteger(pid) || pid <= 1) continue;
-    // Only our own programs: a recycled pid may belong to anything by now.
-    const exe = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? '';
-    if (/\/pebble(-challtestsrv)?$/.test(exe)) process.kill(pid, 'SIGKILL');
-  }
-  await new Promise((r) => setTimeout(r, 200));
 }
 
 // Pebble 2.10 refuses requests without one, as RFC 8555 section 6.1 allows.
