@@ -141,4 +141,16 @@ describe('ship certs with DNS-01', () => {
       await writeFile(join(dir, 'acme.key'), await readFile(dns.keyFile, 'utf8'));
     }
   });
+
+  it('leaves the lab\'s network as it found it: ports that come and go keep the bridge\'s neighbours', async () => {
+    await dns.stop();
+    // The DNS servers' ports came and went on the lab's bridge. One more, with the lowest MAC
+    // there is, which a bridge without an address of its own would take, changing its own.
+    const port = `shv${lab().id}probe`;
+    await execa('ip', ['link', 'add', port, 'address', '00:00:00:00:00:01', 'type', 'veth', 'peer', 'name', `${port}p`]);
+    await execa('ip', ['link', 'set', port, 'master', lab().bridge, 'up']);
+    await execa('ip', ['link', 'del', port]);
+    // The dead address other tests rely on for a connect that times out keeps its permanent entry.
+    expect((await execa('ip', ['neigh', 'show', lab().deadAddress, 'dev', lab().bridge])).stdout).toContain('PERMANENT');
+  });
 });

@@ -33,6 +33,7 @@ export interface DnsServers {
   /** Freeze the secondary (SIGSTOP): it answers nothing and takes no transfer until `resume`. */
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** Stop both and remove their namespaces; again does nothing. */
   stop(): Promise<void>;
 }
 
@@ -134,7 +135,8 @@ export async function startDnsServers(options: DnsOptions): Promise<DnsServers> 
     pause: async () => void process.kill(secondaryPid, 'SIGSTOP'),
     resume: async () => void process.kill(secondaryPid, 'SIGCONT'),
     stop: async () => {
-      process.kill(secondaryPid, 'SIGCONT');
+      // A frozen named would not see SIGTERM; one that has exited already needs nothing.
+      if (children[1]!.exitCode === null) process.kill(secondaryPid, 'SIGCONT');
       await Promise.all(children.map(stopChild));
       for (const { netns } of servers) await execa('ip', ['netns', 'del', netns], { reject: false });
       await rm(join(dir, 'pids'), { force: true });
