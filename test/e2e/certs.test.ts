@@ -46,16 +46,17 @@ const run = (host: string, script: string) => onHost(host, script);
  * window (renewal information itself is tested in certs-profiles.test.ts).
  */
 async function withoutRenewalInfo(): Promise<void> {
-  for (const host of HOSTS) {
+  // Both hosts at once: the checks of a fresh certificate below have its first 30 seconds.
+  await Promise.all(HOSTS.map(async (host) => {
     const pem = await run(host, `sudo -n cat ${CERT} 2>/dev/null || true`);
     // A certificate from before Pebble restarted is unknown to it, and asks ship nothing.
     if (pem) await pebble.setRenewalInfo(pem, 'no renewal window here').catch(() => {});
-  }
+  }));
 }
 
 const renew = async (...args: string[]) => {
   const result = await ship(['certs', 'renew', ...args, '--no-random-sleep'], { cwd: dir, env });
-  await withoutRenewalInfo();
+  if (!args.includes('--dry-run')) await withoutRenewalInfo();
   return result;
 };
 
