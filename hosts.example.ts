@@ -34,11 +34,13 @@ export default defineHosts({
         confirm: 1.5, // seconds later, a second look (catches an app that dies after answering once); 0 = off
       },
       certs: {
-        domains: ['hello.example.com'], // names on the certificate; the first one names its files
-        email: 'ops@example.com', // ACME account contact, for expiry warnings
-        webroot: '/var/www/html', // served at /.well-known/acme-challenge/ on port 80
+        domains: ['hello.example.com'], // names on the certificate; the first one names its files (IP addresses too; '*.x' needs dns)
+        email: 'ops@example.com', // ACME account contact; CAs send no expiry mail any more: monitor with `ship certs status`
+        webroot: '/var/www/html', // served at /.well-known/acme-challenge/ on port 80 (HTTP-01)
         directory: 'letsencrypt', // 'letsencrypt' | 'letsencrypt-staging' | an https:// ACME directory URL
         reload: 'nginx', // unit reloaded after a new certificate lands
+        // profile: 'shortlived', // one the CA offers; Let's Encrypt: 'classic' (default), 'tlsserver', 'shortlived' (160 hours)
+        // dns: { server: 'ns1.example.com', zone: 'example.com', keyFile: 'acme.key' }, // DNS-01 by RFC 2136 update + TSIG key, for wildcards
       },
     },
 

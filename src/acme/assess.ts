@@ -7,7 +7,7 @@ import type { ResolvedCerts } from '../config/types.js';
 import { ariCertId, renewalWindow } from './ari.js';
 import { renewalInfoUrl } from './directory.js';
 import { accountDir, stateDir } from './paths.js';
-import { decide, mismatch, originProblem, type Decision, type RenewalWindow } from './policy.js';
+import { configuredProblem, decide, type Decision, type RenewalWindow } from './policy.js';
 import type { HostReading } from './read.js';
 
 export interface Assessment {
@@ -25,7 +25,7 @@ export interface AssessOptions {
 }
 
 export async function assess(readings: readonly HostReading[], certs: ResolvedCerts, options: AssessOptions): Promise<Assessment> {
-  const wanted = { domains: certs.domains, keyType: certs.keyType, directoryUrl: certs.directoryUrl };
+  const wanted = { domains: certs.domains, keyType: certs.keyType, directoryUrl: certs.directoryUrl, profile: certs.profile };
   const hosts = readings.map((r) => r.cert);
   const chains = readings.flatMap((r) => (r.chain && r.cert.state === 'present' ? [{ chain: r.chain, facts: r.cert.facts, origin: r.cert.origin }] : []));
   const shared = chains.length === readings.length && new Set(chains.map((c) => c.facts.fingerprint)).size === 1 ? chains[0] : undefined;
@@ -33,7 +33,7 @@ export async function assess(readings: readonly HostReading[], certs: ResolvedCe
   let window: RenewalWindow | undefined;
   let replaces: string | undefined;
   // Only the configured CA can say when its own certificate should be renewed.
-  if (shared && options.ari !== false && !mismatch(shared.facts, wanted) && !originProblem(shared.origin, shared.facts, wanted.directoryUrl)) {
+  if (shared && options.ari !== false && !configuredProblem(shared.facts, shared.origin, wanted)) {
     const info = await renewalInfoUrl(certs.directoryUrl, options.log);
     const id = info ? ariCertId(shared.chain[0]!) : undefined;
     if (info && id) {

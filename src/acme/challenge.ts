@@ -6,6 +6,7 @@
  * served shows up here with a clear message rather than as a failed validation at the CA.
  */
 import { request } from 'node:http';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { certCommands } from '../commands/certs.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
@@ -26,12 +27,13 @@ export interface ResponderOptions {
 
 export function webrootResponder(targets: readonly HostTarget[], options: ResponderOptions): ChallengeResponder {
   return {
+    type: 'http-01',
     async place(domain, token, keyAuthorization) {
       const results = await Promise.allSettled(targets.map(async ({ host, connection }) => {
         await connection.run(certCommands.placeToken(options.webroot, token, options.sudo), { stdin: keyAuthorization, stdinLabel: 'key authorization' });
         const served = await fetchFromHost(connection, domain, `/.well-known/acme-challenge/${token}`).catch((error: Error) => `error: ${error.message}`);
         if (served !== keyAuthorization) {
-          options.warn(`http://${domain}/.well-known/acme-challenge/ on this host does not serve ${options.webroot} (${summary(served)}); the CA may fail to validate`, host);
+          options.warn(`http://${isIP(domain) === 6 ? `[${domain}]` : domain}/.well-known/acme-challenge/ on this host does not serve ${options.webroot} (${summary(served)}); the CA may fail to validate`, host);
         }
       }));
       const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ host: targets[i]!.host, reason: r.reason as unknown }] : []));
@@ -46,11 +48,12 @@ export function webrootResponder(targets: readonly HostTarget[], options: Respon
   };
 }
 
-/** GET a path from port 80 as the host itself sees it, with `Host: domain`. Resolves the body. */
+/** GET a path from port 80 as the host itself sees it, with `Host: domain` (an IP address for IP certificates). Resolves the body. */
 export async function fetchFromHost(connection: Connection, domain: string, path: string, timeoutMs = 5_000): Promise<string> {
   const stream: Duplex = await connection.forwardOut('127.0.0.1', 80);
+  const host = isIP(domain) === 6 ? `[${domain}]` : domain;
   return new Promise((resolve, reject) => {
-    const req = request({ createConnection: () => stream as never, path, headers: { host: domain, connection: 'close' }, timeout: timeoutMs }, (res) => {
+    const req = request({ createConnection: () => stream as never, path, headers: { host, connection: 'close' }, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

@@ -25,13 +25,16 @@ export async function savePending(dir: string, pair: IssuedPair): Promise<void> 
   await writePrivate(join(dir, 'privkey.pem'), pair.keyPem);
   await writePrivate(join(dir, 'fullchain.pem'), pair.certPem);
   await writePrivate(join(dir, 'directory'), `${pair.directoryUrl}\n`);
+  await rm(join(dir, 'profile'), { force: true });
+  if (pair.profile) await writePrivate(join(dir, 'profile'), `${pair.profile}\n`);
 }
 
 /** The pair kept in `dir`, if there is a whole one. */
 export async function loadPending(dir: string): Promise<IssuedPair | undefined> {
   try {
     const read = (name: string) => readFile(join(dir, name), 'utf8');
-    return { keyPem: await read('privkey.pem'), certPem: await read('fullchain.pem'), directoryUrl: (await read('directory')).trim() };
+    const profile = (await read('profile').catch(() => '')).trim();
+    return { keyPem: await read('privkey.pem'), certPem: await read('fullchain.pem'), directoryUrl: (await read('directory')).trim(), ...(profile ? { profile } : {}) };
   } catch {
     return undefined;
   }

@@ -2,10 +2,13 @@
  * When a certificate is due for renewal. Pure: facts and a clock in, a decision and a reason out.
  *
  * Due when it is missing (or unreadable) on any host, when the hosts disagree, when its names or
- * key type differ from hosts.ts, when it is not from the CA hosts.ts names (see `originProblem`),
- * when it has expired, or when the CA's ACME Renewal Information window says so. Without a window: when less than 1/3 of its lifetime is left, or 1/2 for
- * certificates that live under 10 days (short-lived ones get a bigger margin, as Let's Encrypt
- * advises, since a failed run costs a larger share of their life).
+ * key type differ from hosts.ts, when it is not from the CA hosts.ts names (see `originProblem`)
+ * or not ordered with the profile hosts.ts names, when it has expired, or when the CA's ACME
+ * Renewal Information window says so. Without a window: when less than 1/3 of its lifetime is
+ * left, or 1/2 for certificates that live under 10 days (short-lived ones get a bigger margin, as
+ * Let's Encrypt advises, since a failed run costs a larger share of their life). Let's Encrypt's
+ * own windows sit on the same points. A window is followed, but never into the last 1/6 of the
+ * lifetime, where `certs status` starts to warn.
  */
 import { isPublicDirectory } from './trust.js';
 import type { CertFacts } from './x509.js';
@@ -20,6 +23,8 @@ export interface CertOrigin {
   trusted: boolean;
   /** The ACME directory ship recorded ordering it from (origin.ts), if it did. */
   directoryUrl?: string;
+  /** The profile it was ordered with, when ship recorded its origin (absent there: none). */
+  profile?: string;
 }
 
 export interface Wanted {
@@ -27,9 +32,10 @@ export interface Wanted {
   keyType: string;
 }
 
-/** What hosts.ts asks for, down to the CA. */
+/** What hosts.ts asks for, down to the CA and its profile. */
 export interface Configured extends Wanted {
   directoryUrl: string;
+  profile?: string;
 }
 
 /** A suggested renewal window from the CA (RFC 9773), with the moment picked inside it. */
@@ -66,7 +72,7 @@ export function decide(hosts: readonly HostCert[], wanted: Configured, now: Date
   const first = present[0];
   if (!first) return { due: true, reason: 'no hosts' };
   for (const { host, facts, origin } of present) {
-    const problem = mismatch(facts, wanted) ?? originProblem(origin, facts, wanted.directoryUrl);
+    const problem = configuredProblem(facts, origin, wanted);
     if (problem) return { due: true, reason: `${host}: ${problem}` };
   }
   if (new Set(present.map((p) => p.facts.fingerprint)).size > 1) {
@@ -74,7 +80,24 @@ export function decide(hosts: readonly HostCert[], wanted: Configured, now: Date
   }
   const facts = first.facts;
   if (now >= facts.notAfter) return { due: true, reason: `expired ${duration(now.getTime() - facts.notAfter.getTime())} ago` };
-  return options.window ? windowDecision(options.window, now) : lifetimeDecision(facts, now);
+  return options.window ? windowDecision(notPastAttention(options.window, facts), now) : lifetimeDecision(facts, now);
+}
+
+/** Anything that makes a certificate not the one hosts.ts asks for, however fresh. */
+export function configuredProblem(facts: CertFacts, origin: CertOrigin, wanted: Configured): string | undefined {
+  return mismatch(facts, wanted) ?? originProblem(origin, facts, wanted.directoryUrl) ?? profileChange(origin, wanted.profile);
+}
+
+/**
+ * A certificate not ordered with the profile hosts.ts names. Its profile is known only from the
+ * record ship wrote beside it; when hosts.ts names one and there is no record, it is due once.
+ */
+export function profileChange(origin: CertOrigin, profile: string | undefined): string | undefined {
+  const recorded = origin.directoryUrl !== undefined;
+  const had = origin.profile === undefined ? 'without a profile (the CA\'s default)' : `with profile "${origin.profile}"`;
+  if (profile === undefined) return recorded && origin.profile !== undefined ? `profile changed: ordered ${had}; hosts.ts names none (the CA's default)` : undefined;
+  if (!recorded) return `not recorded as ordered with profile "${profile}", which hosts.ts names`;
+  return origin.profile === profile ? undefined : `profile changed: ordered ${had}; hosts.ts names "${profile}"`;
 }
 
 /** What changed between a certificate and hosts.ts, if anything. */
@@ -126,10 +149,44 @@ export function windowDecision(window: RenewalWindow, now: Date): Decision {
   return { due: false, reason: `renews in ${duration(window.selected.getTime() - now.getTime())}, inside the CA's renewal window ${range}`, renewAt: window.selected };
 }
 
-/** For monitoring (`certs status`): expired, or within the last 1/6 of its lifetime. */
-export function needsAttention(facts: CertFacts, now: Date): boolean {
-  const lifetime = facts.notAfter.getTime() - facts.notBefore.getTime();
-  return facts.notAfter.getTime() - now.getTime() < lifetime / 6;
+/** The moment picked in a window, moved up to where the last 1/6 of the lifetime begins if it is later. */
+function notPastAttention(window: RenewalWindow, facts: CertFacts): RenewalWindow {
+  const latest = new Date(facts.notAfter.getTime() - lifetimeOf(facts) * DEFAULT_WARN.value);
+  return window.selected > latest ? { ...window, selected: latest } : window;
+}
+
+/** When `certs status` warns: fewer than `value` days left, or less than `value` of the lifetime. */
+export type Warn = { kind: 'days'; value: number } | { kind: 'fraction'; value: number };
+
+export const DEFAULT_WARN: Warn & { kind: 'fraction' } = { kind: 'fraction', value: 1 / 6 };
+
+/** `--warn 14` (days), `--warn 0.2` or `--warn 1/6` (a fraction of the lifetime); undefined when it is neither. */
+export function parseWarn(text: string): Warn | undefined {
+  const ratio = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (ratio) {
+    const value = Number(ratio[1]) / Number(ratio[2]);
+    return value > 0 && value < 1 ? { kind: 'fraction', value } : undefined;
+  }
+  if (!/^\d+(\.\d+)?$/.test(text.trim())) return undefined;
+  const value = Number(text);
+  if (value <= 0) return undefined;
+  return value < 1 ? { kind: 'fraction', value } : { kind: 'days', value };
+}
+
+export function describeWarn(warn: Warn): string {
+  if (warn.kind === 'days') return `fewer than ${warn.value} day${warn.value === 1 ? '' : 's'} left`;
+  const fraction = Math.abs(warn.value - 1 / 6) < 1e-9 ? '1/6' : String(warn.value);
+  return `within the last ${fraction} of its lifetime`;
+}
+
+/** For monitoring (`certs status`): expired, or inside the warning threshold (default: the last 1/6 of its lifetime). */
+export function needsAttention(facts: CertFacts, now: Date, warn: Warn = DEFAULT_WARN): boolean {
+  const left = facts.notAfter.getTime() - now.getTime();
+  return warn.kind === 'days' ? left < warn.value * DAY : left < lifetimeOf(facts) * warn.value;
+}
+
+function lifetimeOf(facts: CertFacts): number {
+  return facts.notAfter.getTime() - facts.notBefore.getTime();
 }
 
 /** A duration for people: the largest whole unit, `90 days`, `5 hours`, `40 seconds`. */

@@ -8,7 +8,7 @@ import { displayCommand } from '../commands/render.js';
 import { RemoteCommandError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
 import type { Connection } from '../transport/types.js';
-import { originPath, recordedDirectory } from './origin.js';
+import { originPath, recordedOrigin, type Origin } from './origin.js';
 import type { HostCert } from './policy.js';
 import { isPubliclyTrusted } from './trust.js';
 import { certFacts, parseChain } from './x509.js';
@@ -32,11 +32,12 @@ export async function readHostCert(host: string, connection: Connection, certs: 
     return { cert: { host, state: 'unreadable', detail: `${certs.certPath} does not parse as a certificate (${(error as Error).message})` } };
   }
   const facts = certFacts(chain[0]!);
-  const origin = { trusted: isPubliclyTrusted(chain), directoryUrl: await readOrigin(connection, certs.certPath, facts.fingerprint, sudo) };
+  const recorded = await readOrigin(connection, certs.certPath, facts.fingerprint, sudo);
+  const origin = { trusted: isPubliclyTrusted(chain), ...recorded };
   return { cert: { host, state: 'present', facts, origin }, chain };
 }
 
-async function readOrigin(connection: Connection, certPath: string, fingerprint: string, sudo: boolean): Promise<string | undefined> {
+async function readOrigin(connection: Connection, certPath: string, fingerprint: string, sudo: boolean): Promise<Origin | undefined> {
   const result = await connection.run(certCommands.readOrigin(originPath(certPath), sudo), { readOnly: true });
-  return recordedDirectory(result.stdout, fingerprint);
+  return recordedOrigin(result.stdout, fingerprint);
 }

@@ -3,9 +3,10 @@
  * hosts or here. A "chain" is the full-chain PEM a host serves: leaf first, then intermediates.
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
+import { canonicalName } from '../config/cert-names.js';
 
 export interface CertFacts {
-  /** DNS names from subjectAltName, lowercased, in certificate order. */
+  /** DNS names and IP addresses from subjectAltName, spelled as canonicalName does, in certificate order. */
   names: string[];
   /** 'ecdsa-p256', 'rsa-2048', or a description of anything else ('rsa-4096', 'ec-secp384r1'). */
   keyType: string;
@@ -30,7 +31,7 @@ export function parseChain(pem: string): X509Certificate[] {
 
 export function certFacts(cert: X509Certificate): CertFacts {
   return {
-    names: dnsNames(cert),
+    names: certNames(cert),
     keyType: keyTypeOf(cert.publicKey),
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
@@ -40,12 +41,16 @@ export function certFacts(cert: X509Certificate): CertFacts {
   };
 }
 
-/** dNSName entries of subjectAltName (node renders them as `DNS:a.example, DNS:b.example`). */
-export function dnsNames(cert: X509Certificate): string[] {
-  return (cert.subjectAltName ?? '')
-    .split(', ')
-    .filter((entry) => entry.startsWith('DNS:'))
-    .map((entry) => entry.slice(4).replace(/^"|"$/g, '').toLowerCase());
+/**
+ * dNSName and iPAddress entries of subjectAltName. Node renders them as
+ * `DNS:a.example, IP Address:192.0.2.10, IP Address:2001:DB8:0:0:0:0:0:1`.
+ */
+export function certNames(cert: X509Certificate): string[] {
+  return (cert.subjectAltName ?? '').split(', ').flatMap((entry) => {
+    if (entry.startsWith('DNS:')) return [canonicalName(entry.slice(4).replace(/^"|"$/g, ''))];
+    if (entry.startsWith('IP Address:')) return [canonicalName(entry.slice('IP Address:'.length))];
+    return [];
+  });
 }
 
 export function keyTypeOf(key: KeyObject): string {

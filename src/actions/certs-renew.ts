@@ -4,35 +4,40 @@
  * reach every host) and install it on every host.
  *
  * Made for cron: nothing on stdout or stderr when nothing is due; one line per renewed
- * certificate; on failure what failed, where, and what to do, and a non-zero exit. One
- * stage's failure does not stop the others. A lock keeps two runs apart.
+ * certificate; on failure one paragraph per stage that says what failed, where, and what to do
+ * (certs-report.ts), and a non-zero exit. One stage's failure does not stop the others. A lock
+ * keeps two runs apart.
  */
 import { assess } from '../acme/assess.js';
 import { loadAccount } from '../acme/account.js';
 import { webrootResponder } from '../acme/challenge.js';
 import { confirmServed } from '../acme/confirm.js';
+import { dnsResponder, loadTsigKey } from '../acme/dns/responder.js';
 import { activate, prepare, type InstallFiles } from '../acme/install.js';
 import { jitterMs } from '../acme/jitter.js';
 import { acquireLock } from '../acme/lock.js';
-import { takeDeployLocks } from '../steps/host-lock.js';
-
-/** How long a renewal waits for a deploy on the same hosts to finish. */
-const DEPLOY_LOCK_WAIT_SECONDS = 600;
-import { errorText, orderCertificate, type IssuedPair } from '../acme/order.js';
+import { ChallengeFailed, errorText, orderCertificate, type IssuedPair, type Responders } from '../acme/order.js';
 import { stateDir } from '../acme/paths.js';
 import { originRecord } from '../acme/origin.js';
 import { clearPending, clearStagePending, loadPending, pendingDir, savePending } from '../acme/pending.js';
-import { lifetimeDecision, originProblem } from '../acme/policy.js';
+import { configuredProblem, lifetimeDecision } from '../acme/policy.js';
+import { checkProfile } from '../acme/profiles.js';
 import { readHostCert, type HostReading } from '../acme/read.js';
 import { isPubliclyTrusted } from '../acme/trust.js';
 import { InvalidCertificate, validatePair } from '../acme/validate.js';
 import { parseChain, type CertFacts } from '../acme/x509.js';
+import { tlsServerName } from '../config/cert-names.js';
 import { ACME_DIRECTORIES } from '../config/rules.js';
 import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { Session } from '../run/session.js';
+import { takeDeployLocks } from '../steps/host-lock.js';
+import { stageFailure, type Note } from './certs-report.js';
 import type { CertStage } from './certs-stages.js';
 import { exitCodeFor } from './failures.js';
+
+/** How long a renewal waits for a deploy on the same hosts to finish. */
+const DEPLOY_LOCK_WAIT_SECONDS = 600;
 
 export interface RenewOptions {
   force: boolean;
@@ -48,17 +53,22 @@ export async function renewCerts(output: Output, stages: readonly CertStage[], o
   }
   const lock = options.dryRun ? undefined : await acquireLock('certs-renew', stateDir(), '`ship certs renew`');
   const errors: ShipError[] = [];
-  const run = { output, options, slept: false };
+  const jitter = { slept: false };
   try {
     for (const stage of stages) {
       const session = new Session(stage, output, { dryRun: options.dryRun, hostFilter: [] });
+      const failures: unknown[] = [];
+      const run: Run = { output, options, jitter, notes: [] };
       try {
-        errors.push(...(await renewStage(stage, session, run)));
+        failures.push(...(await renewStage(stage, session, run)));
       } catch (error) {
-        errors.push(asStageError(stage, error));
+        failures.push(error);
       } finally {
         await session.close();
       }
+      // Warnings belong in the failure's paragraph; after a success they are worth a line each.
+      if (failures.length > 0) errors.push(stageFailure(stage.name, stage.certs.domains, failures, run.notes));
+      else for (const note of run.notes) output.notice(note.text, note.host);
     }
   } finally {
     await lock?.release();
@@ -70,7 +80,9 @@ export async function renewCerts(output: Output, stages: readonly CertStage[], o
 interface Run {
   output: Output;
   options: RenewOptions;
-  slept: boolean;
+  /** Shared by the stages of a run: the random sleep happens once. */
+  jitter: { slept: boolean };
+  notes: Note[];
 }
 
 /** Renews one stage's certificate if due. Returns per-host failures; throws when nothing could be done. */
@@ -80,6 +92,8 @@ async function renewStage(stage: CertStage, session: Session, run: Run): Promise
   const name = `${stage.name}: ${certs.domains.join(', ')}`;
   const debug = (text: string) => output.debug(`${name}: ${text}`);
 
+  // Before anything is read or ordered: a profile the CA does not offer is a mistake in hosts.ts.
+  await checkProfile(certs.profile, certs.directoryUrl, debug);
   const readings = await readAll(stage, session);
   const now = new Date();
   const { decision, replaces } = await assess(readings, certs, { now, force: options.force, log: debug });
@@ -97,7 +111,7 @@ async function renewStage(stage: CertStage, session: Session, run: Run): Promise
   // Never interleave with a deploy to these hosts: wait for one to finish (cron can wait).
   const locks = await takeDeployLocks(session, stage, 'ship certs renew', DEPLOY_LOCK_WAIT_SECONDS);
   try {
-    return await renewDue(stage, session, run, { readings, decision, replaces, trustedNow, now, name, debug });
+    return await renewDue(stage, session, run, { readings, decision, replaces, trustedNow, now, debug });
   } finally {
     await locks.release();
   }
@@ -109,21 +123,20 @@ interface Due {
   replaces: string | undefined;
   trustedNow: boolean;
   now: Date;
-  name: string;
   debug: (text: string) => void;
 }
 
 async function renewDue(stage: CertStage, session: Session, run: Run, due: Due): Promise<ShipError[]> {
   const { certs } = stage;
   const { output, options } = run;
-  const { readings, decision, replaces, trustedNow, now, name, debug } = due;
+  const { readings, decision, replaces, trustedNow, now, debug } = due;
   // Per CA directory: after `directory` changes, a pair from the old CA is never installed.
   const pendingPath = pendingDir(stage.configFile, stage.name, certs.domains, certs.directoryUrl);
   let pair = options.force ? undefined : await reusablePending(pendingPath, stage, now, debug);
   const reused = pair !== undefined;
   if (!pair) {
     await randomSleepOnce(run);
-    pair = await order(stage, session, replaces, debug);
+    pair = await order(stage, session, run, replaces, debug);
     // Kept until every host has it, so a failed install is retried without a new order.
     await savePending(pendingPath, pair);
   }
@@ -138,8 +151,8 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
     throw error;
   }
 
-  const had = holders(readings, facts.fingerprint, certs.directoryUrl);
-  const files = { keyPem: pair.keyPem, certPem: pair.certPem, origin: originRecord(pair.directoryUrl, facts.fingerprint) };
+  const had = holders(readings, facts.fingerprint, stage);
+  const files = { keyPem: pair.keyPem, certPem: pair.certPem, origin: originRecord(pair.directoryUrl, facts.fingerprint, pair.profile) };
   const { installed, errors } = await install(stage, session, had, files, facts);
   const without = session.hosts.filter((h) => !installed.includes(h) && !had.has(h));
   if (without.length === 0) await clearStagePending(pendingPath);
@@ -148,8 +161,7 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
     output.info(`${stage.name}: ${reused ? 'installed' : 'renewed'} ${certs.domains.join(', ')} on ${installed.join(', ')}${partial}: serial ${facts.serial}, expires ${facts.notAfter.toISOString()} (${reused ? 'issued earlier, not yet on every host' : `due: ${decision.reason}`})`);
     output.event('renewed', { stage: stage.name, domains: certs.domains, hosts: installed, serial: facts.serial, notAfter: facts.notAfter.toISOString(), reused, reason: decision.reason });
   }
-  const hint = `then run: ship certs renew ${stage.name}`;
-  return errors.map((e) => new ShipError(`${name}: ${e.message}`, { host: e.options.host, hint: e.hint ? `${e.hint}, ${hint}` : hint, exitCode: e.exitCode }));
+  return errors;
 }
 
 async function readAll(stage: CertStage, session: Session): Promise<HostReading[]> {
@@ -161,8 +173,10 @@ async function readAll(stage: CertStage, session: Session): Promise<HostReading[
 }
 
 /** Hosts that already have the certificate with this fingerprint, and know where it came from. */
-function holders(readings: readonly HostReading[], fingerprint: string, directoryUrl: string): Set<string> {
-  return new Set(readings.flatMap(({ cert }) => (cert.state === 'present' && cert.facts.fingerprint === fingerprint && !originProblem(cert.origin, cert.facts, directoryUrl) ? [cert.host] : [])));
+function holders(readings: readonly HostReading[], fingerprint: string, stage: CertStage): Set<string> {
+  const { certs } = stage;
+  const wanted = { domains: certs.domains, keyType: certs.keyType, directoryUrl: certs.directoryUrl, profile: certs.profile };
+  return new Set(readings.flatMap(({ cert }) => (cert.state === 'present' && cert.facts.fingerprint === fingerprint && !configuredProblem(cert.facts, cert.origin, wanted) ? [cert.host] : [])));
 }
 
 /** A pair from an earlier run that did not reach every host, if it is still a good one. */
@@ -171,6 +185,7 @@ async function reusablePending(dir: string, stage: CertStage, now: Date, debug: 
   if (!pair) return undefined;
   try {
     if (pair.directoryUrl !== stage.certs.directoryUrl) throw new Error(`it was ordered from ${pair.directoryUrl}, not ${stage.certs.directoryUrl}`);
+    if (pair.profile !== stage.certs.profile) throw new Error(`it was ordered with ${pair.profile ? `profile "${pair.profile}"` : 'no profile'}, not ${stage.certs.profile ? `"${stage.certs.profile}"` : 'none'}`);
     const facts = validatePair(pair.keyPem, pair.certPem, { domains: stage.certs.domains, keyType: stage.certs.keyType }, now);
     if (!lifetimeDecision(facts, now).due) return pair;
     debug('the pending certificate from an earlier run is itself due; ordering a new one');
@@ -181,24 +196,41 @@ async function reusablePending(dir: string, stage: CertStage, now: Date, debug: 
   return undefined;
 }
 
-async function order(stage: CertStage, session: Session, replaces: string | undefined, debug: (text: string) => void): Promise<IssuedPair> {
+async function order(stage: CertStage, session: Session, run: Run, replaces: string | undefined, debug: (text: string) => void): Promise<IssuedPair> {
   const { certs } = stage;
+  const note = (text: string, host?: string) => run.notes.push({ text, ...(host ? { host } : {}) });
   try {
     const account = await loadAccount(certs.directoryUrl);
-    const targets = await Promise.all(session.hosts.map(async (host) => ({ host, connection: await session.connection(host) })));
-    const responder = webrootResponder(targets, { webroot: certs.webroot, sudo: stage.sudo, warn: (text, host) => session.output.notice(text, host) });
-    return await orderCertificate({ account, email: certs.email, domains: certs.domains, keyType: certs.keyType, replaces, responder, log: debug });
+    const responders: Responders = {};
+    if (certs.webroot) {
+      const targets = await Promise.all(session.hosts.map(async (host) => ({ host, connection: await session.connection(host) })));
+      responders.http = webrootResponder(targets, { webroot: certs.webroot, sudo: stage.sudo, warn: note });
+    }
+    if (certs.dns) {
+      const key = await loadTsigKey(certs.dns);
+      session.output.addSecrets([key.secret.toString('base64')]);
+      responders.dns = dnsResponder({ dns: certs.dns, key, log: debug, warn: note });
+    }
+    return await orderCertificate({ account, email: certs.email, domains: certs.domains, keyType: certs.keyType, profile: certs.profile, replaces, responders, log: debug });
   } catch (error) {
     if (error instanceof ShipError) throw error;
     const message = errorText(error);
-    const next = message.startsWith('cannot reach')
-      ? `check that ${certs.directoryUrl} is reachable from this machine`
-      : `check that http://${certs.domains[0]}/.well-known/acme-challenge/ is served from ${certs.webroot} on every host`;
-    throw new ShipError(`could not get a new certificate: ${message}; the certificate and key on the hosts are unchanged`, {
-      hint: `${next}, then run: ship certs renew ${stage.name}`,
-      cause: error,
-    });
+    throw new ShipError(`could not get a new certificate: ${message}; the certificate and key on the hosts are unchanged`, { hint: orderHint(stage, error, message), cause: error });
   }
+}
+
+/** What to check when an order failed, by what failed. */
+function orderHint(stage: CertStage, error: unknown, message: string): string {
+  const { certs } = stage;
+  if (message.startsWith('cannot reach')) return `check that ${certs.directoryUrl} is reachable from this machine`;
+  if (error instanceof ChallengeFailed && error.type === 'dns-01') {
+    return `check that every name server of ${certs.dns?.zone} serves _acme-challenge TXT records added through ${certs.dns?.server}`;
+  }
+  if (error instanceof ChallengeFailed) {
+    const where = error.identifier.includes(':') ? `[${error.identifier}]` : error.identifier;
+    return `check that http://${where}/.well-known/acme-challenge/ is served from ${certs.webroot} on every host, on port 80 of the address the CA reaches`;
+  }
+  return `check the CA's answer above; ${certs.profile ? `certs.profile is "${certs.profile}"; ` : ''}more detail with --verbose`;
 }
 
 /**
@@ -225,7 +257,7 @@ async function install(stage: CertStage, session: Session, had: ReadonlySet<stri
       const connection = await session.connection(host);
       await activate(host, connection, options);
       if (stage.certs.reload) {
-        const served = await confirmServed(connection, stage.certs.domains[0]!, facts.fingerprint);
+        const served = await confirmServed(connection, tlsServerName(stage.certs.domains), facts.fingerprint);
         if (!served.ok) {
           errors.push(new ShipError(`${host}: the new certificate is installed and ${stage.certs.reload} reloaded, but port 443 still serves ${served.last}, not serial ${facts.serial}`, {
             host,
@@ -245,7 +277,11 @@ async function install(stage: CertStage, session: Session, had: ReadonlySet<stri
 /** --dry-run: the decision, then the commands the install would run on each host. */
 async function planOnly(stage: CertStage, session: Session, reason: string, output: Output): Promise<ShipError[]> {
   const { certs } = stage;
-  output.info(`${stage.name}: ${certs.domains.join(', ')} is due (${reason}); would order from ${certs.directoryUrl}, answering HTTP-01 in ${certs.webroot}/.well-known/acme-challenge/ on ${session.hosts.join(', ')}, then install:`);
+  const challenges = [
+    ...(certs.dns ? [`DNS-01 with TXT records in ${certs.dns.zone} through ${certs.dns.server}`] : []),
+    ...(certs.webroot ? [`HTTP-01 in ${certs.webroot}/.well-known/acme-challenge/ on ${session.hosts.join(', ')}`] : []),
+  ];
+  output.info(`${stage.name}: ${certs.domains.join(', ')} is due (${reason}); would order from ${certs.directoryUrl}${certs.profile ? ` with profile ${certs.profile}` : ''}, answering ${challenges.join(' and ')}, then install:`);
   const placeholder: InstallFiles = { keyPem: '(new private key)', certPem: '(new full chain)', origin: '(origin record)' };
   for (const host of session.hosts) {
     const connection = await session.connection(host);
@@ -258,8 +294,8 @@ async function planOnly(stage: CertStage, session: Session, reason: string, outp
 
 /** Once per run, before the first real order (see jitter.ts). */
 async function randomSleepOnce(run: Run): Promise<void> {
-  if (run.slept) return;
-  run.slept = true;
+  if (run.jitter.slept) return;
+  run.jitter.slept = true;
   const ms = jitterMs({ enabled: run.options.randomSleep, terminal: process.stdout.isTTY === true });
   if (ms === 0) return;
   run.output.debug(`sleeping ${Math.round(ms / 1000)} s before ordering (not a terminal; --no-random-sleep skips this)`);
@@ -272,12 +308,3 @@ function stagingRefusal(stage: CertStage): ShipError {
   });
 }
 
-function asStageError(stage: CertStage, error: unknown): ShipError {
-  const name = `${stage.name}: ${stage.certs.domains.join(', ')}`;
-  if (error instanceof ShipError) {
-    const again = `then run: ship certs renew ${stage.name}`;
-    const hint = !error.hint ? again : error.hint.includes('ship certs renew') ? error.hint : `${error.hint}, ${again}`;
-    return new ShipError(`${name}: ${error.message}`, { host: error.options.host, exitCode: error.exitCode, hint, cause: error });
-  }
-  return new ShipError(`${name}: ${errorText(error)}`, { hint: `run again with --verbose for details: ship certs renew ${stage.name} --verbose`, cause: error });
-}

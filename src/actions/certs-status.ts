@@ -1,11 +1,13 @@
 /**
- * `ship certs status [stage]`: what every host has, as a table (stage, host, names, issuer,
- * not-after, days left, due). For monitoring, the exit is non-zero when any certificate is
- * missing, unreadable, expired, or within the last 1/6 of its lifetime, or a host cannot be read.
+ * `ship certs status [stage] [--warn <days|fraction>]`: what every host has, as a table (stage,
+ * host, names, issuer, not-after, days left, due). Made for monitoring, now that CAs send no
+ * expiry mail: exit 0 when every certificate is present and outside the warning threshold
+ * (default: the last 1/6 of its lifetime), 1 when any is missing, unreadable, expired or inside
+ * it, 3 when only the hosts could not be reached (2 is bad configuration, as everywhere).
  */
 import { assess } from '../acme/assess.js';
 import { errorText } from '../acme/order.js';
-import { needsAttention } from '../acme/policy.js';
+import { DEFAULT_WARN, describeWarn, needsAttention, type Warn } from '../acme/policy.js';
 import { readHostCert } from '../acme/read.js';
 import { ExitCode } from '../errors.js';
 import type { Output } from '../output/output.js';
@@ -15,7 +17,8 @@ import { describeFailure, exitCodeFor } from './failures.js';
 
 const DAY = 86_400_000;
 
-export async function certsStatus(output: Output, stages: readonly CertStage[], options: { hostFilter: string[] }): Promise<number> {
+export async function certsStatus(output: Output, stages: readonly CertStage[], options: { hostFilter: string[]; warn?: Warn }): Promise<number> {
+  const warn = options.warn ?? DEFAULT_WARN;
   const rows: string[][] = [];
   const problems: string[] = [];
   const failures: unknown[] = [];
@@ -49,7 +52,7 @@ export async function certsStatus(output: Output, stages: readonly CertStage[], 
         const { facts } = cert;
         const left = facts.notAfter.getTime() - now.getTime();
         if (left <= 0) problems.push(`${stage.name} ${result.host}: expired at ${facts.notAfter.toISOString()}`);
-        else if (needsAttention(facts, now)) problems.push(`${stage.name} ${result.host}: expires ${facts.notAfter.toISOString()}, within the last 1/6 of its lifetime`);
+        else if (needsAttention(facts, now, warn)) problems.push(`${stage.name} ${result.host}: expires ${facts.notAfter.toISOString()}, ${describeWarn(warn)}`);
         rows.push([
           stage.name,
           result.host,

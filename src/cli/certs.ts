@@ -5,12 +5,14 @@ import type { Command } from 'commander';
 // to load, which every other command (a deploy) would pay for nothing.
 const certStages = async (...args: Parameters<typeof import('../actions/certs-stages.js').certStages>) =>
   (await import('../actions/certs-stages.js')).certStages(...args);
+import { ConfigError } from '../errors.js';
 import type { GlobalOptions, Wrap } from './main.js';
 
 interface CertsOptions extends GlobalOptions {
   force?: boolean;
   randomSleep?: boolean;
   install?: boolean;
+  warn?: string;
 }
 
 export function registerCerts(program: Command, wrap: Wrap): void {
@@ -26,7 +28,9 @@ export function registerCerts(program: Command, wrap: Wrap): void {
     .option('--no-random-sleep', 'do not wait a random 0-8 minutes before ordering when not on a terminal')
     .addHelpText('after', `
 Exit codes: 0 nothing failed (renewed or not due), 1 a renewal failed (the hosts keep their old
-certificate), 2 bad config, 3 cannot connect, 4 another renewal is running.`)
+certificate), 2 bad config (also a certs.profile the CA does not offer), 3 cannot connect,
+4 another renewal is running. A failure prints one paragraph per stage: what failed, where and
+why, then "next:" and the command to run again.`)
     .action(wrap(async (cli, stage: string | undefined) => {
       const options = cli.options as CertsOptions;
       const { stages } = await certStages(options.config, stage);
@@ -41,12 +45,21 @@ certificate), 2 bad config, 3 cannot connect, 4 another renewal is running.`)
 
   certs
     .command('status')
-    .description('expiry of every certificate on every host; non-zero exit when any is missing, expired or in the last 1/6 of its life')
+    .description('expiry of every certificate on every host, for monitoring (CAs send no expiry mail)')
     .argument('[stage]', 'stage name from hosts.ts (default: every stage with certs)')
+    .option('--warn <days|fraction>', 'exit 1 when fewer days than this are left (14), or less of the lifetime (0.2 or 1/6)', '1/6')
+    .addHelpText('after', `
+Exit codes, for monitoring: 0 every certificate is present and outside the --warn threshold,
+1 one is missing, unreadable, expired or inside it, 2 bad config or arguments, 3 a host could
+not be reached (and nothing else is wrong). Problems are listed on stderr.`)
     .action(wrap(async (cli, stage: string | undefined) => {
-      const { stages } = await certStages(cli.options.config, stage);
+      const options = cli.options as CertsOptions;
+      const { parseWarn } = await import('../acme/policy.js');
+      const warn = parseWarn(options.warn ?? '1/6');
+      if (!warn) throw new ConfigError(`--warn: expected a number of days such as 14, or a fraction of the lifetime such as 0.2 or 1/6, got ${JSON.stringify(options.warn)}`);
+      const { stages } = await certStages(options.config, stage);
       const { certsStatus } = await import('../actions/certs-status.js');
-      return certsStatus(cli.output, stages, { hostFilter: cli.options.host });
+      return certsStatus(cli.output, stages, { hostFilter: options.host, warn });
     }));
 
   certs

@@ -2,11 +2,13 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { LoadedConfig } from './load.js';
+import { canonicalName, fileStem } from './cert-names.js';
+import { needsWebroot } from './certs-rules.js';
 import { ACME_DIRECTORIES } from './rules.js';
 import { closest } from './suggest.js';
 import type { CertsInput, ResolvedCerts, Stage, StageSettings } from './types.js';
 
-const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, healthConfirm: 1.5, connectTimeout: 10, certDir: '/etc/ship/certs' } as const;
+const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, healthConfirm: 1.5, connectTimeout: 10, certDir: '/etc/ship/certs', dnsTimeout: 120 } as const;
 
 /**
  * One stage as the rest of ship uses it: top-level settings with the stage's on top (the stage
@@ -66,16 +68,24 @@ export function stagesWithCerts(loaded: LoadedConfig): Stage[] {
 }
 
 function resolveCerts(certs: Partial<CertsInput>, at: string, loaded: LoadedConfig): ResolvedCerts {
-  // Lowercased once here so file names and "have the names changed?" agree with the CA.
-  const domains = required(certs.domains, `${at}.domains`, loaded).map((d) => d.toLowerCase().replace(/\.$/, ''));
+  // One spelling per name, so file names and "have the names changed?" agree with the CA.
+  const domains = required(certs.domains, `${at}.domains`, loaded).map(canonicalName);
   const directory = certs.directory ?? 'letsencrypt';
-  const dir = `${DEFAULTS.certDir}/${domains[0] ?? ''}`;
+  const dir = `${DEFAULTS.certDir}/${fileStem(domains[0] ?? '')}`;
+  const dns = certs.dns && {
+    server: certs.dns.server,
+    zone: canonicalName(certs.dns.zone),
+    keyFile: localPath(loaded.dir, certs.dns.keyFile),
+    timeout: certs.dns.timeout ?? DEFAULTS.dnsTimeout,
+  };
   return {
     domains,
     email: required(certs.email, `${at}.email`, loaded),
-    webroot: required(certs.webroot, `${at}.webroot`, loaded),
+    ...(needsWebroot({ domains, dns }) ? { webroot: required(certs.webroot, `${at}.webroot`, loaded) } : certs.webroot ? { webroot: certs.webroot } : {}),
     directory,
     directoryUrl: ACME_DIRECTORIES[directory as keyof typeof ACME_DIRECTORIES] ?? directory,
+    ...(certs.profile ? { profile: certs.profile } : {}),
+    ...(dns ? { dns } : {}),
     reload: certs.reload,
     keyPath: certs.keyPath ?? `${dir}/privkey.pem`,
     certPath: certs.certPath ?? `${dir}/fullchain.pem`,

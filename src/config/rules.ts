@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { describeChar } from './host-spec.js';
 
@@ -46,14 +47,43 @@ export function unitNameProblem(name: string): string | undefined {
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** A name Let's Encrypt will issue for over HTTP-01. */
+/** A DNS name such as `hello.example.com`: at least two labels, not all-numeric at the end. */
 export function dnsNameProblem(name: string): string | undefined {
-  if (name.startsWith('*.')) return 'wildcard names need a DNS-01 challenge; ship answers HTTP-01 only';
   const labels = name.toLowerCase().replace(/\.$/, '').split('.');
   if (name.length > 253 || labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^[0-9]+$/.test(labels.at(-1) ?? '')) {
     return 'expected a DNS name such as "hello.example.com"';
   }
   return undefined;
+}
+
+/** An IPv4 or IPv6 address as written in a certificate: no zone (`%eth0`), no brackets. */
+export function isIpAddress(name: string): boolean {
+  return isIP(name) !== 0 && !name.includes('%');
+}
+
+/**
+ * A name a certificate can carry: a DNS name, a wildcard `*.example.com` (DNS-01 only, which
+ * certs-rules.ts checks), or an IP address (HTTP-01 to that address).
+ */
+export function certNameProblem(name: string): string | undefined {
+  if (isIpAddress(name)) return undefined;
+  const base = name.startsWith('*.') ? name.slice(2) : name;
+  return dnsNameProblem(base) && 'expected a DNS name such as "hello.example.com", a wildcard such as "*.example.com" or an IP address such as "192.0.2.10"';
+}
+
+/** An ACME profile name as CAs publish them (`classic`, `tlsserver`, `shortlived`). */
+export function profileProblem(name: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? undefined : 'expected a profile name the CA offers, such as "shortlived"';
+}
+
+/** Where RFC 2136 updates go: `ns1.example.com`, `192.0.2.53`, `192.0.2.53:5353`, `[2001:db8::53]:53`. */
+export function dnsServerProblem(server: string): string | undefined {
+  const expected = 'expected a DNS server as host or host:port, such as "ns1.example.com" or "192.0.2.53:53"';
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
+  const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : isIpAddress(server) ? [server, undefined] : [server.replace(/:\d{1,5}$/, ''), /:(\d{1,5})$/.exec(server)?.[1]];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return expected;
+  if (bracketed && isIP(host) !== 6) return expected;
+  return isIpAddress(host) || !dnsNameProblem(host) ? undefined : expected;
 }
 
 /** A value that ends up on one line of a unit file or an env file. */

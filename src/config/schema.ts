@@ -2,9 +2,12 @@ import * as z from 'zod';
 import { hostSpecProblem } from './host-spec.js';
 import {
   acmeDirectoryProblem,
+  certNameProblem,
   deployPathProblem,
   dnsNameProblem,
+  dnsServerProblem,
   healthUrlProblem,
+  profileProblem,
   remotePathProblem,
   sharedPathProblem,
   singleLineProblem,
@@ -86,9 +89,16 @@ const health = z.strictObject({
   confirm: z.number({ error: 'expected a number of seconds, 0 or more (0 turns the second look off)' }).min(0, { error: 'expected a number of seconds, 0 or more (0 turns the second look off)' }).max(600, { error: 'expected at most 600 seconds' }).optional(),
 }, { error: 'expected an object such as { url: "http://127.0.0.1:4000/health" }' });
 
+const dns = z.strictObject({
+  server: checked('expected the DNS server that takes dynamic updates, such as "ns1.example.com"', dnsServerProblem),
+  zone: checked('expected the DNS zone the names are in, such as "example.com"', dnsNameProblem),
+  keyFile: nonEmpty('expected the local path of a TSIG key file (as `tsig-keygen` writes it), relative to hosts.ts'),
+  timeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
+}, { error: 'expected an object such as { server: "ns1.example.com", zone: "example.com", keyFile: "acme.key" }' });
+
 const certs = z.strictObject({
   domains: z
-    .array(checked('expected a DNS name such as "hello.example.com"', dnsNameProblem), { error: 'expected an array of DNS names, such as ["hello.example.com"]' })
+    .array(checked('expected a DNS name such as "hello.example.com"', certNameProblem), { error: 'expected an array of DNS names, such as ["hello.example.com"]' })
     .min(1, { error: 'expected at least one DNS name, such as ["hello.example.com"]' })
     .optional(),
   email: z
@@ -97,6 +107,8 @@ const certs = z.strictObject({
     .optional(),
   webroot: checked('expected the absolute directory on the hosts served at /.well-known/acme-challenge/', remotePathProblem).optional(),
   directory: checked('expected "letsencrypt", "letsencrypt-staging" or an https:// directory URL', acmeDirectoryProblem).optional(),
+  profile: checked('expected a profile name the CA offers, such as "shortlived"', profileProblem).optional(),
+  dns: dns.optional(),
   reload: checked('expected the systemd unit to reload, such as "nginx"', unitNameProblem).optional(),
   keyPath: checked('expected an absolute path on the hosts', remotePathProblem).optional(),
   certPath: checked('expected an absolute path on the hosts', remotePathProblem).optional(),
@@ -163,6 +175,7 @@ export const knownFields = {
     ssh: Object.keys(ssh.shape),
     health: Object.keys(health.shape),
     certs: Object.keys(certs.shape),
+    dns: Object.keys(dns.shape),
   } as Record<string, string[]>,
 };
 

@@ -52,21 +52,44 @@ export interface HealthInput {
   confirm?: number;
 }
 
+/**
+ * DNS-01 through RFC 2136 dynamic updates signed with a TSIG key: for wildcard names and for
+ * hosts the CA cannot reach on port 80. ship sends the updates itself (no `nsupdate` needed).
+ */
+export interface CertsDnsInput {
+  /** The DNS server that takes dynamic updates for the zone (usually the primary): `'ns1.example.com'`, `'192.0.2.53:53'`. */
+  server: string;
+  /** The zone the names are in, where `_acme-challenge` TXT records are added: `'example.com'`. */
+  zone: string;
+  /** Local TSIG key file in BIND's format (`tsig-keygen -a hmac-sha256 NAME`), relative to hosts.ts. Keep it out of git. */
+  keyFile: string;
+  /** Seconds to wait until every authoritative server of the zone answers the record. Default 120. */
+  timeout?: number;
+}
+
 /** Let's Encrypt (or any ACME CA) certificates, renewed by `ship certs renew` from cron. */
 export interface CertsInput {
-  /** Names on the certificate, the first one names its files: `['hello.example.com']`. */
+  /**
+   * Names on the certificate; the first one names its files: `['hello.example.com']`. A wildcard
+   * (`'*.example.com'`) needs `dns`; an IP address (`'192.0.2.10'`) is validated over HTTP-01 on
+   * that address (Let's Encrypt issues those only under the `shortlived` profile).
+   */
   domains: string[];
-  /** Contact address for the ACME account (expiry warnings from the CA). */
+  /** Contact address for the ACME account. CAs no longer mail expiry warnings: monitor with `ship certs status`. */
   email: string;
-  /** Absolute directory on the hosts served at `/.well-known/acme-challenge/` over port 80. */
+  /** Absolute directory on the hosts served at `/.well-known/acme-challenge/` over port 80 (HTTP-01). Not needed when `dns` answers every name. */
   webroot: string;
   /** `'letsencrypt'` (default), `'letsencrypt-staging'` for trials, or an https:// ACME directory URL. */
   directory?: string;
+  /** The CA's certificate profile, one of those its directory offers: Let's Encrypt has `'classic'` (default), `'tlsserver'` and `'shortlived'` (160 hours). */
+  profile?: string;
+  /** Answer DNS-01 for every DNS name instead of HTTP-01 (IP addresses still use HTTP-01). */
+  dns?: CertsDnsInput;
   /** systemd unit reloaded after a new certificate is installed: `'nginx'`. */
   reload?: string;
-  /** Where the private key (0600) goes on the hosts. Default `/etc/ship/certs/<first domain>/privkey.pem`. */
+  /** Where the private key (0600) goes on the hosts. Default `/etc/ship/certs/<first name>/privkey.pem` (a wildcard without its `*.`). */
   keyPath?: string;
-  /** Where the full chain goes on the hosts. Default `/etc/ship/certs/<first domain>/fullchain.pem`. */
+  /** Where the full chain goes on the hosts. Default `/etc/ship/certs/<first name>/fullchain.pem`. */
   certPath?: string;
   /** Key algorithm. Default `'ecdsa-p256'`. */
   keyType?: 'ecdsa-p256' | 'rsa-2048';
@@ -145,15 +168,27 @@ export interface Stage {
 }
 
 export interface ResolvedCerts {
-  /** Lowercased: ACME compares names case-insensitively, and the first one names files. */
+  /** Lowercased, IPv6 addresses in their short form: ACME compares names that way, and the first one names files. */
   domains: string[];
   email: string;
-  webroot: string;
+  /** Set when some name is answered over HTTP-01 (no `dns`, or an IP address). */
+  webroot?: string;
   /** As written: 'letsencrypt', 'letsencrypt-staging' or a URL. */
   directory: string;
   directoryUrl: string;
+  profile?: string;
+  dns?: ResolvedDns;
   reload?: string;
   keyPath: string;
   certPath: string;
   keyType: 'ecdsa-p256' | 'rsa-2048';
+}
+
+export interface ResolvedDns {
+  server: string;
+  /** Lowercased, without a trailing dot. */
+  zone: string;
+  /** Absolute local path. */
+  keyFile: string;
+  timeout: number;
 }

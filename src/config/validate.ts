@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { certsProblems, needsWebroot } from './certs-rules.js';
 import { hostsSchema, knownFields, type HostsConfig } from './schema.js';
 import { closest } from './suggest.js';
 
@@ -12,7 +13,7 @@ export function validateHosts(raw: unknown): Validated {
   const parsed = hostsSchema.safeParse(raw, { reportInput: true });
   const problems = parsed.success ? [] : parsed.error.issues.flatMap(formatIssue);
   // Run even when zod found problems: a missing `path` is worth knowing about in the same pass.
-  problems.push(...missingAfterMerge(raw));
+  problems.push(...missingAfterMerge(raw), ...certsAfterMerge(raw));
   if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data };
   return { ok: false, problems: [...new Set(problems)] };
 }
@@ -95,8 +96,13 @@ const REQUIRED: Record<string, Record<string, string>> = {
   certs: {
     domains: 'expected the names on the certificate, such as ["hello.example.com"]',
     email: 'expected a contact email address, such as "ops@example.com"',
-    webroot: 'expected the absolute directory on the hosts served at /.well-known/acme-challenge/',
+    webroot: 'expected the absolute directory on the hosts served at /.well-known/acme-challenge/ (for HTTP-01; not needed when certs.dns answers every name)',
   },
+};
+
+/** Required fields that a stage may go without, given the rest of its merged section. */
+const UNLESS: Record<string, (merged: Record<string, unknown>) => boolean> = {
+  'certs.webroot': (certs) => !needsWebroot(certs),
 };
 
 function missingAfterMerge(raw: unknown): string[] {
@@ -112,6 +118,7 @@ function missingAfterMerge(raw: unknown): string[] {
         if (section !== '' && own === undefined && top === undefined) return false;
         // A section of the wrong type is already reported by zod; its fields are not "missing".
         if ([own, top].some((value) => value !== undefined && !isRecord(value))) return false;
+        if (UNLESS[`${section}.${field}`]?.({ ...(top as Record<string, unknown>), ...(own as Record<string, unknown>) })) return false;
         return fieldOf(own, field) === undefined && fieldOf(top, field) === undefined;
       });
       if (lacking.length === 0) continue;
@@ -126,6 +133,18 @@ function missingAfterMerge(raw: unknown): string[] {
     }
   }
   return problems;
+}
+
+/** Checks across certs fields per stage (certs-rules.ts), reported where each field is set. */
+function certsAfterMerge(raw: unknown): string[] {
+  if (!isRecord(raw) || !isRecord(raw.stages)) return [];
+  const top = isRecord(raw.certs) ? raw.certs : undefined;
+  return Object.entries(raw.stages).flatMap(([name, stage]) => {
+    const own = isRecord(stage) && isRecord(stage.certs) ? stage.certs : undefined;
+    if (!own && !top) return [];
+    const where = (field: string) => formatPath(own && (field in own || !top || !(field in top)) ? ['stages', name, 'certs', field] : ['certs', field]);
+    return certsProblems({ ...top, ...own }, where);
+  });
 }
 
 function fieldOf(section: unknown, field: string): unknown {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 
 export const CACHE_DIR = process.env.SHIP_TEST_CACHE ?? '/var/cache/ship-test';
-const MIRROR = process.env.SHIP_TEST_MIRROR ?? 'http://deb.debian.org/debian';
+export const MIRROR = process.env.SHIP_TEST_MIRROR ?? 'http://deb.debian.org/debian';
 
 /** Host-side tools the lab needs, by Debian package. */
 const HOST_PACKAGES: Record<string, string> = {
@@ -21,8 +21,10 @@ const HOST_PACKAGES: Record<string, string> = {
   'ssh-keygen': 'openssh-client',
   ssh: 'openssh-client',
   openssl: 'openssl',
-  'pebble': 'pebble',
-  'pebble-challtestsrv': 'pebble',
+  // An authoritative DNS server for the DNS-01 tests (test/hosts/dns-server.ts); Pebble itself
+  // comes from Debian unstable (pebble-package.ts).
+  named: 'bind9',
+  'tsig-keygen': 'bind9',
 };
 
 /** Packages inside each test host: minbase plus what ship and later features need. */
@@ -76,6 +78,9 @@ export async function ensureHostTools(log: (line: string) => void): Promise<void
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await execa('apt-get', ['update', '-qq'], { env });
   await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  // The tests run their own named in network namespaces; one that the package started on this
+  // machine would only answer queries nobody should send it.
+  if (missing.has('bind9') && (await has('systemctl'))) await execa('systemctl', ['disable', '--now', 'named.service'], { reject: false });
 }
 
 /** Build the base root once; later calls return the cached path at once. */

@@ -4,6 +4,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startLab, stopLab, type Lab } from './lab.js';
+import { ensurePebble } from './pebble-package.js';
 
 // SHIP_LAB_ID lets two e2e runs (two engineers, or a run and the demo) use separate labs.
 export const LAB_ID = Number(process.env.SHIP_LAB_ID ?? 1);
@@ -15,11 +16,14 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const log = (line: string) => process.stderr.write(`test hosts: ${line}\n`);
+  // Fetched here, once, rather than by the first certificate test that needs it.
+  await ensurePebble(log);
   const lab = await startLab({
     id: LAB_ID,
     hosts: ['h1', 'h2', 'h3'],
     hidden: true,
-    log: (line) => process.stderr.write(`test hosts: ${line}\n`),
+    log,
   });
   project.provide('lab', lab);
   return async () => {

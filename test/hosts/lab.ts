@@ -70,6 +70,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const bridge = `shipbr${id}`;
   const gateway = `10.213.${id}.1`;
   await sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
+  // A MAC of its own: otherwise the bridge takes its lowest port's, so every port added or
+  // removed later (the DNS servers of the DNS-01 tests) can change it, and a changed address
+  // flushes the bridge's neighbours, the dead address's permanent entry included.
+  await sh('ip', ['link', 'set', bridge, 'address', `02:00:00:00:${id.toString(16).padStart(2, '0')}:01`]);
   await sh('ip', ['addr', 'add', `${gateway}/24`, 'dev', bridge]);
   await sh('ip', ['link', 'set', bridge, 'up']);
 

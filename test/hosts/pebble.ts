@@ -1,35 +1,49 @@
 /**
  * A real ACME server for the certificate tests: Pebble (Let's Encrypt's test CA) and
- * pebble-challtestsrv (its fake DNS), both from the Debian package `pebble`, run on this machine.
+ * pebble-challtestsrv (its fake DNS), both from Debian unstable's `pebble` 2.10 or newer
+ * (pebble-package.ts fetches it), run on this machine. 2.10 serves ACME profiles
+ * (`meta.profiles`) and renewal information (RFC 9773), as Let's Encrypt does.
  *
  * Everything listens on one address, normally the lab's gateway (10.213.N.1), so each lab has its
  * own CA without port clashes and nothing is reachable from outside this machine. Several CAs can
  * run side by side (`instance`, on ports 10 apart), each with its own root, like Let's Encrypt's
  * staging and production. Pebble resolves
  * names through challtestsrv, where tests add A records pointing the test domains at lab hosts,
- * and validates HTTP-01 on port 80 of those hosts, like Let's Encrypt would.
+ * and validates HTTP-01 on port 80 of those hosts, like Let's Encrypt would. With `dnsServer`,
+ * Pebble asks that server instead (a real authoritative one, for DNS-01) and no challtestsrv runs.
  *
  * Pebble's own HTTPS listener gets a certificate made here with openssl; `caFile` is what a ship
  * child process must trust (NODE_EXTRA_CA_CERTS). The CA that signs issued certificates is a
  * different one, made fresh by Pebble at every start: `root()` fetches it from `/roots/0`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { killLeftovers, spawnLogged, stopChild, waitFor, writePids } from './children.js';
+import { ensurePebble } from './pebble-package.js';
+
+/** A certificate profile the CA offers, as in Pebble's `profiles` config. */
+export interface PebbleProfile {
+  description?: string;
+  validitySeconds: number;
+}
 
 export interface PebbleOptions {
   /** Address every listener binds to: the lab gateway, so it is private to this machine. */
   address: string;
   /** Working directory for configs, certificates and logs; wiped at start. */
   dir: string;
-  /** Lifetime of issued certificates in seconds (Pebble's `certificateValidityPeriod`). */
-  validitySeconds: number;
+  /** Lifetime of issued certificates in seconds, as the one profile `default`. */
+  validitySeconds?: number;
+  /** The profiles offered instead (Pebble picks one at random for an order that names none). */
+  profiles?: Record<string, PebbleProfile>;
   /** 0 (default), 1, 2...: a separate CA (and fake DNS) on ports 10 * instance higher. */
   instance?: number;
+  /** `host:port` of the DNS server Pebble resolves and validates DNS-01 with, instead of challtestsrv. */
+  dnsServer?: string;
 }
 
 export interface Pebble {
@@ -37,10 +51,17 @@ export interface Pebble {
   directoryUrl: string;
   /** PEM of the CA that signed Pebble's listener certificate: pass it as NODE_EXTRA_CA_CERTS. */
   caFile: string;
+  /** Pebble's log (requests, validations), for tests that check what the CA was asked. */
+  logFile: string;
   /** Pebble's current root certificate (PEM), which issued certificates chain to. */
   root(): Promise<string>;
   /** Make challtestsrv answer A queries for `name` with `addresses`. */
   addA(name: string, addresses: string[]): Promise<void>;
+  /**
+   * What Pebble answers from now on for the renewal information of `certPem` (its leaf):
+   * any text, even one that is not a renewal window (Pebble's management API).
+   */
+  setRenewalInfo(certPem: string, response: string): Promise<void>;
   /** Stop Pebble only (the "ACME server is down" case); `start()` brings it back with a new CA. */
   stopCa(): Promise<void>;
   start(): Promise<void>;
@@ -52,11 +73,13 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const { address, dir } = options;
   const offset = 10 * (options.instance ?? 0);
   const ports = { acme: 14000 + offset, management: 15000 + offset, dns: 8053 + offset, dnsManagement: 8055 + offset };
-  await killLeftovers(dir);
+  await killLeftovers(dir, (program) => /\/pebble(-challtestsrv)?$/.test(program));
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const caFile = join(dir, 'listener-ca.pem');
   const ca = await listenerCertificate(dir, address);
+  const binaries = await ensurePebble();
+  const profiles = options.profiles ?? { default: { validitySeconds: options.validitySeconds ?? 90 * 86_400 } };
 
   const config = join(dir, 'pebble-config.json');
   await writeFile(config, JSON.stringify({
@@ -70,20 +93,23 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
       tlsPort: 443,
       ocspResponderURL: '',
       externalAccountBindingRequired: false,
-      certificateValidityPeriod: options.validitySeconds,
+      profiles: Object.fromEntries(Object.entries(profiles).map(([name, p]) => [name, { description: p.description ?? `${name} (${p.validitySeconds} s)`, validityPeriod: p.validitySeconds }])),
     },
   }, null, 2));
 
   const dnsManagement = `http://${address}:${ports.dnsManagement}`;
-  const challtestsrv = spawnLogged(dir, 'challtestsrv', '/usr/bin/pebble-challtestsrv', [
-    '-dns01', `${address}:${ports.dns}`,
+  const challtestsrv = options.dnsServer ? undefined : spawnLogged(dir, 'challtestsrv', binaries.challtestsrv, [
+    '-dnsserver', `${address}:${ports.dns}`,
     '-management', `${address}:${ports.dnsManagement}`,
     // Only the fake DNS is wanted; its own challenge servers would take ports for nothing.
-    '-http01', '', '-https01', '', '-tlsalpn01', '',
+    '-http01', '', '-https01', '', '-tlsalpn01', '', '-doh', '',
     // Unknown names resolve to a dead address, and no AAAA, so Pebble never tries ::1.
     '-defaultIPv4', '127.0.0.9', '-defaultIPv6', '',
   ]);
-  await waitFor(`challtestsrv at ${dnsManagement}`, () => httpGet(`${dnsManagement}/`), challtestsrv);
+  // Pids on disk at once: a start that fails half-way must not leave ports taken for the next one.
+  await writePids(dir, [challtestsrv?.pid]);
+  if (challtestsrv) await waitFor(`challtestsrv at ${dnsManagement}`, () => httpGet(`${dnsManagement}/`), challtestsrv);
+  const dnsServer = options.dnsServer ?? `${address}:${ports.dns}`;
 
   let pebble: ChildProcess | undefined;
   const directoryUrl = `https://${address}:${ports.acme}/dir`;
@@ -91,13 +117,14 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const caPem = await readFile(caFile, 'utf8');
 
   const start = async () => {
-    pebble = spawnLogged(dir, 'pebble', '/usr/bin/pebble', ['-config', config, '-dnsserver', `${address}:${ports.dns}`], {
+    pebble = spawnLogged(dir, 'pebble', binaries.pebble, ['-config', config, '-dnsserver', dnsServer], {
       // No artificial validation delays, no rejected nonces, and every order validates afresh
       // (no reused authorizations), so each test really exercises HTTP-01 on the hosts.
       PEBBLE_VA_NOSLEEP: '1',
       PEBBLE_WFE_NONCEREJECT: '0',
       PEBBLE_AUTHZREUSE: '0',
     });
+    await writePids(dir, [challtestsrv?.pid, pebble.pid]);
     await waitFor(`pebble at ${directoryUrl}`, () => httpsGet(directoryUrl, caPem), pebble);
   };
   const stopCa = async () => {
@@ -105,23 +132,25 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     pebble = undefined;
   };
   await start();
-  await writePids(dir, [challtestsrv, pebble]);
 
   return {
     directoryUrl,
     caFile,
+    logFile: join(dir, 'pebble.log'),
     root: () => httpsGet(`${management}/roots/0`, caPem),
     addA: async (name, addresses) => {
+      if (!challtestsrv) throw new Error(`this Pebble resolves names with ${dnsServer}; add the record there`);
       await httpPost(`${dnsManagement}/add-a`, JSON.stringify({ host: name, addresses }));
     },
-    stopCa,
-    start: async () => {
-      await start();
-      await writePids(dir, [challtestsrv, pebble]);
+    setRenewalInfo: async (certPem, response) => {
+      const leaf = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(certPem)?.[0] ?? certPem;
+      await httpPost(`${management}/set-renewal-info/`, JSON.stringify({ Certificate: leaf, ARIResponse: response }), caPem);
     },
+    stopCa,
+    start,
     stop: async () => {
       await stopCa();
-      await stopChild(challtestsrv);
+      if (challtestsrv) await stopChild(challtestsrv);
       await rm(join(dir, 'pids'), { force: true });
     },
   };
@@ -142,68 +171,12 @@ async function listenerCertificate(dir: string, address: string): Promise<{ cert
   return { cert: file('listener.pem'), key: file('listener.key') };
 }
 
-function spawnLogged(dir: string, name: string, program: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  // Children outlive a parent that exits without stop(); take them along.
-  const reap = () => child.kill('SIGKILL');
-  process.once('exit', reap);
-  child.once('exit', () => process.removeListener('exit', reap));
-  const log: string[] = [];
-  const keep = (chunk: Buffer) => {
-    log.push(chunk.toString());
-    void writeFile(join(dir, `${name}.log`), log.join(''));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return child;
-}
-
-async function waitFor(what: string, probe: () => Promise<unknown>, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
-    try {
-      await probe();
-      return;
-    } catch (error) {
-      last = error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${what} did not answer within 20 s: ${String(last)}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Pids on disk, so a test run killed half-way does not leave ports taken for the next one. */
-async function writePids(dir: string, children: Array<ChildProcess | undefined>): Promise<void> {
-  await writeFile(join(dir, 'pids'), children.map((c) => c?.pid).filter((p) => p !== undefined).join('\n'));
-}
-
-async function killLeftovers(dir: string): Promise<void> {
-  const file = join(dir, 'pids');
-  if (!existsSync(file)) return;
-  for (const line of (await readFile(file, 'utf8')).split('\n')) {
-    const pid = Number(line);
-    if (!Number.isInteger(pid) || pid <= 1) continue;
-    // Only our own programs: a recycled pid may belong to anything by now.
-    const exe = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (exe.startsWith('/usr/bin/pebble')) process.kill(pid, 'SIGKILL');
-  }
-  await new Promise((r) => setTimeout(r, 200));
-}
+// Pebble 2.10 refuses requests without one, as RFC 8555 section 6.1 allows.
+const USER_AGENT = 'ship-tests';
 
 function httpsGet(url: string, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { ca, timeout: 5_000 }, (res) => {
+    const req = httpsRequest(url, { ca, timeout: 5_000, headers: { 'user-agent': USER_AGENT } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -230,16 +203,19 @@ function httpGet(url: string): Promise<string> {
   });
 }
 
-function httpPost(url: string, body: string): Promise<void> {
+/** POST JSON; over https (Pebble's management API) with `ca` as the trusted root. */
+function httpPost(url: string, body: string, ca?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', timeout: 5_000, headers: { 'content-type': 'application/json' } }, (res) => {
+    const options = { method: 'POST', timeout: 5_000, headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT } };
+    const req = (ca ? httpsRequest(url, { ...options, ca }, done) : httpRequest(url, options, done));
+    function done(res: IncomingMessage): void {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         if (res.statusCode !== 200) reject(new Error(`POST ${url}: HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`));
         else resolve();
       });
-    });
+    }
     req.on('timeout', () => req.destroy(new Error(`POST ${url}: timed out`)));
     req.on('error', reject);
     req.end(body);

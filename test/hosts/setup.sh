@@ -10,7 +10,7 @@ command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 command -v ip >/dev/null || need+=(iproute2)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v openssl >/dev/null || need+=(openssl)
-command -v pebble >/dev/null || [ -x /usr/bin/pebble ] || need+=(pebble)
+[ -x /usr/sbin/named ] || need+=(bind9)   # DNS-01 tests; Pebble comes from Debian unstable (pebble-package.ts)
 command -v crontab >/dev/null || need+=(cron)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -21,6 +21,10 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # The tests run their own named in network namespaces, not the one the package may start.
+  if [[ " ${need[*]} " == *" bind9 "* ]] && command -v systemctl >/dev/null; then
+    systemctl disable --now named.service >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

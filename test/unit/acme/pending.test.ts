@@ -25,6 +25,15 @@ describe('pending pairs', () => {
     expect(await loadPending(at(PRODUCTION))).toBeUndefined();
   });
 
+  it('keep the profile the pair was ordered with', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ship-pending-'));
+    const dir = pendingDir('/p/hosts.ts', 'prod', ['a.example.com'], PRODUCTION, root);
+    await savePending(dir, { ...pair(PRODUCTION), profile: 'shortlived' });
+    expect(await loadPending(dir)).toEqual({ ...pair(PRODUCTION), profile: 'shortlived' });
+    await savePending(dir, pair(PRODUCTION));
+    expect(await loadPending(dir)).toEqual(pair(PRODUCTION));
+  });
+
   it('ignores a pair kept without its directory, as older versions kept them', async () => {
     const root = await mkdtemp(join(tmpdir(), 'ship-pending-'));
     const dir = pendingDir('/p/hosts.ts', 'prod', ['a.example.com'], PRODUCTION, root);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, duration, lifetimeDecision, needsAttention, originProblem, windowDecision, type CertOrigin, type HostCert } from '../../../src/acme/policy.js';
+import { DEFAULT_WARN, decide, describeWarn, duration, lifetimeDecision, needsAttention, originProblem, parseWarn, windowDecision, type CertOrigin, type HostCert } from '../../../src/acme/policy.js';
 import { ACME_DIRECTORIES } from '../../../src/config/rules.js';
 import type { CertFacts } from '../../../src/acme/x509.js';
 
@@ -145,5 +145,67 @@ describe('whether a certificate is from the CA hosts.ts names', () => {
     const reason = `issued by Test CA, which browsers do not trust (a staging or test CA); hosts.ts asks for ${letsencrypt}`;
     expect(originProblem({ trusted: false }, fresh, letsencrypt)).toBe(reason);
     expect(originProblem({ trusted: false, directoryUrl: letsencrypt }, fresh, letsencrypt)).toBe(reason);
+  });
+});
+
+describe('whether a certificate has the profile hosts.ts names', () => {
+  const ninety = facts('2025-01-01T00:00:00Z', 90 * DAY);
+  const now = at('2025-01-02T00:00:00Z');
+  const recorded = (profile?: string): CertOrigin => ({ trusted: false, directoryUrl: CA, ...(profile ? { profile } : {}) });
+
+  it('is due when the profile changed, either way', () => {
+    expect(decide([on('h1', ninety, recorded('shortlived'))], { ...wanted, profile: 'shortlived' }, now).due).toBe(false);
+    expect(decide([on('h1', ninety, recorded('shortlived'))], { ...wanted, profile: 'classic' }, now)).toEqual({
+      due: true,
+      reason: 'h1: profile changed: ordered with profile "shortlived"; hosts.ts names "classic"',
+    });
+    expect(decide([on('h1', ninety, recorded())], { ...wanted, profile: 'shortlived' }, now).reason).toBe('h1: profile changed: ordered without a profile (the CA\'s default); hosts.ts names "shortlived"');
+    expect(decide([on('h1', ninety, recorded('shortlived'))], wanted, now).reason).toBe('h1: profile changed: ordered with profile "shortlived"; hosts.ts names none (the CA\'s default)');
+    expect(decide([on('h1', ninety, recorded())], wanted, now).due).toBe(false);
+  });
+
+  it('renews a certificate without a record once, when hosts.ts names a profile', () => {
+    const letsencrypt = { ...wanted, directoryUrl: ACME_DIRECTORIES.letsencrypt };
+    expect(decide([on('h1', ninety, { trusted: true })], letsencrypt, now).due).toBe(false);
+    expect(decide([on('h1', ninety, { trusted: true })], { ...letsencrypt, profile: 'shortlived' }, now).reason).toBe('h1: not recorded as ordered with profile "shortlived", which hosts.ts names');
+  });
+});
+
+describe('the CA window and the lifetime', () => {
+  it('follows a window, but not into the last 1/6 of the lifetime', () => {
+    const ninety = facts('2025-01-01T00:00:00Z', 90 * DAY);
+    // A window that ends at expiry, with the moment picked on day 88: ship renews at day 75.
+    const late = { start: at('2025-03-01T00:00:00Z'), end: at('2025-04-01T00:00:00Z'), selected: at('2025-03-29T00:00:00Z') };
+    expect(decide([on('h1', ninety)], wanted, at('2025-03-15T23:59:00Z'), { window: late })).toMatchObject({ due: false, renewAt: at('2025-03-17T00:00:00Z') });
+    expect(decide([on('h1', ninety)], wanted, at('2025-03-17T00:00:00Z'), { window: late }).due).toBe(true);
+  });
+
+  it('is due at once for a window wholly in the past, the CA\'s "renew now"', () => {
+    const six = facts('2025-01-01T00:00:00Z', 6 * DAY + 16 * 3600_000);
+    const now = at('2025-01-01T01:00:00Z');
+    const past = { start: at('2025-01-01T00:00:00Z'), end: at('2025-01-01T00:00:01Z'), selected: at('2025-01-01T00:00:00.500Z') };
+    expect(decide([on('h1', six)], wanted, now, { window: past })).toEqual({ due: true, reason: 'the CA\'s renewal window is open, 2025-01-01T00:00:00.000Z to 2025-01-01T00:00:01.000Z' });
+    expect(decide([on('h1', six)], wanted, now).due).toBe(false);
+  });
+});
+
+describe('monitoring thresholds (certs status --warn)', () => {
+  const ninety = facts('2025-01-01T00:00:00Z', 90 * DAY);
+
+  it('reads days, decimal fractions and n/m fractions, and nothing else', () => {
+    expect(parseWarn('14')).toEqual({ kind: 'days', value: 14 });
+    expect(parseWarn('1.5')).toEqual({ kind: 'days', value: 1.5 });
+    expect(parseWarn('0.25')).toEqual({ kind: 'fraction', value: 0.25 });
+    expect(parseWarn('1/6')).toEqual({ kind: 'fraction', value: 1 / 6 });
+    for (const bad of ['', '0', '-3', '1/1', '3/2', '14d', 'two', '0x10', '1e3']) expect(parseWarn(bad)).toBeUndefined();
+  });
+
+  it('warns with fewer days left, or less of the lifetime left, than asked', () => {
+    expect(needsAttention(ninety, at('2025-03-18T00:00:00Z'), { kind: 'days', value: 14 })).toBe(false);
+    expect(needsAttention(ninety, at('2025-03-18T00:00:01Z'), { kind: 'days', value: 14 })).toBe(true);
+    expect(needsAttention(ninety, at('2025-03-08T00:00:00Z'), { kind: 'fraction', value: 0.25 })).toBe(false);
+    expect(needsAttention(ninety, at('2025-03-09T12:00:01Z'), { kind: 'fraction', value: 0.25 })).toBe(true);
+    expect(describeWarn({ kind: 'days', value: 14 })).toBe('fewer than 14 days left');
+    expect(describeWarn(DEFAULT_WARN)).toBe('within the last 1/6 of its lifetime');
   });
 });

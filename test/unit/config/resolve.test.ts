@@ -122,6 +122,28 @@ describe('resolveStage', () => {
     expect(stagesWithCerts(config).map((s) => s.name)).toEqual(['prod', 'staging', 'plain']);
   });
 
+  it('spells names one way, names files without a wildcard, and resolves DNS-01 settings', () => {
+    const config = loaded({
+      app: 'a',
+      stages: {
+        wild: { hosts: ['w'], path: '/srv/a', certs: { domains: ['*.Example.com', 'example.com.'], email: 'o@example.com', profile: 'shortlived', dns: { server: 'ns1.example.com', zone: 'Example.COM.', keyFile: 'keys/acme.key' } } },
+        ip: { hosts: ['w'], path: '/srv/a', certs: { domains: ['2001:DB8:0:0:0:0:0:10', '192.0.2.10'], email: 'o@example.com', webroot: '/var/www', profile: 'shortlived' } },
+      },
+    });
+    expect(resolveStage(config, 'wild').certs).toMatchObject({
+      domains: ['*.example.com', 'example.com'],
+      profile: 'shortlived',
+      dns: { server: 'ns1.example.com', zone: 'example.com', keyFile: '/p/keys/acme.key', timeout: 120 },
+      certPath: '/etc/ship/certs/example.com/fullchain.pem',
+    });
+    expect(resolveStage(config, 'wild').certs?.webroot).toBeUndefined();
+    expect(resolveStage(config, 'ip').certs).toMatchObject({
+      domains: ['2001:db8::10', '192.0.2.10'],
+      webroot: '/var/www',
+      keyPath: '/etc/ship/certs/2001-db8--10/privkey.pem',
+    });
+  });
+
   it('lists only stages that have certificates', () => {
     const config = loaded({
       ...base,

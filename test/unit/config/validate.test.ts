@@ -134,10 +134,27 @@ describe('validateHosts', () => {
     expect(problems(withStage(fields))).toEqual([message]);
   });
 
+  const NAME = 'expected a DNS name such as "hello.example.com", a wildcard such as "*.example.com" or an IP address such as "192.0.2.10"';
+  const DNS = { server: 'ns1.example.com', zone: 'example.com', keyFile: 'acme.key' };
+
   it.each([
-    [{ domains: ['*.example.com'] }, 'stages.prod.certs.domains[0]: wildcard names need a DNS-01 challenge; ship answers HTTP-01 only, got "*.example.com"'],
-    [{ domains: ['localhost'] }, 'stages.prod.certs.domains[0]: expected a DNS name such as "hello.example.com", got "localhost"'],
-    [{ domains: ['a_b.example.com'] }, 'stages.prod.certs.domains[0]: expected a DNS name such as "hello.example.com", got "a_b.example.com"'],
+    [{ domains: ['*.example.com'] }, 'stages.prod.certs.domains[0]: "*.example.com" is a wildcard name, which only DNS-01 can validate; set certs.dns: { server, zone, keyFile }'],
+    [{ domains: ['localhost'] }, `stages.prod.certs.domains[0]: ${NAME}, got "localhost"`],
+    [{ domains: ['a_b.example.com'] }, `stages.prod.certs.domains[0]: ${NAME}, got "a_b.example.com"`],
+    [{ domains: ['a.*.example.com'] }, `stages.prod.certs.domains[0]: ${NAME}, got "a.*.example.com"`],
+    [{ domains: ['*.*.example.com'], dns: DNS }, `stages.prod.certs.domains[0]: ${NAME}, got "*.*.example.com"`],
+    [{ domains: ['fe80::1%eth0'] }, `stages.prod.certs.domains[0]: ${NAME}, got "fe80::1%eth0"`],
+    [{ domains: ['192.0.2.10'] }, 'stages.prod.certs.profile: Let\'s Encrypt issues certificates for IP addresses ("192.0.2.10") only under the "shortlived" profile; set profile: "shortlived"'],
+    [{ domains: ['192.0.2.10'], directory: 'letsencrypt-staging', profile: 'classic' }, 'stages.prod.certs.profile: Let\'s Encrypt issues certificates for IP addresses ("192.0.2.10") only under the "shortlived" profile; set profile: "shortlived"'],
+    [{ domains: ['a.example.com', 'b.example.org'], dns: DNS }, 'stages.prod.certs.domains[1]: "b.example.org" is not in the zone "example.com" (certs.dns.zone), where ship adds the DNS-01 record'],
+    [{ domains: ['*.notexample.com'], dns: DNS }, 'stages.prod.certs.domains[0]: "*.notexample.com" is not in the zone "example.com" (certs.dns.zone), where ship adds the DNS-01 record'],
+    [{ profile: 'short lived' }, 'stages.prod.certs.profile: expected a profile name the CA offers, such as "shortlived", got "short lived"'],
+    [{ dns: { ...DNS, server: 'ns1 example.com' } }, 'stages.prod.certs.dns.server: expected a DNS server as host or host:port, such as "ns1.example.com" or "192.0.2.53:53", got "ns1 example.com"'],
+    [{ dns: { ...DNS, server: '192.0.2.53:70000' } }, 'stages.prod.certs.dns.server: expected a DNS server as host or host:port, such as "ns1.example.com" or "192.0.2.53:53", got "192.0.2.53:70000"'],
+    [{ dns: { ...DNS, zone: '*.example.com' } }, 'stages.prod.certs.dns.zone: expected a DNS name such as "hello.example.com", got "*.example.com"'],
+    [{ dns: { ...DNS, timeout: 0 } }, 'stages.prod.certs.dns.timeout: expected a number of seconds greater than 0, got 0'],
+    [{ dns: { server: 'ns1.example.com', zone: 'example.com' } }, 'stages.prod.certs.dns.keyFile: missing; expected the local path of a TSIG key file (as `tsig-keygen` writes it), relative to hosts.ts'],
+    [{ dns: { ...DNS, keyfile: 'x' } }, 'stages.prod.certs.dns.keyfile: unknown field; did you mean "keyFile"?'],
     [{ domains: [] }, 'stages.prod.certs.domains: expected at least one DNS name, such as ["hello.example.com"], got an empty array'],
     [{ email: 'ops' }, 'stages.prod.certs.email: expected a contact email address, such as "ops@example.com", got "ops"'],
     [{ webroot: 'www' }, 'stages.prod.certs.webroot: expected an absolute path, starting with /, got "www"'],
@@ -147,6 +164,25 @@ describe('validateHosts', () => {
   ])('rejects certs %j', (fields, message) => {
     const certs = { domains: ['hello.example.com'], email: 'ops@example.com', webroot: '/var/www/html', ...fields };
     expect(problems(withStage({ certs }))).toEqual([message]);
+  });
+
+  it('accepts wildcards with DNS-01, IP addresses with a profile, and no webroot when DNS-01 answers every name', () => {
+    const base = { email: 'ops@example.com' };
+    const dns = { server: '[2001:db8::53]:53', zone: 'Example.com.', keyFile: 'acme.key', timeout: 300 };
+    expect(problems(withStage({ certs: { ...base, domains: ['*.example.com', 'example.com', 'www.Example.com'], dns } }))).toEqual([]);
+    expect(problems(withStage({ certs: { ...base, domains: ['192.0.2.10', '2001:db8::10'], webroot: '/var/www/html', profile: 'shortlived' } }))).toEqual([]);
+    expect(problems(withStage({ certs: { ...base, domains: ['192.0.2.10'], webroot: '/var/www/html', directory: 'https://ca.example/dir' } }))).toEqual([]);
+    // An IP address always needs HTTP-01, DNS-01 or not.
+    expect(problems(withStage({ certs: { ...base, domains: ['example.com', '192.0.2.10'], dns, profile: 'shortlived' } }))).toEqual([
+      'stages.prod.certs.webroot: missing; expected the absolute directory on the hosts served at /.well-known/acme-challenge/ (for HTTP-01; not needed when certs.dns answers every name) (set it in stages.<name>.certs or in the top-level certs)',
+    ]);
+  });
+
+  it('checks certs across the top level and the stage, reporting a field where it is set', () => {
+    const config = { ...valid(), certs: { email: 'ops@example.com', domains: ['*.example.com'] }, stages: { prod: { ...valid().stages.prod, certs: { webroot: '/var/www/html' } } } };
+    expect(problems(config)).toEqual(['certs.domains[0]: "*.example.com" is a wildcard name, which only DNS-01 can validate; set certs.dns: { server, zone, keyFile }']);
+    const fixed = { ...config, stages: { prod: { ...valid().stages.prod, certs: { dns: { server: 'ns1.example.com', zone: 'example.com', keyFile: 'k' } } } } };
+    expect(problems(fixed)).toEqual([]);
   });
 
   it('accepts custom ACME directories and IDN names', () => {

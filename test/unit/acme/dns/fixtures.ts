@@ -1,0 +1,26 @@
+/**
+ * Real TSIG-signed DNS messages, for known-answer tests. Made once on a test machine with a
+ * throwaway key (`tsig-keygen -a hmac-sha256 ship-test-key`) and BIND 9.18's named on 127.0.0.1,
+ * zone example.com with `update-policy { grant ship-test-key zonesub TXT; }`:
+ *
+ * - NSUPDATE_REQUEST: what `nsupdate -v -k test.key` sent for
+ *   `update add _acme-challenge.example.com. 60 TXT "abc-value_123"` (captured by a TCP listener).
+ * - SHIP_REQUEST / NAMED_REPLY: ship's own update adding TXT "ship-value", and named's signed
+ *   reply (NOERROR), captured by a TCP proxy in between; named applied it.
+ * - NAMED_BADSIG_REPLY: named's reply to the same update signed with a wrong secret.
+ *
+ * Messages are hex without the two-byte TCP length.
+ */
+export const TEST_KEY_FILE = `key "ship-test-key" {
+\talgorithm hmac-sha256;
+\tsecret "6k8oUKJ4194wfxsQKDsc4YUIipFgTREFXnA8DXNJAJE=";
+};
+`;
+
+export const NSUPDATE_REQUEST = 'c3c228000001000000010001076578616d706c6503636f6d00000600010f5f61636d652d6368616c6c656e6765c00c001000010000003c000e0d6162632d76616c75655f3132330d736869702d746573742d6b65790000fa00ff00000000003d0b686d61632d7368613235360000006b1159e1012c0020cecf8ad8e7af721101239439eeea01c8457c66bf0eaadfb8e36b95b6eb07077ec3c200000000';
+
+export const SHIP_REQUEST = 'dee428000001000000010001076578616d706c6503636f6d00000600010f5f61636d652d6368616c6c656e6765076578616d706c6503636f6d00001000010000003c000b0a736869702d76616c75650d736869702d746573742d6b65790000fa00ff00000000003d0b686d61632d7368613235360000006b1159f2012c0020ba89c516c8503521acfd46dc1f81cc73d64793a041615572984365c421a9c625dee400000000';
+
+export const NAMED_REPLY = 'dee4a8000001000000000001076578616d706c6503636f6d00000600010d736869702d746573742d6b65790000fa00ff00000000003d0b686d61632d7368613235360000006b1159f2012c0020d8dd7c8ba3ee8383d7c238155823cbf53ac190a192d53e99de3467c191395453dee400000000';
+
+export const NAMED_BADSIG_REPLY = '9300a8090001000000000001076578616d706c6503636f6d00000600010d736869702d746573742d6b65790000fa00ff00000000001d0b686d61632d7368613235360000006b1159f2012c0000930000100000';
