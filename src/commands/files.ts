@@ -7,9 +7,13 @@ import type { Command } from './command.js';
 
 const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
 
-/** stdin to "$1" with mode "$2" through a private temporary file and a rename; `chown` in between. */
+/**
+ * stdin to "$1" with mode "$2" through a private temporary file and a rename; `chown` in between.
+ * A signal (Ctrl-C reaches the remote command as SIGTERM) becomes an exit, because sh runs the
+ * EXIT trap, which removes the temporary file, on exit only, not when a signal kills it.
+ */
 const atomicWrite = (chown: string): string =>
-  `set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap 'rm -f -- "$tmp"' EXIT; cat > "$tmp"; ${chown}chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT`;
+  `set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap 'rm -f -- "$tmp"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT; trap 'exit 129' HUP; cat > "$tmp"; ${chown}chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT`;
 
 export const files = {
   /**

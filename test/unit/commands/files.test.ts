@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { files } from '../../../src/commands/files.js';
 import { renderCommand } from '../../../src/commands/render.js';
 import { units } from '../../../src/commands/units.js';
@@ -22,14 +26,27 @@ describe('setup commands', () => {
 
   it('writes a file through a private temporary file and a rename', () => {
     expect(renderCommand(files.installFile('/srv/hello/shared/.env', '600', 'deploy:deploy'))).toBe(
-      `sudo -n -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; cat > "$tmp"; ` +
+      `sudo -n -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; cat > "$tmp"; ` +
         `chown -- "$3" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 deploy:deploy`,
     );
   });
 
+  it('leaves no temporary file when the write is killed half way by a signal to its process group', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ship-files-'));
+    const command = files.installOwnFile(join(dir, 'target'), '600', 'nobody');
+    const line = renderCommand({ ...command, sudoUser: undefined, sudo: false });
+    // stdin held open, so the write is still in progress when the signal comes.
+    const child = spawn('sh', ['-c', line], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.write('half of it');
+    await vi.waitFor(() => expect(readdirSync(dir).some((f) => f.startsWith('target.ship-'))).toBe(true));
+    process.kill(-child.pid!, 'SIGTERM');
+    // The outer sh (the login shell's stand-in) dies at once; the script's own cleanup follows.
+    await vi.waitFor(() => expect(readdirSync(dir)).toEqual([]), { timeout: 3000 });
+  });
+
   it('writes a file in a directory the service user owns as that user: no root chown to redirect', () => {
     expect(renderCommand(files.installOwnFile('/srv/hello/shared/.env', '600', 'app'))).toBe(
-      `sudo -n -u app -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; cat > "$tmp"; ` +
+      `sudo -n -u app -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; cat > "$tmp"; ` +
         `chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600`,
     );
   });
