@@ -2,13 +2,16 @@
  * What a recipe function receives. Everything in it is a small, documented helper; recipes
  * read top to bottom like a shell script.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Stage } from '../config/types.js';
 import type { Output } from '../output/output.js';
 import { eachHost } from '../output/tasks.js';
-import { ShipError, ExitCode } from '../errors.js';
+import { ConfigError, ShipError, ExitCode } from '../errors.js';
+import { stageRoles } from '../config/roles.js';
 import type { ReleaseInfo, Tarball } from '../steps/build.js';
 import type { RemoteHost } from '../steps/host.js';
 import { describeFailure, exitCodeFor } from '../actions/failures.js';
+import { planBatches, type Rollout } from './batches.js';
 import { LockOrder } from './lock-order.js';
 
 export interface LocalSteps {
@@ -25,6 +28,22 @@ export interface HostGroup {
    * `await hosts.each(async (host) => { await host.lock(); })`.
    */
   each(step: (host: RemoteHost) => Promise<void>): Promise<void>;
+  /**
+   * Like `each`, batch by batch as `rollout` in hosts.ts (or --batch) says: the canary first,
+   * each batch only once the one before passed on every host, `pause` seconds between. A failure
+   * stops before the next batch, and the run is undone on every host, earlier batches included:
+   * `await hosts.rollout(async (host) => { await host.switchCurrent(); ... })`.
+   * Without `rollout`, one batch of every host: the same as `each`.
+   */
+  rollout(step: (host: RemoteHost) => Promise<void>): Promise<void>;
+  /**
+   * Run a step on exactly one host: the first of this run in hosts.ts order, or the first that
+   * carries `role`. Throws if it fails, like `each`:
+   * `await hosts.once(async (host) => { await host.runInRelease(['bin/migrate']); })`.
+   */
+  once(step: (host: RemoteHost) => Promise<void>, options?: { role?: string }): Promise<void>;
+  /** The hosts of this run that carry a role, as a group of their own: `await hosts.withRole('worker').each(...)`. */
+  withRole(role: string): HostGroup;
 }
 
 export interface RecipeContext {
@@ -71,27 +90,70 @@ function namedFailure(host: string, error: unknown): string {
   return [first.startsWith(`${host} (`) ? first : `${host}: ${first}`, ...rest.map((line) => `  ${line}`)].join('\n');
 }
 
-export function hostGroup(output: Output, hosts: RemoteHost[]): HostGroup {
+export interface GroupOptions {
+  /** The stage's rollout with --batch applied; undefined: all hosts at once. */
+  rollout?: Rollout;
+  /** The run's abort signal: a pause between batches ends on Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOptions = {}): HostGroup {
   return {
     list: hosts,
-    async each(step) {
-      const order = new LockOrder(hosts.map((h) => h.name));
-      for (const host of hosts) host.lockOrder = order;
-      const outcomes = await eachHost(output, hosts.map((h) => h.name), async (name, progress) => {
-        const host = hosts.find((h) => h.name === name)!;
-        host.setProgress(progress);
-        try {
-          await step(host);
-        } finally {
-          order.finished(name);
+    each: (step) => runStep(output, hosts, step),
+    async rollout(step) {
+      const batches = planBatches(hosts, options.rollout);
+      const pause = options.rollout?.pause ?? 0;
+      for (const [i, batch] of batches.entries()) {
+        options.signal?.throwIfAborted();
+        const name = `batch ${i + 1}/${batches.length}`;
+        if (i > 0 && pause > 0) {
+          output.info(`pause ${pause} s before ${name}`);
+          if (!hosts[0]?.context.dryRun) await delay(pause * 1000, undefined, { signal: options.signal });
         }
-        progress('done');
-      });
-      for (const host of hosts) host.lockOrder = undefined;
-      const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
-      if (failures.length > 0) throw new PhaseError(failures);
+        if (batches.length > 1) announceBatch(output, name, batch.map((h) => h.name));
+        await runStep(output, batch, step);
+      }
+    },
+    async once(step, { role } = {}) {
+      const group = role === undefined ? hosts : this.withRole(role).list;
+      const host = group[0];
+      if (!host) throw new ShipError(`hosts.once: no host of this run carries the role "${role}" (hosts: ${hosts.map((h) => h.name).join(', ')})`);
+      await runStep(output, [host], step);
+    },
+    withRole(role) {
+      const stage = hosts[0]?.context.stage;
+      if (stage && !Object.hasOwn(stageRoles(stage), role)) {
+        throw new ConfigError(`recipe asked for hosts of role "${role}", which stage ${stage.name} does not define`, `roles of ${stage.name}: ${Object.keys(stageRoles(stage)).join(', ')}`);
+      }
+      return hostGroup(output, hosts.filter((h) => h.hasRole(role)), options);
     },
   };
+}
+
+/** Run a step on every host of `hosts` in parallel; throws once all have finished if any failed. */
+async function runStep(output: Output, hosts: RemoteHost[], step: (host: RemoteHost) => Promise<void>): Promise<void> {
+  const order = new LockOrder(hosts.map((h) => h.name));
+  for (const host of hosts) host.lockOrder = order;
+  const outcomes = await eachHost(output, hosts.map((h) => h.name), async (name, progress) => {
+    const host = hosts.find((h) => h.name === name)!;
+    host.setProgress(progress);
+    try {
+      await step(host);
+    } finally {
+      order.finished(name);
+    }
+    progress('done');
+  });
+  for (const host of hosts) host.lockOrder = undefined;
+  const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
+  if (failures.length > 0) throw new PhaseError(failures);
+}
+
+/** `batch 2/4: web3, web4` before each batch: a line on a terminal and in plain output, an event in --json. */
+function announceBatch(output: Output, name: string, hosts: string[]): void {
+  if (output.mode === 'json') output.event('batch', { batch: name, hosts });
+  else output.info(`${name}: ${hosts.join(', ')}`);
 }
 
 export type { Stage, Output };

@@ -11,9 +11,12 @@ import { importUserModule, displayPath } from '../config/import-module.js';
 import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import type { Session } from '../run/session.js';
 import type { Connection } from '../transport/types.js';
-import { describeRelease, packRelease, removeTarball, runBuild, type ReleaseInfo, type Tarball } from '../steps/build.js';
+import { packRelease, removeTarball, type ReleaseInfo, type Tarball } from '../steps/build.js';
+import { runHook, type HookRun } from '../steps/hooks.js';
 import { RemoteHost } from '../steps/host.js';
+import { openSource, type ReleaseSource, type SourceOption } from '../steps/source.js';
 import { describeFailure } from '../actions/failures.js';
+import type { Rollout } from './batches.js';
 import { hostGroup, PhaseError, type RecipeContext } from './context.js';
 import { isRecipe, type Recipe } from './define.js';
 
@@ -26,6 +29,12 @@ export interface RunRecipeOptions {
   command: string;
   /** For `ship rollback`: the release is not new; its id is chosen by the recipe. */
   release?: ReleaseInfo;
+  /** --batch: hosts per batch of `hosts.rollout`, instead of the stage's `rollout.batch`. */
+  batch?: number | string;
+  /** --ref or --artifact: what `local.buildRelease()` builds from; default the working tree. */
+  source?: SourceOption;
+  /** Run the stage's hooks (deploy and rollback): `deploy` or `rollback`, as SHIP_COMMAND says. */
+  hooks?: string;
 }
 
 /** The project's recipes/<name>.ts if it exists, else ship's built-in one. */
@@ -49,29 +58,38 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   const { stage, output } = session;
   const recipe = await loadRecipe(findRecipe(stage.configDir, name));
   // Asking git who and what runs while the hosts connect.
-  const releasePromise = options.release ? Promise.resolve(options.release) : describeRelease(stage);
+  const sourcePromise = openSource(stage, options.source);
   const connecting = Promise.allSettled(session.hosts.map((h) => session.connection(h)));
-  const release = await releasePromise;
+  // Keep a refused source from leaving the connection attempts' failures unhandled.
+  const source: ReleaseSource = await sourcePromise.catch(async (error: unknown) => {
+    await connecting;
+    throw error;
+  });
+  const release = options.release ?? source.release;
   const abort = new AbortController();
   const stopSignals = trapSignals(abort, (text) => output.notice(text));
+  const hook = (result: string, error?: string): HookRun => ({
+    stage, release, command: options.hooks ?? name, hosts: session.hosts, result, error, output, dryRun: session.dryRun, signal: abort.signal,
+  });
 
   let tarball: Tarball | undefined;
   let hosts: RemoteHost[] = [];
   let failure: unknown;
+  let started = false;
   try {
+    if (options.hooks) await runHook('before', hook('pending'));
+    started = true;
     hosts = await connectHosts(session, connecting, release, options, abort.signal);
     const ctx: RecipeContext = {
       stage,
       release,
-      hosts: hostGroup(output, hosts),
+      hosts: hostGroup(output, hosts, { rollout: rolloutOf(stage, options), signal: abort.signal }),
       args: options.args ?? [],
       dryRun: session.dryRun,
       log: (text) => output.info(text),
       local: {
         buildRelease: async () => {
-          output.step('local', `build: ${stage.build?.run.join(' ') ?? '(none)'}`);
-          await runBuild(stage, output, abort.signal);
-          tarball = await packRelease(stage, abort.signal);
+          tarball = await packRelease(await source.build(output, abort.signal), abort.signal);
           output.step('local', `release ${release.id}: ${(tarball.bytes / 1048576).toFixed(1)} MB, sha256 ${tarball.sha256}`);
           return tarball;
         },
@@ -84,6 +102,8 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   } finally {
     await settle(session, hosts, failure, abort.signal.aborted);
     await removeTarball(tarball);
+    await source.dispose();
+    if (options.hooks && started) await afterHook(output, failure, abort.signal.aborted, hook);
     stopSignals();
   }
   printPlans(session);
@@ -93,6 +113,28 @@ export async function runRecipe(session: Session, name: string, options: RunReci
     output.info(tarball ? `deployed release ${release.id} to ${where}` : `${recipe.name}: done on ${where}`);
   }
   return ExitCode.ok;
+}
+
+/** The stage's rollout with --batch on top; undefined (all hosts at once) when neither sets one. */
+function rolloutOf(stage: Session['stage'], options: RunRecipeOptions): Rollout | undefined {
+  if (options.batch === undefined) return stage.rollout;
+  return { canary: stage.rollout?.canary ?? 0, pause: stage.rollout?.pause ?? 0, batch: options.batch };
+}
+
+/**
+ * hooks.after on success, hooks.failed once a failed run is undone. Their own failure is told
+ * and changes nothing: the deploy's outcome is what it was. Not cut short by the run's Ctrl-C
+ * (the notification of an interrupted deploy is the point), only by a second one.
+ */
+async function afterHook(output: Session['output'], failure: unknown, interrupted: boolean, hook: (result: string, error?: string) => HookRun): Promise<void> {
+  const run = failure === undefined
+    ? hook('ok')
+    : hook(interrupted ? 'interrupted' : 'failed', output.clean(describeFailure(failure)));
+  try {
+    await runHook(failure === undefined ? 'after' : 'failed', { ...run, signal: undefined });
+  } catch (error) {
+    output.notice(`${describeFailure(error)}; ${failure === undefined ? 'the run itself succeeded' : 'the run had failed already'} (exit code unchanged)`);
+  }
 }
 
 async function connectHosts(
@@ -137,9 +179,11 @@ export async function undo(session: Session, host: RemoteHost, interrupted: bool
   const { output, stage } = session;
   const { changes } = host;
   if (changes.healthFailed && !session.dryRun) {
-    const journal = await host.journal(30);
-    output.notice(`last lines of journalctl -u ${stage.unit}:`, host.name);
-    for (const line of journal.trimEnd().split('\n')) if (line) output.hostLine(host.name, 'stderr', `  ${line}`);
+    for (const { unit } of host.roles) {
+      const journal = await host.journal(30, unit);
+      output.notice(`last lines of journalctl -u ${unit}:`, host.name);
+      for (const line of journal.trimEnd().split('\n')) if (line) output.hostLine(host.name, 'stderr', `  ${line}`);
+    }
   }
   for (const step of changes.onFailure) await step(host);
   const switchedTo = changes.switchedTo;
@@ -150,7 +194,7 @@ export async function undo(session: Session, host: RemoteHost, interrupted: bool
     } else {
       output.notice(`rolling back: current -> ${previous}`, host.name);
       await host.switchCurrent(previous);
-      await host.systemctl('restart', stage.unit);
+      await host.restart();
       try {
         await host.healthcheck();
         output.notice(`rolled back to ${previous}; it is healthy`, host.name);
