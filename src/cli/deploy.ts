@@ -15,11 +15,12 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .addOption(lockWait())
     .addOption(batchOption())
     .addOption(new Option('--ref <git-ref>', 'build this commit, branch or tag in a temporary checkout, not the working tree').conflicts('artifact'))
-    .addOption(new Option('--artifact <tarball>', 'deploy this .tar.gz (the release content at its root), built elsewhere; no build'))
+    .addOption(new Option('--artifact <tarball>', 'deploy this .tar.gz or .tar (the release content at its root), built elsewhere; no build'))
     .addHelpText('after', `
-Rolling deploys: with rollout in hosts.ts (or --batch), hosts switch and restart batch by batch,
-each healthy before the next; a failure puts every host of the run back. Hooks in hosts.ts run here
-before and after. --ref and --artifact deploy something other than the working tree.`)
+With rollout in hosts.ts (or --batch), hosts switch and restart batch by batch, each healthy
+before the next; a failure anywhere puts every host of the run back. With migrate, that command
+runs once, on one host, before any host switches. hooks.before/after/failed run on this machine.
+--role NAME deploys to the hosts of a role only. requireClean refuses a dirty working tree.`)
     .action(wrap(async (cli, stage: string, opts: { lockWait: number; batch?: number | string; ref?: string; artifact?: string }) =>
       runRecipe(await cli.session(stage), 'deploy', {
         command: commandName('deploy', stage), lockWait: opts.lockWait, batch: opts.batch, hooks: 'deploy',

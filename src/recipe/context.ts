@@ -95,6 +95,8 @@ export interface GroupOptions {
   rollout?: Rollout;
   /** The run's abort signal: a pause between batches ends on Ctrl-C. */
   signal?: AbortSignal;
+  /** Told when the recipe calls `rollout`, so a recipe that never does can be pointed out. */
+  onRollout?: () => void;
 }
 
 export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOptions = {}): HostGroup {
@@ -102,6 +104,7 @@ export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOpt
     list: hosts,
     each: (step) => runStep(output, hosts, step),
     async rollout(step) {
+      options.onRollout?.();
       const batches = planBatches(hosts, options.rollout);
       const pause = options.rollout?.pause ?? 0;
       for (const [i, batch] of batches.entries()) {
@@ -111,7 +114,7 @@ export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOpt
           output.info(`pause ${pause} s before ${name}`);
           if (!hosts[0]?.context.dryRun) await delay(pause * 1000, undefined, { signal: options.signal });
         }
-        if (batches.length > 1) announceBatch(output, name, batch.map((h) => h.name));
+        if (batches.length > 1) announceBatch(output, i + 1, batches.length, batch.map((h) => h.name));
         await runStep(output, batch, step);
       }
     },
@@ -151,9 +154,9 @@ async function runStep(output: Output, hosts: RemoteHost[], step: (host: RemoteH
 }
 
 /** `batch 2/4: web3, web4` before each batch: a line on a terminal and in plain output, an event in --json. */
-function announceBatch(output: Output, name: string, hosts: string[]): void {
-  if (output.mode === 'json') output.event('batch', { batch: name, hosts });
-  else output.info(`${name}: ${hosts.join(', ')}`);
+function announceBatch(output: Output, batch: number, of: number, hosts: string[]): void {
+  if (output.mode === 'json') output.event('batch', { batch, of, hosts });
+  else output.info(`batch ${batch}/${of}: ${hosts.join(', ')}`);
 }
 
 export type { Stage, Output };

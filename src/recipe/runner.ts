@@ -56,7 +56,8 @@ export async function loadRecipe(file: string): Promise<Recipe> {
 
 export async function runRecipe(session: Session, name: string, options: RunRecipeOptions): Promise<number> {
   const { stage, output } = session;
-  const recipe = await loadRecipe(findRecipe(stage.configDir, name));
+  const file = findRecipe(stage.configDir, name);
+  const recipe = await loadRecipe(file);
   // Asking git who and what runs while the hosts connect.
   const sourcePromise = openSource(stage, options.source);
   const connecting = Promise.allSettled(session.hosts.map((h) => session.connection(h)));
@@ -76,6 +77,7 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   let hosts: RemoteHost[] = [];
   let failure: unknown;
   let started = false;
+  let rolledOut = false;
   try {
     if (options.hooks) await runHook('before', hook('pending'));
     started = true;
@@ -83,7 +85,7 @@ export async function runRecipe(session: Session, name: string, options: RunReci
     const ctx: RecipeContext = {
       stage,
       release,
-      hosts: hostGroup(output, hosts, { rollout: rolloutOf(stage, options), signal: abort.signal }),
+      hosts: hostGroup(output, hosts, { rollout: rolloutOf(stage, options), signal: abort.signal, onRollout: () => (rolledOut = true) }),
       args: options.args ?? [],
       dryRun: session.dryRun,
       log: (text) => output.info(text),
@@ -108,6 +110,10 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   }
   printPlans(session);
   if (failure !== undefined) throw failure;
+  if (!rolledOut && rolloutOf(stage, options) && (name === 'deploy' || name === 'rollback')) {
+    // A recipes/deploy.ts copied before batches existed runs phase 2 with hosts.each.
+    output.notice(`${displayPath(file)} never calls hosts.rollout(), so rollout (or --batch) did nothing: every host switched at once; compare it with ship's built-in recipes/${name}.ts`);
+  }
   if (!session.dryRun) {
     const where = `${session.hosts.length} host${session.hosts.length === 1 ? '' : 's'} of ${stage.name}`;
     output.info(tarball ? `deployed release ${release.id} to ${where}` : `${recipe.name}: done on ${where}`);

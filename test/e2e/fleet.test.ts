@@ -8,15 +8,15 @@
  * never how long something took.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, stopLab, type Lab } from '../hosts/lab.js';
 import { LAB_ID } from '../hosts/global-setup.js';
-import { writeHosts } from './support.js';
-import { App, appConfig, expectNoSecretsPrinted, SECRETS, type AppSpec, type HostState } from './reliability/support.js';
+import { SHIP, writeHosts } from './support.js';
+import { App, appConfig, expectNoSecretsPrinted, printed, SECRETS, type AppSpec, type HostState } from './reliability/support.js';
 
 // A lab of its own, numbered from the run's, so two runs (CI is lab 1) never share one.
 const FLEET_LAB = LAB_ID + 100;
@@ -42,6 +42,12 @@ async function newApp(spec: Omit<AppSpec, 'lab'>): Promise<App> {
   const app = await App.create({ ...spec, lab: fleet });
   apps.push(app);
   return app;
+}
+
+/** recipes/<name>.ts in the app's project, importing recipe from ship-deploy. */
+async function writeRecipe(app: App, name: string, lines: string[]): Promise<void> {
+  await mkdir(join(app.dir, 'recipes'), { recursive: true });
+  await writeFile(join(app.dir, 'recipes', `${name}.ts`), ["import { recipe } from 'ship-deploy';", ...lines, ''].join('\n'));
 }
 
 /** Each host's InvocationID of `unit`: a new one means systemd started the unit again. */
@@ -134,6 +140,22 @@ describe('rolling deploys in batches of 2 to ten hosts', () => {
     expectAllOn(await app.states(), good.current, 'v1');
   });
 
+  it('a recipes/deploy.ts copied before batches existed still deploys (all at once) and is pointed out', async () => {
+    await writeRecipe(app, 'deploy', [
+      "export default recipe('deploy', async ({ stage, local, hosts }) => {",
+      '  const tarball = await local.buildRelease();',
+      '  await hosts.each(async (host) => { await host.lock(); await host.upload(tarball); await host.linkShared(); });',
+      "  await hosts.each(async (host) => { await host.switchCurrent(); await host.systemctl('restart', stage.unit); await host.healthcheck(); await host.logRelease('ok'); await host.cleanup(); await host.unlock(); });",
+      '});',
+    ]);
+    const r = await app.deploy('old-recipe');
+    await rm(join(app.dir, 'recipes'), { recursive: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/^batch /m);
+    expect(r.stderr).toMatch(/recipes\/deploy\.ts never calls hosts\.rollout\(\), so rollout \(or --batch\) did nothing/);
+    for (const s of await app.states()) expect(s.answer).toBe('old-recipe');
+  });
+
   it('refuses a batch that is not a number of hosts or a share', async () => {
     const r = await app.ship(['deploy', 'prod', '--batch', 'half']);
     expect(r.code).toBe(2);
@@ -202,16 +224,13 @@ describe('roles: web hosts and worker hosts with units of their own', () => {
   });
 
   it('a recipe selects hosts by role', async () => {
-    await mkdir(join(app.dir, 'recipes'), { recursive: true });
-    await writeFile(join(app.dir, 'recipes', 'mark.ts'), [
-      "import { recipe } from 'ship-deploy';",
+    await writeRecipe(app, 'mark', [
       "export default recipe('mark', async ({ stage, hosts }) => {",
       "  await hosts.withRole('worker').each(async (host) => {",
       "    await host.run(['touch', `${stage.path}/shared/worker-mark`]);",
       '  });',
       '});',
-      '',
-    ].join('\n'));
+    ]);
     const r = await app.ship(['run', 'prod', 'mark']);
     expect(r.code, r.stderr).toBe(0);
     const marks = await Promise.all(roleHosts.map((h) => app.onHost(h, `test -e ${app.path}/shared/worker-mark && echo yes || echo no`)));
@@ -371,6 +390,27 @@ describe('what is deployed: --ref, --artifact, requireClean', () => {
     const unknown = await app.deploy('ref3', {}, ['--ref', 'no-such-branch']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--ref no-such-branch');
+  });
+
+  it('--ref interrupted during its build (Ctrl-C): exit 130, the temporary worktree is gone', async () => {
+    const child = execa('node', [SHIP, 'deploy', 'prod', '--ref', 'HEAD'], {
+      cwd: app.dir, reject: false, stdin: 'ignore', detached: true,
+      env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), APP_BUILD_SLEEP: '5' },
+    });
+    let sent = false;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (!sent && /local \| build: .*in the checkout of HEAD/.test(chunk.toString())) {
+        sent = true;
+        process.kill(-child.pid!, 'SIGINT');
+      }
+    });
+    const r = await child;
+    printed.push({ args: ['deploy', 'prod', '--ref', 'HEAD', '(SIGINT)'], stdout: String(r.stdout), stderr: String(r.stderr) });
+    expect(sent).toBe(true);
+    expect(r.exitCode, String(r.stderr)).toBe(130);
+    const worktrees = (await execa('git', ['worktree', 'list', '--porcelain'], { cwd: app.dir })).stdout;
+    expect(worktrees.match(/^worktree /gm)).toHaveLength(1);
+    expect(await app.leakedTempDirs()).toEqual([]);
   });
 
   it('requireClean refuses a dirty working tree, naming the files; --ref is still allowed', async () => {

@@ -341,6 +341,8 @@ export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) =
 /** The step a progress line names (deploy, rollback and setup lines alike). */
 export function stepOf(line: string | undefined): string {
   if (!line) return 'start';
+  if (/\| run in releases\//.test(line)) return 'once';
+  if (/^pause \d/.test(line)) return 'pause';
   if (/build:|release \d/.test(line)) return 'build';
   if (/\| directories/.test(line)) return 'directories';
   if (/\| (lock|waiting for lock)/.test(line)) return 'lock';
