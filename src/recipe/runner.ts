@@ -69,8 +69,10 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   const release = options.release ?? source.release;
   const abort = new AbortController();
   const stopSignals = trapSignals(abort, (text) => output.notice(text));
+  // A rollback deploys no new release: its hooks get the one named on the command line, if any.
+  const hookRelease = options.hooks === 'rollback' ? { ...release, id: options.args?.[0] ?? '', commit: undefined } : release;
   const hook = (result: string, error?: string): HookRun => ({
-    stage, release, command: options.hooks ?? name, hosts: session.hosts, result, error, output, dryRun: session.dryRun, signal: abort.signal,
+    stage, release: hookRelease, command: options.hooks ?? name, hosts: session.hosts, result, error, output, dryRun: session.dryRun, signal: abort.signal,
   });
 
   let tarball: Tarball | undefined;
