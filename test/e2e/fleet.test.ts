@@ -320,6 +320,18 @@ describe('hooks run here, around a deploy', () => {
     expect(await env('failed')).toMatchObject({ SHIP_RESULT: 'failed', SHIP_RELEASE: RELEASE_ID.exec(r.stdout)![1]! });
   });
 
+  it('a rollback runs them too: SHIP_COMMAND=rollback, the release named on the command line (none here), no commit', async () => {
+    for (const v of ['h1b', 'h1c']) {
+      const r = await app.deploy(v);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    await clear();
+    const r = await app.ship(['rollback', 'prod']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await hookFiles()).toEqual(['hook-after.env', 'hook-before.env']);
+    expect(await env('after')).toMatchObject({ SHIP_COMMAND: 'rollback', SHIP_RELEASE: '', SHIP_COMMIT: '', SHIP_RESULT: 'ok', SHIP_HOSTS: 'f5 f6' });
+  });
+
   it('a failing `before` stops the deploy before any host changes; a failing `after` does not change the exit code', async () => {
     const before = await app.states();
     await writeHosts(app.dir, appConfig({ ...app.spec, stage: { hooks: { before: ['sh', '-c', 'exit 7'] } } }), fleet);
