@@ -24,6 +24,7 @@ export default defineHosts({
   stages: {
     prod: {
       hosts: ['deploy@web1.example.com', 'web2'], // user@host[:port], [ipv6]:port, or an ~/.ssh/config alias
+      // A host with roles (see `roles` below): { host: 'work1', roles: ['worker'] }; a plain entry carries role 'app'.
       path: '/srv/hello', // on the hosts: releases/, shared/ and the `current` symlink live here
       unit: 'hello', // systemd unit restarted after the switch (default: the app name)
       keep: 5, // releases kept per host, for `ship rollback`
@@ -33,6 +34,22 @@ export default defineHosts({
         timeout: 30, // seconds to wait for a 2xx before rolling back
         confirm: 1.5, // seconds later, a second look (catches an app that dies after answering once); 0 = off
       },
+      rollout: { canary: 1, pause: 5 }, // switch and restart in batches: the canary first, each batch healthy before the next
+      // rollout.batch: 2 or '25%'        hosts per batch after the canary (default: all the rest at once; --batch N for one run)
+      // roles: {                         units of their own for hosts that carry a role; 'app' is the stage's own unit
+      //   worker: {
+      //     unit: 'hello-worker',                 // default: <app>-<role>
+      //     service: { exec: 'node worker.js' },  // on top of `service` (each field replaces; socket is not inherited)
+      //     health: { url: 'http://127.0.0.1:4001/health' }, // default: systemctl is-active after the restart
+      //   },
+      // },
+      // migrate: ['bin/migrate'],        run once, on one host, in the new release, before any host switches
+      // hooks: {                         run here (argv), with SHIP_STAGE, SHIP_RELEASE, SHIP_COMMIT, SHIP_HOSTS, SHIP_RESULT
+      //   before: ['./notify.sh', 'starting'],   // a failure stops the deploy, nothing changed
+      //   after: ['sh', '-c', 'curl -fsS -m 10 -d "deployed $SHIP_RELEASE to $SHIP_HOSTS" "$CHAT_WEBHOOK"'],
+      //   failed: ['sh', '-c', 'curl -fsS -m 10 -d "deploy $SHIP_RESULT: $SHIP_ERROR" "$CHAT_WEBHOOK"'],
+      // },
+      // requireClean: true,              refuse to deploy uncommitted changes (--ref and --artifact still work)
       certs: {
         domains: ['hello.example.com'], // names on the certificate; the first one names its files (IP addresses too; '*.x' needs dns)
         email: 'ops@example.com', // ACME account contact; CAs send no expiry mail any more: monitor with `ship certs status`

@@ -3,7 +3,7 @@
  * or the time budget running out), medians, and the optional JSON result for bench/run.mjs.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,4 +69,13 @@ export const fixed = (n: number, digits = 2): string => n.toFixed(digits);
 /** Write the result for bench/run.mjs when --json FILE was given. */
 export async function writeResult(file: string | undefined, result: object): Promise<void> {
   if (file) await writeFile(file, JSON.stringify(result, null, 2));
+}
+
+/** The test app (test/e2e/fixtures/app) in `<tmp>/app`, with a hosts.ts made of `config`; returns its directory. */
+export async function fixtureProject(tmp: string, config: Record<string, unknown>): Promise<string> {
+  const dir = join(tmp, 'app');
+  await mkdir(dir);
+  for (const f of ['server.js', 'build.sh']) await copyFile(join(REPO, 'test/e2e/fixtures/app', f), join(dir, f));
+  await writeFile(join(dir, 'hosts.ts'), `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(config, null, 2)});\n`);
+  return dir;
 }

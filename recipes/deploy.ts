@@ -9,7 +9,8 @@
 import { recipe } from 'ship-deploy';
 
 export default recipe('deploy', async ({ stage, local, hosts }) => {
-  // Here: run build.run, then list build.dir with every file's sha256 (the manifest).
+  // Here: run build.run (or check out --ref, or unpack --artifact), then list build.dir with
+  // every file's sha256 (the manifest).
   const release = await local.buildRelease();
 
   // Phase 1, every host in parallel. Nothing is live yet: a failure here changes nothing.
@@ -19,10 +20,17 @@ export default recipe('deploy', async ({ stage, local, hosts }) => {
     await host.linkShared();           // shared/.env, shared/uploads/ -> releases/<id>/
   });
 
-  // Phase 2, only when phase 1 passed on every host.
-  await hosts.each(async (host) => {
+  // Once, on one host, before any host switches: database migrations (stage.migrate).
+  if (stage.migrate) {
+    await hosts.once(async (host) => {
+      await host.runInRelease(stage.migrate!);  // e.g. bin/migrate, in releases/<id>; a failure stops here
+    });
+  }
+
+  // Phase 2, only when phase 1 passed on every host; batch by batch with stage.rollout or --batch.
+  await hosts.rollout(async (host) => {
     await host.switchCurrent();        // ln -s releases/<id> tmp && mv -T tmp current
-    await host.systemctl('restart', stage.unit);
+    await host.restart();              // systemctl restart the unit of each of the host's roles
     await host.healthcheck();          // GET health.url from the host's side until healthy
     await host.logRelease('ok');       // .ship/releases.log: who, when, release, commit
     await host.cleanup();              // keep stage.keep good releases

@@ -4,7 +4,7 @@
  */
 import { recipe } from 'ship-deploy';
 
-export default recipe('rollback', async ({ stage, hosts, args }) => {
+export default recipe('rollback', async ({ hosts, args }) => {
   const targets = new Map<string, string>();
 
   // Phase 1: every host must have something to roll back to, or nothing changes anywhere.
@@ -13,11 +13,11 @@ export default recipe('rollback', async ({ stage, hosts, args }) => {
     targets.set(host.name, await host.rollbackTarget(args[0]));
   });
 
-  // Phase 2: switch, restart, check.
-  await hosts.each(async (host) => {
+  // Phase 2: switch, restart, check; in batches like a deploy (stage.rollout or --batch).
+  await hosts.rollout(async (host) => {
     const target = targets.get(host.name)!;
     await host.switchCurrent(target);
-    await host.systemctl('restart', stage.unit);
+    await host.restart();
     await host.healthcheck();
     await host.logRelease('rollback', { release: target });
     await host.unlock();

@@ -11,6 +11,11 @@ export type {
   SshInput,
   HealthInput,
   CertsInput,
+  RoleInput,
+  HostInput,
+  RolloutInput,
+  HooksInput,
+  Role,
   Stage,
   ResolvedCerts,
 } from './config/types.js';

@@ -1,9 +1,9 @@
-/** `ship deploy|rollback|verify|releases|lock|run`: wiring only; the work is in recipes and src/actions. */
-import type { Command } from 'commander';
+/** `ship deploy|rollback|verify|releases|status|lock|run`: wiring only; the work is in recipes and src/actions. */
+import { Option, type Command } from 'commander';
 import type { Wrap } from './main.js';
 // Actions are imported when they run (start-up time: see main.ts).
 const runRecipe = async (...args: Parameters<typeof import('../recipe/runner.js').runRecipe>) => (await import('../recipe/runner.js')).runRecipe(...args);
-import { commandName, lockWaitOption as lockWait } from './options.js';
+import { batchOption, commandName, lockWaitOption as lockWait } from './options.js';
 
 export function registerDeploy(program: Command, wrap: Wrap): void {
   program
@@ -11,8 +11,19 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .description('build, upload, verify, switch, restart, health-check; roll back on failure')
     .argument('<stage>', 'stage name from hosts.ts')
     .addOption(lockWait())
-    .action(wrap(async (cli, stage: string, opts: { lockWait: number }) =>
-      runRecipe(await cli.session(stage), 'deploy', { command: commandName('deploy', stage), lockWait: opts.lockWait })));
+    .addOption(batchOption())
+    .addOption(new Option('--ref <git-ref>', 'build this commit, branch or tag in a temporary checkout, not the working tree').conflicts('artifact'))
+    .addOption(new Option('--artifact <tarball>', 'deploy this .tar.gz or .tar (the release content at its root), built elsewhere; no build'))
+    .addHelpText('after', `
+With rollout in hosts.ts (or --batch), hosts switch and restart batch by batch, each healthy
+before the next; a failure anywhere puts every host of the run back. With migrate, that command
+runs once, on one host, before any host switches. hooks.before/after/failed run on this machine.
+--role NAME deploys to the hosts of a role only. requireClean refuses a dirty working tree.`)
+    .action(wrap(async (cli, stage: string, opts: { lockWait: number; batch?: number | string; ref?: string; artifact?: string }) =>
+      runRecipe(await cli.session(stage), 'deploy', {
+        command: commandName('deploy', stage), lockWait: opts.lockWait, batch: opts.batch, hooks: 'deploy',
+        source: opts.ref !== undefined ? { ref: opts.ref } : opts.artifact !== undefined ? { artifact: opts.artifact } : undefined,
+      })));
 
   program
     .command('rollback')
@@ -20,8 +31,20 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .argument('<stage>', 'stage name from hosts.ts')
     .argument('[release]', 'release id from ship releases')
     .addOption(lockWait())
-    .action(wrap(async (cli, stage: string, release: string | undefined, opts: { lockWait: number }) =>
-      runRecipe(await cli.session(stage), 'rollback', { command: commandName('rollback', stage), lockWait: opts.lockWait, args: release ? [release] : [] })));
+    .addOption(batchOption())
+    .action(wrap(async (cli, stage: string, release: string | undefined, opts: { lockWait: number; batch?: number | string }) =>
+      runRecipe(await cli.session(stage), 'rollback', {
+        command: commandName('rollback', stage), lockWait: opts.lockWait, args: release ? [release] : [], batch: opts.batch, hooks: 'rollback',
+      })));
+
+  program
+    .command('status')
+    .description('one row per host: current release, commit, deployed when and by whom, unit state, health, lock, certificate, free disk')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .addHelpText('after', `
+Exit 0 when every host was read and every unit is active and healthy; 1 otherwise. With --json,
+one "status" event per host.`)
+    .action(wrap(async (cli, stage: string) => (await import('../actions/status.js')).status(await cli.session(stage))));
 
   program
     .command('verify')

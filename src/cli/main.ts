@@ -21,6 +21,7 @@ export interface GlobalOptions {
   verbose: boolean;
   json: boolean;
   host: string[];
+  role: string[];
   dryRun: boolean;
 }
 
@@ -55,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
           import('../config/load.js'), import('../run/session.js'), import('../steps/env-file.js'),
         ]);
         const loaded = await loadConfig(resolve(options.config), { debug: (text) => output.debug(text) });
-        const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host });
+        const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host, roleFilter: options.role });
         // The env file's values are redacted from everything printed from here on, by any command.
         registerEnvSecrets(session.stage, output);
         sessions.push(session);
@@ -73,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-v, --verbose', 'show debug detail and stack traces', false)
     .option('--json', 'print one JSON event per line', false)
     .addOption(new Option('-H, --host <name>', 'only this host of the stage (repeatable)').argParser(collect).default([]))
+    .addOption(new Option('-R, --role <name>', 'only the hosts of the stage that carry this role (repeatable)').argParser(collect).default([]))
     .option('-n, --dry-run', 'print the commands each host would run, change nothing', false)
     .showHelpAfterError('(run ship --help for usage)')
     .exitOverride()

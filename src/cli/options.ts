@@ -1,5 +1,6 @@
 /** Options and values shared by several subcommands, defined once. */
 import { InvalidArgumentError, Option } from 'commander';
+import { parseBatch } from '../recipe/batches.js';
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -16,3 +17,7 @@ export const lockWaitOption = () =>
  * command line: the lock is readable on the host, and recipe arguments may carry anything.
  */
 export const commandName = (...words: string[]) => ['ship', ...words].join(' ');
+
+/** `--batch N|N%`: hosts per batch of a rolling deploy or rollback, instead of rollout.batch in hosts.ts. */
+export const batchOption = () =>
+  new Option('--batch <hosts>', 'switch and restart this many hosts at a time (or a share, such as 25%), each batch healthy before the next').argParser(parseBatch);

@@ -23,7 +23,7 @@ export function registerProject(program: Command, wrap: Wrap): void {
 
   program
     .command('setup')
-    .description('prepare hosts: directories, systemd unit (and socket) from recipes/templates/, env file; safe to repeat')
+    .description("prepare hosts: directories, systemd units (the stage's and each role's, and sockets) from recipes/templates/, env file; safe to repeat")
     .argument('<stage>', 'stage name from hosts.ts')
     .addOption(lockWaitOption())
     .action(wrap(async (cli, stage: string, opts: { lockWait: number }) =>

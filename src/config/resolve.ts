@@ -6,7 +6,7 @@ import { canonicalName, fileStem } from './cert-names.js';
 import { needsWebroot } from './certs-rules.js';
 import { ACME_DIRECTORIES } from './rules.js';
 import { closest } from './suggest.js';
-import type { CertsInput, ResolvedCerts, Stage, StageSettings } from './types.js';
+import type { CertsInput, HostInput, ResolvedCerts, Role, RoleInput, ServiceInput, Stage, StageSettings } from './types.js';
 
 const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, healthConfirm: 1.5, connectTimeout: 10, certDir: '/etc/ship/certs', dnsTimeout: 120 } as const;
 
@@ -20,7 +20,7 @@ export function resolveStage(loaded: LoadedConfig, name: string): Stage {
   const own = Object.hasOwn(config.stages, name) ? config.stages[name] : undefined;
   if (own === undefined) throw unknownStage(loaded, name);
   const pick = <K extends keyof StageSettings>(key: K): StageSettings[K] => own[key] ?? config[key];
-  const merged = <K extends 'build' | 'service' | 'ssh' | 'health' | 'certs'>(key: K) =>
+  const merged = <K extends 'build' | 'service' | 'ssh' | 'health' | 'certs' | 'rollout' | 'hooks'>(key: K) =>
     config[key] === undefined && own[key] === undefined ? undefined : { ...config[key], ...own[key] };
   const local = (path: string | undefined) => (path === undefined ? undefined : localPath(loaded.dir, path));
   const at = (field: string) => `stages.${name}.${field}`;
@@ -28,36 +28,85 @@ export function resolveStage(loaded: LoadedConfig, name: string): Stage {
   const build = merged('build');
   const service = merged('service');
   const ssh = merged('ssh');
-  const health = merged('health');
+  const healthIn = merged('health');
   const certs = merged('certs');
+  const rollout = merged('rollout');
+  const hooks = merged('hooks');
+  const resolvedService = service && resolveService(service, at('service'), loaded);
+  const unit = pick('unit') ?? config.app;
+  const health = healthIn && { url: required(healthIn.url, at('health.url'), loaded), timeout: healthIn.timeout ?? DEFAULTS.healthTimeout, confirm: healthIn.confirm ?? DEFAULTS.healthConfirm };
   return {
     name,
     app: config.app,
-    hosts: own.hosts,
+    hosts: own.hosts.map(specOf),
+    ...resolveRoles(own.hosts, { ...config.roles, ...own.roles }, { app: config.app, unit, health, service, resolvedService, at, loaded }),
+    ...(rollout && { rollout: { canary: rollout.canary ?? 0, batch: rollout.batch, pause: rollout.pause ?? 0 } }),
+    ...(hooks && { hooks }),
+    ...(pick('migrate') && { migrate: pick('migrate') }),
+    ...(pick('requireClean') !== undefined && { requireClean: pick('requireClean') }),
     path: required(pick('path'), at('path'), loaded),
-    unit: pick('unit') ?? config.app,
+    unit,
     keep: pick('keep') ?? DEFAULTS.keep,
     shared: pick('shared') ?? [],
     sudo: pick('sudo') ?? DEFAULTS.sudo,
-    health: health && { url: required(health.url, at('health.url'), loaded), timeout: health.timeout ?? DEFAULTS.healthTimeout, confirm: health.confirm ?? DEFAULTS.healthConfirm },
-    certs: certs && resolveCerts(certs, at('certs'), loaded),
+    health,    certs: certs && resolveCerts(certs, at('certs'), loaded),
     build: build && {
       run: required(build.run, at('build.run'), loaded),
       dir: localPath(loaded.dir, required(build.dir, at('build.dir'), loaded)),
       env: build.env ?? {},
     },
-    service: service && {
-      exec: required(service.exec, at('service.exec'), loaded),
-      user: required(service.user, at('service.user'), loaded),
-      group: service.group,
-      env: service.env ?? {},
-      envFile: local(service.envFile),
-      socket: service.socket,
-    },
+    service: resolvedService,
     ssh: { config: local(ssh?.config), connectTimeout: ssh?.connectTimeout ?? DEFAULTS.connectTimeout },
     configFile: loaded.file,
     configDir: loaded.dir,
   };
+}
+
+function resolveService(service: Partial<ServiceInput>, at: string, loaded: LoadedConfig): NonNullable<Stage['service']> {
+  return {
+    exec: required(service.exec, `${at}.exec`, loaded),
+    user: required(service.user, `${at}.user`, loaded),
+    group: service.group,
+    env: service.env ?? {},
+    envFile: service.envFile === undefined ? undefined : localPath(loaded.dir, service.envFile),
+    socket: service.socket,
+  };
+}
+
+const specOf = (entry: string | HostInput): string => (typeof entry === 'string' ? entry : entry.host);
+
+interface AppRoleParts {
+  app: string;
+  unit: string;
+  health: Role['health'];
+  /** The stage's service as written (merged), and resolved. */
+  service: Partial<ServiceInput> | undefined;
+  resolvedService: Role['service'];
+  at: (field: string) => string;
+  loaded: LoadedConfig;
+}
+
+/**
+ * Roles, only for a stage that uses them (so a stage without roles resolves as it always did):
+ * `app` from the stage's own settings, each other role on top of the stage's service (without
+ * its socket: a socket belongs to one unit), and each host's roles.
+ */
+function resolveRoles(hosts: ReadonlyArray<string | HostInput>, inputs: Record<string, RoleInput>, parts: AppRoleParts): Pick<Stage, 'roles' | 'hostRoles'> {
+  const withRoles = hosts.filter((h): h is HostInput & { roles: string[] } => typeof h !== 'string' && h.roles !== undefined);
+  if (Object.keys(inputs).length === 0 && withRoles.length === 0) return {};
+  const roles: Record<string, Role> = { app: { name: 'app', unit: parts.unit, health: parts.health, service: parts.resolvedService } };
+  for (const [name, input] of Object.entries(inputs)) {
+    const at = (field: string) => parts.at(`roles.${name}.${field}`);
+    const { socket: _socket, ...inherited } = parts.service ?? {};
+    const service = parts.service === undefined && input.service === undefined ? undefined : { ...inherited, ...input.service };
+    roles[name] = {
+      name,
+      unit: input.unit ?? `${parts.app}-${name}`,
+      health: input.health && { url: required(input.health.url, at('health.url'), parts.loaded), timeout: input.health.timeout ?? DEFAULTS.healthTimeout, confirm: input.health.confirm ?? DEFAULTS.healthConfirm },
+      service: service && resolveService(service, at('service'), parts.loaded),
+    };
+  }
+  return { roles, hostRoles: Object.fromEntries(withRoles.map((h) => [h.host, [...new Set(h.roles)]])) };
 }
 
 /** Every stage that has certificates, resolved: what `ship certs renew` with no stage covers. */

@@ -40,6 +40,8 @@ function positiveSeconds(expected: string) {
 
 const APP = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const STAGE = /^[a-z0-9][a-z0-9_-]*$/;
+const ROLE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const SHARE = /^([1-9][0-9]?|100)%$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // useradd's default NAME_REGEX: these names go into the unit file and chown.
 const UNIX_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -50,11 +52,15 @@ const env = z.record(
   { error: 'expected an object of NAME: "value" pairs, such as { PORT: "4000" }' },
 );
 
+/** A command as argv, run without a shell. */
+function argv(example: string) {
+  return z
+    .array(nonEmpty('expected a non-empty word'), { error: `expected the command as an array of words, such as ${example}` })
+    .min(1, { error: `expected at least the program to run, such as ${example}` });
+}
+
 const build = z.strictObject({
-  run: z
-    .array(nonEmpty('expected a non-empty word'), { error: 'expected the command as an array of words, such as ["npm", "run", "build"]' })
-    .min(1, { error: 'expected at least the program to run, such as ["npm", "run", "build"]' })
-    .optional(),
+  run: argv('["npm", "run", "build"]').optional(),
   dir: nonEmpty('expected the directory (relative to hosts.ts) whose contents are the release, such as "dist"').optional(),
   env: env.optional(),
 }, { error: 'expected an object such as { run: ["npm", "run", "build"], dir: "dist" }' });
@@ -115,6 +121,50 @@ const certs = z.strictObject({
   keyType: z.enum(['ecdsa-p256', 'rsa-2048'], { error: 'expected "ecdsa-p256" or "rsa-2048"' }).optional(),
 }, { error: 'expected an object such as { domains: ["hello.example.com"], email: "ops@example.com", webroot: "/var/www/html" }' });
 
+const role = z.strictObject({
+  unit: checked('expected a systemd unit name such as "hello-worker"', unitNameProblem).optional(),
+  health: health.optional(),
+  service: service.optional(),
+}, { error: 'expected an object such as { unit: "hello-worker", service: { exec: "node worker.js" } }' });
+
+const roleName = z
+  .string()
+  .regex(ROLE, { error: 'not a valid role name; use lowercase letters, digits, - and _, such as "worker"' })
+  .refine((name) => name !== 'app', { error: '"app" is the role of the stage\'s own unit, health and service; set those on the stage itself' });
+
+const roles = z.record(roleName, role, { error: 'expected an object of roles, such as { worker: { unit: "hello-worker" } }' });
+
+const hostSpec = checked('expected a host such as "deploy@web1.example.com"', hostSpecProblem);
+
+const hostEntry = z.union([
+  hostSpec,
+  z.strictObject({
+    host: hostSpec,
+    roles: z
+      .array(z.string({ error: 'expected a role name such as "worker"' }), { error: 'expected an array of role names, such as ["worker"]' })
+      .min(1, { error: 'expected at least one role, such as ["worker"]; leave roles out for the stage\'s own unit' })
+      .optional(),
+  }),
+], { error: 'expected a host such as "deploy@web1.example.com", or { host: "work1", roles: ["worker"] }' });
+
+const hostCount = (expected: string) => z.number({ error: expected }).int({ error: expected }).min(1, { error: expected });
+const BATCH = 'expected a number of hosts such as 2, or a share of them from "1%" to "100%" such as "25%"';
+
+const rollout = z.strictObject({
+  canary: hostCount('expected a number of hosts, 1 or more').optional(),
+  batch: z
+    .custom<number | string>((v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1) || (typeof v === 'string' && SHARE.test(v)), { error: BATCH })
+    .optional(),
+  pause: z.number({ error: 'expected a number of seconds, 0 or more' }).min(0, { error: 'expected a number of seconds, 0 or more' })
+    .max(86_400, { error: 'expected a number of seconds, at most 86400' }).optional(),
+}, { error: 'expected an object such as { canary: 1, batch: "25%", pause: 5 }' });
+
+const hooks = z.strictObject({
+  before: argv('["./notify.sh", "starting"]').optional(),
+  after: argv('["./notify.sh", "done"]').optional(),
+  failed: argv('["./notify.sh", "failed"]').optional(),
+}, { error: 'expected an object such as { after: ["./notify.sh"], failed: ["./notify.sh"] }' });
+
 /** Fields a stage takes, which the top level may also set as defaults for every stage. */
 const stageSettings = {
   path: checked('expected the absolute directory on the hosts, such as "/srv/hello"', deployPathProblem).optional(),
@@ -135,11 +185,16 @@ const stageSettings = {
   build: build.optional(),
   service: service.optional(),
   ssh: ssh.optional(),
+  roles: roles.optional(),
+  rollout: rollout.optional(),
+  migrate: argv('["bin/migrate"]').optional(),
+  hooks: hooks.optional(),
+  requireClean: z.boolean({ error: 'expected true or false' }).optional(),
 };
 
 const stage = z.strictObject({
   hosts: z
-    .array(checked('expected a host such as "deploy@web1.example.com"', hostSpecProblem), {
+    .array(hostEntry, {
       error: 'expected an array of hosts, such as ["deploy@web1.example.com"]',
     })
     .min(1, { error: 'expected at least one host, such as ["deploy@web1.example.com"]' }),
@@ -176,7 +231,11 @@ export const knownFields = {
     health: Object.keys(health.shape),
     certs: Object.keys(certs.shape),
     dns: Object.keys(dns.shape),
-  } as Record<string, string[]>,
+    rollout: Object.keys(rollout.shape),
+    hooks: Object.keys(hooks.shape),  } as Record<string, string[]>,
+  /** Fields of one role (`roles.worker`) and of a host written as an object. */
+  role: Object.keys(role.shape),
+  host: ['host', 'roles'],
 };
 
 // The hand-written types in types.ts are what users see; fail the build if they drift apart.

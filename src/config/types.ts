@@ -96,6 +96,60 @@ export interface CertsInput {
 }
 
 /**
+ * A role: what the hosts that carry it run. Each role has its own systemd unit, health check and
+ * service settings; `ship setup` writes the unit on the hosts of the role, and a deploy restarts
+ * it there. The stage's own `unit`, `health` and `service` are the role `app`, which every host
+ * without `roles` carries.
+ */
+export interface RoleInput {
+  /** systemd unit of this role: `'hello-worker'`. Default `<app>-<role>`. */
+  unit?: string;
+  /** Checked after each restart of this role's unit. Not inherited from the stage: without it, `systemctl is-active`. */
+  health?: Partial<HealthInput>;
+  /**
+   * The unit's service settings: the stage's `service`, with these fields on top (each field
+   * replaces the stage's, `env` included); `socket` is never inherited: `{ exec: 'node worker.js' }`.
+   */
+  service?: Partial<ServiceInput>;
+}
+
+/** A host with roles, written as an object in `hosts`: `{ host: 'deploy@work1', roles: ['worker'] }`. */
+export interface HostInput {
+  /** `user@host[:port]`, `[ipv6]:port` or an `~/.ssh/config` alias, as in a plain entry. */
+  host: string;
+  /** The roles it carries: `'app'` (the stage's own unit) or names from `roles`. Default `['app']`. */
+  roles?: string[];
+}
+
+/**
+ * Rolling deploys: phase 2 (switch, restart, health check) runs batch by batch instead of on all
+ * hosts at once; each batch must be healthy before the next starts. Phase 1 (upload) still runs
+ * on every host first, and a failure in any batch puts every host of the run back.
+ */
+export interface RolloutInput {
+  /** Hosts of a first batch of their own, before all others: `1`. Default: none. */
+  canary?: number;
+  /** Hosts per batch, a number or a share of the stage's hosts: `2` or `'25%'`. Default: all at once. */
+  batch?: number | string;
+  /** Seconds to wait between batches. Default 0. */
+  pause?: number;
+}
+
+/**
+ * Commands run on this machine (argv, no shell) around `ship deploy` and `ship rollback`, with
+ * SHIP_STAGE, SHIP_RELEASE, SHIP_COMMIT, SHIP_HOSTS and SHIP_RESULT in their environment:
+ * enough for a curl to a chat webhook.
+ */
+export interface HooksInput {
+  /** Before anything happens on a host; a failure stops the deploy. */
+  before?: string[];
+  /** After a successful run; a failure is reported and does not change the exit code. */
+  after?: string[];
+  /** After a failed or interrupted run, once it is undone; a failure is reported only. */
+  failed?: string[];
+}
+
+/**
  * Settings a stage takes. Each may also be set at the top level of hosts.ts as a default for
  * every stage; a stage's value wins, and `build`, `service`, `ssh`, `health` and `certs` merge
  * field by field. Required fields (like `path`) must be set in one of the two places.
@@ -121,12 +175,29 @@ export interface StageSettings {
   service?: Partial<ServiceInput>;
   /** Connection settings. */
   ssh?: SshInput;
+  /** Roles hosts may carry, by name (`worker`), each with its own unit, health check and service. */
+  roles?: Record<string, RoleInput>;
+  /** Deploy and roll back in batches: `{ canary: 1, batch: '25%', pause: 5 }`. Default: all hosts at once. */
+  rollout?: RolloutInput;
+  /**
+   * A command (argv) the built-in deploy runs on one host, in the new release's directory, after
+   * every host has the release and before any host switches: `['bin/migrate']`. A failure stops
+   * the deploy with nothing live.
+   */
+  migrate?: string[];
+  /** Local commands around deploys and rollbacks, for notifications. */
+  hooks?: HooksInput;
+  /** Refuse to deploy from a working tree with uncommitted changes (`--ref` and `--artifact` are still allowed). Default false. */
+  requireClean?: boolean;
 }
 
 /** One deploy target: a set of hosts and where the app lives on them. */
 export interface StageInput extends StageSettings {
-  /** `user@host[:port]`, `[ipv6]:port` or an `~/.ssh/config` alias: `['deploy@web1.example.com', 'web2']`. */
-  hosts: string[];
+  /**
+   * `user@host[:port]`, `[ipv6]:port` or an `~/.ssh/config` alias, or an object naming the host's
+   * roles: `['deploy@web1.example.com', 'web2', { host: 'work1', roles: ['worker'] }]`.
+   */
+  hosts: Array<string | HostInput>;
 }
 
 /** The default export of hosts.ts: `export default defineHosts({ ... })`. */
@@ -142,8 +213,19 @@ export interface Stage {
   /** The stage's name, as in `ship deploy <name>`. */
   name: string;
   app: string;
-  /** Host specs exactly as written; see parseHostSpec. */
+  /** Host specs exactly as written (the `host` of an object entry); see parseHostSpec. */
   hosts: string[];
+  /**
+   * Roles by name, `app` (the stage's own unit, health and service) included; only set when
+   * hosts.ts has `roles` or a host with `roles`. Read through rolesOf().
+   */
+  roles?: Record<string, Role>;
+  /** Roles of each host spec; a host missing here carries `app` only. */
+  hostRoles?: Record<string, readonly string[]>;
+  rollout?: { canary: number; /** A number of hosts, or a share such as '25%'. */ batch?: number | string; pause: number };
+  migrate?: string[];
+  hooks?: { before?: string[]; after?: string[]; failed?: string[] };
+  requireClean?: boolean;
   path: string;
   unit: string;
   keep: number;
@@ -165,6 +247,14 @@ export interface Stage {
   /** Absolute path of the hosts.ts this stage came from, and its directory. */
   configFile: string;
   configDir: string;
+}
+
+/** One role as a deploy uses it: the unit to restart and check, and what setup writes into it. */
+export interface Role {
+  name: string;
+  unit: string;
+  health?: { url: string; timeout: number; confirm: number };
+  service?: NonNullable<Stage['service']>;
 }
 
 export interface ResolvedCerts {

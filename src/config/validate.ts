@@ -13,7 +13,7 @@ export function validateHosts(raw: unknown): Validated {
   const parsed = hostsSchema.safeParse(raw, { reportInput: true });
   const problems = parsed.success ? [] : parsed.error.issues.flatMap(formatIssue);
   // Run even when zod found problems: a missing `path` is worth knowing about in the same pass.
-  problems.push(...missingAfterMerge(raw), ...certsAfterMerge(raw));
+  problems.push(...missingAfterMerge(raw), ...certsAfterMerge(raw), ...hostProblems(raw));
   if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data };
   return { ok: false, problems: [...new Set(problems)] };
 }
@@ -42,6 +42,13 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
       return [at(issue.path, issue.issues[0]?.message ?? issue.message)];
     case 'invalid_type':
       if (issue.input === undefined) return [at(issue.path, `missing; ${issue.message}`)];
+      break;
+    case 'invalid_union': {
+      // A host is a string or an object: say what is wrong with the kind that was given, not
+      // that it is neither. Only when no branch fits its kind, the union's own message.
+      const fitting = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+      if (fitting.length === 1) return fitting[0]!.flatMap((i) => formatIssue({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
+    }
   }
   return [at(issue.path, `${issue.message}, got ${describe(issue.input)}`)];
 }
@@ -59,6 +66,8 @@ function unknownField(path: readonly PropertyKey[], key: string): string {
 function knownFieldsAt(path: readonly PropertyKey[]): readonly string[] | undefined {
   if (path.length === 0) return knownFields.top;
   if (path.length === 2 && path[0] === 'stages') return knownFields.stage;
+  if (path.at(-2) === 'roles') return knownFields.role;
+  if (path.at(-2) === 'hosts' && typeof path.at(-1) === 'number') return knownFields.host;
   const last = path.at(-1);
   return typeof last === 'string' && Object.hasOwn(knownFields.sections, last) ? knownFields.sections[last] : undefined;
 }
@@ -146,6 +155,32 @@ function certsAfterMerge(raw: unknown): string[] {
     return certsProblems({ ...top, ...own }, where);
   });
 }
+
+/**
+ * What zod cannot see in one host entry: a role no `roles` (of the stage or the top level)
+ * defines, and a host listed twice, which would get two locks and two deploys.
+ */
+function hostProblems(raw: unknown): string[] {
+  if (!isRecord(raw) || !isRecord(raw.stages)) return [];
+  const problems: string[] = [];
+  for (const [name, stage] of Object.entries(raw.stages)) {
+    if (!isRecord(stage) || !Array.isArray(stage.hosts)) continue;
+    const defined = ['app', ...new Set([...Object.keys(isRecord(raw.roles) ? raw.roles : {}), ...Object.keys(isRecord(stage.roles) ? stage.roles : {})])];
+    const seen = new Map<string, number>();
+    stage.hosts.forEach((entry: unknown, i) => {
+      const spec = typeof entry === 'string' ? entry : isRecord(entry) && typeof entry.host === 'string' ? entry.host : undefined;
+      if (spec === undefined) return;
+      if (seen.has(spec)) problems.push(at(['stages', name, 'hosts', i], `${JSON.stringify(spec)} is listed twice (also hosts[${seen.get(spec)}]); list it once, with all its roles`));
+      else seen.set(spec, i);
+      if (!isRecord(entry) || !Array.isArray(entry.roles)) return;
+      entry.roles.forEach((role: unknown, j) => {
+        if (typeof role !== 'string' || defined.includes(role)) return;
+        const guess = closest(role, defined);
+        problems.push(at(['stages', name, 'hosts', i, 'roles', j], `unknown role ${JSON.stringify(role)}; roles of this stage: ${defined.join(', ')}${guess === undefined ? '' : `. Did you mean "${guess}"?`}`));
+      });
+    });
+  }
+  return problems;}
 
 function fieldOf(section: unknown, field: string): unknown {
   return isRecord(section) ? section[field] : undefined;

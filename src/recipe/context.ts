@@ -2,15 +2,18 @@
  * What a recipe function receives. Everything in it is a small, documented helper; recipes
  * read top to bottom like a shell script.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Stage } from '../config/types.js';
 import type { Output } from '../output/output.js';
 import { eachHost } from '../output/tasks.js';
-import { ShipError, ExitCode } from '../errors.js';
+import { ConfigError, ShipError, ExitCode } from '../errors.js';
+import { stageRoles } from '../config/roles.js';
 import type { ReleaseInfo } from '../steps/build.js';
 import type { ReleaseUpload } from '../release/upload.js';
 import type { RemoteHost } from '../steps/host.js';
 import { describeFailure, exitCodeFor } from '../actions/failures.js';
 import { Gathering } from './gathering.js';
+import { planBatches, type Rollout } from './batches.js';
 import { LockOrder } from './lock-order.js';
 
 export interface LocalSteps {
@@ -30,6 +33,22 @@ export interface HostGroup {
    * `await hosts.each(async (host) => { await host.lock(); })`.
    */
   each(step: (host: RemoteHost) => Promise<void>): Promise<void>;
+  /**
+   * Like `each`, batch by batch as `rollout` in hosts.ts (or --batch) says: the canary first,
+   * each batch only once the one before passed on every host, `pause` seconds between. A failure
+   * stops before the next batch, and the run is undone on every host, earlier batches included:
+   * `await hosts.rollout(async (host) => { await host.switchCurrent(); ... })`.
+   * Without `rollout`, one batch of every host: the same as `each`.
+   */
+  rollout(step: (host: RemoteHost) => Promise<void>): Promise<void>;
+  /**
+   * Run a step on exactly one host: the first of this run in hosts.ts order, or the first that
+   * carries `role`. Throws if it fails, like `each`:
+   * `await hosts.once(async (host) => { await host.runInRelease(['bin/migrate']); })`.
+   */
+  once(step: (host: RemoteHost) => Promise<void>, options?: { role?: string }): Promise<void>;
+  /** The hosts of this run that carry a role, as a group of their own: `await hosts.withRole('worker').each(...)`. */
+  withRole(role: string): HostGroup;
 }
 
 export interface RecipeContext {
@@ -76,43 +95,89 @@ function namedFailure(host: string, error: unknown): string {
   return [first.startsWith(`${host} (`) ? first : `${host}: ${first}`, ...rest.map((line) => `  ${line}`)].join('\n');
 }
 
-export function hostGroup(output: Output, hosts: RemoteHost[]): HostGroup {
+export interface GroupOptions {
+  /** The stage's rollout with --batch applied; undefined: all hosts at once. */
+  rollout?: Rollout;
+  /** The run's abort signal: a pause between batches ends on Ctrl-C. */
+  signal?: AbortSignal;
+  /** Told when the recipe calls `rollout`, so a recipe that never does can be pointed out. */
+  onRollout?: () => void;
+}
+
+export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOptions = {}): HostGroup {
   return {
     list: hosts,
-    async each(step) {
-      const names = hosts.map((h) => h.name);
-      const order = new LockOrder(names);
-      const uploading = new Gathering(names);
-      for (const host of hosts) {
-        host.lockOrder = order;
-        host.uploadGathering = uploading;
-      }
-      const outcomes = await eachHost(output, hosts.map((h) => h.name), async (name, progress) => {
-        const host = hosts.find((h) => h.name === name)!;
-        host.setProgress(progress);
-        const confirmations: Array<Promise<void>> = [];
-        host.confirmations = confirmations;
-        try {
-          await step(host);
-          // Health checks' second looks ran alongside the rest of the step; the step is over once they are.
-          if (confirmations.length > 0) progress('health: second look');
-          await Promise.all(confirmations);
-        } finally {
-          order.finished(name);
-          uploading.finished(name);
-          host.confirmations = undefined;
-          await Promise.allSettled(confirmations);
+    each: (step) => runStep(output, hosts, step),
+    async rollout(step) {
+      options.onRollout?.();
+      const batches = planBatches(hosts, options.rollout);
+      const pause = options.rollout?.pause ?? 0;
+      for (const [i, batch] of batches.entries()) {
+        options.signal?.throwIfAborted();
+        const name = `batch ${i + 1}/${batches.length}`;
+        if (i > 0 && pause > 0) {
+          output.info(`pause ${pause} s before ${name}`);
+          if (!hosts[0]?.context.dryRun) await delay(pause * 1000, undefined, { signal: options.signal });
         }
-        progress('done');
-      });
-      for (const host of hosts) {
-        host.lockOrder = undefined;
-        host.uploadGathering = undefined;
+        if (batches.length > 1) announceBatch(output, i + 1, batches.length, batch.map((h) => h.name));
+        await runStep(output, batch, step);
       }
-      const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
-      if (failures.length > 0) throw new PhaseError(failures);
+    },
+    async once(step, { role } = {}) {
+      const group = role === undefined ? hosts : this.withRole(role).list;
+      const host = group[0];
+      if (!host) throw new ShipError(`hosts.once: no host of this run carries the role "${role}" (hosts: ${hosts.map((h) => h.name).join(', ')})`);
+      await runStep(output, [host], step);
+    },
+    withRole(role) {
+      const stage = hosts[0]?.context.stage;
+      if (stage && !Object.hasOwn(stageRoles(stage), role)) {
+        throw new ConfigError(`recipe asked for hosts of role "${role}", which stage ${stage.name} does not define`, `roles of ${stage.name}: ${Object.keys(stageRoles(stage)).join(', ')}`);
+      }
+      return hostGroup(output, hosts.filter((h) => h.hasRole(role)), options);
     },
   };
+}
+
+/** Run a step on every host of `hosts` in parallel; throws once all have finished if any failed. */
+async function runStep(output: Output, hosts: RemoteHost[], step: (host: RemoteHost) => Promise<void>): Promise<void> {
+  const names = hosts.map((h) => h.name);
+  const order = new LockOrder(names);
+  const uploading = new Gathering(names);
+  for (const host of hosts) {
+    host.lockOrder = order;
+    host.uploadGathering = uploading;
+  }
+  const outcomes = await eachHost(output, names, async (name, progress) => {
+    const host = hosts.find((h) => h.name === name)!;
+    host.setProgress(progress);
+    const confirmations: Array<Promise<void>> = [];
+    host.confirmations = confirmations;
+    try {
+      await step(host);
+      // Health checks' second looks ran alongside the rest of the step; the step is over once they are.
+      if (confirmations.length > 0) progress('health: second look');
+      await Promise.all(confirmations);
+    } finally {
+      order.finished(name);
+      uploading.finished(name);
+      host.confirmations = undefined;
+      await Promise.allSettled(confirmations);
+    }
+    progress('done');
+  });
+  for (const host of hosts) {
+    host.lockOrder = undefined;
+    host.uploadGathering = undefined;
+  }
+  const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
+  if (failures.length > 0) throw new PhaseError(failures);
+}
+
+/** `batch 2/4: web3, web4` before each batch: a line on a terminal and in plain output, an event in --json. */
+function announceBatch(output: Output, batch: number, of: number, hosts: string[]): void {
+  if (output.mode === 'json') output.event('batch', { batch, of, hosts });
+  else output.info(`batch ${batch}/${of}: ${hosts.join(', ')}`);
 }
 
 export type { Stage, Output };

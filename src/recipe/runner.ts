@@ -11,12 +11,15 @@ import { importUserModule, displayPath } from '../config/import-module.js';
 import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import type { Session } from '../run/session.js';
 import type { Connection } from '../transport/types.js';
-import { buildDir, describeRelease, runBuild, type ReleaseInfo } from '../steps/build.js';
+import { buildDir, type ReleaseInfo } from '../steps/build.js';
+import { runHook, type HookRun } from '../steps/hooks.js';
 import { ReleaseUpload } from '../release/upload.js';
 import { scanBuild } from '../release/scan.js';
 import { formatBytes } from '../output/units.js';
 import { RemoteHost } from '../steps/host.js';
+import { openSource, type ReleaseSource, type SourceOption } from '../steps/source.js';
 import { describeFailure } from '../actions/failures.js';
+import type { Rollout } from './batches.js';
 import { hostGroup, PhaseError, type RecipeContext } from './context.js';
 import { isRecipe, type Recipe } from './define.js';
 
@@ -29,6 +32,12 @@ export interface RunRecipeOptions {
   command: string;
   /** For `ship rollback`: the release is not new; its id is chosen by the recipe. */
   release?: ReleaseInfo;
+  /** --batch: hosts per batch of `hosts.rollout`, instead of the stage's `rollout.batch`. */
+  batch?: number | string;
+  /** --ref or --artifact: what `local.buildRelease()` builds from; default the working tree. */
+  source?: SourceOption;
+  /** Run the stage's hooks (deploy and rollback): `deploy` or `rollback`, as SHIP_COMMAND says. */
+  hooks?: string;
 }
 
 /** The project's recipes/<name>.ts if it exists, else ship's built-in one. */
@@ -50,39 +59,53 @@ export async function loadRecipe(file: string): Promise<Recipe> {
 
 export async function runRecipe(session: Session, name: string, options: RunRecipeOptions): Promise<number> {
   const { stage, output } = session;
-  const recipe = await loadRecipe(findRecipe(stage.configDir, name));
+  const file = findRecipe(stage.configDir, name);
+  const recipe = await loadRecipe(file);
   // Asking git who and what runs while the hosts connect.
-  const releasePromise = options.release ? Promise.resolve(options.release) : describeRelease(stage);
+  const sourcePromise = openSource(stage, options.source);
   const connecting = Promise.allSettled(session.hosts.map((h) => session.connection(h)));
-  const release = await releasePromise;
+  // Keep a refused source from leaving the connection attempts' failures unhandled.
+  const source: ReleaseSource = await sourcePromise.catch(async (error: unknown) => {
+    await connecting;
+    throw error;
+  });
+  const release = options.release ?? source.release;
   const abort = new AbortController();
   const stopSignals = trapSignals(abort, (text) => output.notice(text));
+  // A rollback deploys no new release: its hooks get the one named on the command line, if any.
+  const hookRelease = options.hooks === 'rollback' ? { ...release, id: options.args?.[0] ?? '', commit: undefined } : release;
+  const hook = (result: string, error?: string): HookRun => ({
+    stage, release: hookRelease, command: options.hooks ?? name, hosts: session.hosts, result, error, output, dryRun: session.dryRun, signal: abort.signal,
+  });
 
   let built: ReleaseUpload | undefined;
   let hosts: RemoteHost[] = [];
   let failure: unknown;
+  let started = false;
+  let rolledOut = false;
   try {
+    if (options.hooks) await runHook('before', hook('pending'));
+    started = true;
     hosts = await connectHosts(session, connecting, release, options, abort.signal);
     const ctx: RecipeContext = {
       stage,
       release,
-      hosts: hostGroup(output, hosts),
+      hosts: hostGroup(output, hosts, { rollout: rolloutOf(stage, options), signal: abort.signal, onRollout: () => (rolledOut = true) }),
       args: options.args ?? [],
       dryRun: session.dryRun,
       log: (text) => output.info(text),
       local: {
         buildRelease: async () => {
-          output.step('local', `build: ${stage.build?.run.join(' ') ?? '(none)'}`);
           const upload = new ReleaseUpload(release.id, undefined);
           // What each host has (its current release's manifest) is asked while the build runs.
           const facts = hosts.map((h) => upload.factsOf(h.uploadTarget()));
           for (const f of facts) f.catch(() => {});
-          await runBuild(stage, output, abort.signal);
+          const content = await source.build(output, abort.signal);
           const known = await Promise.allSettled(facts);
           // Hashes are needed before sending only to compare with a host's previous release;
           // on a first deploy they are computed as the files stream, in the same read.
           const incremental = known.some((f) => f.status === 'fulfilled' && f.value.manifest !== undefined);
-          upload.setScan(await scanBuild(await buildDir(stage), { hashNow: incremental }));
+          upload.setScan(await scanBuild(await buildDir(content), { hashNow: incremental }));
           const { files, bytes } = upload.size;
           output.step('local', `release ${release.id}: ${files} files, ${formatBytes(bytes)}`);
           built = upload;
@@ -97,15 +120,43 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   } finally {
     const interrupted = abort.signal.aborted || (failure instanceof ShipError && failure.exitCode === ExitCode.interrupted);
     await settle(session, hosts, failure, interrupted);
+    await source.dispose();
+    if (options.hooks && started) await afterHook(output, failure, interrupted, hook);
     stopSignals();
   }
   printPlans(session);
   if (failure !== undefined) throw failure;
+  if (!rolledOut && rolloutOf(stage, options) && (name === 'deploy' || name === 'rollback')) {
+    // A recipes/deploy.ts copied before batches existed runs phase 2 with hosts.each.
+    output.notice(`${displayPath(file)} never calls hosts.rollout(), so rollout (or --batch) did nothing: every host switched at once; compare it with ship's built-in recipes/${name}.ts`);
+  }
   if (!session.dryRun) {
     const where = `${session.hosts.length} host${session.hosts.length === 1 ? '' : 's'} of ${stage.name}`;
     output.info(built ? `deployed release ${release.id} to ${where}` : `${recipe.name}: done on ${where}`);
   }
   return ExitCode.ok;
+}
+
+/** The stage's rollout with --batch on top; undefined (all hosts at once) when neither sets one. */
+function rolloutOf(stage: Session['stage'], options: RunRecipeOptions): Rollout | undefined {
+  if (options.batch === undefined) return stage.rollout;
+  return { canary: stage.rollout?.canary ?? 0, pause: stage.rollout?.pause ?? 0, batch: options.batch };
+}
+
+/**
+ * hooks.after on success, hooks.failed once a failed run is undone. Their own failure is told
+ * and changes nothing: the deploy's outcome is what it was. Not cut short by the run's Ctrl-C
+ * (the notification of an interrupted deploy is the point), only by a second one.
+ */
+async function afterHook(output: Session['output'], failure: unknown, interrupted: boolean, hook: (result: string, error?: string) => HookRun): Promise<void> {
+  const run = failure === undefined
+    ? hook('ok')
+    : hook(interrupted ? 'interrupted' : 'failed', output.clean(describeFailure(failure)));
+  try {
+    await runHook(failure === undefined ? 'after' : 'failed', { ...run, signal: undefined });
+  } catch (error) {
+    output.notice(`${describeFailure(error)}; ${failure === undefined ? 'the run itself succeeded' : 'the run had failed already'} (exit code unchanged)`);
+  }
 }
 
 async function connectHosts(
@@ -150,9 +201,11 @@ export async function undo(session: Session, host: RemoteHost, interrupted: bool
   const { output, stage } = session;
   const { changes } = host;
   if (changes.healthFailed && !session.dryRun) {
-    const journal = await host.journal(30);
-    output.notice(`last lines of journalctl -u ${stage.unit}:`, host.name);
-    for (const line of journal.trimEnd().split('\n')) if (line) output.hostLine(host.name, 'stderr', `  ${line}`);
+    for (const { unit } of host.roles) {
+      const journal = await host.journal(30, unit);
+      output.notice(`last lines of journalctl -u ${unit}:`, host.name);
+      for (const line of journal.trimEnd().split('\n')) if (line) output.hostLine(host.name, 'stderr', `  ${line}`);
+    }
   }
   for (const step of changes.onFailure) await step(host);
   const switchedTo = changes.switchedTo;
@@ -163,7 +216,7 @@ export async function undo(session: Session, host: RemoteHost, interrupted: bool
     } else {
       output.notice(`rolling back: current -> ${previous}`, host.name);
       await host.switchCurrent(previous);
-      await host.systemctl('restart', stage.unit);
+      await host.restart();
       try {
         await host.healthcheck();
         output.notice(`rolled back to ${previous}; it is healthy`, host.name);

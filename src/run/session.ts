@@ -5,6 +5,7 @@
  */
 import { connect } from '../transport/ssh.js';
 import type { Connection, ConnectOptions } from '../transport/types.js';
+import { hasRole, stageRoles } from '../config/roles.js';
 import type { Stage } from '../config/types.js';
 import type { Output } from '../output/output.js';
 import { ConfigError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface SessionOptions {
   dryRun: boolean;
   /** --host values: names as written in hosts.ts (or their host part). */
   hostFilter: string[];
+  /** --role values: only hosts that carry one of these roles. */
+  roleFilter?: string[];
 }
 
 /**
@@ -36,7 +39,7 @@ export class Session {
     readonly output: Output,
     readonly options: SessionOptions,
   ) {
-    this.hosts = selectHosts(stage, options.hostFilter);
+    this.hosts = selectRoles(stage, selectHosts(stage, options.hostFilter), options.roleFilter ?? []);
     output.setHosts(this.hosts);
   }
 
@@ -96,6 +99,17 @@ function selectHosts(stage: Stage, filter: string[]): string[] {
     }
     for (const h of match) if (!chosen.includes(h)) chosen.push(h);
   }
+  return chosen;
+}
+
+function selectRoles(stage: Stage, hosts: string[], roles: string[]): string[] {
+  if (roles.length === 0) return hosts;
+  const defined = Object.keys(stageRoles(stage));
+  for (const role of roles) {
+    if (!defined.includes(role)) throw new ConfigError(`--role ${role}: not a role of stage "${stage.name}" in ${stage.configFile}`, `roles of ${stage.name}: ${defined.join(', ')}`);
+  }
+  const chosen = hosts.filter((h) => roles.some((role) => hasRole(stage, h, role)));
+  if (chosen.length === 0) throw new ConfigError(`--role ${roles.join(', ')}: no host${hosts.length < stage.hosts.length ? ' chosen with --host' : ''} of stage "${stage.name}" carries ${roles.length === 1 ? 'it' : 'them'}`);
   return chosen;
 }
 

@@ -100,3 +100,18 @@ function get(stream: Duplex, url: URL, timeoutMs: number): Promise<number> {
     req.end();
   });
 }
+
+/**
+ * One GET of a health URL through the tunnel, no retries, for `ship status`: `HTTP 200`, or why
+ * nothing answered (`connection refused`).
+ */
+export async function healthAnswer(connection: Connection, url: string, timeoutMs = 5000): Promise<{ ok: boolean; answer: string }> {
+  const target = new URL(url);
+  try {
+    const status = await get(await connection.forwardOut(target.hostname, Number(target.port || 80)), target, timeoutMs);
+    return { ok: status >= 200 && status < 400, answer: `HTTP ${status}` };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, answer: (/from the host: (.*)$/.exec(message)?.[1] ?? message).toLowerCase() };
+  }
+}

@@ -5,9 +5,10 @@
  */
 import type { Command } from '../commands/command.js';
 import { paths, release as rel, systemctl as sys, type Layout } from '../commands/release.js';
-import type { Stage } from '../config/types.js';
+import { hasRole, rolesOf } from '../config/roles.js';
+import type { Role, Stage } from '../config/types.js';
 import { ShipError } from '../errors.js';
-import type { Output } from '../output/output.js';
+import { lineSplitter, type Output } from '../output/output.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
 import type { ReleaseInfo } from './build.js';
 import type { Gathering } from '../recipe/gathering.js';
@@ -199,14 +200,23 @@ export class RemoteHost {
    * or health.timeout passes; without `health`, until systemd calls the unit active. Then, after
    * health.confirm seconds (default 1.5, 0 = never), a second look: still answering, and not
    * restarted meanwhile. Inside `hosts.each` the second look runs while the step goes on, and the
-   * step ends when it is done. Throws when unhealthy (the runner then rolls back).
+   * step ends when it is done. With no argument, every role of this host is checked, each by its
+   * own health check (a stage without roles: the stage's). Throws when unhealthy (the runner then
+   * rolls back).
    */
-  async healthcheck(health = this.ctx.stage.health): Promise<void> {
+  async healthcheck(health?: Stage['health']): Promise<void> {
     if (this.ctx.dryRun) {
       this.progress('health check (skipped in dry run)');
       return;
     }
-    const unitName = this.ctx.stage.unit;
+    if (health !== undefined) return this.checkUnit(this.ctx.stage.unit, health);
+    // Side by side, and every check runs to its end, so a failure names every unhealthy unit.
+    const results = await Promise.allSettled(this.roles.map((role) => this.checkUnit(role.unit, role.health)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async checkUnit(unitName: string, health: Stage['health']): Promise<void> {
     const unit = async (): Promise<UnitProbe> => {
       const [state = '', invocation = ''] = (await this.run(sys.probe(unitName), { allowFailure: true, readOnly: true })).stdout.split('\n');
       return { state: state.trim(), invocation: invocation.trim() };
@@ -241,9 +251,9 @@ export class RemoteHost {
   /** Set by `hosts.each` for the length of a step: second looks still running, awaited at its end. */
   confirmations: Array<Promise<void>> | undefined;
 
-  /** The last lines of the unit's journal, printed when a deploy fails here. */
-  async journal(lines = 30): Promise<string> {
-    const result = await this.connection.run({ ...sys.journal(this.ctx.stage.unit, lines), sudo: this.ctx.stage.sudo }, { allowFailure: true, readOnly: true });
+  /** The last lines of a unit's journal (default: the stage's unit), printed when a deploy fails here. */
+  async journal(lines = 30, unit = this.ctx.stage.unit): Promise<string> {
+    const result = await this.connection.run({ ...sys.journal(unit, lines), sudo: this.ctx.stage.sudo }, { allowFailure: true, readOnly: true });
     return result.stdout;
   }
 
@@ -301,6 +311,46 @@ export class RemoteHost {
 
   get path(): string {
     return this.layout.root;
+  }
+
+  /** The roles this host carries (hosts.ts `roles`); a host without roles: the stage's own unit, as role `app`. */
+  get roles(): Role[] {
+    return rolesOf(this.ctx.stage, this.name);
+  }
+
+  /** Whether this host carries a role: `if (host.hasRole('worker')) ...`. */
+  hasRole(role: string): boolean {
+    return hasRole(this.ctx.stage, this.name, role);
+  }
+
+  /**
+   * Restart the unit of every role of this host (without roles: `stage.unit`), each after a
+   * `reset-failed` (see systemctl): `await host.restart()`. They share `current`, so all of them
+   * run the release it points at.
+   */
+  async restart(): Promise<void> {
+    for (const role of this.roles) await this.systemctl('restart', role.unit);
+  }
+
+  /**
+   * Run a command in this run's release directory (releases/<id>) before anything is live, with
+   * the service's environment and SHIP_STAGE, SHIP_RELEASE; its output is shown line by line:
+   * `await host.runInRelease(['bin/migrate'])`. For run-once steps (`hosts.once`).
+   */
+  async runInRelease(argv: readonly string[]): Promise<void> {
+    const { stage, release, output } = this.ctx;
+    const dir = paths.release(this.layout, release.id);
+    this.progress(`run in releases/${release.id}: ${argv.join(' ')}`);
+    const out = lineSplitter((line) => output.hostLine(this.name, 'stdout', line));
+    const err = lineSplitter((line) => output.hostLine(this.name, 'stderr', line));
+    try {
+      await this.run({ argv, cwd: dir, env: { ...stage.service?.env, SHIP_STAGE: stage.name, SHIP_RELEASE: release.id } }, {
+        onStdout: (text) => out.push(text), onStderr: (text) => err.push(text),
+      });
+    } finally {
+      out.flush();
+      err.flush();
+    }
   }
 }
 

@@ -14,7 +14,7 @@ import { probe } from '../commands/probe.js';
 import { paths } from '../commands/release.js';
 import { units } from '../commands/units.js';
 import { displayPath } from '../config/import-module.js';
-import type { Stage } from '../config/types.js';
+import type { Role, Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
 import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
 import { renderTemplate } from '../systemd/template.js';
@@ -26,10 +26,13 @@ declare module './host.js' {
   interface RemoteHost {
     /** Create `<path>`, `releases/`, `shared/` and `.ship/` owned by service.user (sudo): `await host.createDirectories()`. */
     createDirectories(): Promise<void>;
-    /** Render recipes/templates/<template> and install it as /etc/systemd/system/<unit>.<type>: `await host.installUnit('app.service')`. */
-    installUnit(template: string): Promise<void>;
-    /** Stop and remove the unit a template wrote in an earlier setup, if ship wrote it: `await host.removeUnit('app.socket')`. */
-    removeUnit(template: string): Promise<void>;
+    /**
+     * Render recipes/templates/<template> and install it as /etc/systemd/system/<unit>.<type>, for
+     * the stage's own unit or a role's (its unit and service): `await host.installUnit('app.service', role)`.
+     */
+    installUnit(template: string, role?: Role): Promise<void>;
+    /** Stop and remove the unit a template wrote in an earlier setup, if ship wrote it: `await host.removeUnit('app.socket', role)`. */
+    removeUnit(template: string, role?: Role): Promise<void>;
     /** Upload service.envFile to `shared/.env`, mode 0600, owned by service.user; values never printed: `await host.uploadEnvFile()`. */
     uploadEnvFile(): Promise<void>;
     /** `daemon-reload` when a unit changed, `enable` what is not enabled yet: `await host.enableUnits()`. */
@@ -52,7 +55,8 @@ interface SetupState {
   owner?: string;
   /** The SSH user's name on the host. */
   login?: string;
-  program?: string;
+  /** Absolute paths of programs looked up on the host, by name as written in service.exec. */
+  programs: Map<string, string>;
 }
 
 const states = new WeakMap<RemoteHost, SetupState>();
@@ -60,7 +64,7 @@ const states = new WeakMap<RemoteHost, SetupState>();
 function stateOf(host: RemoteHost): SetupState {
   let state = states.get(host);
   if (!state) {
-    state = { changes: [], units: [], unitsChanged: false, toStop: [], envChanged: false };
+    state = { changes: [], units: [], unitsChanged: false, toStop: [], envChanged: false, programs: new Map() };
     states.set(host, state);
   }
   return state;
@@ -142,13 +146,14 @@ async function installIfChanged(host: RemoteHost, path: string, content: Buffer,
   return true;
 }
 
-/** The absolute path of service.exec's program on this host (looked up once per run). */
+/** The absolute path of service.exec's program on this host (each program looked up once per run). */
 async function programOn(host: RemoteHost, service: Service): Promise<string> {
   const state = stateOf(host);
-  if (state.program) return state.program;
   const { program } = splitExec(service.exec);
+  const known = state.programs.get(program);
+  if (known) return known;
   const where = programLocation(program, `${host.context.stage.path}/current`);
-  if ('absolute' in where) return (state.program = where.absolute);
+  if ('absolute' in where) return where.absolute;
   const found = await host.run(probe.tool(where.lookup), { readOnly: true, allowFailure: true });
   const path = found.stdout.trim().split('\n')[0] ?? '';
   if (found.code !== 0 || !path.startsWith('/')) {
@@ -156,7 +161,8 @@ async function programOn(host: RemoteHost, service: Service): Promise<string> {
       host: host.name, hint: `install ${program} on the host, or write its absolute path in service.exec, such as "/usr/local/bin/${program} ..."`,
     });
   }
-  return (state.program = path);
+  state.programs.set(program, path);
+  return path;
 }
 
 /**
@@ -209,13 +215,14 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     changed(this, 'create', wrong.map((d) => (d === layout.root ? d : `${d.slice(layout.root.length + 1)}/`)).join(' '));
   },
 
-  async installUnit(this: RemoteHost, template: string) {
+  async installUnit(this: RemoteHost, template: string, role?: Role) {
     const { stage, output } = this.context;
-    const service = serviceOf(stage);
-    const name = unitFileName(stage.unit, template);
+    const service = role?.service ?? serviceOf(stage);
+    const unit = role?.unit ?? stage.unit;
+    const name = unitFileName(unit, template);
     this.status(`unit ${name}`);
     const source = findTemplate(stage.configDir, template);
-    const values = unitValues(stage, service, await programOn(this, service));
+    const values = unitValues({ ...stage, unit }, service, await programOn(this, service));
     const content = renderTemplate(readFileSync(source, 'utf8'), values, displayPath(source));
     output.debug(`${UNIT_DIR}/${name}:\n${content}`, this.name);
     const lines = content.trimEnd().split('\n').length;
@@ -229,9 +236,9 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     } else this.status(`${name} unchanged`);
   },
 
-  async removeUnit(this: RemoteHost, template: string) {
+  async removeUnit(this: RemoteHost, template: string, role?: Role) {
     const { stage, output } = this.context;
-    const name = unitFileName(stage.unit, template);
+    const name = unitFileName(role?.unit ?? stage.unit, template);
     const path = `${UNIT_DIR}/${name}`;
     const origin = (await this.run(files.origin(path), { readOnly: true })).stdout.trim();
     if (origin === 'missing') return;
@@ -290,10 +297,12 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
       changed(this, 'enable', name);
     }
     if ((state.unitsChanged || state.envChanged) && !dryRun) {
-      const service = `${unitBase(stage.unit)}.service`;
-      const active = await this.run(units.isActive(service), { readOnly: true, allowFailure: true });
-      if (active.stdout.trim() === 'active') {
-        output.notice(`${service} is running with its old settings; they apply at its next restart (ship deploy ${stage.name})`, this.name);
+      const services = state.units.filter((u) => u.endsWith('.service'));
+      for (const service of services.length > 0 ? services : [`${unitBase(stage.unit)}.service`]) {
+        const active = await this.run(units.isActive(service), { readOnly: true, allowFailure: true });
+        if (active.stdout.trim() === 'active') {
+          output.notice(`${service} is running with its old settings; they apply at its next restart (ship deploy ${stage.name})`, this.name);
+        }
       }
     }
   },

@@ -37,16 +37,19 @@ export async function ship(args: string[], options: { cwd: string; env?: Record<
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
 }
 
-/** Run a shell script on a lab host as deploy, through OpenSSH with the lab's own config. */
-export async function onHost(host: string, script: string, options: { reject?: boolean } = {}): Promise<string> {
-  const result = await execa('ssh', ['-F', lab().sshConfig, '-o', 'BatchMode=yes', host, script], { reject: options.reject ?? true });
+/**
+ * Run a shell script on a lab host as deploy, through OpenSSH with the lab's own config (the
+ * shared lab unless a test file booted its own and names it).
+ */
+export async function onHost(host: string, script: string, options: { reject?: boolean; lab?: Lab } = {}): Promise<string> {
+  const result = await execa('ssh', ['-F', (options.lab ?? lab()).sshConfig, '-o', 'BatchMode=yes', host, script], { reject: options.reject ?? true });
   return result.stdout;
 }
 
 /** A project directory with a hosts.ts built from `config` plus any extra files. */
-export async function project(config: Record<string, unknown>, files: Record<string, string> = {}): Promise<string> {
+export async function project(config: Record<string, unknown>, files: Record<string, string> = {}, on?: Lab): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ship-e2e-'));
-  await writeHosts(dir, config);
+  await writeHosts(dir, config, on);
   for (const [name, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, name)), { recursive: true });
     await writeFile(join(dir, name), text);
@@ -55,8 +58,8 @@ export async function project(config: Record<string, unknown>, files: Record<str
 }
 
 /** (Re)writes `dir/hosts.ts` from `config`, as a user editing it would: same file, new content. */
-export async function writeHosts(dir: string, config: Record<string, unknown>): Promise<void> {
-  const withSsh = { ssh: { config: lab().sshConfig, connectTimeout: 5 }, ...config };
+export async function writeHosts(dir: string, config: Record<string, unknown>, on: Lab = lab()): Promise<void> {
+  const withSsh = { ssh: { config: on.sshConfig, connectTimeout: 5 }, ...config };
   await writeFile(join(dir, 'hosts.ts'), `import { defineHosts } from 'ship-deploy';\n\nexport default defineHosts(${JSON.stringify(withSsh, null, 2)});\n`);
 }
 

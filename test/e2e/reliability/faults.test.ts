@@ -261,6 +261,30 @@ describe('the unit fails its health check on one host only', () => {
   });
 });
 
+describe('in batches of one host, the unit fails on the host of the second batch', () => {
+  let app: App;
+  const hosts = ['h1', 'h2', 'h3'];
+  const invocations = () => Promise.all(hosts.map((h) => onHost(h, `systemctl show -p InvocationID --value ${app.name}`)));
+
+  beforeAll(async () => {
+    app = await newApp('relbatchfail', 4329, { hosts, stage: { rollout: { batch: 1 } } });
+  });
+
+  it('the first batch, live and healthy on the new release, is rolled back too; the third host is never restarted', async () => {
+    const before = await app.states();
+    const started = await invocations();
+    const r = await app.deploy('v2', { APP_FAIL_ON_HOST: 'h2' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^batch 2\/3: h2$/m);
+    expect(r.stdout).not.toMatch(/^batch 3\/3/m);
+    expect(r.stderr).toMatch(/h1 +\| rolled back to \S+; it is healthy/);
+    expectUntouched(await app.states(), before);
+    const now = await invocations();
+    expect(now[0]).not.toBe(started[0]);
+    expect(now[2]).toBe(started[2]);
+  });
+});
+
 describe('two deploys at once, from two checkouts of the project', () => {
   let app: App;
   let other: App;

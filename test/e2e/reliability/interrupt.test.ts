@@ -70,7 +70,7 @@ async function interrupted(app: App, args: string[], env: Record<string, string>
 }
 
 /** Steps after which a host holds something of this run that undo must log and remove. */
-const UPLOADED = new Set(['stage', 'upload', 'verify', 'link', 'between phases', 'switch', 'restart', 'health', 'cleanup']);
+const UPLOADED = new Set(['stage', 'upload', 'verify', 'link', 'between phases', 'once', 'switch', 'restart', 'health', 'cleanup']);
 
 const HOSTS = ['h2', 'h3'];
 // Every release starts slowly, so the health check (deploy, rollback, and undo's own) takes a while.
@@ -79,13 +79,19 @@ const spec: AppSpec = { name: 'relint', port: 4331, hosts: HOSTS, healthTimeout:
 let app: App;
 const rows: string[] = [];
 
-beforeAll(async () => {
-  app = await App.create(spec);
-  await app.setup();
+/** The app set up, with two releases deployed (so there is one to go back to). */
+async function deployedTwice(of: AppSpec): Promise<App> {
+  const created = await App.create(of);
+  await created.setup();
   for (const v of ['v0', 'v1']) {
-    const r = await app.deploy(v, START);
+    const r = await created.deploy(v, START);
     expect(r.code, r.stderr).toBe(0);
   }
+  return created;
+}
+
+beforeAll(async () => {
+  app = await deployedTwice(spec);
 });
 
 afterAll(async () => {
@@ -138,11 +144,11 @@ const counted = (run: Interrupted) => run.sent && run.code !== 0;
 const describeTrial = (kind: string, t: Trial, run: Interrupted) => `${kind}, ${t.signal} aimed at ${t.plan.aim} +${t.delay} ms (seed ${SEED}), landed in ${landed(run)}`;
 
 /** Everything an interrupted run must leave, host by host, against the state before it. */
-async function expectUndone(context: string, before: HostState[], run: Interrupted, signal: Signal, release: string | undefined, logged: (host: string) => boolean): Promise<void> {
+async function expectUndone(context: string, before: HostState[], run: Interrupted, signal: Signal, release: string | undefined, logged: (host: string) => boolean, target = app): Promise<void> {
   expect(run.code, `${context}\n${run.stderr}`).toBe(130);
   expect(run.stderr, context).toContain(`${signal}: stopping; cleaning up`);
   expect(run.stderr, context).not.toMatch(/cleanup failed|could not release|\n\s+at /);
-  const after = await Promise.all(HOSTS.map((h) => hostState(h, app.path, spec.port, { waitSeconds: 5 })));
+  const after = await Promise.all(HOSTS.map((h) => hostState(h, target.path, target.spec.port, { waitSeconds: 5 })));
   after.forEach((s, i) => {
     const was = before[i]!;
     expect(s.current, `${context}: ${s.host} current`).toBe(was.current);
@@ -158,7 +164,7 @@ async function expectUndone(context: string, before: HostState[], run: Interrupt
     if (mine.length > 0) expect(mine.at(-1), `${context}: ${s.host} release log`).toMatchObject({ result: 'interrupted' });
     expect(mine.filter((e) => e.result === 'failed'), `${context}: ${s.host} release log`).toEqual([]);
   });
-  expect(await app.leakedTempDirs(), context).toEqual([]);
+  expect(await target.leakedTempDirs(), context).toEqual([]);
 }
 
 describe('SIGINT and SIGTERM during a deploy to two hosts', () => {
@@ -232,6 +238,61 @@ describe('SIGINT and SIGTERM during a deploy to two hosts', () => {
       expect(s.leftovers).toEqual([]);
     }
   }, 120_000);
+});
+
+describe('SIGINT and SIGTERM during a rolling deploy with a migration (batches of 1, a pause between)', () => {
+  // The phases batches add: the run-once step before any switch, the pause between batches, and
+  // the second batch while the first is live on the new release (undo must reach back to it).
+  const rolling: AppSpec = {
+    name: 'relintroll', port: 4332, hosts: HOSTS, healthTimeout: 20, keep: 3,
+    stage: { rollout: { batch: 1, pause: 1 }, migrate: ['sh', '-c', 'sleep 0.5; echo migrated'] },
+  };
+  let roll: App;
+  const PLANS: Plan[] = [
+    { aim: 'once', trigger: /^h\d \| run in releases\//, delay: [0, 400] },
+    { aim: 'pause', trigger: /^pause 1 s before batch 2\/2/, delay: [0, 800] },
+    { aim: 'batch 2', trigger: /^batch 2\/2/, delay: [0, 1500] },
+  ];
+
+  beforeAll(async () => {
+    roll = await deployedTwice(rolling);
+  });
+
+  afterAll(async () => {
+    await expectNoSecretsPrinted([roll]);
+    await roll.remove();
+  });
+
+  it('undoes every host, the batch already live included: previous release current and healthy, logged as interrupted', async () => {
+    const phases = new Map<string, number>();
+    let done = 0;
+    for (let attempt = 0; done < PLANS.length * 2; attempt++) {
+      if (attempt > PLANS.length * 2 + 8) throw new Error('too many rolling deploys finished before their signal');
+      const plan = PLANS[done % PLANS.length]!;
+      const signal = SIGNALS[done % 2]!;
+      const delay = done < PLANS.length ? 0 : Math.round(plan.delay[0] + random() * (plan.delay[1] - plan.delay[0]));
+      const before = await roll.states();
+      const run = await interrupted(roll, ['deploy', 'prod'], { APP_VERSION: `b${attempt}`, ...START }, plan, delay, signal);
+      const row = `rolling ${String(done + 1).padStart(2)} ${signal.padEnd(7)} ${plan.aim.padEnd(11)} +${String(delay).padStart(4)} ms  `;
+      if (!counted(run)) {
+        rows.push(`${row}finished before the signal (not counted)`);
+        continue;
+      }
+      // Where the run was: in the run-once step, in the pause, or in the second batch (the first one live).
+      const lines = Object.keys(run.last);
+      const phase = HOSTS.some((h) => stepOf(run.last[h]) === 'once') ? 'once'
+        : lines.some((l) => l.startsWith('batch 2/2')) ? 'batch 2'
+          : lines.some((l) => l.startsWith('pause ')) ? 'pause' : stepOf(run.last[HOSTS[0]!] ?? run.last.local);
+      phases.set(phase, (phases.get(phase) ?? 0) + 1);
+      rows.push(`${row}${phase}: ${landed(run)}`);
+      const release = /release (\d{8}T\d{6}Z-[0-9a-f]{6}):/.exec(run.stdout)?.[1];
+      const context = `rolling deploy, ${signal} aimed at ${plan.aim} +${delay} ms (seed ${SEED}), landed in ${phase} (${landed(run)})`;
+      await expectUndone(context, before, run, signal, release, () => release !== undefined, roll);
+      done++;
+    }
+    console.log(`rolling deploy interruptions: phases hit: ${[...phases].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    for (const phase of ['once', 'pause', 'batch 2']) expect(phases.get(phase) ?? 0, `no signal landed in ${phase}`).toBeGreaterThan(0);
+  }, 600_000);
 });
 
 describe('SIGINT and SIGTERM during a rollback', () => {

@@ -41,6 +41,8 @@ const PLANS: Plan[] = [
   { aim: 'switch', trigger: /^h\d \| switch current/, delay: [0, 40] },
   { aim: 'restart', trigger: /^h\d \| systemctl restart/, delay: [0, 150] },
   { aim: 'health', trigger: /^h\d \| health http/, delay: [0, 1600] },
+  // The rolling chain: in the pause, with its first batch live on the new release; the other chain: at cleanup.
+  { aim: 'batches', trigger: /^(pause 1 s before batch 2\/2|h\d \| cleanup)/, delay: [0, 900] },
   { aim: 'anywhere', trigger: /^local \| build:/, delay: [0, 3000] },
 ];
 
@@ -80,10 +82,11 @@ async function killedDeploy(app: App, version: string, plan: Plan, delay: number
 }
 
 // Two chains of trials run side by side, each deploying its own app to two hosts (the lab has
-// three), which halves the wall time; each chain's kills and checks are independent.
+// three), which halves the wall time; each chain's kills and checks are independent. The second
+// deploys in batches of one host with a pause between, so kills also land between batches.
 const CHAINS = [
   { name: 'relkill-a', port: 4311, hosts: ['h1', 'h2'] },
-  { name: 'relkill-b', port: 4312, hosts: ['h3', 'h1'] },
+  { name: 'relkill-b', port: 4312, hosts: ['h3', 'h1'], stage: { rollout: { batch: 1, pause: 1 } } },
 ];
 let apps: App[] = [];
 const rows: string[] = [];

@@ -13,6 +13,7 @@ import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
+import type { Lab } from '../../hosts/lab.js';
 import { onHost, project, REPO, SHIP } from '../support.js';
 
 export const APP_SOURCE = join(REPO, 'test/e2e/reliability/app');
@@ -59,6 +60,8 @@ export interface AppSpec {
   top?: Record<string, unknown>;
   /** Extra project files (e.g. recipes/deploy.ts). */
   files?: Record<string, string>;
+  /** A lab the test file booted itself (default: the shared one). */
+  lab?: Lab;
 }
 
 export function appConfig(spec: AppSpec): Record<string, unknown> {
@@ -89,7 +92,7 @@ export class App {
   ) {}
 
   static async create(spec: AppSpec): Promise<App> {
-    const dir = await project(appConfig(spec), { '.env.prod': ENV_FILE, ...spec.files });
+    const dir = await project(appConfig(spec), { '.env.prod': ENV_FILE, ...spec.files }, spec.lab);
     for (const file of ['server.js', 'build.sh']) await copyFile(join(APP_SOURCE, file), join(dir, file));
     // Where ship's temporary release tarballs go, so leftovers of killed runs can be counted.
     await mkdir(join(dir, '.tmp'));
@@ -134,14 +137,15 @@ export class App {
   /** Fresh deploy path on every host, then `ship setup` (unit, directories, env file). */
   async setup(): Promise<void> {
     await this.remove();
-    await Promise.all(this.hosts.map((h) => onHost(h, `sudo mkdir -p ${this.path} && sudo chown deploy: ${this.path}`)));
+    await Promise.all(this.hosts.map((h) => this.onHost(h, `sudo mkdir -p ${this.path} && sudo chown deploy: ${this.path}`)));
     const r = await this.ship(['setup', 'prod']);
     expect(r.code, r.stderr).toBe(0);
   }
 
   /** Stop and remove the unit and the deploy path everywhere this app may have been. */
   async remove(): Promise<void> {
-    await Promise.all(['h1', 'h2', 'h3'].map((h) => onHost(h, [
+    const everywhere = this.spec.lab ? this.spec.lab.hosts.filter((h) => !h.hidden).map((h) => h.name) : ['h1', 'h2', 'h3'];
+    await Promise.all(everywhere.map((h) => this.onHost(h, [
       `sudo systemctl disable --now ${this.name}.service 2>/dev/null`,
       `sudo rm -f /etc/systemd/system/${this.name}.service`,
       'sudo systemctl daemon-reload',
@@ -150,8 +154,13 @@ export class App {
     ].join('; '), { reject: false })));
   }
 
-  state(host: string): Promise<HostState> {
-    return hostState(host, this.path, this.spec.port);
+  /** A shell script on one of this app's lab hosts, as deploy. */
+  onHost(host: string, script: string, options: { reject?: boolean } = {}): Promise<string> {
+    return onHost(host, script, { ...options, lab: this.spec.lab });
+  }
+
+  state(host: string, options: StateOptions = {}): Promise<HostState> {
+    return hostState(host, this.path, this.spec.port, { ...options, lab: this.spec.lab });
   }
 
   states(): Promise<HostState[]> {
@@ -160,7 +169,7 @@ export class App {
 
   /** Temporary directories ship left in this project's TMPDIR (a killed ship cannot clean up). */
   async leakedTempDirs(): Promise<string[]> {
-    return (await readdir(join(this.dir, '.tmp'))).filter((n) => n.startsWith('ship-release-'));
+    return (await readdir(join(this.dir, '.tmp'))).filter((n) => n.startsWith('ship-tmp-'));
   }
 }
 
@@ -196,6 +205,8 @@ export const ANSWER_FN = `answer() { timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0
 export const WAIT_ANSWER_FN = `wait_answer() { i=0; while [ $i -lt $(($2 * 10)) ]; do a=$(answer "$1"); [ "$a" != ERR ] && { echo "$a"; return; }; sleep 0.1; i=$((i + 1)); done; echo ERR; }`;
 
 export interface StateOptions {
+  /** The lab the host is in (default: the shared one). */
+  lab?: Lab;
   /** Wait up to this long for the app to answer. */
   waitSeconds?: number;
   /** Then restart this unit and record what the app answers (proves what current really runs). */
@@ -218,7 +229,7 @@ export async function hostState(host: string, path: string, port: number, option
     'echo log:',
     'cat .ship/releases.log 2>/dev/null',
   ].join('\n');
-  const out = await onHost(host, script);
+  const out = await onHost(host, script, { lab: options.lab });
   const [head = '', logText = ''] = out.split('\nlog:\n');
   const fields = new Map(head.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
   const words = (key: string) => (fields.get(key) ?? '').split(' ').filter(Boolean);
@@ -288,7 +299,7 @@ export async function expectNoSecretsPrinted(apps: App[], extra: readonly string
   }
   for (const app of apps) {
     for (const host of app.hosts) {
-      const meta = await onHost(host, `cat ${app.path}/.ship/releases.log ${app.path}/.ship/lock/info 2>/dev/null`, { reject: false });
+      const meta = await app.onHost(host, `cat ${app.path}/.ship/releases.log ${app.path}/.ship/lock/info 2>/dev/null`, { reject: false });
       for (const value of leakedValues(meta, values)) leaks.push(`${host}:${app.path}/.ship holds ${JSON.stringify(value)}`);
     }
   }
@@ -330,6 +341,8 @@ export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) =
 /** The step a progress line names (deploy, rollback and setup lines alike). */
 export function stepOf(line: string | undefined): string {
   if (!line) return 'start';
+  if (/\| run in releases\//.test(line)) return 'once';
+  if (/^pause \d/.test(line)) return 'pause';
   if (/build:|release \d/.test(line)) return 'build';
   if (/\| directories/.test(line)) return 'directories';
   if (/\| (lock|waiting for lock)/.test(line)) return 'lock';

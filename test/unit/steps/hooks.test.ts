@@ -1,0 +1,52 @@
+/** Hooks run as real local processes: what they get, what is shown, how a failure reads. */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Stage } from '../../../src/config/types.js';
+import { Output } from '../../../src/output/output.js';
+import { runHook, type HookRun } from '../../../src/steps/hooks.js';
+
+let dir: string;
+let printed: string;
+let run: HookRun;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ship-hooks-'));
+  printed = '';
+  const sink = new PassThrough();
+  sink.on('data', (d: Buffer) => (printed += d.toString()));
+  const output = new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink });
+  output.addSecrets(['hunter2-secret']);
+  const stage = { name: 'prod', configDir: dir, hooks: {} } as unknown as Stage;
+  run = { stage, release: { id: 'R1', user: 'alice', origin: 'laptop', commit: 'abc' }, command: 'deploy', hosts: ['web1', 'web2'], result: 'ok', output, dryRun: false };
+});
+
+const withHook = (name: 'before' | 'after' | 'failed', argv: string[]): HookRun => ({ ...run, stage: { ...run.stage, hooks: { [name]: argv } } });
+
+describe('runHook', () => {
+  it('runs in the hosts.ts directory with the SHIP_* variables; shows the program, never its arguments; output redacted', async () => {
+    await runHook('after', withHook('after', ['sh', '-c', 'env | grep ^SHIP_ | sort > env.txt; echo "posting hunter2-secret"', 'https://hooks.example/T0/secret-token']));
+    expect((await readFile(join(dir, 'env.txt'), 'utf8')).trim().split('\n')).toEqual([
+      'SHIP_COMMAND=deploy', 'SHIP_COMMIT=abc', 'SHIP_HOSTS=web1 web2', 'SHIP_RELEASE=R1', 'SHIP_RESULT=ok', 'SHIP_STAGE=prod', 'SHIP_USER=alice',
+    ]);
+    expect(printed).toContain('local | hooks.after: sh');
+    expect(printed).toContain('local | posting ***');
+    expect(printed).not.toContain('secret-token');
+  });
+
+  it('a failure names the hook and the exit code; a missing program too; none set: nothing runs', async () => {
+    await expect(runHook('before', withHook('before', ['sh', '-c', 'exit 7']))).rejects.toThrow('hooks.before failed (exit 7): sh');
+    await expect(runHook('failed', withHook('failed', ['./no-such-hook']))).rejects.toThrow("hooks.failed failed (program not found): ./no-such-hook");
+    printed = '';
+    await runHook('before', run);
+    expect(printed).toBe('');
+  });
+
+  it('a dry run says what it would run and runs nothing', async () => {
+    await runHook('after', { ...withHook('after', ['sh', '-c', 'touch ran']), dryRun: true });
+    expect(printed).toContain('hooks.after: would run sh');
+    await expect(readFile(join(dir, 'ran'))).rejects.toThrow();
+  });
+});
