@@ -9,11 +9,15 @@ const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c
 
 /**
  * stdin to "$1" with mode "$2" through a private temporary file and a rename; `chown` in between.
- * A signal (Ctrl-C reaches the remote command as SIGTERM) becomes an exit, because sh runs the
- * EXIT trap, which removes the temporary file, on exit only, not when a signal kills it.
+ * The temporary name is known before the file exists ("$1.ship-<pid of this sh>"; a leftover of
+ * a dead sh with the same pid is removed first), and every trap is set before it is created, so
+ * no signal can land between its creation and the trap that removes it (mktemp in a command
+ * substitution had such a window). A signal (Ctrl-C reaches the remote command as SIGTERM)
+ * becomes an exit, because sh runs the EXIT trap on exit only, not when a signal kills it.
+ * `set -C` makes the creation exclusive (O_EXCL).
  */
 const atomicWrite = (chown: string): string =>
-  `set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap 'rm -f -- "$tmp"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT; trap 'exit 129' HUP; cat > "$tmp"; ${chown}chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT`;
+  `set -e; umask 077; tmp="$1.ship-$$"; trap 'rm -f -- "$tmp"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT; trap 'exit 129' HUP; rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ${chown}chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT`;
 
 export const files = {
   /**

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -26,7 +26,8 @@ describe('setup commands', () => {
 
   it('writes a file through a private temporary file and a rename', () => {
     expect(renderCommand(files.installFile('/srv/hello/shared/.env', '600', 'deploy:deploy'))).toBe(
-      `sudo -n -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; cat > "$tmp"; ` +
+      `sudo -n -- sh -c 'set -e; umask 077; tmp="$1.ship-$$"; trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; ` +
+        `rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ` +
         `chown -- "$3" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 deploy:deploy`,
     );
   });
@@ -44,9 +45,29 @@ describe('setup commands', () => {
     await vi.waitFor(() => expect(readdirSync(dir)).toEqual([]), { timeout: 3000 });
   });
 
+  it('leaves no temporary file whenever the signal comes, from the first instant on: the old file or the new, whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ship-files-'));
+    const target = join(dir, 'target');
+    writeFileSync(target, 'old\n');
+    const command = files.installOwnFile(target, '600', 'nobody');
+    const line = renderCommand({ ...command, sudoUser: undefined, sudo: false });
+    for (let trial = 0; trial < 40; trial++) {
+      const child = spawn('sh', ['-c', line], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      const exited = new Promise((done) => child.on('exit', done));
+      child.stdin.end('new\n');
+      // Spread over the script's whole life: before the traps, around the creation, after the rename.
+      await new Promise((done) => setTimeout(done, trial % 8));
+      try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* already gone */ }
+      await exited;
+      await vi.waitFor(() => expect(readdirSync(dir), `trial ${trial}`).toEqual(['target']), { timeout: 3000 });
+      expect(['old\n', 'new\n'], `trial ${trial}`).toContain(readFileSync(target, 'utf8'));
+    }
+  });
+
   it('writes a file in a directory the service user owns as that user: no root chown to redirect', () => {
     expect(renderCommand(files.installOwnFile('/srv/hello/shared/.env', '600', 'app'))).toBe(
-      `sudo -n -u app -- sh -c 'set -e; umask 077; tmp=$(mktemp -- "$1.ship-XXXXXX"); trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; cat > "$tmp"; ` +
+      `sudo -n -u app -- sh -c 'set -e; umask 077; tmp="$1.ship-$$"; trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; ` +
+        `rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ` +
         `chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600`,
     );
   });
