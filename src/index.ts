@@ -23,10 +23,10 @@ export type {
 export { recipe } from './recipe/define.js';
 export type { Recipe } from './recipe/define.js';
 export type { RecipeContext, HostGroup, LocalSteps } from './recipe/context.js';
-export type { RemoteHost } from './steps/host.js';
-export type { ReleaseInfo } from './steps/build.js';
+export type { RemoteHost } from './host/host.js';
+export type { ReleaseInfo } from './release/build.js';
 export type { ReleaseUpload as Release } from './release/upload.js';
-export type { Command } from './commands/command.js';
+export type { Command } from './remote/command.js';
 // ship setup's steps (host.createDirectories(), host.installUnit(), ...): loaded for their effect
 // of adding those methods to RemoteHost, so every recipe can call them.
-import './steps/setup-steps.js';
+import './host/setup-steps.js';

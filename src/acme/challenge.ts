@@ -8,7 +8,7 @@
 import { request } from 'node:http';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { certCommands } from '../commands/certs.js';
+import { certCommands } from '../remote/certs.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
 import type { Connection } from '../transport/types.js';
 import type { ChallengeResponder } from './order.js';

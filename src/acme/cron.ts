@@ -7,7 +7,7 @@
  * a day at a minute and hour derived from the config path: spread out (ACME CAs ask clients not
  * to all come at midnight) yet the same every time the line is printed.
  */
-import { quote } from '../commands/render.js';
+import { quote } from '../remote/render.js';
 import { sha256 } from './paths.js';
 
 export interface CronInput {

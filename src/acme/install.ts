@@ -7,8 +7,8 @@
  *      match what the server runs.
  *   2. `activate`: reload the unit (the old pair goes back if that fails).
  */
-import { certCommands } from '../commands/certs.js';
-import { displayCommand } from '../commands/render.js';
+import { certCommands } from '../remote/certs.js';
+import { displayCommand } from '../remote/render.js';
 import { ShipError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
 import type { Connection } from '../transport/types.js';

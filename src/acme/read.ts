@@ -3,8 +3,8 @@
  * and who issued it: whether browsers trust it, and the CA directory ship recorded beside it.
  */
 import type { X509Certificate } from 'node:crypto';
-import { certCommands, READ_MISSING_CERT, READ_MISSING_KEY } from '../commands/certs.js';
-import { displayCommand } from '../commands/render.js';
+import { certCommands, READ_MISSING_CERT, READ_MISSING_KEY } from '../remote/certs.js';
+import { displayCommand } from '../remote/render.js';
 import { RemoteCommandError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
 import type { Connection } from '../transport/types.js';

@@ -11,7 +11,7 @@ import { DEFAULT_WARN, describeWarn, needsAttention, type Warn } from '../acme/p
 import { readHostCert } from '../acme/read.js';
 import { ExitCode } from '../errors.js';
 import type { Output } from '../output/output.js';
-import { Session } from '../run/session.js';
+import { Session } from '../session/session.js';
 import type { CertStage } from './certs-stages.js';
 import { describeFailure, exitCodeFor } from './failures.js';
 

@@ -3,11 +3,11 @@
  * (host, check, ok/FAIL, detail) and fails when any check fails on any host.
  */
 import { eachHost } from '../output/tasks.js';
-import type { Session } from '../run/session.js';
+import type { Session } from '../session/session.js';
 import type { Connection } from '../transport/types.js';
 import { ExitCode } from '../errors.js';
 import { describeFailure } from './failures.js';
-import { probe } from '../commands/probe.js';
+import { probe } from '../remote/probe.js';
 
 interface Check {
   name: string;
@@ -37,7 +37,7 @@ export async function doctor(session: Session): Promise<number> {
     progress('systemd');
     const systemd = await connection.run(probe.systemd(), { allowFailure: true });
     checks.push({ name: 'systemd', ok: systemd.code === 0, detail: systemd.code === 0 ? firstLine(systemd.stdout) : 'not running as init (/run/systemd/system missing)' });
-    // flock guards the deploy lock (commands/lock.ts).
+    // flock guards the deploy lock (remote/lock.ts).
     for (const [tool, pkg] of [['tar', 'tar'], ['sha256sum', 'coreutils'], ['flock', 'util-linux']] as const) {
       const found = await connection.run(probe.tool(tool), { allowFailure: true });
       checks.push({ name: tool, ok: found.code === 0, detail: found.code === 0 ? found.stdout.trim() : `not found: install ${pkg}` });

@@ -1,7 +1,7 @@
 /** `ship exec <stage> -- <cmd...>`: one command on every host in parallel, output prefixed by host. */
 import { lineSplitter } from '../output/output.js';
 import { eachHost } from '../output/tasks.js';
-import type { Session } from '../run/session.js';
+import type { Session } from '../session/session.js';
 import { ExitCode } from '../errors.js';
 import { exitCodeFor, failureLines } from './failures.js';
 

@@ -1,11 +1,11 @@
 /** `ship lock status|release <stage>`: see or break the deploy lock on every host. */
 import { eachHost } from '../output/tasks.js';
-import type { Session } from '../run/session.js';
+import type { Session } from '../session/session.js';
 import { ExitCode, ShipError } from '../errors.js';
-import { lock, LOCKED } from '../commands/lock.js';
-import { paths } from '../commands/release.js';
-import { aliveHere } from '../run/process-identity.js';
-import { describeHolder, parseLockInfo } from '../steps/deploy-lock.js';
+import { lock, LOCKED } from '../remote/lock.js';
+import { paths } from '../remote/release.js';
+import { aliveHere } from '../local/process-identity.js';
+import { describeHolder, parseLockInfo } from '../host/deploy-lock.js';
 import { describeFailure, exitCodeFor, failureLines } from './failures.js';
 
 export async function lockStatus(session: Session): Promise<number> {

@@ -3,10 +3,10 @@
  * prefixed by its host. Without -f, hosts are shown one after another in hosts.ts order; with
  * -f, lines stream as they come until Ctrl-C, which ends the remote journalctl too.
  */
-import { units } from '../commands/units.js';
+import { units } from '../remote/units.js';
 import { ExitCode } from '../errors.js';
 import { lineSplitter } from '../output/output.js';
-import type { Session } from '../run/session.js';
+import type { Session } from '../session/session.js';
 import { describeFailure, exitCodeFor } from './failures.js';
 
 export interface LogsOptions {

@@ -1,9 +1,9 @@
 /** `ship releases <stage>`: per host, every release with time, who, commit, state and size. */
 import { eachHost } from '../output/tasks.js';
-import type { Session } from '../run/session.js';
+import type { Session } from '../session/session.js';
 import { ExitCode } from '../errors.js';
-import { release as rel } from '../commands/release.js';
-import { parseInventory, releaseState, type Inventory } from '../steps/inventory.js';
+import { release as rel } from '../remote/release.js';
+import { parseInventory, releaseState, type Inventory } from '../host/inventory.js';
 import { describeFailure } from './failures.js';
 
 export async function listReleases(session: Session): Promise<number> {

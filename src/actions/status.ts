@@ -6,14 +6,14 @@
  * one certificate read, all at once over the one connection.
  */
 import { readHostCert } from '../acme/read.js';
-import { statusCommands } from '../commands/status.js';
+import { statusCommands } from '../remote/status.js';
 import { rolesOf } from '../config/roles.js';
 import { ExitCode } from '../errors.js';
 import { eachHost } from '../output/tasks.js';
-import type { Session } from '../run/session.js';
-import { describeHolder, parseLockInfo, type LockInfo } from '../steps/deploy-lock.js';
-import { healthAnswer } from '../steps/health.js';
-import type { LogEntry } from '../steps/inventory.js';
+import type { Session } from '../session/session.js';
+import { describeHolder, parseLockInfo, type LockInfo } from '../host/deploy-lock.js';
+import { healthAnswer } from '../host/health.js';
+import type { LogEntry } from '../host/inventory.js';
 import { describeFailure, exitCodeFor } from './failures.js';
 
 const DAY = 86_400_000;

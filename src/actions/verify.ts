@@ -8,13 +8,13 @@
  * deploy path can rewrite it too: this finds drift and careless tampering, not a careful attacker
  * who owns the deploy path.
  */
-import { paths, release as rel } from '../commands/release.js';
-import { upload } from '../commands/upload.js';
+import { paths, release as rel } from '../remote/release.js';
+import { upload } from '../remote/upload.js';
 import { ExitCode, ShipError } from '../errors.js';
 import { eachHost } from '../output/tasks.js';
 import { compareManifests, parseManifest, type Difference, type Manifest } from '../release/manifest.js';
 import { parseReport } from '../release/report.js';
-import type { Session } from '../run/session.js';
+import type { Session } from '../session/session.js';
 import { describeFailure } from './failures.js';
 
 interface Verdict {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Output, detectMode } from '../output/output.js';
-import type { Session } from '../run/session.js';
+import type { Session } from '../session/session.js';
 import { ExitCode, ShipError } from '../errors.js';
 import { registerCerts } from './certs.js';
 import { registerDeploy } from './deploy.js';
@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       options,
       session: async (stageName: string) => {
         const [{ loadConfig, resolveStage }, { Session }, { registerEnvSecrets }] = await Promise.all([
-          import('../config/load.js'), import('../run/session.js'), import('../steps/env-file.js'),
+          import('../config/load.js'), import('../session/session.js'), import('../config/env-file.js'),
         ]);
         const loaded = await loadConfig(resolve(options.config), { debug: (text) => output.debug(text) });
         const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host, roleFilter: options.role });

@@ -8,7 +8,7 @@
  * printed it. JSON events are cleaned field by field before they are serialised: serialising
  * first would escape a `"` or `\` inside a secret, and the escaped text would no longer match.
  */
-import { redactForms, secretForms } from '../commands/render.js';
+import { redactForms, secretForms } from '../remote/render.js';
 
 /**
  * Shorter values are never redacted: replacing every `1` or `ab` in the output would garble

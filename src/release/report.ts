@@ -1,5 +1,5 @@
 /**
- * Reads what a host says a release holds (commands/upload.ts REPORT: NUL-separated `find` and
+ * Reads what a host says a release holds (remote/upload.ts REPORT: NUL-separated `find` and
  * `sha256sum -z` output) into a manifest of what is really there, to compare with the one it
  * should be. The host only lists; ship decides.
  */

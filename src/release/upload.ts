@@ -8,9 +8,9 @@
  * tampered previous release or a broken extraction got wrong, once), finalize.
  */
 import { createHash } from 'node:crypto';
-import type { Command } from '../commands/command.js';
-import type { Layout } from '../commands/release.js';
-import { CURRENT_MOVED, upload as commands } from '../commands/upload.js';
+import type { Command } from '../remote/command.js';
+import type { Layout } from '../remote/release.js';
+import { CURRENT_MOVED, upload as commands } from '../remote/upload.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
 import type { Gathering } from '../recipe/gathering.js';
 import type { RunOptions, RunResult } from '../transport/types.js';

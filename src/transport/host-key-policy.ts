@@ -1,4 +1,4 @@
-import { quote } from '../commands/render.js';
+import { quote } from '../remote/render.js';
 import { ConnectionError } from '../errors.js';
 import { appendKnownHost, checkHostKey, fingerprint, keyTypeLabel, keyTypeOf, knownHostsName } from './known-hosts.js';
 import { checkRevoked, RevokedKeysFileError } from './revoked-keys.js';

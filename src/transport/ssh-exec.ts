@@ -1,8 +1,8 @@
 import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Client, ClientChannel } from 'ssh2';
-import type { Command } from '../commands/command.js';
-import { displayCommand, renderCommand } from '../commands/render.js';
+import type { Command } from '../remote/command.js';
+import { displayCommand, renderCommand } from '../remote/render.js';
 import { ConnectionError, RemoteCommandError, ShipError } from '../errors.js';
 import type { RunOptions, RunResult } from './types.js';
 

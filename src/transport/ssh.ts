@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client, ConnectConfig } from 'ssh2';
-import type { Command } from '../commands/command.js';
+import type { Command } from '../remote/command.js';
 import { ConnectionError, ShipError } from '../errors.js';
 import { verifyHostKey } from './host-key-policy.js';
 import { knownHostsName, knownKeyTypes } from './known-hosts.js';

@@ -1,5 +1,5 @@
 import type { Duplex, Readable } from 'node:stream';
-import type { Command } from '../commands/command.js';
+import type { Command } from '../remote/command.js';
 
 export interface RunOptions {
   /** Called with each chunk of remote stdout / stderr as it arrives (already utf-8 decoded). */

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { machineFingerprint, processStart } from '../../src/run/process-identity.js';
+import { machineFingerprint, processStart } from '../../src/local/process-identity.js';
 import { startPebble, type Pebble } from '../hosts/pebble.js';
 import { addTlsSite, breakNginx, nginxWorkers, repairNginx, restoreNginx } from '../hosts/nginx-site.js';
 import { address, lab, onHost, project, REPO, ship, writeHosts } from './support.js';

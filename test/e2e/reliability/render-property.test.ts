@@ -13,8 +13,8 @@
 import { execa } from 'execa';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Command } from '../../../src/commands/command.js';
-import { renderCommand } from '../../../src/commands/render.js';
+import type { Command } from '../../../src/remote/command.js';
+import { renderCommand } from '../../../src/remote/render.js';
 import { connect } from '../../../src/transport/ssh.js';
 import type { Connection } from '../../../src/transport/types.js';
 import { lab } from '../support.js';

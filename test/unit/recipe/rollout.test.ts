@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Stage } from '../../../src/config/types.js';
 import { Output } from '../../../src/output/output.js';
 import { hostGroup, PhaseError } from '../../../src/recipe/context.js';
-import { RemoteHost } from '../../../src/steps/host.js';
+import { RemoteHost } from '../../../src/host/host.js';
 import type { Connection } from '../../../src/transport/types.js';
 
 const stage = {

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Command } from '../../../src/commands/command.js';
+import type { Command } from '../../../src/remote/command.js';
 import type { Stage } from '../../../src/config/types.js';
 import { Output } from '../../../src/output/output.js';
 import { settle, undo } from '../../../src/recipe/runner.js';
-import type { Session } from '../../../src/run/session.js';
-import { RemoteHost } from '../../../src/steps/host.js';
+import type { Session } from '../../../src/session/session.js';
+import { RemoteHost } from '../../../src/host/host.js';
 import type { RunOptions, RunResult } from '../../../src/transport/types.js';
 import { LocalShell } from '../support/local-shell.js';
 

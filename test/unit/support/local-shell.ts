@@ -5,8 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import { execa } from 'execa';
-import type { Command } from '../../../src/commands/command.js';
-import { renderCommand } from '../../../src/commands/render.js';
+import type { Command } from '../../../src/remote/command.js';
+import { renderCommand } from '../../../src/remote/render.js';
 import { RemoteCommandError } from '../../../src/errors.js';
 import type { Connection, ResolvedHost, RunOptions, RunResult } from '../../../src/transport/types.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { certCommands } from '../../../src/commands/certs.js';
-import { renderCommand } from '../../../src/commands/render.js';
+import { certCommands } from '../../../src/remote/certs.js';
+import { renderCommand } from '../../../src/remote/render.js';
 
 const key = '/etc/ship/certs/a.example.com/privkey.pem';
 const cert = '/etc/ship/certs/a.example.com/fullchain.pem';

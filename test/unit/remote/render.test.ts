@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cmd, type Command } from '../../../src/commands/command.js';
-import { displayCommand, quote, redact, renderCommand, secretForms } from '../../../src/commands/render.js';
+import { cmd, type Command } from '../../../src/remote/command.js';
+import { displayCommand, quote, redact, renderCommand, secretForms } from '../../../src/remote/render.js';
 import { renderTemplate } from '../../../src/systemd/template.js';
 import { environmentAssignments } from '../../../src/systemd/unit-file.js';
 

@@ -1,12 +1,12 @@
 /**
  * The deploy lock taken by work other than a recipe (ship certs renew), so that it never
  * interleaves with a deploy on the same hosts: a deploy started meanwhile fails naming it, and
- * this work waits for a running deploy to finish. Same lock, same rules (steps/deploy-lock.ts).
+ * this work waits for a running deploy to finish. Same lock, same rules (host/deploy-lock.ts).
  */
 import { userInfo } from 'node:os';
-import { paths, release as rel } from '../commands/release.js';
+import { paths, release as rel } from '../remote/release.js';
 import type { Stage } from '../config/types.js';
-import type { Session } from '../run/session.js';
+import type { Session } from '../session/session.js';
 import { DeployLock } from './deploy-lock.js';
 
 export interface HeldLocks {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { artifactProblem } from '../../../src/steps/artifact.js';
+import { artifactProblem } from '../../../src/release/artifact.js';
 
 let dir: string;
 const long = `${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(60)}`;

@@ -3,20 +3,20 @@
  * commands. A RemoteHost also remembers what it changed in this run (lock taken, releases
  * uploaded, `current` switched) so the runner can undo exactly that when the run fails.
  */
-import type { Command } from '../commands/command.js';
-import { paths, release as rel, systemctl as sys, type Layout } from '../commands/release.js';
+import type { Command } from '../remote/command.js';
+import { paths, release as rel, systemctl as sys, type Layout } from '../remote/release.js';
 import { hasRole, rolesOf } from '../config/roles.js';
 import type { Role, Stage } from '../config/types.js';
 import { ShipError } from '../errors.js';
 import { lineSplitter, type Output } from '../output/output.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
-import type { ReleaseInfo } from './build.js';
+import type { ReleaseInfo } from '../release/build.js';
 import type { Gathering } from '../recipe/gathering.js';
 import type { ReleaseUpload, UploadTarget } from '../release/upload.js';
 import type { LockOrder } from '../recipe/lock-order.js';
 import { DeployLock } from './deploy-lock.js';
 import { firstAnswer, secondLook, type UnitProbe } from './health.js';
-import { sleep } from '../run/sleep.js';
+import { sleep } from '../session/sleep.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
 export interface HostContext {

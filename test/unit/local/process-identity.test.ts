@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { aliveHere, currentProcess, machineFingerprint, processStart, provablyGone } from '../../../src/run/process-identity.js';
+import { aliveHere, currentProcess, machineFingerprint, processStart, provablyGone } from '../../../src/local/process-identity.js';
 
 describe('process identity', () => {
   it('fingerprints this machine without revealing its machine id', () => {

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import type { Stage } from '../config/types.js';
 import { ShipError } from '../errors.js';
 import type { Output } from '../output/output.js';
-import type { ReleaseInfo } from './build.js';
+import type { ReleaseInfo } from '../release/build.js';
 
 export type HookName = 'before' | 'after' | 'failed';
 

@@ -5,7 +5,7 @@
  * pointing at the release content, which is then packed and uploaded exactly as always, and
  * `dispose()` removes every temporary file, after a failure or Ctrl-C too.
  *
- * Temporary directories come from run/temp-dir.ts, which removes those of a ship that was
+ * Temporary directories come from local/temp-dir.ts, which removes those of a ship that was
  * killed with -9; `git worktree prune` then forgets their worktrees.
  */
 import { createHash } from 'node:crypto';
@@ -19,7 +19,7 @@ import type { Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { formatBytes } from '../output/units.js';
-import { makeTempDir } from '../run/temp-dir.js';
+import { makeTempDir } from '../local/temp-dir.js';
 import { artifactProblem } from './artifact.js';
 import { describeRelease, runBuild, type ReleaseInfo } from './build.js';
 

@@ -4,15 +4,15 @@
  * provably dead), release it (only ours, by compare-and-delete), describe its holder.
  *
  * A holder is provably dead only when it was a ship process of this very machine, boot and pid
- * namespace whose pid is gone or belongs to a newer process (run/process-identity.ts); a lock
+ * namespace whose pid is gone or belongs to a newer process (local/process-identity.ts); a lock
  * from anywhere else is waited for, or broken by a person with `ship lock release`.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { lock as lockCommands, LOCKED } from '../commands/lock.js';
+import { lock as lockCommands, LOCKED } from '../remote/lock.js';
 import { ExitCode, RemoteCommandError, ShipError } from '../errors.js';
-import { currentProcess, provablyGone, type ProcessIdentity } from '../run/process-identity.js';
-import { sleep } from '../run/sleep.js';
+import { currentProcess, provablyGone, type ProcessIdentity } from '../local/process-identity.js';
+import { sleep } from '../session/sleep.js';
 import type { Connection } from '../transport/types.js';
 
 /** What the lock's info file says: who, where, which process, what, when (and the token). */

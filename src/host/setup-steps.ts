@@ -8,18 +8,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from '../commands/command.js';
-import { files } from '../commands/files.js';
-import { probe } from '../commands/probe.js';
-import { paths } from '../commands/release.js';
-import { units } from '../commands/units.js';
+import type { Command } from '../remote/command.js';
+import { files } from '../remote/files.js';
+import { probe } from '../remote/probe.js';
+import { paths } from '../remote/release.js';
+import { units } from '../remote/units.js';
 import { displayPath } from '../config/import-module.js';
 import type { Role, Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
 import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
 import { renderTemplate } from '../systemd/template.js';
 import { envFilePath, programLocation, splitExec, UNIT_DIR, unitBase, unitFileName, unitValues, type Service } from '../systemd/unit-file.js';
-import { readEnvFile } from './env-file.js';
+import { readEnvFile } from '../config/env-file.js';
 import { RemoteHost } from './host.js';
 
 declare module './host.js' {

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { files } from '../../../src/commands/files.js';
-import { renderCommand } from '../../../src/commands/render.js';
-import { units } from '../../../src/commands/units.js';
+import { files } from '../../../src/remote/files.js';
+import { renderCommand } from '../../../src/remote/render.js';
+import { units } from '../../../src/remote/units.js';
 
 describe('setup commands', () => {
   it('creates directories with install -d, values as separate words', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Stage } from '../../../src/config/types.js';
 import { Output } from '../../../src/output/output.js';
-import { parseEnvFile, readEnvFile, registerEnvSecrets } from '../../../src/steps/env-file.js';
+import { parseEnvFile, readEnvFile, registerEnvSecrets } from '../../../src/config/env-file.js';
 
 const stageWith = (envFile?: string) =>
   ({ name: 'prod', configFile: '/p/hosts.ts', service: { exec: 'x', user: 'u', env: {}, envFile } }) as unknown as Stage;

@@ -8,11 +8,11 @@ import { mkdtemp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Command } from '../../../src/commands/command.js';
-import { lock as lockCommands } from '../../../src/commands/lock.js';
+import type { Command } from '../../../src/remote/command.js';
+import { lock as lockCommands } from '../../../src/remote/lock.js';
 import { ExitCode, ShipError } from '../../../src/errors.js';
-import { machineFingerprint, processStart } from '../../../src/run/process-identity.js';
-import { DeployLock, describeHolder, holderIsDead } from '../../../src/steps/deploy-lock.js';
+import { machineFingerprint, processStart } from '../../../src/local/process-identity.js';
+import { DeployLock, describeHolder, holderIsDead } from '../../../src/host/deploy-lock.js';
 import type { RunOptions } from '../../../src/transport/types.js';
 import { LocalShell } from '../support/local-shell.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from '../../../src/steps/inventory.js';
+import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from '../../../src/host/inventory.js';
 
 /** An inventory from a compact description: ids newest last, current, log results per id. */
 function inventory(ids: string[], current: string, results: Record<string, string[]>, leftovers: string[] = []): Inventory {

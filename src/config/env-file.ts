@@ -5,14 +5,14 @@
  *
  * A value is registered as the file spells it (what `cat .env` shows) and as systemd hands it
  * to the app (unquoted, unescaped: what the app can log); the Output adds the forms those take
- * when escaped on the way (see secretForms in src/commands/render.ts).
+ * when escaped on the way (see secretForms in src/remote/render.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import type { Stage } from '../config/types.js';
+import type { Stage } from './types.js';
 import { ConfigError } from '../errors.js';
 import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
-import { displayPath } from '../config/import-module.js';
+import { displayPath } from './import-module.js';
 import { readEnvironmentFile } from '../systemd/environment-file.js';
 
 export interface EnvFile {

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Stage } from '../../../src/config/types.js';
 import { Output } from '../../../src/output/output.js';
-import { runHook, type HookRun } from '../../../src/steps/hooks.js';
+import { runHook, type HookRun } from '../../../src/host/hooks.js';
 
 let dir: string;
 let printed: string;

@@ -6,11 +6,11 @@
  * Two looks: `firstAnswer` polls (from 50 ms, backing off to 500 ms) until the app answers or the
  * timeout passes; `secondLook`, `confirm` seconds later, checks it still answers and was not
  * restarted meanwhile (systemd's InvocationID), which catches an app that dies after answering
- * once. The deploy goes on between the two (steps/host.ts), so the wait costs its length once.
+ * once. The deploy goes on between the two (host/host.ts), so the wait costs its length once.
  */
 import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { sleep } from '../run/sleep.js';
+import { sleep } from '../session/sleep.js';
 import type { Connection } from '../transport/types.js';
 
 export interface HealthResult {

@@ -4,8 +4,8 @@
  * order, and reported as if it succeeded. The plan printed is exactly what would have run.
  */
 import type { Duplex } from 'node:stream';
-import type { Command } from '../commands/command.js';
-import { displayCommand } from '../commands/render.js';
+import type { Command } from '../remote/command.js';
+import { displayCommand } from '../remote/render.js';
 import type { Connection, ResolvedHost, RunOptions, RunResult } from '../transport/types.js';
 
 export class PlanConnection implements Connection {
