@@ -3,7 +3,7 @@
  * prefixed by its host. Without -f, hosts are shown one after another in hosts.ts order; with
  * -f, lines stream as they come until Ctrl-C, which ends the remote journalctl too.
  */
-import { units } from '../remote/units.js';
+import { journal as journalctl } from '../remote/systemctl.js';
 import { ExitCode } from '../errors.js';
 import { lineSplitter } from '../output/output.js';
 import type { Session } from '../session/session.js';
@@ -18,7 +18,7 @@ type Line = ['stdout' | 'stderr', string];
 
 export async function logs(session: Session, options: LogsOptions): Promise<number> {
   const { output, stage } = session;
-  const journal = units.journal(stage.unit, options);
+  const journal = journalctl.logs(stage.unit, options);
   const command = { ...journal, sudo: journal.sudo && stage.sudo };
   const stop = new AbortController();
   const onSignal = () => stop.abort();

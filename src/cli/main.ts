@@ -34,7 +34,7 @@ export interface Cli {
   session(stageName: string): Promise<Session>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander passes positional args untyped
+// `any[]`: commander passes positional arguments untyped; each action names their types.
 export type Action = (cli: Cli, ...args: any[]) => Promise<number>;
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,8 @@
  * uploaded, `current` switched) so the runner can undo exactly that when the run fails.
  */
 import type { Command } from '../remote/command.js';
-import { paths, release as rel, systemctl as sys, type Layout } from '../remote/release.js';
+import { paths, release as rel, type Layout } from '../remote/release.js';
+import { journal, systemctl as sys, type UnitAction } from '../remote/systemctl.js';
 import { hasRole, rolesOf } from '../config/roles.js';
 import type { Role, Stage } from '../config/types.js';
 import { ShipError } from '../errors.js';
@@ -184,7 +185,7 @@ export class RemoteHost {
   }
 
   /** `sudo systemctl <action> <unit>`: `await host.systemctl('restart', stage.unit)`. */
-  async systemctl(action: 'restart' | 'reload' | 'start' | 'stop', unit: string): Promise<void> {
+  async systemctl(action: UnitAction, unit: string): Promise<void> {
     this.progress(`systemctl ${action} ${unit}`);
     if (action === 'restart' || action === 'start') {
       // A release that crash-looped (Restart=on-failure) has used up systemd's start limit, 5
@@ -192,7 +193,7 @@ export class RemoteHost {
       // then be refused ("Start request repeated too quickly") and leave the host down.
       await this.run(sys.resetFailed(unit), { allowFailure: true });
     }
-    await this.run({ argv: ['systemctl', action, '--', unit], sudo: true });
+    await this.run(sys.action(action, unit));
   }
 
   /**
@@ -253,7 +254,7 @@ export class RemoteHost {
 
   /** The last lines of a unit's journal (default: the stage's unit), printed when a deploy fails here. */
   async journal(lines = 30, unit = this.ctx.stage.unit): Promise<string> {
-    const result = await this.connection.run({ ...sys.journal(unit, lines), sudo: this.ctx.stage.sudo }, { allowFailure: true, readOnly: true });
+    const result = await this.connection.run({ ...journal.recent(unit, lines), sudo: this.ctx.stage.sudo }, { allowFailure: true, readOnly: true });
     return result.stdout;
   }
 

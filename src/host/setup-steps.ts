@@ -12,6 +12,7 @@ import type { Command } from '../remote/command.js';
 import { files } from '../remote/files.js';
 import { probe } from '../remote/probe.js';
 import { paths } from '../remote/release.js';
+import { systemctl } from '../remote/systemctl.js';
 import { units } from '../remote/units.js';
 import { displayPath } from '../config/import-module.js';
 import type { Role, Stage } from '../config/types.js';
@@ -173,7 +174,7 @@ function reloadIfRunFails(host: RemoteHost): void {
   const state = stateOf(host);
   if (state.reloadOnFailure) return;
   state.reloadOnFailure = true;
-  host.changes.onFailure.push(async (undo) => void (await undo.run(units.daemonReload())));
+  host.changes.onFailure.push(async (undo) => void (await undo.run(systemctl.daemonReload())));
 }
 
 /**
@@ -244,7 +245,7 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     if (origin === 'missing') return;
     if (origin !== 'ship') return output.notice(`${path} was not written by ship setup; leaving it alone`, this.name);
     reloadIfRunFails(this);
-    await this.run(units.disable(name));
+    await this.run(systemctl.disable(name));
     await this.run(files.remove(path));
     const state = stateOf(this);
     state.unitsChanged = true;
@@ -284,22 +285,22 @@ const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit'
     const { stage, output, dryRun } = this.context;
     const state = stateOf(this);
     if (state.unitsChanged) {
-      await this.run(units.daemonReload());
+      await this.run(systemctl.daemonReload());
       changed(this, 'reload', 'systemd');
     }
     // The app keeps serving on the socket it inherited until its next restart.
-    for (const name of state.toStop) await this.run(units.stop(name));
+    for (const name of state.toStop) await this.run(systemctl.stop(name));
     for (const name of state.units) {
       // One unit per call: for an unknown unit systemctl prints to stderr only, which would shift the lines.
-      const result = await this.run(units.isEnabled([name]), { readOnly: true, allowFailure: true });
+      const result = await this.run(systemctl.isEnabled([name]), { readOnly: true, allowFailure: true });
       if (result.stdout.trim() === 'enabled') continue;
-      await this.run(units.enable([name]));
+      await this.run(systemctl.enable([name]));
       changed(this, 'enable', name);
     }
     if ((state.unitsChanged || state.envChanged) && !dryRun) {
       const services = state.units.filter((u) => u.endsWith('.service'));
       for (const service of services.length > 0 ? services : [`${unitBase(stage.unit)}.service`]) {
-        const active = await this.run(units.isActive(service), { readOnly: true, allowFailure: true });
+        const active = await this.run(systemctl.isActive(service), { readOnly: true, allowFailure: true });
         if (active.stdout.trim() === 'active') {
           output.notice(`${service} is running with its old settings; they apply at its next restart (ship deploy ${stage.name})`, this.name);
         }

@@ -9,8 +9,11 @@
  * when a check fails.
  */
 import type { Command } from './command.js';
+import { script as shScript } from './script.js';
+import { systemctl } from './systemctl.js';
 
-const script = (sudo: boolean, body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args], sudo });
+/** Certificate paths may be root's or the service user's: sudo only when the stage says. */
+const script = (sudo: boolean, body: string, ...args: string[]): Command => ({ ...shScript(body, ...args), sudo });
 
 /** Exit codes of `read` that mean "not there", not "failed". */
 export const READ_MISSING_CERT = 44;
@@ -43,7 +46,7 @@ export const certCommands = {
 
   nginxTest: (sudo: boolean): Command => ({ argv: ['nginx', '-t'], sudo }),
 
-  reload: (unit: string, sudo: boolean): Command => ({ argv: ['systemctl', 'reload', unit], sudo }),
+  reload: systemctl.reloadForCerts,
 
   /** stdin (the key authorization) -> <webroot>/.well-known/acme-challenge/<token>, world-readable for the web server. */
   placeToken: (webroot: string, token: string, sudo: boolean): Command =>

@@ -27,8 +27,3 @@ export interface Command {
    */
   label?: string;
 }
-
-/** Shorthand: `cmd('systemctl', 'restart', unit)`. */
-export function cmd(...argv: string[]): Command {
-  return { argv };
-}

@@ -4,8 +4,7 @@
  * Scripts are constants; every value reaches them as a positional parameter.
  */
 import type { Command } from './command.js';
-
-const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
+import { script } from './script.js';
 
 /**
  * stdin to "$1" with mode "$2" through a private temporary file and a rename; `chown` in between.

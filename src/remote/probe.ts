@@ -3,8 +3,7 @@
  * every value is passed as a positional parameter ("$1"), never spliced into the script.
  */
 import type { Command } from './command.js';
-
-const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
+import { script } from './script.js';
 
 export const probe = {
   whoami: (): Command => ({ argv: ['id', '-un'] }),

@@ -123,13 +123,3 @@ export const release = {
       l.root,
     )),
 };
-
-export const systemctl = {
-  restart: (unit: string): Command => ({ argv: ['systemctl', 'restart', '--', unit], sudo: true }),
-  /** Clear a unit's failed state and its start rate limit (StartLimitBurst), before a (re)start. */
-  resetFailed: (unit: string): Command => ({ argv: ['systemctl', 'reset-failed', '--', unit], sudo: true }),
-  isActive: (unit: string): Command => ({ argv: ['systemctl', 'is-active', '--', unit] }),
-  /** `ActiveState` then `InvocationID`, one per line: what the unit is doing, and which run of it this is. */
-  probe: (unit: string): Command => ({ argv: ['systemctl', 'show', '-p', 'ActiveState', '-p', 'InvocationID', '--value', '--', unit] }),
-  journal: (unit: string, lines: number): Command => ({ argv: ['journalctl', '-u', unit, '-n', String(lines), '--no-pager', '-o', 'short-iso'], sudo: true }),
-};

@@ -195,8 +195,10 @@ describe(`kill -9 of ship during a deploy to two hosts (${TRIALS} trials)`, () =
 
   it('printed no value of the env file', async () => {
     await expectNoSecretsPrinted(apps);
-    // A killed ship cannot remove its local temporary tarball; the next build removes it (counted here).
+    // Releases stream from build.dir, so no tarball is left on disk; a killed run's temporary
+    // directories (ship-tmp-*) are swept by the next run once their maker is provably dead
+    // (src/local/temp-dir.ts). Counted here, for the log.
     const leaked = (await Promise.all(apps.map((a) => a.leakedTempDirs()))).flat().length;
-    console.log(`kill -9: temporary release tarballs left locally by killed runs: ${leaked}`);
+    console.log(`kill -9: temporary directories left locally by killed runs: ${leaked}`);
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { files } from '../../../src/remote/files.js';
 import { renderCommand } from '../../../src/remote/render.js';
 import { units } from '../../../src/remote/units.js';
+import { journal, systemctl } from '../../../src/remote/systemctl.js';
 
 describe('setup commands', () => {
   it('creates directories with install -d, values as separate words', () => {
@@ -86,17 +87,17 @@ describe('setup commands', () => {
   });
 
   it('reads the journal with sudo, without the hostname column, following on request', () => {
-    expect(renderCommand(units.journal('hello', { lines: 20, follow: false })))
+    expect(renderCommand(journal.logs('hello', { lines: 20, follow: false })))
       .toBe('sudo -n -- journalctl -u hello -n 20 --no-pager --no-hostname -o short-iso');
-    expect(renderCommand(units.journal('hello', { lines: 5, follow: true })))
+    expect(renderCommand(journal.logs('hello', { lines: 5, follow: true })))
       .toBe('sudo -n -- journalctl -u hello -n 5 --no-pager --no-hostname -o short-iso -f');
   });
 
   it('enables and reloads through sudo, asks without it', () => {
-    expect(renderCommand(units.enable(['hello.service', 'hello.socket']))).toBe('sudo -n -- systemctl enable -- hello.service hello.socket');
-    expect(renderCommand(units.daemonReload())).toBe('sudo -n -- systemctl daemon-reload');
-    expect(renderCommand(units.isEnabled(['hello.socket']))).toBe('systemctl is-enabled -- hello.socket');
-    expect(renderCommand(units.disable('hello.socket'))).toBe('sudo -n -- systemctl disable -- hello.socket');
-    expect(renderCommand(units.stop('hello.socket'))).toBe('sudo -n -- systemctl stop -- hello.socket');
+    expect(renderCommand(systemctl.enable(['hello.service', 'hello.socket']))).toBe('sudo -n -- systemctl enable -- hello.service hello.socket');
+    expect(renderCommand(systemctl.daemonReload())).toBe('sudo -n -- systemctl daemon-reload');
+    expect(renderCommand(systemctl.isEnabled(['hello.socket']))).toBe('systemctl is-enabled -- hello.socket');
+    expect(renderCommand(systemctl.disable('hello.socket'))).toBe('sudo -n -- systemctl disable -- hello.socket');
+    expect(renderCommand(systemctl.stop('hello.socket'))).toBe('sudo -n -- systemctl stop -- hello.socket');
   });
 });

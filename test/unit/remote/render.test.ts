@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cmd, type Command } from '../../../src/remote/command.js';
+import type { Command } from '../../../src/remote/command.js';
 import { displayCommand, quote, redact, renderCommand, secretForms } from '../../../src/remote/render.js';
 import { renderTemplate } from '../../../src/systemd/template.js';
 import { environmentAssignments } from '../../../src/systemd/unit-file.js';
@@ -70,8 +70,8 @@ describe('quote', () => {
 
 describe('renderCommand', () => {
   it('renders argv as quoted words', () => {
-    expect(renderCommand(cmd('systemctl', 'restart', 'hello'))).toBe('systemctl restart hello');
-    expect(renderCommand(cmd('echo', 'a b', "it's", ''))).toBe("echo 'a b' 'it'\\''s' ''");
+    expect(renderCommand({ argv: ['systemctl', 'restart', 'hello'] })).toBe('systemctl restart hello');
+    expect(renderCommand({ argv: ['echo', 'a b', "it's", ''] })).toBe("echo 'a b' 'it'\\''s' ''");
   });
 
   it('joins cwd with && so a failed cd stops the command', () => {

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConnectionError, RemoteCommandError } from '../../../src/errors.js';
-import { closeAll, connectAll } from '../../../src/transport/pool.js';
 import { connect } from '../../../src/transport/ssh.js';
 import { TailText } from '../../../src/transport/ssh-exec.js';
 import type { Connection } from '../../../src/transport/types.js';
@@ -254,33 +253,6 @@ describe('ProxyJump and close', () => {
     expect((await conn.run({ argv: ['echo', 'far'] })).stdout).toBe('far\n');
     await conn.close();
     await expect(conn.run({ argv: ['true'] })).rejects.toThrow(/connection already closed/);
-  });
-});
-
-describe('connectAll', () => {
-  it('returns per-host results in order; one failure does not stop the others', async () => {
-    const results = await connectAll(['fake', 'refused', 'bad host', 'fake'], { sshConfigFile: config, connectTimeoutMs: 5000 });
-    expect(results.map((r) => [r.spec, r.ok])).toEqual([['fake', true], ['refused', false], ['bad host', false], ['fake', true]]);
-    expect(results[1]).toMatchObject({ ok: false, error: { name: 'ConnectionError' } });
-    expect(results[2]).toMatchObject({ ok: false, error: { name: 'ConfigError' } });
-    await closeAll(results);
-  });
-
-  it('bounds how many connects are in flight', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const fakeConnect = async (spec: string) => {
-      peak = Math.max(peak, ++inFlight);
-      await new Promise((r) => setTimeout(r, 10));
-      inFlight--;
-      if (spec.startsWith('bad')) throw new Error(`no ${spec}`);
-      return { host: { name: spec } } as unknown as Connection;
-    };
-    const specs = Array.from({ length: 20 }, (_, i) => (i % 5 === 0 ? `bad${i}` : `h${i}`));
-    const results = await connectAll(specs, { concurrency: 4, connect: fakeConnect });
-    expect(peak).toBe(4);
-    expect(results.map((r) => r.spec)).toEqual(specs);
-    expect(results.filter((r) => !r.ok).map((r) => (r.ok ? '' : r.error.message))).toEqual(['no bad0', 'no bad5', 'no bad10', 'no bad15']);
   });
 });
 
