@@ -27,6 +27,3 @@ export type { RemoteHost } from './host/host.js';
 export type { ReleaseInfo } from './release/build.js';
 export type { ReleaseUpload as Release } from './release/upload.js';
 export type { Command } from './remote/command.js';
-// ship setup's steps (host.createDirectories(), host.installUnit(), ...): loaded for their effect
-// of adding those methods to RemoteHost, so every recipe can call them.
-import './host/setup-steps.js';

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 const certStages = async (...args: Parameters<typeof import('../actions/certs-stages.js').certStages>) =>
   (await import('../actions/certs-stages.js')).certStages(...args);
 import { ConfigError } from '../errors.js';
-import type { GlobalOptions, Wrap } from './main.js';
+import type { GlobalOptions, Wrap } from './types.js';
 
 interface CertsOptions extends GlobalOptions {
   force?: boolean;

@@ -1,6 +1,6 @@
 /** `ship deploy|rollback|verify|releases|status|lock|run`: wiring only; the work is in recipes and src/actions. */
 import { Option, type Command } from 'commander';
-import type { Wrap } from './main.js';
+import type { Wrap } from './types.js';
 // Actions are imported when they run (start-up time: see main.ts).
 const runRecipe = async (...args: Parameters<typeof import('../recipe/runner.js').runRecipe>) => (await import('../recipe/runner.js')).runRecipe(...args);
 import { batchOption, commandName, lockWaitOption as lockWait } from './options.js';

@@ -15,27 +15,9 @@ import { ExitCode, ShipError } from '../errors.js';
 import { registerCerts } from './certs.js';
 import { registerDeploy } from './deploy.js';
 import { registerProject } from './project.js';
-
-export interface GlobalOptions {
-  config: string;
-  verbose: boolean;
-  json: boolean;
-  host: string[];
-  role: string[];
-  dryRun: boolean;
-}
+import type { Action, Cli, GlobalOptions } from './types.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** Everything an action needs: the output, and a way to open a session on a stage. */
-export interface Cli {
-  output: Output;
-  options: GlobalOptions;
-  session(stageName: string): Promise<Session>;
-}
-
-// `any[]`: commander passes positional arguments untyped; each action names their types.
-export type Action = (cli: Cli, ...args: any[]) => Promise<number>;
 
 export async function main(argv: string[]): Promise<number> {
   keepRunningWithoutReader();
@@ -126,9 +108,6 @@ function keepRunningWithoutReader(): void {
     });
   }
 }
-
-/** Each command family registers itself from its own file, keeping this one about wiring. */
-export type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

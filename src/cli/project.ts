@@ -1,7 +1,7 @@
 /** `ship init|setup|logs`: wiring only; the work is in src/actions and recipes/setup.ts. */
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Wrap } from './main.js';
+import type { Wrap } from './types.js';
 // Actions are imported when they run (start-up time: see main.ts).
 const runRecipe = async (...args: Parameters<typeof import('../recipe/runner.js').runRecipe>) => (await import('../recipe/runner.js')).runRecipe(...args);
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Stage } from './types.js';
 import { ConfigError } from '../errors.js';
 import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
-import { displayPath } from './import-module.js';
+import { displayPath } from '../output/display-path.js';
 import { readEnvironmentFile } from '../systemd/environment-file.js';
 
 export interface EnvFile {

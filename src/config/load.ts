@@ -1,21 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { displayPath, importUserModule } from './import-module.js';
-import type { HostsConfig } from './schema.js';
+import { importUserModule } from './import-module.js';
+import { displayPath } from '../output/display-path.js';
 import { describe, validateHosts } from './validate.js';
 
-export { resolveStage, stagesWithCerts } from './resolve.js';
+export { resolveStage, stagesWithCerts, type LoadedConfig } from './resolve.js';
+import type { LoadedConfig } from './resolve.js';
 
 /** A validated hosts.ts. Per-stage defaults are filled by resolveStage, not here: a default
  *  written into each stage would hide the top-level value it should inherit. */
-export interface LoadedConfig {
-  /** Absolute path of hosts.ts. */
-  file: string;
-  /** Its directory: relative local paths in hosts.ts are relative to this. */
-  dir: string;
-  config: HostsConfig;
-}
 
 /** Load, run and validate hosts.ts. Every failure is a ConfigError a person can act on. */
 export async function loadConfig(file: string, options: { debug?: (text: string) => void } = {}): Promise<LoadedConfig> {

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { LoadedConfig } from './load.js';
+import type { HostsConfig } from './schema.js';
 import { canonicalName, fileStem } from './cert-names.js';
 import { needsWebroot } from './certs-rules.js';
 import { ACME_DIRECTORIES } from './rules.js';
@@ -9,6 +9,15 @@ import { closest } from './suggest.js';
 import type { CertsInput, HostInput, ResolvedCerts, Role, RoleInput, ServiceInput, Stage, StageSettings } from './types.js';
 
 const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, healthConfirm: 1.5, connectTimeout: 10, certDir: '/etc/ship/certs', dnsTimeout: 120 } as const;
+
+/** hosts.ts as loaded and validated (config/load.ts), the input of resolution. */
+export interface LoadedConfig {
+  /** Absolute path of hosts.ts. */
+  file: string;
+  /** Its directory: relative local paths in hosts.ts are relative to this. */
+  dir: string;
+  config: HostsConfig;
+}
 
 /**
  * One stage as the rest of ship uses it: top-level settings with the stage's on top (the stage

@@ -15,7 +15,9 @@ import type { ReleaseInfo } from '../release/build.js';
 import type { Gathering } from '../recipe/gathering.js';
 import type { ReleaseUpload, UploadTarget } from '../release/upload.js';
 import type { LockOrder } from '../recipe/lock-order.js';
+import { noChanges, type HostChanges } from './changes.js';
 import { DeployLock } from './deploy-lock.js';
+import * as setup from './setup-steps.js';
 import { firstAnswer, secondLook, type UnitProbe } from './health.js';
 import { sleep } from '../session/sleep.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
@@ -31,17 +33,6 @@ export interface HostContext {
   command: string;
   /** --lock-wait: seconds to wait for another deploy's lock. */
   lockWait: number;
-}
-
-/** What this run changed on a host, for the runner's undo. */
-export interface HostChanges {
-  uploaded: string[];
-  /** Set once `current` was switched in this run: the release it pointed at before ('' = none). */
-  switchedFrom: string | undefined;
-  switchedTo: string | undefined;
-  healthFailed: boolean;
-  /** Work a step asked to be done if the run fails (setup: daemon-reload after writing a unit). */
-  onFailure: Array<(host: RemoteHost) => Promise<void>>;
 }
 
 /** What a host and its undo view share: the record of changes and the lock. */
@@ -64,7 +55,7 @@ export class RemoteHost {
     shared?: HostState,
   ) {
     this.layout = { root: ctx.stage.path };
-    this.changes = shared?.changes ?? { uploaded: [], switchedFrom: undefined, switchedTo: undefined, healthFailed: false, onFailure: [] };
+    this.changes = shared?.changes ?? noChanges();
     this.deployLock = shared?.lock ?? new DeployLock(connection, name, paths.lock(this.layout), {
       user: ctx.release.user, command: ctx.command, stageName: ctx.stage.name,
     });
@@ -353,6 +344,42 @@ export class RemoteHost {
       err.flush();
     }
   }
+
+  // The steps of `ship setup` (setup-steps.ts), so recipes/setup.ts reads like the deploy recipe.
+
+  /** Create `<path>`, `releases/`, `shared/` and `.ship/` owned by service.user (sudo): `await host.createDirectories()`. */
+  createDirectories(): Promise<void> {
+    return setup.createDirectories(this);
+  }
+
+  /**
+   * Render recipes/templates/<template> and install it as /etc/systemd/system/<unit>.<type>, for
+   * the stage's own unit or a role's (its unit and service): `await host.installUnit('app.service', role)`.
+   */
+  installUnit(template: string, role?: Role): Promise<void> {
+    return setup.installUnit(this, template, role);
+  }
+
+  /** Stop and remove the unit a template wrote in an earlier setup, if ship wrote it: `await host.removeUnit('app.socket', role)`. */
+  removeUnit(template: string, role?: Role): Promise<void> {
+    return setup.removeUnit(this, template, role);
+  }
+
+  /** Upload service.envFile to `shared/.env`, mode 0600, owned by service.user; values never printed: `await host.uploadEnvFile()`. */
+  uploadEnvFile(): Promise<void> {
+    return setup.uploadEnvFile(this);
+  }
+
+  /** `daemon-reload` when a unit changed, `enable` what is not enabled yet: `await host.enableUnits()`. */
+  enableUnits(): Promise<void> {
+    return setup.enableUnits(this);
+  }
+
+  /** What setup changed here, in one line: `log(\`${host.name}: ${host.setupSummary()}\`)`. */
+  setupSummary(): string {
+    return setup.setupSummary(this);
+  }
+
 }
 
 /** Without `health`: how long to wait for systemd to call the unit active, and the second look. */

@@ -1,6 +1,6 @@
 /**
- * The steps of `ship setup`, added to RemoteHost so recipes/setup.ts reads like the deploy
- * recipe: `await host.installUnit('app.service')`. Each step first asks the host what is there
+ * The steps of `ship setup`, called through SetupHost's methods so recipes/setup.ts reads like
+ * the deploy recipe: `await host.installUnit('app.service')`. Each step first asks the host what is there
  * (read-only, so --dry-run asks too and its plan holds only real changes), then changes only
  * what differs and notes it. A second run finds nothing to do and says so.
  */
@@ -14,33 +14,26 @@ import { probe } from '../remote/probe.js';
 import { paths } from '../remote/release.js';
 import { systemctl } from '../remote/systemctl.js';
 import { units } from '../remote/units.js';
-import { displayPath } from '../config/import-module.js';
+import { displayPath } from '../output/display-path.js';
 import type { Role, Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
 import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
 import { renderTemplate } from '../systemd/template.js';
 import { envFilePath, programLocation, splitExec, UNIT_DIR, unitBase, unitFileName, unitValues, type Service } from '../systemd/unit-file.js';
 import { readEnvFile } from '../config/env-file.js';
-import { RemoteHost } from './host.js';
+import type { RunOptions, RunResult } from '../transport/types.js';
+import type { UndoRunner } from './changes.js';
 
-declare module './host.js' {
-  interface RemoteHost {
-    /** Create `<path>`, `releases/`, `shared/` and `.ship/` owned by service.user (sudo): `await host.createDirectories()`. */
-    createDirectories(): Promise<void>;
-    /**
-     * Render recipes/templates/<template> and install it as /etc/systemd/system/<unit>.<type>, for
-     * the stage's own unit or a role's (its unit and service): `await host.installUnit('app.service', role)`.
-     */
-    installUnit(template: string, role?: Role): Promise<void>;
-    /** Stop and remove the unit a template wrote in an earlier setup, if ship wrote it: `await host.removeUnit('app.socket', role)`. */
-    removeUnit(template: string, role?: Role): Promise<void>;
-    /** Upload service.envFile to `shared/.env`, mode 0600, owned by service.user; values never printed: `await host.uploadEnvFile()`. */
-    uploadEnvFile(): Promise<void>;
-    /** `daemon-reload` when a unit changed, `enable` what is not enabled yet: `await host.enableUnits()`. */
-    enableUnits(): Promise<void>;
-    /** What setup changed here, in one line: `log(\`${host.name}: ${host.setupSummary()}\`)`. */
-    setupSummary(): string;
-  }
+/**
+ * What a setup step needs of its host. SetupHost is one; the steps name only this, so host.ts can
+ * call them without the two modules importing each other.
+ */
+export interface SetupHost {
+  readonly name: string;
+  readonly context: Readonly<{ stage: Stage; output: Output; dryRun: boolean }>;
+  readonly changes: { readonly onFailure: Array<(undo: UndoRunner) => Promise<void>> };
+  status(text: string): void;
+  run(command: Command, options?: RunOptions): Promise<RunResult>;
 }
 
 /** What setup found and did on one host during this run. */
@@ -60,9 +53,9 @@ interface SetupState {
   programs: Map<string, string>;
 }
 
-const states = new WeakMap<RemoteHost, SetupState>();
+const states = new WeakMap<SetupHost, SetupState>();
 
-function stateOf(host: RemoteHost): SetupState {
+function stateOf(host: SetupHost): SetupState {
   let state = states.get(host);
   if (!state) {
     state = { changes: [], units: [], unitsChanged: false, toStop: [], envChanged: false, programs: new Map() };
@@ -79,7 +72,7 @@ interface Change {
 
 const PAST = { create: 'created', write: 'wrote', remove: 'removed', reload: 'reloaded', enable: 'enabled' } as const;
 
-function changed(host: RemoteHost, verb: Change['verb'], what: string): void {
+function changed(host: SetupHost, verb: Change['verb'], what: string): void {
   stateOf(host).changes.push({ verb, what });
   host.status(host.context.dryRun ? `would ${verb} ${what}` : `${PAST[verb]} ${what}`);
 }
@@ -105,7 +98,7 @@ export function findTemplate(configDir: string, name: string): string {
 }
 
 /** `user:group` for the service's files; group defaults to the user's primary group on the host. */
-async function ownerOf(host: RemoteHost, dirs: readonly string[] = []): Promise<{ owner: string; dirLines: string[] }> {
+async function ownerOf(host: SetupHost, dirs: readonly string[] = []): Promise<{ owner: string; dirLines: string[] }> {
   const { stage } = host.context;
   const service = serviceOf(stage);
   const result = await host.run(files.directoryState(service.user, service.group, dirs), { readOnly: true });
@@ -135,7 +128,7 @@ type Writer = { owner: string } | { user: string; self: boolean };
  * Put `content` at `path` with mode and owner, unless it is there already (same sha256, mode
  * and owner). Content goes over stdin, never into a command line. Returns whether it changed.
  */
-async function installIfChanged(host: RemoteHost, path: string, content: Buffer, wanted: { mode: string; label: string } & Writer): Promise<boolean> {
+async function installIfChanged(host: SetupHost, path: string, content: Buffer, wanted: { mode: string; label: string } & Writer): Promise<boolean> {
   const sha256 = createHash('sha256').update(content).digest('hex');
   const asWriter = (command: Command): Command => ('user' in wanted && wanted.self ? { ...command, sudoUser: undefined } : command);
   const found = (await host.run(asWriter(files.fileState(path, 'user' in wanted ? wanted.user : undefined)), { readOnly: true })).stdout.trim().split('\n');
@@ -148,7 +141,7 @@ async function installIfChanged(host: RemoteHost, path: string, content: Buffer,
 }
 
 /** The absolute path of service.exec's program on this host (each program looked up once per run). */
-async function programOn(host: RemoteHost, service: Service): Promise<string> {
+async function programOn(host: SetupHost, service: Service): Promise<string> {
   const state = stateOf(host);
   const { program } = splitExec(service.exec);
   const known = state.programs.get(program);
@@ -170,7 +163,7 @@ async function programOn(host: RemoteHost, service: Service): Promise<string> {
  * Before a unit file may change: if the run then fails or is interrupted, systemd is reloaded
  * anyway, so what it runs never differs from the files on disk (each file is whole, old or new).
  */
-function reloadIfRunFails(host: RemoteHost): void {
+function reloadIfRunFails(host: SetupHost): void {
   const state = stateOf(host);
   if (state.reloadOnFailure) return;
   state.reloadOnFailure = true;
@@ -181,7 +174,7 @@ function reloadIfRunFails(host: RemoteHost): void {
  * Refuse to write /etc/systemd/system/<name> over a unit file ship did not write, or where it
  * would shadow one of that name elsewhere (`unit: 'nginx'` would take over the distro's nginx).
  */
-async function refuseForeignUnit(host: RemoteHost, name: string): Promise<void> {
+async function refuseForeignUnit(host: SetupHost, name: string): Promise<void> {
   const answer = (await host.run(units.fileOwner(name), { readOnly: true })).stdout.trim();
   if (!answer.startsWith('other ')) return;
   const { stage } = host.context;
@@ -202,118 +195,120 @@ async function refuseForeignUnit(host: RemoteHost, name: string): Promise<void> 
 // Printed once per run, not once per host.
 const warned = new WeakSet<Output>();
 
-const steps: Pick<RemoteHost, 'createDirectories' | 'installUnit' | 'removeUnit' | 'uploadEnvFile' | 'enableUnits' | 'setupSummary'> = {
-  async createDirectories(this: RemoteHost) {
-    const layout = { root: this.context.stage.path };
-    const dirs = [layout.root, paths.releases(layout), paths.shared(layout), paths.meta(layout)];
-    this.status('directories');
-    const { owner, dirLines } = await ownerOf(this, dirs);
-    const ok = new Set(dirLines.filter((l) => l.startsWith(`dir ${owner} `)).map((l) => l.slice(`dir ${owner} `.length)));
-    const wrong = dirs.filter((d) => !ok.has(d));
-    if (wrong.length === 0) return this.status('directories unchanged');
-    const [user, group] = owner.split(':') as [string, string];
-    await this.run(files.createDirectories(user, group, wrong));
-    changed(this, 'create', wrong.map((d) => (d === layout.root ? d : `${d.slice(layout.root.length + 1)}/`)).join(' '));
-  },
+/** Create `<path>`, `releases/`, `shared/` and `.ship/` owned by service.user (sudo). */
+export async function createDirectories(host: SetupHost): Promise<void> {
+  const layout = { root: host.context.stage.path };
+  const dirs = [layout.root, paths.releases(layout), paths.shared(layout), paths.meta(layout)];
+  host.status('directories');
+  const { owner, dirLines } = await ownerOf(host, dirs);
+  const ok = new Set(dirLines.filter((l) => l.startsWith(`dir ${owner} `)).map((l) => l.slice(`dir ${owner} `.length)));
+  const wrong = dirs.filter((d) => !ok.has(d));
+  if (wrong.length === 0) return host.status('directories unchanged');
+  const [user, group] = owner.split(':') as [string, string];
+  await host.run(files.createDirectories(user, group, wrong));
+  changed(host, 'create', wrong.map((d) => (d === layout.root ? d : `${d.slice(layout.root.length + 1)}/`)).join(' '));
+}
 
-  async installUnit(this: RemoteHost, template: string, role?: Role) {
-    const { stage, output } = this.context;
-    const service = role?.service ?? serviceOf(stage);
-    const unit = role?.unit ?? stage.unit;
-    const name = unitFileName(unit, template);
-    this.status(`unit ${name}`);
-    const source = findTemplate(stage.configDir, template);
-    const values = unitValues({ ...stage, unit }, service, await programOn(this, service));
-    const content = renderTemplate(readFileSync(source, 'utf8'), values, displayPath(source));
-    output.debug(`${UNIT_DIR}/${name}:\n${content}`, this.name);
-    const lines = content.trimEnd().split('\n').length;
-    await refuseForeignUnit(this, name);
-    const state = stateOf(this);
-    state.units.push(name);
-    reloadIfRunFails(this);
-    if (await installIfChanged(this, `${UNIT_DIR}/${name}`, Buffer.from(content), { mode: '644', owner: 'root:root', label: `${name} from ${displayPath(source)} (${lines} lines)` })) {
-      state.unitsChanged = true;
-      changed(this, 'write', name);
-    } else this.status(`${name} unchanged`);
-  },
-
-  async removeUnit(this: RemoteHost, template: string, role?: Role) {
-    const { stage, output } = this.context;
-    const name = unitFileName(role?.unit ?? stage.unit, template);
-    const path = `${UNIT_DIR}/${name}`;
-    const origin = (await this.run(files.origin(path), { readOnly: true })).stdout.trim();
-    if (origin === 'missing') return;
-    if (origin !== 'ship') return output.notice(`${path} was not written by ship setup; leaving it alone`, this.name);
-    reloadIfRunFails(this);
-    await this.run(systemctl.disable(name));
-    await this.run(files.remove(path));
-    const state = stateOf(this);
+/** Render recipes/templates/<template> and install it as /etc/systemd/system/<unit>.<type>, for the stage's own unit or a role's. */
+export async function installUnit(host: SetupHost, template: string, role?: Role): Promise<void> {
+  const { stage, output } = host.context;
+  const service = role?.service ?? serviceOf(stage);
+  const unit = role?.unit ?? stage.unit;
+  const name = unitFileName(unit, template);
+  host.status(`unit ${name}`);
+  const source = findTemplate(stage.configDir, template);
+  const values = unitValues({ ...stage, unit }, service, await programOn(host, service));
+  const content = renderTemplate(readFileSync(source, 'utf8'), values, displayPath(source));
+  output.debug(`${UNIT_DIR}/${name}:\n${content}`, host.name);
+  const lines = content.trimEnd().split('\n').length;
+  await refuseForeignUnit(host, name);
+  const state = stateOf(host);
+  state.units.push(name);
+  reloadIfRunFails(host);
+  if (await installIfChanged(host, `${UNIT_DIR}/${name}`, Buffer.from(content), { mode: '644', owner: 'root:root', label: `${name} from ${displayPath(source)} (${lines} lines)` })) {
     state.unitsChanged = true;
-    // Stopped only after daemon-reload: while the loaded service still Requires= this socket,
-    // stopping it would stop the running app too.
-    state.toStop.push(name);
-    changed(this, 'remove', name);
-  },
+    changed(host, 'write', name);
+  } else host.status(`${name} unchanged`);
+}
 
-  async uploadEnvFile(this: RemoteHost) {
-    const { stage, output } = this.context;
-    const env = readEnvFile(stage);
-    if (!env) return this.status('env file: none (no service.envFile)');
-    // Before anything else can print them.
-    output.addSecrets(env.secrets);
-    if (!warned.has(output)) {
-      warned.add(output);
-      if (env.badLines.length > 0) output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
-      // By name only: the value itself is what cannot be hidden.
-      for (const name of env.shortValues) {
-        output.notice(`${displayPath(env.path)}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters, too short for ship to hide in what it prints; if it is a secret, make it longer`);
+/** Stop and remove the unit a template wrote in an earlier setup, if ship wrote it. */
+export async function removeUnit(host: SetupHost, template: string, role?: Role): Promise<void> {
+  const { stage, output } = host.context;
+  const name = unitFileName(role?.unit ?? stage.unit, template);
+  const path = `${UNIT_DIR}/${name}`;
+  const origin = (await host.run(files.origin(path), { readOnly: true })).stdout.trim();
+  if (origin === 'missing') return;
+  if (origin !== 'ship') return output.notice(`${path} was not written by ship setup; leaving it alone`, host.name);
+  reloadIfRunFails(host);
+  await host.run(systemctl.disable(name));
+  await host.run(files.remove(path));
+  const state = stateOf(host);
+  state.unitsChanged = true;
+  // Stopped only after daemon-reload: while the loaded service still Requires= host socket,
+  // stopping it would stop the running app too.
+  state.toStop.push(name);
+  changed(host, 'remove', name);
+}
+
+/** Upload service.envFile to `shared/.env`, mode 0600, owned by service.user; values never printed. */
+export async function uploadEnvFile(host: SetupHost): Promise<void> {
+  const { stage, output } = host.context;
+  const env = readEnvFile(stage);
+  if (!env) return host.status('env file: none (no service.envFile)');
+  // Before anything else can print them.
+  output.addSecrets(env.secrets);
+  if (!warned.has(output)) {
+    warned.add(output);
+    if (env.badLines.length > 0) output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
+    // By name only: the value itself is what cannot be hidden.
+    for (const name of env.shortValues) {
+      output.notice(`${displayPath(env.path)}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters, too short for ship to hide in what it prints; if it is a secret, make it longer`);
+    }
+  }
+  host.status('env file');
+  // Says clearly when service.user is missing, rather than sudo's "unknown user".
+  if (!stateOf(host).owner) await ownerOf(host);
+  const label = `(env file: ${env.names.length} variable${env.names.length === 1 ? '' : 's'})`;
+  // shared/ is the service user's: written as that user, never by root through a path they control.
+  const user = serviceOf(stage).user;
+  if (await installIfChanged(host, envFilePath(stage), env.content, { mode: '600', user, self: stateOf(host).login === user, label })) {
+    stateOf(host).envChanged = true;
+    changed(host, 'write', 'shared/.env');
+  } else host.status('shared/.env unchanged');
+}
+
+/** `daemon-reload` when a unit changed, `enable` what is not enabled yet. */
+export async function enableUnits(host: SetupHost): Promise<void> {
+  const { stage, output, dryRun } = host.context;
+  const state = stateOf(host);
+  if (state.unitsChanged) {
+    await host.run(systemctl.daemonReload());
+    changed(host, 'reload', 'systemd');
+  }
+  // The app keeps serving on the socket it inherited until its next restart.
+  for (const name of state.toStop) await host.run(systemctl.stop(name));
+  for (const name of state.units) {
+    // One unit per call: for an unknown unit systemctl prints to stderr only, which would shift the lines.
+    const result = await host.run(systemctl.isEnabled([name]), { readOnly: true, allowFailure: true });
+    if (result.stdout.trim() === 'enabled') continue;
+    await host.run(systemctl.enable([name]));
+    changed(host, 'enable', name);
+  }
+  if ((state.unitsChanged || state.envChanged) && !dryRun) {
+    const services = state.units.filter((u) => u.endsWith('.service'));
+    for (const service of services.length > 0 ? services : [`${unitBase(stage.unit)}.service`]) {
+      const active = await host.run(systemctl.isActive(service), { readOnly: true, allowFailure: true });
+      if (active.stdout.trim() === 'active') {
+        output.notice(`${service} is running with its old settings; they apply at its next restart (ship deploy ${stage.name})`, host.name);
       }
     }
-    this.status('env file');
-    // Says clearly when service.user is missing, rather than sudo's "unknown user".
-    if (!stateOf(this).owner) await ownerOf(this);
-    const label = `(env file: ${env.names.length} variable${env.names.length === 1 ? '' : 's'})`;
-    // shared/ is the service user's: written as that user, never by root through a path they control.
-    const user = serviceOf(stage).user;
-    if (await installIfChanged(this, envFilePath(stage), env.content, { mode: '600', user, self: stateOf(this).login === user, label })) {
-      stateOf(this).envChanged = true;
-      changed(this, 'write', 'shared/.env');
-    } else this.status('shared/.env unchanged');
-  },
+  }
+}
 
-  async enableUnits(this: RemoteHost) {
-    const { stage, output, dryRun } = this.context;
-    const state = stateOf(this);
-    if (state.unitsChanged) {
-      await this.run(systemctl.daemonReload());
-      changed(this, 'reload', 'systemd');
-    }
-    // The app keeps serving on the socket it inherited until its next restart.
-    for (const name of state.toStop) await this.run(systemctl.stop(name));
-    for (const name of state.units) {
-      // One unit per call: for an unknown unit systemctl prints to stderr only, which would shift the lines.
-      const result = await this.run(systemctl.isEnabled([name]), { readOnly: true, allowFailure: true });
-      if (result.stdout.trim() === 'enabled') continue;
-      await this.run(systemctl.enable([name]));
-      changed(this, 'enable', name);
-    }
-    if ((state.unitsChanged || state.envChanged) && !dryRun) {
-      const services = state.units.filter((u) => u.endsWith('.service'));
-      for (const service of services.length > 0 ? services : [`${unitBase(stage.unit)}.service`]) {
-        const active = await this.run(systemctl.isActive(service), { readOnly: true, allowFailure: true });
-        if (active.stdout.trim() === 'active') {
-          output.notice(`${service} is running with its old settings; they apply at its next restart (ship deploy ${stage.name})`, this.name);
-        }
-      }
-    }
-  },
-
-  setupSummary(this: RemoteHost) {
-    const { changes } = stateOf(this);
-    if (changes.length === 0) return this.context.dryRun ? 'nothing to change' : 'nothing changed';
-    if (this.context.dryRun) return `would ${changes.map((c) => `${c.verb} ${c.what}`).join(', ')}`;
-    return changes.map((c) => `${PAST[c.verb]} ${c.what}`).join(', ');
-  },
-};
-
-Object.assign(RemoteHost.prototype, steps);
+/** What setup changed here, in one line. */
+export function setupSummary(host: SetupHost): string {
+  const { changes } = stateOf(host);
+  if (changes.length === 0) return host.context.dryRun ? 'nothing to change' : 'nothing changed';
+  if (host.context.dryRun) return `would ${changes.map((c) => `${c.verb} ${c.what}`).join(', ')}`;
+  return changes.map((c) => `${PAST[c.verb]} ${c.what}`).join(', ');
+}

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importUserModule, displayPath } from '../config/import-module.js';
+import { importUserModule } from '../config/import-module.js';
+import { displayPath } from '../output/display-path.js';
 import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import type { Connection } from '../transport/types.js';

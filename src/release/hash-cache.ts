@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { privateCacheDir } from '../config/import-module.js';
+import { privateCacheDir } from '../local/private-cache-dir.js';
 
 type Stored = Record<string, [key: string, sha256: string]>;
 

@@ -14,7 +14,7 @@ import { mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
-import { displayPath } from '../config/import-module.js';
+import { displayPath } from '../output/display-path.js';
 import type { Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
 import type { Output } from '../output/output.js';

@@ -2,7 +2,8 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importUserModule, unsafeDirectory } from '../../../src/config/import-module.js';
+import { importUserModule } from '../../../src/config/import-module.js';
+import { unsafeDirectory } from '../../../src/local/private-cache-dir.js';
 
 const uid = process.getuid!();
 let base: string;
