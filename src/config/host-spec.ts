@@ -10,7 +10,8 @@ export interface HostSpec {
 }
 
 const FORMS = 'expected user@host[:port], [ipv6]:port or an ssh config alias';
-const USER = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
+// '@' inside a user name: OpenSSH splits at the last '@', so `ship@corp@web1` is user `ship@corp`.
+const USER = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$/;
 // Names, IPv4 addresses and ssh config aliases. Deliberately narrower than what ssh_config
 // accepts: a host ends up in argv (ssh, ssh-keyscan) and in plans people read.
 const HOST = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,252}$/;
@@ -43,15 +44,31 @@ function parse(spec: string): Parsed {
   const bad = FORBIDDEN.exec(spec);
   if (bad) return { problem: `contains ${describeChar(bad[0])}, which no host name has; ${FORMS}` };
 
-  const at = spec.split('@');
-  if (at.length > 2) return { problem: `contains more than one "@"; ${FORMS}` };
-  const [user, rest] = at.length === 2 ? [at[0] ?? '', at[1] ?? ''] : [undefined, spec];
-  if (user !== undefined && !USER.test(user)) {
-    return { problem: user === '' ? `nothing before "@"; ${FORMS}` : `"${user}" is not a valid user name; ${FORMS}` };
-  }
+  const split = splitHostSpec(spec);
+  if ('problem' in split) return split;
+  const { user, host } = split.spec;
+  if (user !== undefined && !USER.test(user)) return { problem: `"${user}" is not a valid user name; ${FORMS}` };
+  if (!host.includes(':') && !HOST.test(host)) return { problem: `"${host}" is not a valid host name; ${FORMS}` };
+  return split;
+}
 
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(rest);
-  if (bracketed) return withUser(user, parseIPv6(bracketed[1] ?? '', bracketed[2]));
+/**
+ * The one reading of `[user@]host[:port]`, as OpenSSH reads a destination: the user is everything
+ * before the LAST "@" (`a@b@web1` is user `a@b` on web1), `[v6addr]:port` for IPv6, and an
+ * address with several colons and no brackets is IPv6 without a port. Structure only: hosts.ts
+ * adds its narrow character rules (parseHostSpec), the ssh config resolver its own for jump hosts.
+ */
+export function splitHostSpec(spec: string): Parsed {
+  const at = spec.lastIndexOf('@');
+  const user = at >= 0 ? spec.slice(0, at) : undefined;
+  const rest = spec.slice(at + 1);
+  if (user === '') return { problem: `nothing before "@"; ${FORMS}` };
+
+  if (rest.startsWith('[')) {
+    const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(rest);
+    if (!bracketed) return { problem: `${JSON.stringify(rest)} is not [ipv6] or [ipv6]:port; ${FORMS}` };
+    return withUser(user, parseIPv6(bracketed[1] ?? '', bracketed[2]));
+  }
 
   const colons = rest.split(':').length - 1;
   if (colons > 1) {
@@ -61,7 +78,6 @@ function parse(spec: string): Parsed {
   }
   const [host = '', port] = rest.split(':');
   if (host === '') return { problem: `no host name; ${FORMS}` };
-  if (!HOST.test(host)) return { problem: `"${host}" is not a valid host name; ${FORMS}` };
   return withUser(user, withPort(host, port));
 }
 

@@ -8,6 +8,7 @@ import type { Connection, ConnectOptions } from '../transport/types.js';
 import { hasRole, stageRoles } from '../config/roles.js';
 import type { Stage } from '../config/types.js';
 import type { Output } from '../output/output.js';
+import { splitHostSpec } from '../config/host-spec.js';
 import { ConfigError } from '../errors.js';
 import { PlanConnection } from './plan.js';
 import { Limiter } from './limiter.js';
@@ -115,7 +116,6 @@ function selectRoles(stage: Stage, hosts: string[], roles: string[]): string[] {
 
 /** `deploy@web1:2222` -> `web1`, so `--host web1` works without the user and port. */
 function hostPart(spec: string): string {
-  const noUser = spec.slice(spec.lastIndexOf('@') + 1);
-  if (noUser.startsWith('[')) return noUser.slice(1, noUser.indexOf(']'));
-  return noUser.split(':').length === 2 ? noUser.split(':')[0]! : noUser;
+  const split = splitHostSpec(spec);
+  return 'problem' in split ? spec : split.spec.host;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname as localHostname, homedir, userInfo } from 'node:os';
 import { execa } from 'execa';
+import { splitHostSpec, type HostSpec } from '../config/host-spec.js';
 import { ConfigError } from '../errors.js';
 import type { ResolvedHost } from './types.js';
 
@@ -15,54 +16,22 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** A jump host whose own config names another jump host: ssh would recurse forever, we stop. */
 const MAX_JUMP_DEPTH = 8;
 
-export interface HostSpec {
-  user?: string;
-  host: string;
-  port?: number;
-}
-
 /**
- * Parse `[ssh://][user@]host[:port]`, with `[v6addr]:port` for IPv6 (ssh's ProxyJump syntax, which
- * hosts.ts also uses). A bare address with several colons is IPv6 without a port.
+ * A host from hosts.ts or a jump host from ssh config (`[ssh://][user@]host[:port]`, ssh's
+ * ProxyJump syntax), split by the one host-spec grammar (config/host-spec.ts). The checks here
+ * are only what keeps it a safe argument to `ssh -G`: jump hosts come from ssh config, not hosts.ts.
  */
 export function parseHostSpec(spec: string): HostSpec {
-  let rest = spec.startsWith('ssh://') ? spec.slice('ssh://'.length).replace(/\/$/, '') : spec;
-  let user: string | undefined;
-  const at = rest.lastIndexOf('@'); // like ssh: a user name may itself contain '@'
-  if (at >= 0) {
-    user = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-    if (user === '') throw invalidSpec(spec, 'empty user name');
-  }
-  let host = rest;
-  let portText: string | undefined;
-  if (rest.startsWith('[')) {
-    const close = rest.indexOf(']');
-    if (close < 0) throw invalidSpec(spec, 'missing ]');
-    host = rest.slice(1, close);
-    const after = rest.slice(close + 1);
-    if (after !== '') {
-      if (!after.startsWith(':')) throw invalidSpec(spec, `unexpected ${JSON.stringify(after)} after ]`);
-      portText = after.slice(1);
-    }
-  } else {
-    const colons = rest.split(':').length - 1;
-    if (colons === 1) [host = '', portText] = rest.split(':');
-  }
-  if (host === '') throw invalidSpec(spec, 'empty host name');
+  const rest = spec.startsWith('ssh://') ? spec.slice('ssh://'.length).replace(/\/$/, '') : spec;
+  const split = splitHostSpec(rest);
+  if ('problem' in split) throw invalidSpec(spec, split.problem);
+  const { user, host } = split.spec;
   // These reach `ssh -G` as arguments: a leading dash would be read as an option.
   if (host.startsWith('-') || user?.startsWith('-')) throw invalidSpec(spec, 'names may not start with "-"');
   if (/[\s\0-\x1f\x7f'"`\\;&|<>$]/.test(host) || (user && /[\s\0-\x1f\x7f]/.test(user))) {
     throw invalidSpec(spec, 'contains spaces, quotes or control characters');
   }
-  const result: HostSpec = { host };
-  if (user !== undefined) result.user = user;
-  if (portText !== undefined) {
-    const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw invalidSpec(spec, `bad port ${JSON.stringify(portText)}`);
-    result.port = port;
-  }
-  return result;
+  return split.spec;
 }
 
 function invalidSpec(spec: string, why: string): ConfigError {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { hostSpecProblem, parseHostSpec } from '../../../src/config/host-spec.js';
+import { hostSpecProblem, parseHostSpec, splitHostSpec } from '../../../src/config/host-spec.js';
+import { parseHostSpec as parseSshTarget } from '../../../src/transport/ssh-config.js';
 
 describe('parseHostSpec', () => {
   it.each([
@@ -35,7 +36,6 @@ describe('parseHostSpec', () => {
     ['web1\u00a0', /contains U\+00A0/],
     ['web 1', /contains a space/],
     ['', /empty/],
-    ['a@b@c', /more than one "@"/],
     ['@web1', /nothing before "@"/],
     ['deploy@', /no host name/],
     ['web1:0', /port "0" is not a number from 1 to 65535/],
@@ -52,6 +52,14 @@ describe('parseHostSpec', () => {
   ])('rejects %j', (spec, problem) => {
     expect(hostSpecProblem(spec)).toMatch(problem);
     expect(() => parseHostSpec(spec)).toThrow(ConfigError);
+  });
+
+  it('splits a@b@web1 at the last "@", as OpenSSH does (`ssh a@b@web1` logs in as "a@b"), everywhere a host is read', () => {
+    expect(parseHostSpec('a@b@web1')).toEqual({ user: 'a@b', host: 'web1' });
+    expect(splitHostSpec('a@b@web1:2222')).toEqual({ spec: { user: 'a@b', host: 'web1', port: 2222 } });
+    expect(parseSshTarget('a@b@web1')).toEqual({ user: 'a@b', host: 'web1' });
+    expect(hostSpecProblem('a@@web1')).toBeUndefined();
+    expect(hostSpecProblem('@b@web1')).toMatch(/"@b" is not a valid user name/);
   });
 
   it('names the spec and the accepted forms in the error', () => {
