@@ -34,6 +34,7 @@ export default recipe('deploy', async ({ stage, local, hosts }) => {
     await host.healthcheck();          // GET health.url from the host's side until healthy
     await host.logRelease('ok');       // .ship/releases.log: who, when, release, commit
     await host.cleanup();              // keep stage.keep good releases
-    await host.unlock();
+    await host.unlock();               // a no-op here: a host that switched keeps its lock until every
+                                       // host is done (ship may still switch it back), then ship releases it
   });
 });

@@ -5,21 +5,23 @@
 import { recipe } from 'ship-deploy';
 
 export default recipe('rollback', async ({ hosts, args }) => {
-  const targets = new Map<string, string>();
+  // The release each host goes back to, by host name: { web1: '20240101T120000Z-a1b2c3', ... }.
+  const targets: Record<string, string> = {};
 
   // Phase 1: every host must have something to roll back to, or nothing changes anywhere.
   await hosts.each(async (host) => {
     await host.lock();
-    targets.set(host.name, await host.rollbackTarget(args[0]));
+    targets[host.name] = await host.rollbackTarget(args[0]);   // the previous good release, or the one named
   });
 
   // Phase 2: switch, restart, check; in batches like a deploy (stage.rollout or --batch).
   await hosts.rollout(async (host) => {
-    const target = targets.get(host.name)!;
+    const target = targets[host.name];
+    if (target === undefined) throw new Error(`${host.name}: no release chosen to roll back to in phase 1`);
     await host.switchCurrent(target);
     await host.restart();
     await host.healthcheck();
     await host.logRelease('rollback', { release: target });
-    await host.unlock();
+    await host.unlock();                // a no-op here: ship releases the lock once every host is done
   });
 });
