@@ -16,6 +16,7 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, ShipError } from '../errors.js';
 import { privateDir } from './paths.js';
+import { pidRuns } from '../local/process-identity.js';
 
 export interface Lock {
   release(): Promise<void>;
@@ -42,7 +43,7 @@ async function flockLock(file: string, what: string): Promise<Lock> {
     if (!(await flock(fd, file))) {
       const pid = (await readFile(file, 'utf8').catch(() => '')).trim();
       // Just taken by someone who has not written their pid yet, or a dead holder's leftover.
-      throw held(what, alive(Number(pid)) ? pid : '');
+      throw held(what, pidRuns(Number(pid)) ? pid : '');
     }
     ftruncateSync(fd, 0);
     writeSync(fd, `${process.pid}\n`, 0);
@@ -91,19 +92,9 @@ async function pidFileLock(file: string, what: string): Promise<Lock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = (await readFile(file, 'utf8').catch(() => '')).trim();
-      if (alive(Number(pid))) throw held(what, pid);
+      if (pidRuns(Number(pid))) throw held(what, pid);
       await rm(file, { force: true });
     }
   }
   throw held(what, '');
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

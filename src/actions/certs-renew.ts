@@ -34,7 +34,7 @@ import { Session } from '../session/session.js';
 import { takeDeployLocks } from '../host/host-lock.js';
 import { stageFailure, type Note } from './certs-report.js';
 import type { CertStage } from './certs-stages.js';
-import { exitCodeFor } from './failures.js';
+import { exitCodeFor } from '../output/failures.js';
 
 /** How long a renewal waits for a deploy on the same hosts to finish. */
 const DEPLOY_LOCK_WAIT_SECONDS = 600;

@@ -10,7 +10,7 @@
  */
 import { errorText } from '../acme/order.js';
 import { ShipError } from '../errors.js';
-import { exitCodeFor } from './failures.js';
+import { exitCodeFor } from '../output/failures.js';
 
 /** A warning met while renewing a stage, kept for the stage's paragraph (or printed after success). */
 export interface Note {

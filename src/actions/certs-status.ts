@@ -13,7 +13,7 @@ import { ExitCode } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { Session } from '../session/session.js';
 import type { CertStage } from './certs-stages.js';
-import { describeFailure, exitCodeFor } from './failures.js';
+import { describeFailure, exitCodeFor } from '../output/failures.js';
 
 const DAY = 86_400_000;
 

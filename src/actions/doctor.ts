@@ -6,7 +6,7 @@ import { eachHost } from '../output/tasks.js';
 import type { Session } from '../session/session.js';
 import type { Connection } from '../transport/types.js';
 import { ExitCode } from '../errors.js';
-import { describeFailure } from './failures.js';
+import { describeFailure } from '../output/failures.js';
 import { probe } from '../remote/probe.js';
 
 interface Check {

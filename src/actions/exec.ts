@@ -3,7 +3,7 @@ import { lineSplitter } from '../output/output.js';
 import { eachHost } from '../output/tasks.js';
 import type { Session } from '../session/session.js';
 import { ExitCode } from '../errors.js';
-import { exitCodeFor, failureLines } from './failures.js';
+import { exitCodeFor, failureLines } from '../output/failures.js';
 
 export async function execOnHosts(session: Session, argv: string[]): Promise<number> {
   const { output } = session;

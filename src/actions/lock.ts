@@ -6,7 +6,7 @@ import { lock, LOCKED } from '../remote/lock.js';
 import { paths } from '../remote/release.js';
 import { aliveHere } from '../local/process-identity.js';
 import { describeHolder, parseLockInfo } from '../host/deploy-lock.js';
-import { describeFailure, exitCodeFor, failureLines } from './failures.js';
+import { describeFailure, exitCodeFor, failureLines } from '../output/failures.js';
 
 export async function lockStatus(session: Session): Promise<number> {
   const { output, stage } = session;

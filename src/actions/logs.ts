@@ -7,7 +7,7 @@ import { journal as journalctl } from '../remote/systemctl.js';
 import { ExitCode } from '../errors.js';
 import { lineSplitter } from '../output/output.js';
 import type { Session } from '../session/session.js';
-import { describeFailure, exitCodeFor } from './failures.js';
+import { describeFailure, exitCodeFor } from '../output/failures.js';
 
 export interface LogsOptions {
   lines: number;

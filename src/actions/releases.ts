@@ -4,7 +4,7 @@ import type { Session } from '../session/session.js';
 import { ExitCode } from '../errors.js';
 import { release as rel } from '../remote/release.js';
 import { parseInventory, releaseState, type Inventory } from '../host/inventory.js';
-import { describeFailure } from './failures.js';
+import { describeFailure } from '../output/failures.js';
 
 export async function listReleases(session: Session): Promise<number> {
   const { output, stage } = session;

@@ -14,7 +14,7 @@ import type { Session } from '../session/session.js';
 import { describeHolder, parseLockInfo, type LockInfo } from '../host/deploy-lock.js';
 import { healthAnswer } from '../host/health.js';
 import type { LogEntry } from '../host/inventory.js';
-import { describeFailure, exitCodeFor } from './failures.js';
+import { describeFailure, exitCodeFor } from '../output/failures.js';
 
 const DAY = 86_400_000;
 

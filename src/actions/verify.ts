@@ -15,7 +15,7 @@ import { eachHost } from '../output/tasks.js';
 import { compareManifests, parseManifest, type Difference, type Manifest } from '../release/manifest.js';
 import { parseReport } from '../release/report.js';
 import type { Session } from '../session/session.js';
-import { describeFailure } from './failures.js';
+import { describeFailure } from '../output/failures.js';
 
 interface Verdict {
   release: string;

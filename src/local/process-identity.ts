@@ -77,3 +77,17 @@ export function provablyGone(who: Partial<ProcessIdentity> | undefined): boolean
 export function aliveHere(who: Partial<ProcessIdentity> | undefined): boolean {
   return who?.machine === machineFingerprint() && machineFingerprint() !== '' && !provablyGone(who);
 }
+
+/**
+ * Whether some process has this pid now (signal 0 checks without sending; EPERM means it runs
+ * as another user). Says nothing about which process it is: for that, provablyGone.
+ */
+export function pidRuns(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -11,7 +11,7 @@ import { stageRoles } from '../config/roles.js';
 import type { ReleaseInfo } from '../release/build.js';
 import type { ReleaseUpload } from '../release/upload.js';
 import type { RemoteHost } from '../host/host.js';
-import { describeFailure, exitCodeFor } from '../actions/failures.js';
+import { describeFailure, exitCodeFor, withHost } from '../output/failures.js';
 import { Gathering } from './gathering.js';
 import { planBatches, type Rollout } from './batches.js';
 import { LockOrder } from './lock-order.js';
@@ -92,7 +92,7 @@ export class PhaseError extends ShipError {
 function namedFailure(host: string, error: unknown): string {
   const first = describeFailure(error, host);
   const rest = (error instanceof Error ? error.message : String(error)).split('\n').slice(1);
-  return [first.startsWith(`${host} (`) ? first : `${host}: ${first}`, ...rest.map((line) => `  ${line}`)].join('\n');
+  return [withHost(host, first), ...rest.map((line) => `  ${line}`)].join('\n');
 }
 
 export interface GroupOptions {

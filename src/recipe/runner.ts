@@ -19,7 +19,7 @@ import { scanBuild } from '../release/scan.js';
 import { formatBytes } from '../output/units.js';
 import { RemoteHost } from '../host/host.js';
 import { openSource, type ReleaseSource, type SourceOption } from '../release/source.js';
-import { describeFailure } from '../actions/failures.js';
+import { describeFailure } from '../output/failures.js';
 import type { Rollout } from './batches.js';
 import { hostGroup, PhaseError, type RecipeContext } from './context.js';
 import { isRecipe, type Recipe } from './define.js';

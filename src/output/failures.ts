@@ -1,4 +1,7 @@
-/** How per-host failures are summarised and turned into an exit code. */
+/**
+ * How per-host failures are summarised and turned into an exit code: by the actions and by the
+ * recipe runner alike, so it lives here and recipe/ never imports actions/.
+ */
 import { ExitCode, ShipError } from '../errors.js';
 
 /** The error's first line, without a leading "host: " that the caller prints anyway. */
@@ -12,11 +15,17 @@ export function describeFailure(error: unknown, host?: string): string {
 export function failureLines(host: string, error: unknown): string[] {
   const message = error instanceof Error ? error.message : String(error);
   const [first = '', ...rest] = message.split('\n');
-  // Messages that already start with the host name are not prefixed with it again.
-  const head = first.startsWith(`${host}: `) || first.startsWith(`${host} (`) ? first : `${host}: ${first}`;
-  const lines = [`failed: ${head}`, ...rest.map((l) => `  ${l}`)];
+  const lines = [`failed: ${withHost(host, first)}`, ...rest.map((l) => `  ${l}`)];
   if (error instanceof ShipError && error.hint) lines.push(`  next: ${error.hint}`);
   return lines;
+}
+
+/**
+ * `h2: <line>`, unless the line already names the host (`h2: ...` or `h2 (10.0.0.2:22): ...`):
+ * a host name is never printed twice.
+ */
+export function withHost(host: string, line: string): string {
+  return line.startsWith(`${host}: `) || line.startsWith(`${host} (`) ? line : `${host}: ${line}`;
 }
 
 /** Exit code for a run where some hosts failed: the most specific code all failures share. */
