@@ -243,35 +243,32 @@ async function install(stage: CertStage, session: Session, had: ReadonlySet<stri
   const errors: ShipError[] = [];
   const collect = (host: string, error: unknown) => errors.push(error instanceof ShipError ? error : new ShipError(`${host}: ${errorText(error)}`, { host }));
 
-  const prepared = await Promise.all(targets.map(async (host) => {
-    try {
-      await prepare(host, await session.connection(host), files, options);
-      return host;
-    } catch (error) {
-      collect(host, error);
-      return undefined;
-    }
-  }));
-  const installed = await Promise.all(prepared.filter((h) => h !== undefined).map(async (host) => {
-    try {
-      const connection = await session.connection(host);
-      await activate(host, connection, options);
-      if (stage.certs.reload) {
-        const served = await confirmServed(connection, tlsServerName(stage.certs.domains), facts.fingerprint);
-        if (!served.ok) {
-          errors.push(new ShipError(`${host}: the new certificate is installed and ${stage.certs.reload} reloaded, but port 443 still serves ${served.last}, not serial ${facts.serial}`, {
-            host,
-            hint: `check that the TLS configuration on ${host} uses ${stage.certs.certPath} and ${stage.certs.keyPath}`,
-          }));
-        }
+  // One step on every host at once: the hosts it succeeded on, each failure collected.
+  const onEach = async (hosts: readonly string[], step: (host: string) => Promise<void>): Promise<string[]> =>
+    (await Promise.all(hosts.map(async (host) => {
+      try {
+        await step(host);
+        return host;
+      } catch (error) {
+        collect(host, error);
+        return undefined;
       }
-      return host;
-    } catch (error) {
-      collect(host, error);
-      return undefined;
+    }))).filter((h) => h !== undefined);
+  const prepared = await onEach(targets, async (host) => prepare(host, await session.connection(host), files, options));
+  const installed = await onEach(prepared, async (host) => {
+    const connection = await session.connection(host);
+    await activate(host, connection, options);
+    if (stage.certs.reload) {
+      const served = await confirmServed(connection, tlsServerName(stage.certs.domains), facts.fingerprint);
+      if (!served.ok) {
+        errors.push(new ShipError(`${host}: the new certificate is installed and ${stage.certs.reload} reloaded, but port 443 still serves ${served.last}, not serial ${facts.serial}`, {
+          host,
+          hint: `check that the TLS configuration on ${host} uses ${stage.certs.certPath} and ${stage.certs.keyPath}`,
+        }));
+      }
     }
-  }));
-  return { installed: installed.filter((h) => h !== undefined), errors };
+  });
+  return { installed, errors };
 }
 
 /** --dry-run: the decision, then the commands the install would run on each host. */

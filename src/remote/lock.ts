@@ -13,6 +13,9 @@ import { script, labelled } from './script.js';
 /** Exit status of `acquire` and `removeIf` when someone else holds the lock. */
 export const LOCKED = 75;
 
+/** Another lock is there: print its holder (or "held" when its info is not written yet) and say so. */
+const HELD = ['cat -- "$1/info" 2>/dev/null || echo held', `exit ${LOCKED}`];
+
 /** Opens the lock's parent (`.ship`) as fd 9 and waits at most 30 s for its flock. */
 const GUARD = [
   'exec 9<"${1%/*}" || exit 1',
@@ -37,8 +40,7 @@ export const lock = {
         '( cd -P -- "$own" && [ -z "$(ls -A)" ] && [ "$(stat -c %u .)" = "$(id -u)" ] && printf "%s\\n" "$2" > info ) || { rm -rf -- "$own"; exit 1; }',
         'mv -T -- "$own" "$1" 2>/dev/null && exit 0',
         'rm -rf -- "$own"',
-        'cat -- "$1/info" 2>/dev/null || echo held',
-        `exit ${LOCKED}`,
+        ...HELD,
       ].join('\n'),
       dir, info, token,
     )),
@@ -60,8 +62,7 @@ export const lock = {
         'elif grep -qxF -- "$2" "$1/info" 2>/dev/null; then',
         '  rm -rf -- "$1"; exit 0',
         'fi',
-        'cat -- "$1/info" 2>/dev/null || echo held',
-        `exit ${LOCKED}`,
+        ...HELD,
       ].join('\n'),
       dir, info, token,
     )),
