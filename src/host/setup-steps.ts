@@ -146,7 +146,7 @@ async function programOn(host: SetupHost, service: Service): Promise<string> {
   const { program } = splitExec(service.exec);
   const known = state.programs.get(program);
   if (known) return known;
-  const where = programLocation(program, `${host.context.stage.path}/current`);
+  const where = programLocation(program, paths.current({ root: host.context.stage.path }));
   if ('absolute' in where) return where.absolute;
   const found = await host.run(probe.tool(where.lookup), { readOnly: true, allowFailure: true });
   const path = found.stdout.trim().split('\n')[0] ?? '';

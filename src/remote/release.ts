@@ -18,6 +18,8 @@ export const paths = {
   /** Ours alone (0700): the release is assembled and checked here, then renamed into place, so releases/<id> is always complete. */
   partial: (l: Layout, id: string) => `${l.root}/releases/.partial-${id}`,
   shared: (l: Layout) => `${l.root}/shared`,
+  /** service.envFile's copy on the host, read by systemd (EnvironmentFile=). */
+  envFile: (l: Layout) => `${l.root}/shared/.env`,
   current: (l: Layout) => `${l.root}/current`,
   meta: (l: Layout) => `${l.root}/.ship`,
   lock: (l: Layout) => `${l.root}/.ship/lock`,

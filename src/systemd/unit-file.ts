@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import type { Stage } from '../config/types.js';
 import { ConfigError } from '../errors.js';
+import { paths } from '../remote/release.js';
 import type { TemplateValues } from './template.js';
 
 export type Service = NonNullable<Stage['service']>;
@@ -25,7 +26,7 @@ export function unitFileName(stageUnit: string, template: string): string {
 export const UNIT_DIR = '/etc/systemd/system';
 
 /** The service's env file on the hosts: uploaded by setup, read by systemd (EnvironmentFile=). */
-export const envFilePath = (stage: Pick<Stage, 'path'>) => `${stage.path}/shared/.env`;
+export const envFilePath = (stage: Pick<Stage, 'path'>) => paths.envFile({ root: stage.path });
 
 /**
  * Quote one word for a systemd command line or setting: bare when harmless, else in double
@@ -88,7 +89,7 @@ export function execStart(absoluteProgram: string, rest: string): string {
  */
 export function unitValues(stage: Stage, service: Service, program: string): TemplateValues {
   const base = unitBase(stage.unit);
-  const current = `${stage.path}/current`;
+  const current = paths.current({ root: stage.path });
   return {
     app: stage.app,
     stage: stage.name,
@@ -98,7 +99,7 @@ export function unitValues(stage: Stage, service: Service, program: string): Tem
     socket: service.socket,
     path: stage.path,
     current,
-    shared: `${stage.path}/shared`,
+    shared: paths.shared({ root: stage.path }),
     envFile: envFilePath(stage),
     user: service.user,
     group: service.group,
