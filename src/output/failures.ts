@@ -28,11 +28,14 @@ export function withHost(host: string, line: string): string {
   return line.startsWith(`${host}: `) || line.startsWith(`${host} (`) ? line : `${host}: ${line}`;
 }
 
+/** The exit code one error asks for: a ShipError's own, else plain failure. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof ShipError ? error.exitCode : ExitCode.failed;
+}
+
 /** Exit code for a run where some hosts failed: the most specific code all failures share. */
 export function exitCodeFor(errors: readonly unknown[]): number {
-  const codes = new Set(
-    errors.filter((e) => e !== undefined).map((e) => (e instanceof ShipError ? e.exitCode : ExitCode.failed)),
-  );
+  const codes = new Set(errors.filter((e) => e !== undefined).map(exitCodeOf));
   if (codes.size === 0) return ExitCode.failed;
   return codes.size === 1 ? [...codes][0]! : ExitCode.failed;
 }

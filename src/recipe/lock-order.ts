@@ -1,5 +1,6 @@
-import { ExitCode, ShipError } from '../errors.js';
+import { ShipError } from '../errors.js';
 import { Gathering } from './gathering.js';
+import { exitCodeOf } from '../output/failures.js';
 
 /**
  * Deploy locks are taken one host after another, in the one order every ship uses (host names
@@ -35,7 +36,7 @@ export class LockOrder {
     const before = order[order.indexOf(host) - 1];
     const previous = before === undefined ? {} : await this.turns.get(before)!;
     if ('error' in previous) {
-      const exitCode = previous.error instanceof ShipError ? previous.error.exitCode : ExitCode.failed;
+      const exitCode = exitCodeOf(previous.error);
       const error = new ShipError(`${host}: not locked: locks are taken in order, and ${before}'s could not be taken`, { host, exitCode });
       end({ error });
       throw error;
