@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: build, then the benchmarks of issues 2, 3 and 11 one after the other (each
+// `npm run bench`: build, then the benchmarks of issues 2, 3, 10 and 11 one after the other (each
 // boots and stops its own test lab), then one summary with the ratios. Needs root. About 9 minutes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ const bench = (name, timeoutS) => {
 try {
   run('npm', ['run', '--silent', 'build'], 300);
   const t = bench('transport', 320);
-  const d = bench('deploy', 920);
+  const d = bench('deploy', 1520);
   const m = bench('memory', 920);
   const fl = bench('fleet', 1520);
   const f = (n, digits = 2) => n.toFixed(digits);
@@ -29,7 +29,12 @@ try {
 summary (ratio = ship / OpenSSH; below 1 means ship is faster)
   issue 2  ${t.sequential.commands} sequential commands   ship ${f(t.sequential.shipMsPerCmd)} ms/cmd   ssh+ControlMaster ${f(t.sequential.opensshMsPerCmd)} ms/cmd   ratio ${f(t.sequential.ratio)}   (target <= 1)
   issue 2  connect ${t.parallelConnect.hosts} hosts in parallel   ship ${f(t.parallelConnect.shipMs, 0)} ms   ssh ${f(t.parallelConnect.opensshMs, 0)} ms   ratio ${f(t.parallelConnect.ratio)}
-  issue 3  deploy ${d.mb} MB to ${d.hosts} hosts      ship ${f(d.shipS)} s   OpenSSH script ${f(d.opensshS)} s   ratio ${f(d.ratio)}   (target <= 1)
+  issue 10 cold ${d.mb} MB to ${d.hosts} hosts, confirm 0      ship ${f(d.cold.shipConfirm0S)} s   OpenSSH script ${f(d.cold.scriptS)} s   ratio ${f(d.cold.shipConfirm0S / d.cold.scriptS)}   (target <= 0.8)
+  issue 10 cold ${d.mb} MB to ${d.hosts} hosts, default confirm   ship ${f(d.cold.shipDefaultS)} s   script + 1.5 s ${f(d.cold.scriptS + 1.5)} s   ratio ${f(d.cold.shipDefaultS / (d.cold.scriptS + 1.5))}   (target <= 1)
+  issue 10 redeploy, one 10 KB file changed    ship ${f(d.redeployS)} s   ship cold ${f(d.cold.shipConfirm0S)} s   ratio ${f(d.redeployS / d.cold.shipConfirm0S)}   (target <= 0.2)
+  issue 10 1 MB to 1 host, confirm 0           ship ${f(d.smallS)} s   (target <= 1.0 s)
+  issue 10 1 MB, 1 -> ${d.scale.at(-1).hosts} hosts               ship ${f(d.scale.at(-1).shipS / d.scale[0].shipS)}x (${d.scale.map((x) => `${x.hosts}: ${f(x.shipS)} s`).join(', ')})   OpenSSH script ${f(d.scale.at(-1).scriptS / d.scale[0].scriptS)}x   (target <= 1.3x)
+  issue 10 ship --version                      ${f(d.versionS, 3)} s   node -e 0 ${f(d.nodeS, 3)} s   (target <= 0.12 s)
   issue 3  peak RSS, ${m.large.releaseMb} MB release   ${f(m.large.peakRssMb, 1)} MB (1 MB release: ${f(m.small.peakRssMb, 1)} MB)   target < ${m.limitMb} MB: ${m.ok ? 'met' : 'NOT met'}
   issue 11 deploy to ${fl.hosts} hosts   batches of ${fl.batch} ${f(fl.batchedS)} s   all at once ${f(fl.allS)} s   ratio ${f(fl.ratio)}   (the price of restarting ${fl.batch} at a time)
 `);

@@ -95,13 +95,15 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   // the bridge has ports: the kernel flushes neighbours while the bridge has no carrier.
   await sh('ip', ['neigh', 'replace', `10.213.${id}.250`, 'lladdr', '02:00:00:00:00:fa', 'dev', bridge, 'nud', 'permanent']);
   await Promise.all(hosts.map((host) => bootHost(dir, host)));
-  await Promise.all(hosts.map((host) => waitForSsh(host, hosts[0]!)));
+  // Hosts boot side by side: on a 2-core machine 20 of them take a while, so allow more per host.
+  const bootMs = 60_000 + hosts.length * 6_000;
+  await Promise.all(hosts.map((host) => waitForSsh(host, hosts[0]!, bootMs)));
 
   const knownHosts = join(dir, 'known_hosts');
   const sshConfig = join(dir, 'ssh_config');
   await writeFile(knownHosts, (await Promise.all(hosts.map((h) => knownHostsLine(h)))).join(''));
   await writeFile(sshConfig, renderSshConfig(hosts, key, knownHosts));
-  await Promise.all(hosts.map((host) => waitForBoot(sshConfig, host)));
+  await Promise.all(hosts.map((host) => waitForBoot(sshConfig, host, bootMs)));
   const lab: Lab = { id, dir, bridge, gateway, hosts, sshConfig, knownHosts, key, deadAddress: `10.213.${id}.250` };
   await writeFile(join(dir, 'lab.json'), JSON.stringify(lab, null, 2));
   log(`lab ${id}: ${hosts.map((h) => `${h.name}=${h.address}`).join(' ')}`);
@@ -197,19 +199,19 @@ async function bootHost(dir: string, host: LabHost): Promise<void> {
 }
 
 /** Wait until sshd answers with its banner (first boot generates host keys, so allow a while). */
-async function waitForSsh(host: LabHost, jump: LabHost): Promise<void> {
-  const deadline = Date.now() + 60_000;
+async function waitForSsh(host: LabHost, jump: LabHost, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const ok = host.hidden ? await bannerVia(jump, host) : await banner(host.address);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`test host ${host.name} (${host.address}) did not start sshd within 60 s; see its console.log`);
+  throw new Error(`test host ${host.name} (${host.address}) did not start sshd within ${ms / 1000} s; see its console.log`);
 }
 
 /** Wait until boot has finished and logins are allowed (pam_nologin lifts at the end of boot). */
-async function waitForBoot(sshConfig: string, host: LabHost): Promise<void> {
-  const deadline = Date.now() + 60_000;
+async function waitForBoot(sshConfig: string, host: LabHost, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
   let last = '';
   while (Date.now() < deadline) {
     const result = await quiet('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', host.name, 'systemctl', 'is-system-running', '--wait']);
