@@ -41,6 +41,15 @@ interface HostState {
   lock: DeployLock;
 }
 
+/**
+ * The runner's view of a host after a failure or Ctrl-C (recipe/runner.ts settle/undo): only
+ * what putting the host back needs, and commands that never carry the run's aborted signal.
+ * Made by RemoteHost.undoView(); the recipe-facing methods (upload, lock, ...) are not in it.
+ */
+export type UndoView = Pick<RemoteHost,
+  'name' | 'changes' | 'roles' | 'run' | 'journal' | 'switchCurrent' | 'restart' | 'healthcheck' |
+  'logRelease' | 'inventory' | 'removeReleases' | 'releaseLock'>;
+
 export class RemoteHost {
   /** What this run changed here, for the runner's undo. */
   readonly changes: HostChanges;
@@ -66,7 +75,7 @@ export class RemoteHost {
    * lock, but its commands ignore the run's (aborted) signal, so switching back, restarting and
    * releasing the lock run to their end. A second Ctrl-C still exits at once (runner.ts).
    */
-  undoView(): RemoteHost {
+  undoView(): UndoView {
     const view = new RemoteHost(this.name, this.connection, { ...this.ctx, signal: new AbortController().signal }, { changes: this.changes, lock: this.deployLock });
     view.progressFn = this.progressFn;
     return view;

@@ -17,7 +17,7 @@ import { runHook, type HookRun } from '../host/hooks.js';
 import { ReleaseUpload } from '../release/upload.js';
 import { scanBuild } from '../release/scan.js';
 import { formatBytes } from '../output/units.js';
-import { RemoteHost } from '../host/host.js';
+import { RemoteHost, type UndoView } from '../host/host.js';
 import { openSource, type ReleaseSource, type SourceOption } from '../release/source.js';
 import { describeFailure } from '../output/failures.js';
 import type { Rollout } from './batches.js';
@@ -198,7 +198,7 @@ export async function settle(session: Session, hosts: RemoteHost[], failure: unk
 }
 
 /** Put one host back as it was before this run: `current`, the running release, the release log. */
-export async function undo(session: Session, host: RemoteHost, interrupted: boolean): Promise<void> {
+export async function undo(session: Session, host: UndoView, interrupted: boolean): Promise<void> {
   const { output, stage } = session;
   const { changes } = host;
   if (changes.healthFailed && !session.dryRun) {
