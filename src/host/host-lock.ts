@@ -45,7 +45,7 @@ export async function takeDeployLocks(session: Session, stage: Stage, command: s
     });
   };
   try {
-    // One host after another, in the order deploys take them (recipe/lock-order.ts: names
+    // One host after another, in the order deploys take them (host/lock-order.ts: names
     // sorted), so this and a deploy never hold part of the hosts each and wait for each other.
     for (const host of [...session.hosts].sort()) await lockOne(host);
   } catch (error) {

@@ -12,9 +12,9 @@ import { ShipError } from '../errors.js';
 import { lineSplitter, type Output } from '../output/output.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
 import type { ReleaseInfo } from '../release/build.js';
-import type { Gathering } from '../recipe/gathering.js';
+import type { Gathering } from '../session/gathering.js';
 import type { ReleaseUpload, UploadTarget } from '../release/upload.js';
-import type { LockOrder } from '../recipe/lock-order.js';
+import type { LockOrder } from './lock-order.js';
 import { noChanges, type HostChanges } from './changes.js';
 import { DeployLock } from './deploy-lock.js';
 import * as setup from './setup-steps.js';
@@ -111,7 +111,7 @@ export class RemoteHost {
    * Take the deploy lock; fails fast naming the holder, or waits --lock-wait seconds. A lock
    * whose holder is provably dead (a ship of this machine that no longer runs) is broken with a
    * notice. Inside `hosts.each`, hosts take it one after another in a fixed order (see
-   * recipe/lock-order.ts), so two deploys never hold part of the hosts each.
+   * host/lock-order.ts), so two deploys never hold part of the hosts each.
    */
   async lock(): Promise<void> {
     this.progress('lock');

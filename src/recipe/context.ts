@@ -12,9 +12,9 @@ import type { ReleaseInfo } from '../release/build.js';
 import type { ReleaseUpload } from '../release/upload.js';
 import type { RemoteHost } from '../host/host.js';
 import { describeFailure, exitCodeFor, withHost } from '../output/failures.js';
-import { Gathering } from './gathering.js';
+import { Gathering } from '../session/gathering.js';
 import { planBatches, type Rollout } from './batches.js';
-import { LockOrder } from './lock-order.js';
+import { LockOrder } from '../host/lock-order.js';
 
 export interface LocalSteps {
   /**

@@ -12,7 +12,7 @@ import type { Command } from '../remote/command.js';
 import type { Layout } from '../remote/release.js';
 import { CURRENT_MOVED, upload as commands } from '../remote/upload.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
-import type { Gathering } from '../recipe/gathering.js';
+import type { Gathering } from '../session/gathering.js';
 import type { RunOptions, RunResult } from '../transport/types.js';
 import { chooseCodec, compressor, shrinks, type Codec } from './codec.js';
 import { Fanout } from './fanout.js';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { Gathering } from '../../../src/recipe/gathering.js';
+import { Gathering } from '../../../src/session/gathering.js';
 import { parseManifest } from '../../../src/release/manifest.js';
 import { scanBuild } from '../../../src/release/scan.js';
 import { ReleaseUpload, type UploadTarget } from '../../../src/release/upload.js';

@@ -1,5 +1,5 @@
 import { ShipError } from '../errors.js';
-import { Gathering } from './gathering.js';
+import { Gathering } from '../session/gathering.js';
 import { exitCodeOf } from '../output/failures.js';
 
 /**

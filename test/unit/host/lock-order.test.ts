@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, ShipError } from '../../../src/errors.js';
-import { LockOrder } from '../../../src/recipe/lock-order.js';
+import { LockOrder } from '../../../src/host/lock-order.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
