@@ -35,6 +35,7 @@ import { takeDeployLocks } from '../host/host-lock.js';
 import { stageFailure, type Note } from './certs-report.js';
 import type { CertStage } from './certs-stages.js';
 import { exitCodeFor } from '../output/failures.js';
+import { printPlans } from '../session/plan.js';
 
 /** How long a renewal waits for a deploy on the same hosts to finish. */
 const DEPLOY_LOCK_WAIT_SECONDS = 600;
@@ -285,7 +286,7 @@ async function planOnly(stage: CertStage, session: Session, reason: string, outp
     await prepare(host, connection, placeholder, { certs, sudo: stage.sudo });
     await activate(host, connection, { certs, sudo: stage.sudo });
   }
-  for (const [host, plan] of session.plans) for (const line of plan.planned) output.info(`${host} | would run: ${line}`);
+  printPlans(session.plans, (l) => output.info(l));
   return [];
 }
 

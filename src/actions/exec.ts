@@ -4,6 +4,7 @@ import { eachHost } from '../output/tasks.js';
 import type { Session } from '../session/session.js';
 import { ExitCode } from '../errors.js';
 import { exitCodeFor, failureLines } from '../output/failures.js';
+import { printPlans } from '../session/plan.js';
 
 export async function execOnHosts(session: Session, argv: string[]): Promise<number> {
   const { output } = session;
@@ -35,7 +36,7 @@ export async function execOnHosts(session: Session, argv: string[]): Promise<num
     return result;
   }, { plainProgress: false });
   for (const [host, lines] of held) for (const [stream, line] of lines) output.hostLine(host, stream, line);
-  for (const [host, plan] of session.plans) for (const line of plan.planned) output.info(`${host} | would run: ${line}`);
+  printPlans(session.plans, (l) => output.info(l));
 
   const failures: string[][] = [];
   for (const outcome of outcomes) {

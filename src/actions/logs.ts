@@ -8,6 +8,7 @@ import { ExitCode } from '../errors.js';
 import { lineSplitter } from '../output/output.js';
 import type { Session } from '../session/session.js';
 import { describeFailure, exitCodeFor } from '../output/failures.js';
+import { printPlans } from '../session/plan.js';
 
 export interface LogsOptions {
   lines: number;
@@ -55,7 +56,7 @@ export async function logs(session: Session, options: LogsOptions): Promise<numb
   }
 
   for (const [host, lines] of held) for (const [stream, line] of lines) output.hostLine(host, stream, line);
-  for (const [host, plan] of session.plans) for (const line of plan.planned) output.info(`${host} | would run: ${line}`);
+  printPlans(session.plans, (l) => output.info(l));
   // Ctrl-C is how -f ends: not a failure.
   if (stop.signal.aborted) return options.follow ? ExitCode.ok : ExitCode.interrupted;
   if (failures.length === 0) return ExitCode.ok;

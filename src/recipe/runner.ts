@@ -23,6 +23,7 @@ import { describeFailure } from '../output/failures.js';
 import type { Rollout } from './batches.js';
 import { hostGroup, PhaseError, type RecipeContext } from './context.js';
 import { isRecipe, type Recipe } from './define.js';
+import { printPlans } from '../session/plan.js';
 
 const BUILT_IN = fileURLToPath(new URL('../../recipes/', import.meta.url));
 
@@ -125,7 +126,7 @@ export async function runRecipe(session: Session, name: string, options: RunReci
     if (options.hooks && started) await afterHook(output, failure, interrupted, hook);
     stopSignals();
   }
-  printPlans(session);
+  if (session.dryRun) printPlans(session.plans, (l) => session.output.info(l));
   if (failure !== undefined) throw failure;
   if (!rolledOut && rolloutOf(stage, options) && (name === 'deploy' || name === 'rollback')) {
     // A recipes/deploy.ts copied before batches existed runs phase 2 with hosts.each.
@@ -237,13 +238,6 @@ export async function undo(session: Session, host: UndoView, interrupted: boolea
   }
 }
 
-function printPlans(session: Session): void {
-  if (!session.dryRun) return;
-  for (const [host, plan] of session.plans) {
-    session.output.info(`${host}: would run, in order:`);
-    plan.planned.forEach((line, i) => session.output.info(`  ${String(i + 1).padStart(2)}. ${line}`));
-  }
-}
 
 /** First SIGINT/SIGTERM: abort and clean up. Second: leave at once. */
 function trapSignals(abort: AbortController, notice: (text: string) => void): () => void {

@@ -37,6 +37,14 @@ export class PlanConnection implements Connection {
   async close(): Promise<void> {}
 }
 
+/**
+ * The one --dry-run plan format, for every command that has a plan: `host | would run: command`,
+ * one line per command in the order they would run, like the `host | ...` lines of a real run.
+ */
+export function printPlans(plans: ReadonlyMap<string, PlanConnection>, info: (line: string) => void): void {
+  for (const [host, plan] of plans) for (const line of plan.planned) info(`${host} | would run: ${line}`);
+}
+
 /** Thrown by steps that cannot be simulated; dry-run callers catch it and move on. */
 export class DryRunSkip extends Error {}
 

@@ -207,7 +207,7 @@ describe('ship deploy', () => {
     const before = await Promise.all(HOSTS.map(snapshot));
     const r = await ship(['deploy', 'prod', '--dry-run'], { cwd: dir, env: { APP_VERSION: 'v8' } });
     expect(r.code, r.stderr).toBe(0);
-    for (const h of HOSTS) expect(r.stdout).toContain(`${h}: would run, in order:`);
+    for (const h of HOSTS) expect(r.stdout).toMatch(new RegExp(`^${h} \\| would run: `, 'm'));
     expect(r.stdout).toMatch(/mv -T -- "\.current-\$2" current/);
     expect(r.stdout).toMatch(/sudo -n -- systemctl restart -- deploytest/);
     expect(await Promise.all(HOSTS.map(snapshot))).toEqual(before);
