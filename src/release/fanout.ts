@@ -14,7 +14,7 @@ export class Fanout {
   private readonly outputs = new Map<string, Transform>();
   private readonly source: Readable;
 
-  constructor(stream: Readable, hosts: readonly string[], onBytes: (host: string, sent: number) => void) {
+  constructor(stream: Readable, hosts: readonly string[], onBytes: (host: string, sent: number, last: boolean) => void) {
     const hash = createHash('sha256');
     const hashing = new Transform({
       highWaterMark: 1 << 20,
@@ -41,8 +41,13 @@ export class Fanout {
       const out = new Transform({
         highWaterMark: 1 << 20,
         transform(chunk: Buffer, _encoding, callback) {
-          onBytes(host, (sent += chunk.length));
+          onBytes(host, (sent += chunk.length), false);
           callback(null, chunk);
+        },
+        // The whole count once more at the end, so a throttled progress line never stays behind.
+        flush(callback) {
+          onBytes(host, sent, true);
+          callback();
         },
       });
       this.outputs.set(host, out);

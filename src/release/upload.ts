@@ -217,15 +217,15 @@ export class ReleaseUpload {
     const raw = tarStream(plan.send.map((entry) => this.item(entry)));
     const stream = codec === 'none' ? raw : raw.pipe(compressor(codec));
     if (codec !== 'none') raw.on('error', (error) => stream.destroy(error));
-    return { codec, bytes, fanout: new Fanout(stream, members, (name, sent) => this.progressOf(name, sent, bytes, codec)) };
+    return { codec, bytes, fanout: new Fanout(stream, members, (name, sent, last) => this.progressOf(name, sent, bytes, codec, last)) };
   }
 
   private readonly shown = new Map<string, number>();
   readonly targets = new Map<string, UploadTarget>();
 
-  private progressOf(name: string, sent: number, total: number, codec: Codec): void {
+  private progressOf(name: string, sent: number, total: number, codec: Codec, last: boolean): void {
     const now = Date.now();
-    if (now - (this.shown.get(name) ?? 0) < 250) return;
+    if (!last && now - (this.shown.get(name) ?? 0) < 250) return;
     this.shown.set(name, now);
     this.targets.get(name)?.progress(`upload ${formatBytes(sent)}${codec === 'none' ? ` / ${formatBytes(total)}` : ` (${codec}) of ${formatBytes(total)}`}`);
   }
