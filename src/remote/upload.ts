@@ -34,6 +34,9 @@ const COPY = 'cp -R -P --reflink=auto --preserve=mode,timestamps';
 /** `sh -c` body: $1 the new release, $2 the old path, $3 the new path. */
 const COPY_ONE = `mkdir -p -- "$(dirname -- "$1/$3")" && ${COPY} -- "$2" "$1/$3"`;
 
+/** Script lines that enter releases/.partial-<id> ($1 the deploy path, $2 the id) safely, or fail. */
+const IN_PARTIAL = ['set -e', ENTER_OWN, 'enter_releases "$1"', 'enter_own ".partial-$2"'];
+
 /** Exit status of `stage` when `current` is not (any more) the release the plan was made for. */
 export const CURRENT_MOVED = 76;
 
@@ -83,10 +86,7 @@ export const upload = {
   stageMoved: (l: Layout, id: string, previous: string): Command =>
     labelled('copy moved files from the previous release', script(
       [
-        'set -e',
-        ENTER_OWN,
-        'enter_releases "$1"',
-        'enter_own ".partial-$2"',
+        ...IN_PARTIAL,
         'umask 022',
         'here=$(pwd -P)',
         'cd -P -- "$base/releases/$3"',
@@ -104,10 +104,7 @@ export const upload = {
   receive: (l: Layout, id: string, codec: Codec): Command =>
     labelled('receive and extract the release', script(
       [
-        'set -e',
-        ENTER_OWN,
-        'enter_releases "$1"',
-        'enter_own ".partial-$2"',
+        ...IN_PARTIAL,
         'umask 022',
         'rm -f stream.fifo stream.sha256',
         'mkfifo -m 0600 stream.fifo',
@@ -138,10 +135,7 @@ export const upload = {
   clear: (l: Layout, id: string): Command =>
     labelled('clear paths to send again', script(
       [
-        'set -e',
-        ENTER_OWN,
-        'enter_releases "$1"',
-        'enter_own ".partial-$2"',
+        ...IN_PARTIAL,
         'cd release',
         'xargs -0 -r rm -rf --',
       ].join('\n'),
@@ -155,10 +149,7 @@ export const upload = {
   finalize: (l: Layout, id: string): Command =>
     labelled('put the verified release in place', script(
       [
-        'set -e',
-        ENTER_OWN,
-        'enter_releases "$1"',
-        'enter_own ".partial-$2"',
+        ...IN_PARTIAL,
         'umask 022',
         'cat > manifest.json',
         'chmod 0755 release',
