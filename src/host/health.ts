@@ -115,3 +115,19 @@ export async function healthAnswer(connection: Connection, url: string, timeoutM
     return { ok: false, answer: (/from the host: (.*)$/.exec(message)?.[1] ?? message).toLowerCase() };
   }
 }
+
+/** Without `health`: how long to wait for systemd to call the unit active, and the second look. */
+export const DEFAULT_HEALTH_TIMEOUT_S = 30;
+export const DEFAULT_CONFIRM_S = 1.5;
+
+/** Poll the unit (from 50 ms, backing off to 500 ms) until it is active, failed, or time is up. */
+export async function untilActive(unit: () => Promise<UnitProbe>, seconds: number, signal: AbortSignal): Promise<string> {
+  const deadline = Date.now() + seconds * 1000;
+  let pause = 50;
+  while (true) {
+    const { state } = await unit();
+    if (state === 'active' || state === 'failed' || Date.now() + pause > deadline) return state;
+    await sleep(pause, signal);
+    pause = Math.min(500, pause * 2);
+  }
+}

@@ -18,8 +18,7 @@ import type { LockOrder } from './lock-order.js';
 import { noChanges, type HostChanges } from './changes.js';
 import { DeployLock } from './deploy-lock.js';
 import * as setup from './setup-steps.js';
-import { firstAnswer, secondLook, type UnitProbe } from './health.js';
-import { sleep } from '../session/sleep.js';
+import { DEFAULT_CONFIRM_S, DEFAULT_HEALTH_TIMEOUT_S, firstAnswer, secondLook, untilActive, type UnitProbe } from './health.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
 export interface HostContext {
@@ -389,20 +388,4 @@ export class RemoteHost {
     return setup.setupSummary(this);
   }
 
-}
-
-/** Without `health`: how long to wait for systemd to call the unit active, and the second look. */
-const DEFAULT_HEALTH_TIMEOUT_S = 30;
-const DEFAULT_CONFIRM_S = 1.5;
-
-/** Poll the unit (from 50 ms, backing off to 500 ms) until it is active, failed, or time is up. */
-async function untilActive(unit: () => Promise<UnitProbe>, seconds: number, signal: AbortSignal): Promise<string> {
-  const deadline = Date.now() + seconds * 1000;
-  let pause = 50;
-  while (true) {
-    const { state } = await unit();
-    if (state === 'active' || state === 'failed' || Date.now() + pause > deadline) return state;
-    await sleep(pause, signal);
-    pause = Math.min(500, pause * 2);
-  }
 }
