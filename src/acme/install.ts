@@ -39,9 +39,9 @@ export function isNginx(unit: string | undefined): boolean {
 export async function prepare(host: string, connection: Connection, files: InstallFiles, options: InstallOptions): Promise<void> {
   const { certs, sudo } = options;
   try {
-    await connection.run(certCommands.stage(certs.keyPath, '0600', sudo), { stdin: files.keyPem, stdinLabel: 'new private key' });
-    await connection.run(certCommands.stage(certs.certPath, '0644', sudo), { stdin: files.certPem, stdinLabel: 'new full chain' });
-    await connection.run(certCommands.stage(originPath(certs.certPath), '0644', sudo), { stdin: files.origin, stdinLabel: 'origin record' });
+    await connection.run(certCommands.stage(certs.keyPath, '0600', sudo, Buffer.byteLength(files.keyPem)), { stdin: files.keyPem, stdinLabel: 'new private key' });
+    await connection.run(certCommands.stage(certs.certPath, '0644', sudo, Buffer.byteLength(files.certPem)), { stdin: files.certPem, stdinLabel: 'new full chain' });
+    await connection.run(certCommands.stage(originPath(certs.certPath), '0644', sudo, Buffer.byteLength(files.origin)), { stdin: files.origin, stdinLabel: 'origin record' });
   } catch (error) {
     await connection.run(certCommands.discard(paths(certs), sudo), { allowFailure: true }).catch(() => {});
     throw stepError(host, 'could not write the new certificate files; the old ones are untouched', error);

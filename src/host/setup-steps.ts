@@ -135,7 +135,7 @@ async function installIfChanged(host: SetupHost, path: string, content: Buffer, 
   // A file its user wrote has that user's group (or the directory's); with mode 0600 it does not matter which.
   const owned = 'user' in wanted ? found[0]?.startsWith(`${wanted.mode} ${wanted.user}:`) : found[0] === `${wanted.mode} ${wanted.owner}`;
   if (owned && found[1] === sha256) return false;
-  const command = 'user' in wanted ? asWriter(files.installOwnFile(path, wanted.mode, wanted.user)) : files.installFile(path, wanted.mode, wanted.owner);
+  const command = 'user' in wanted ? asWriter(files.installOwnFile(path, wanted.mode, wanted.user, content.length)) : files.installFile(path, wanted.mode, wanted.owner, content.length);
   await host.run(command, { stdin: content, stdinLabel: wanted.label });
   return true;
 }

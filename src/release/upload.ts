@@ -132,14 +132,16 @@ export class ReleaseUpload {
     const sent = await group.fanout.done;
     host.progress('check against the manifest');
     // A dry run recorded the commands; there is nothing on the host to check.
-    if (dryRun) return void (await host.run(commands.finalize(host.layout, this.id), { stdin: serializeManifest(this.manifest), stdinLabel: 'manifest' }));
+    const manifest = serializeManifest(this.manifest);
+    const finalize = commands.finalize(host.layout, this.id, Buffer.byteLength(manifest));
+    if (dryRun) return void (await host.run(finalize, { stdin: manifest, stdinLabel: 'manifest' }));
     const report = parseReport(collected(host));
     if (report.stream !== sent) {
       throw new ShipError(`${host.name}: checksum mismatch: the release stream arrived as sha256 ${report.stream ?? '(none)'}, ship sent ${sent}`, { host: host.name });
     }
     await this.checkAndRepair(host, report.actual);
     host.progress('verified; put in place');
-    await host.run(commands.finalize(host.layout, this.id), { stdin: serializeManifest(this.manifest), stdinLabel: 'manifest' });
+    await host.run(finalize, { stdin: manifest, stdinLabel: 'manifest' });
     if (this.everyoneDone()) await this.scan?.saveCache();
   }
 

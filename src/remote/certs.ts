@@ -9,7 +9,7 @@
  * when a check fails.
  */
 import type { Command } from './command.js';
-import { script as shScript } from './script.js';
+import { receivedWhole, script as shScript } from './script.js';
 import { systemctl } from './systemctl.js';
 
 /** Certificate paths may be root's or the service user's: sudo only when the stage says. */
@@ -24,9 +24,12 @@ export const certCommands = {
   read: (certPath: string, keyPath: string, sudo: boolean): Command =>
     script(sudo, `[ -e "$1" ] || exit ${READ_MISSING_CERT}; [ -e "$2" ] || exit ${READ_MISSING_KEY}; cat -- "$1"`, certPath, keyPath),
 
-  /** stdin -> `<path>.ship-new` with MODE; creates the directory (0755) when missing. */
-  stage: (path: string, mode: '0600' | '0644', sudo: boolean): Command =>
-    script(sudo, 'set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"; umask 077; cat > "$1.ship-new"; chmod "$2" -- "$1.ship-new"', path, mode),
+  /**
+   * stdin (`bytes` long) -> `<path>.ship-new` with MODE; creates the directory (0755) when
+   * missing. Input cut short by a lost connection fails here, so `swap` never moves it in.
+   */
+  stage: (path: string, mode: '0600' | '0644', sudo: boolean, bytes: number): Command =>
+    script(sudo, `set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"; umask 077; cat > "$1.ship-new"; ${receivedWhole('"$1.ship-new"', '"$3"')}; chmod "$2" -- "$1.ship-new"`, path, mode, String(bytes)),
 
   /** Prints the origin record (origin.ts) when there is one, nothing otherwise. */
   readOrigin: (path: string, sudo: boolean): Command =>

@@ -4,7 +4,7 @@
  * Scripts are constants; every value reaches them as a positional parameter.
  */
 import type { Command } from './command.js';
-import { script } from './script.js';
+import { receivedWhole, script } from './script.js';
 
 /**
  * stdin to "$1" with mode "$2" through a private temporary file and a rename; `chown` in between.
@@ -13,10 +13,12 @@ import { script } from './script.js';
  * no signal can land between its creation and the trap that removes it (mktemp in a command
  * substitution had such a window). A signal (Ctrl-C reaches the remote command as SIGTERM)
  * becomes an exit, because sh runs the EXIT trap on exit only, not when a signal kills it.
- * `set -C` makes the creation exclusive (O_EXCL).
+ * `set -C` makes the creation exclusive (O_EXCL). "$3" is the size of the content: stdin cut
+ * short by a lost connection ends like a whole one, and must not replace the file (a sudo'd
+ * script does not get the SIGTERM ship sends: sshd signals it as the SSH user, not as root).
  */
 const atomicWrite = (chown: string): string =>
-  `set -e; umask 077; tmp="$1.ship-$$"; trap 'rm -f -- "$tmp"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT; trap 'exit 129' HUP; rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ${chown}chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT`;
+  `set -e; umask 077; tmp="$1.ship-$$"; trap 'rm -f -- "$tmp"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT; trap 'exit 129' HUP; rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ${receivedWhole('"$tmp"', '"$3"')}; ${chown}chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT`;
 
 export const files = {
   /**
@@ -62,15 +64,15 @@ export const files = {
   }),
 
   /**
-   * Write stdin to `path` atomically, as root: into a temporary file beside it (umask 077, so it
+   * Write stdin (`bytes` long) to `path` atomically, as root: into a temporary file beside it (umask 077, so it
    * is never readable by others, even for a moment), owner and mode set, then renamed over the
    * old file. A failure at any point leaves the old file as it was. Only for directories that
    * root alone can write (/etc/systemd/system): in any other, the temporary file could be
    * swapped for a symlink between its creation and the chown. See installOwnFile.
    */
-  installFile: (path: string, mode: string, owner: string): Command => ({
+  installFile: (path: string, mode: string, owner: string, bytes: number): Command => ({
     // One line, so a --dry-run plan shows one line per file.
-    ...script(atomicWrite('chown -- "$3" "$tmp"; '), path, mode, owner),
+    ...script(atomicWrite('chown -- "$4" "$tmp"; '), path, mode, String(bytes), owner),
     sudo: true,
   }),
 
@@ -79,8 +81,8 @@ export const files = {
    * theirs by creating it, so there is no chown, and whatever they swap in can only be
    * something they may write anyway.
    */
-  installOwnFile: (path: string, mode: string, user: string): Command => ({
-    ...script(atomicWrite(''), path, mode),
+  installOwnFile: (path: string, mode: string, user: string, bytes: number): Command => ({
+    ...script(atomicWrite(''), path, mode, String(bytes)),
     sudoUser: user,
   }),
 

@@ -6,6 +6,14 @@ import type { Command } from './command.js';
 
 export const script = (body: string, ...args: string[]): Command => ({ argv: ['sh', '-c', body, 'sh', ...args] });
 
+/**
+ * Shell: fail unless FILE (a shell word such as "$tmp") holds exactly BYTES (one such as "$3")
+ * bytes. `cat` cannot tell stdin that ended early, because the connection went away mid-stream,
+ * from its real end; a file received that way is cut short: it is removed, never put in place.
+ */
+export const receivedWhole = (file: string, bytes: string): string =>
+  `[ "$(wc -c < ${file})" -eq ${bytes} ] || { rm -f -- ${file}; printf "ship: the input for %s ended early (the connection closed?); nothing was changed\\n" ${file} >&2; exit 75; }`;
+
 /** Give a command a short name for progress and errors (plans still print it whole). */
 export const labelled = (label: string, command: Command): Command => ({ ...command, label });
 

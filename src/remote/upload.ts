@@ -14,7 +14,7 @@
  * works relative to it: nothing is written through a path someone else controls.
  */
 import type { Command } from './command.js';
-import { ENTER_OWN, labelled, script } from './script.js';
+import { ENTER_OWN, labelled, receivedWhole, script } from './script.js';
 import type { Layout } from './release.js';
 import type { Codec } from '../release/codec.js';
 
@@ -144,14 +144,16 @@ export const upload = {
 
   /**
    * The manifest (stdin) beside the release, then both renamed into releases/: first
-   * .manifest-<id>, then <id>, so a release never exists without its manifest.
+   * .manifest-<id>, then <id>, so a release never exists without its manifest (`bytes` long:
+   * one cut short by a lost connection is refused, never put in place).
    */
-  finalize: (l: Layout, id: string): Command =>
+  finalize: (l: Layout, id: string, bytes: number): Command =>
     labelled('put the verified release in place', script(
       [
         ...IN_PARTIAL,
         'umask 022',
         'cat > manifest.json',
+        receivedWhole('manifest.json', '"$3"'),
         'chmod 0755 release',
         // ../: next to our directory, wherever it is now; only the service user could have moved it.
         'mv -T -- manifest.json "../.manifest-$2"',
@@ -159,7 +161,7 @@ export const upload = {
         'cd ..',
         'rmdir -- ".partial-$2"',
       ].join('\n'),
-      l.root, id,
+      l.root, id, String(bytes),
     )),
 
   /**

@@ -81,7 +81,13 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
     // and a listener attached one microtask later would miss it.
     openExec(client, line, signal, (err, ch) => {
       if (err || !ch) return fail(new ConnectionError(`${ctx.label}: could not start ${shown}: ${err?.message}`, ctx.host, undefined, err));
-      if (settled) return void ch.close(); // aborted while the channel was opening
+      if (settled) {
+        // Aborted while the channel was opening: the command has started by now, so it is stopped
+        // like a running one. Its stdin only ever sees EOF; scripts that write stdin to a file
+        // check its length (receivedWhole), so an empty input is never mistaken for the content.
+        sendSignal(ch, 'TERM');
+        return void ch.close();
+      }
       channel = ch;
       attach(ch);
     });

@@ -13,8 +13,10 @@ describe('certificate commands', () => {
   });
 
   it('stages a file next to its final path with umask 077 before the mode is set', () => {
-    expect(renderCommand(certCommands.stage(key, '0600', true))).toBe(
-      `sudo -n -- sh -c 'set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"; umask 077; cat > "$1.ship-new"; chmod "$2" -- "$1.ship-new"' sh ${key} 0600`,
+    expect(renderCommand(certCommands.stage(key, '0600', true, 227))).toBe(
+      `sudo -n -- sh -c 'set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"; umask 077; cat > "$1.ship-new"; ` +
+        `[ "$(wc -c < "$1.ship-new")" -eq "$3" ] || { rm -f -- "$1.ship-new"; printf "ship: the input for %s ended early (the connection closed?); nothing was changed\\n" "$1.ship-new" >&2; exit 75; }; ` +
+        `chmod "$2" -- "$1.ship-new"' sh ${key} 0600 227`,
     );
   });
 
@@ -47,7 +49,7 @@ describe('certificate commands', () => {
   it('passes every value as a positional parameter, never inside the script', () => {
     const hostile = "/etc/it's $(rm -rf /)\nx";
     for (const command of [
-      certCommands.read(hostile, hostile, true), certCommands.stage(hostile, '0600', true), certCommands.swap([hostile, hostile], true),
+      certCommands.read(hostile, hostile, true), certCommands.stage(hostile, '0600', true, 1), certCommands.swap([hostile, hostile], true),
       certCommands.restore([hostile, hostile], true), certCommands.discard([hostile, hostile], true), certCommands.readOrigin(hostile, true),
       certCommands.placeToken(hostile, hostile, true), certCommands.removeToken(hostile, hostile, true),
     ]) {

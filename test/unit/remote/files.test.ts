@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ describe('setup commands', () => {
 
   it('passes every value to the constant scripts as a positional parameter', () => {
     const hostile = "/srv/it's $(rm -rf /)\nx";
-    for (const command of [files.fileState(hostile), files.fileState(hostile, 'app'), files.installFile(hostile, '600', 'deploy:deploy'), files.installOwnFile(hostile, '600', 'app'), files.origin(hostile), files.directoryState('deploy', undefined, [hostile]), units.fileOwner(hostile)]) {
+    for (const command of [files.fileState(hostile), files.fileState(hostile, 'app'), files.installFile(hostile, '600', 'deploy:deploy', 5), files.installOwnFile(hostile, '600', 'app', 5), files.origin(hostile), files.directoryState('deploy', undefined, [hostile]), units.fileOwner(hostile)]) {
       const [sh, flag, body, name, ...args] = command.argv;
       expect([sh, flag, name]).toEqual(['sh', '-c', 'sh']);
       expect(body).not.toContain(hostile);
@@ -26,16 +26,17 @@ describe('setup commands', () => {
   });
 
   it('writes a file through a private temporary file and a rename', () => {
-    expect(renderCommand(files.installFile('/srv/hello/shared/.env', '600', 'deploy:deploy'))).toBe(
+    expect(renderCommand(files.installFile('/srv/hello/shared/.env', '600', 'deploy:deploy', 12))).toBe(
       `sudo -n -- sh -c 'set -e; umask 077; tmp="$1.ship-$$"; trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; ` +
         `rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ` +
-        `chown -- "$3" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 deploy:deploy`,
+        `[ "$(wc -c < "$tmp")" -eq "$3" ] || { rm -f -- "$tmp"; printf "ship: the input for %s ended early (the connection closed?); nothing was changed\\n" "$tmp" >&2; exit 75; }; ` +
+        `chown -- "$4" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 12 deploy:deploy`,
     );
   });
 
   it('leaves no temporary file when the write is killed half way by a signal to its process group', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ship-files-'));
-    const command = files.installOwnFile(join(dir, 'target'), '600', 'nobody');
+    const command = files.installOwnFile(join(dir, 'target'), '600', 'nobody', 100);
     const line = renderCommand({ ...command, sudoUser: undefined, sudo: false });
     // stdin held open, so the write is still in progress when the signal comes.
     const child = spawn('sh', ['-c', line], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
@@ -50,7 +51,7 @@ describe('setup commands', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ship-files-'));
     const target = join(dir, 'target');
     writeFileSync(target, 'old\n');
-    const command = files.installOwnFile(target, '600', 'nobody');
+    const command = files.installOwnFile(target, '600', 'nobody', 4);
     const line = renderCommand({ ...command, sudoUser: undefined, sudo: false });
     for (let trial = 0; trial < 40; trial++) {
       const child = spawn('sh', ['-c', line], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
@@ -65,11 +66,35 @@ describe('setup commands', () => {
     }
   });
 
+  it('never puts in place a file whose input ended early (a lost connection looks like a normal end to cat)', async () => {
+    for (const [write, label] of [[files.installOwnFile, 'own'], [(p: string, m: string, _u: string, n: number) => files.installFile(p, m, '', n), 'root']] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'ship-files-'));
+      const target = join(dir, 'target');
+      writeFileSync(target, 'old\n');
+      const content = 'the whole new content\n';
+      // installFile's chown needs root; an empty owner makes it the one step that may fail, after the check.
+      const command = write(target, '600', 'nobody', Buffer.byteLength(content));
+      const line = renderCommand({ ...command, sudoUser: undefined, sudo: false });
+      for (const cut of [0, 1, content.length - 1]) {
+        const run = spawnSync('sh', ['-c', line], { input: content.slice(0, cut), encoding: 'utf8' });
+        expect(run.status, `${label} cut at ${cut}`).toBe(75);
+        expect(run.stderr, `${label} cut at ${cut}`).toContain('ended early');
+        expect(readdirSync(dir), `${label} cut at ${cut}`).toEqual(['target']);
+        expect(readFileSync(target, 'utf8'), `${label} cut at ${cut}`).toBe('old\n');
+      }
+      if (label === 'own') {
+        expect(spawnSync('sh', ['-c', line], { input: content }).status).toBe(0);
+        expect(readFileSync(target, 'utf8')).toBe(content);
+      }
+    }
+  });
+
   it('writes a file in a directory the service user owns as that user: no root chown to redirect', () => {
-    expect(renderCommand(files.installOwnFile('/srv/hello/shared/.env', '600', 'app'))).toBe(
+    expect(renderCommand(files.installOwnFile('/srv/hello/shared/.env', '600', 'app', 12))).toBe(
       `sudo -n -u app -- sh -c 'set -e; umask 077; tmp="$1.ship-$$"; trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; ` +
         `rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ` +
-        `chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600`,
+        `[ "$(wc -c < "$tmp")" -eq "$3" ] || { rm -f -- "$tmp"; printf "ship: the input for %s ended early (the connection closed?); nothing was changed\\n" "$tmp" >&2; exit 75; }; ` +
+        `chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 12`,
     );
   });
 
