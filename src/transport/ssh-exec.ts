@@ -12,6 +12,9 @@ import type { RunOptions, RunResult } from './types.js';
  * joins with `;`, so a failed cd would still run the command).
  */
 
+/** How long an aborted run waits for its command to exit before it rejects anyway. */
+export const ABORT_GRACE_MS = 3_000;
+
 /** Collected stdout/stderr are capped so a command printing gigabytes cannot exhaust memory. */
 export const OUTPUT_CAP_CHARS = 1024 * 1024;
 
@@ -62,14 +65,27 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
   return new Promise<RunResult>((resolve, reject) => {
     let channel: ClientChannel | undefined;
     let settled = false;
+    let aborted = false;
+    let grace: NodeJS.Timeout | undefined;
+    /**
+     * Ctrl-C: TERM to the command, close the channel, and reject once sshd has closed it too,
+     * which it does when the command has exited: whatever undoes this command (recipe/runner.ts)
+     * then never runs beside it. A command that outlives TERM (a root process sshd may not
+     * signal) is waited for ABORT_GRACE_MS at most.
+     */
     const onAbort = (): void => {
-      if (channel) sendSignal(channel, 'TERM');
-      channel?.close();
-      fail(signal?.reason);
+      aborted = true;
+      if (channel) stop(channel);
+      grace = setTimeout(() => fail(signal?.reason), ABORT_GRACE_MS);
+    };
+    const stop = (ch: ClientChannel): void => {
+      sendSignal(ch, 'TERM');
+      ch.close();
     };
     const fail = (error: unknown): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(grace);
       signal?.removeEventListener('abort', onAbort);
       // An input stream nobody will read (the command never started) must not hold its file open.
       if (!channel && options.stdin instanceof Readable) options.stdin.destroy();
@@ -80,16 +96,14 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
     // A callback, not a promise: ssh2 may deliver the exit status in the same read as the channel,
     // and a listener attached one microtask later would miss it.
     openExec(client, line, signal, (err, ch) => {
-      if (err || !ch) return fail(new ConnectionError(`${ctx.label}: could not start ${shown}: ${err?.message}`, ctx.host, undefined, err));
-      if (settled) {
-        // Aborted while the channel was opening: the command has started by now, so it is stopped
-        // like a running one. Its stdin only ever sees EOF; scripts that write stdin to a file
-        // check its length (receivedWhole), so an empty input is never mistaken for the content.
-        sendSignal(ch, 'TERM');
-        return void ch.close();
-      }
+      if (err || !ch) return fail(aborted ? signal?.reason : new ConnectionError(`${ctx.label}: could not start ${shown}: ${err?.message}`, ctx.host, undefined, err));
+      if (settled) return void stop(ch); // the grace ran out while the channel was opening
       channel = ch;
       attach(ch);
+      // Aborted while the channel was opening: sshd has started the command by now, so it is
+      // stopped like a running one. It never gets the input (only EOF); scripts that write stdin
+      // to a file check its length (remote/script.ts receivedWhole), so none is cut short.
+      if (aborted) stop(ch);
     });
 
     function attach(ch: ClientChannel): void {
@@ -126,6 +140,7 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
         emit(errDecoder.end(), stderr, options.onStderr);
         if (options.stdin instanceof Readable && !options.stdin.readableEnded) options.stdin.destroy();
         if (settled) return;
+        if (aborted) return fail(signal?.reason);
         signal?.removeEventListener('abort', onAbort);
         if (callbackError !== undefined) return fail(callbackError);
         if (stdinError) return fail(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${stdinError.message}`, { host: ctx.host, cause: stdinError }));
@@ -141,6 +156,7 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       });
 
       const input = options.stdin;
+      if (aborted) return;
       if (input instanceof Readable) {
         input.once('error', (e) => (stdinError = e));
         // pipe() respects the SSH window: a 1 GB tarball streams in 64 KiB pieces, never buffered.
