@@ -6,13 +6,16 @@ export class Limiter {
   constructor(private readonly size: number) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next in line (the count never drops), so
+    // a caller arriving before that one resumes cannot slip in beside it.
     if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
+    else this.running++;
     try {
       return await task();
     } finally {
-      this.running--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     }
   }
 }
