@@ -70,6 +70,20 @@ describe('ship exec', () => {
     expect(r.stdout).toBe('hidden | hidden');
   });
 
+  it('reaches 50 hosts through one sshd, which drops handshakes beyond MaxStartups (10), every one of them', async () => {
+    // 50 names for h1: the hardest case for sshd's limit on unauthenticated connections, which
+    // a fleet behind one jump host meets. Opening all 50 at once loses some of them.
+    const names = Array.from({ length: 50 }, (_, i) => `m${String(i + 1).padStart(2, '0')}`);
+    const dir = await project(stage(names));
+    const config = await sshConfigWith(dir, lab().knownHosts, 'yes');
+    await writeFile(config, `Host m??\n  HostName ${address('h1')}\n${await readFile(config, 'utf8')}`.replace('Host 10.213.*', 'Host m?? 10.213.*'));
+    await useSshConfig(dir, config);
+    const r = await ship(['exec', 'prod', '--', 'hostname'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const name of names) expect(r.stdout).toMatch(new RegExp(`^${name}\\s+\\| h1$`, 'm'));
+  });
+
   it('fails an unreachable host within the connect timeout while the others succeed', async () => {
     const dead = `deploy@${lab().deadAddress}`;
     const dir = await project(stage(['h1', dead, 'h2']));
