@@ -21,9 +21,10 @@ export default recipe('deploy', async ({ stage, local, hosts }) => {
   });
 
   // Once, on one host, before any host switches: database migrations (stage.migrate).
-  if (stage.migrate) {
+  const migrate = stage.migrate;
+  if (migrate) {
     await hosts.once(async (host) => {
-      await host.runInRelease(stage.migrate!);  // e.g. bin/migrate, in releases/<id>; a failure stops here
+      await host.runInRelease(migrate);  // e.g. bin/migrate, in releases/<id>; a failure stops here
     });
   }
 
