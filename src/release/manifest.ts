@@ -43,17 +43,60 @@ export function serializeManifest(manifest: Manifest): string {
   return `${JSON.stringify({ version: manifest.version, entries: manifest.entries })}\n`;
 }
 
-/** Parse a manifest read back from a host; undefined when it is missing or not one of ours. */
+/**
+ * Parse a manifest read back from a host; undefined when it is missing, not one of ours, or not
+ * what ship writes in every entry. The service user owns releases/ and can rewrite it, so it is
+ * hostile input: one entry ship would not have written (a path with NUL, `..`, a leading `/`, a
+ * duplicate; a sha256 that is not 64 hex digits; an unknown type) rejects the whole manifest, and
+ * the host is then treated as having no previous release to copy from.
+ */
 export function parseManifest(text: string): Manifest | undefined {
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as Partial<Manifest>;
-    if (value.version !== 1 || !Array.isArray(value.entries)) return undefined;
-    const entries = value.entries.filter((e): e is ManifestEntry =>
-      typeof e === 'object' && e !== null && typeof e.path === 'string' && ['file', 'dir', 'link'].includes(e.type) && typeof e.mode === 'number');
-    return { version: 1, entries };
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (!isRecord(value) || value.version !== 1 || !Array.isArray(value.entries)) return undefined;
+  const entries: ManifestEntry[] = [];
+  const seen = new Set<string>();
+  for (const raw of value.entries) {
+    const entry = validEntry(raw);
+    if (!entry || seen.has(entry.path)) return undefined;
+    seen.add(entry.path);
+    entries.push(entry);
+  }
+  return { version: 1, entries: entries.sort(byPath) };
+}
+
+/** A path ship itself would put in a manifest: relative, `/`-separated, no empty, `.` or `..` part, no NUL. */
+export function isReleasePath(path: unknown): path is string {
+  return typeof path === 'string' && path !== '' && !path.includes('\0') && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+function validEntry(raw: unknown): ManifestEntry | undefined {
+  if (!isRecord(raw) || !isReleasePath(raw.path)) return undefined;
+  const { path, type, mode } = raw;
+  if (type !== 'file' && type !== 'dir' && type !== 'link') return undefined;
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) return undefined;
+  if (type === 'file') {
+    const { size, sha256 } = raw;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return undefined;
+    if (typeof sha256 !== 'string' || !SHA256.test(sha256)) return undefined;
+    return { path, type, mode, size, sha256 };
+  }
+  if (type === 'link') {
+    const { target } = raw;
+    if (typeof target !== 'string' || target === '' || target.includes('\0')) return undefined;
+    return { path, type, mode, target };
+  }
+  return { path, type, mode };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export interface Difference {

@@ -14,6 +14,7 @@ import { CURRENT_MOVED, upload as commands } from '../remote/upload.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
 import type { Gathering } from '../session/gathering.js';
 import type { RunOptions, RunResult } from '../transport/types.js';
+import { isReleaseId } from './build.js';
 import { chooseCodec, compressor, shrinks, type Codec } from './codec.js';
 import { Fanout } from './fanout.js';
 import { compareManifests, contentIndex, parseManifest, serializeManifest, type Difference, type Manifest, type ManifestEntry } from './manifest.js';
@@ -181,9 +182,11 @@ export class ReleaseUpload {
 
   private plan(facts: HostFacts): Plan {
     const manifest = this.manifest;
-    const previous = facts.manifest ? facts.current : '';
-    const before = new Map((facts.manifest?.entries ?? []).filter((e) => e.type === 'file').map((e) => [e.path, e]));
-    const content = contentIndex(facts.manifest);
+    // Copies come only from a release of ours with a manifest that passed parseManifest.
+    const previous = facts.manifest && isReleaseId(facts.current) ? facts.current : '';
+    const kept = previous ? facts.manifest : undefined;
+    const before = new Map((kept?.entries ?? []).filter((e) => e.type === 'file').map((e) => [e.path, e]));
+    const content = contentIndex(kept);
     const same: string[] = [];
     const moved: Array<[string, string]> = [];
     const send: ManifestEntry[] = [];
@@ -194,10 +197,10 @@ export class ReleaseUpload {
       }
       const old = before.get(e.path);
       if (e.sha256 && old?.sha256 === e.sha256 && old.mode === e.mode) same.push(e.path);
-      else if (e.sha256 && content.has(e.sha256) && before.get(content.get(e.sha256)!)?.mode === e.mode) moved.push([content.get(e.sha256)!, e.path]);
+      else if (e.sha256 && content.has(e.sha256) && before.get(content.get(e.sha256)!)?.mode === e.mode && canPair(content.get(e.sha256)!, e.path)) moved.push([content.get(e.sha256)!, e.path]);
       else send.push(e);
     }
-    const key = previous ? createHash('sha256').update(serializeManifest(facts.manifest!)).digest('hex') : 'cold';
+    const key = kept ? createHash('sha256').update(serializeManifest(kept)).digest('hex') : 'cold';
     return { current: facts.current, previous, same, moved, send, key };
   }
 
@@ -254,6 +257,11 @@ async function readFacts(host: UploadTarget): Promise<HostFacts> {
   const fields = new Map(head.split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
   const parsed = manifest === undefined ? undefined : parseManifest(manifest);
   return { current: fields.get('current') ?? '', zstd: fields.get('zstd') === 'yes', ...(parsed ? { manifest: parsed } : {}) };
+}
+
+/** stageMoved looks an old path up in a newline-free list (grep -z -x -F): a newline would split it. */
+function canPair(old: string, path: string): boolean {
+  return !old.includes('\n') && !path.includes('\n');
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {

@@ -31,8 +31,20 @@ const REPORT = [
  * link or read a FIFO or device that someone put in the previous release.
  */
 const COPY = 'cp -R -P --reflink=auto --preserve=mode,timestamps';
-/** `sh -c` body: $1 the new release, $2 the old path, $3 the new path. */
-const COPY_ONE = `mkdir -p -- "$(dirname -- "$1/$3")" && ${COPY} -- "$2" "$1/$3"`;
+/** `sh -c` body: $1 .partial-<id>, $2 the old path (listed in kept), $3 the new path. */
+const COPY_ONE = `grep -qzxF -e "$2" -- "$1/kept" && mkdir -p -- "$(dirname -- "$1/release/$3")" && ${COPY} -- "$2" "$1/release/$3"`;
+
+/**
+ * Into releases/<previous> ($3), by its physical path: false when it is gone or is a symlink to
+ * elsewhere, and then nothing is copied from it.
+ */
+const IN_PREVIOUS = '{ [ -n "$3" ] && cd -P -- "$base/releases/$3" 2>/dev/null && [ "$(pwd -P)" = "$base/releases/$3" ]; }';
+
+/** A kept file that could not be copied is sent again after the check: say so, go on. */
+const NOT_COPIED = 'echo "ship: some kept files could not be copied from releases/$3; they are sent instead" >&2';
+
+/** The most of a previous release's manifest `facts` reads; a longer one is cut, so refused. */
+export const MANIFEST_LIMIT = 64 * 1024 * 1024;
 
 /** Script lines that enter releases/.partial-<id> ($1 the deploy path, $2 the id) safely, or fail. */
 const IN_PARTIAL = ['set -e', ENTER_OWN, 'enter_releases "$1"', 'enter_own ".partial-$2"'];
@@ -49,7 +61,9 @@ export const upload = {
         'cur=$(readlink current 2>/dev/null || true); cur=${cur#releases/}',
         'echo "current $cur"',
         'if command -v zstd >/dev/null 2>&1; then echo "zstd yes"; else echo "zstd no"; fi',
-        '[ -n "$cur" ] && [ -f "releases/.manifest-$cur" ] && { echo manifest; cat -- "releases/.manifest-$cur"; }',
+        // Only a name shaped like ship's ids, and at most 64 MiB of it: ship validates the rest.
+        'case $cur in *[!0-9A-Za-z-]*|"") exit 0 ;; esac',
+        `[ -f "releases/.manifest-$cur" ] && { echo manifest; head -c ${MANIFEST_LIMIT} -- "releases/.manifest-$cur"; }`,
         'exit 0',
       ].join('\n'),
       l.root,
@@ -58,8 +72,14 @@ export const upload = {
   /**
    * Make releases/.partial-<id>/release and copy into it, from releases/<previous>, the paths
    * read from stdin (NUL-separated), each to the same path; exit CURRENT_MOVED when `current`
-   * is not `current` any more (the plan was made for another release). Copies never follow a symlink they
-   * meet (-P); whatever they bring is checked against the manifest before anything goes live.
+   * is not `current` any more (the plan was made for another release).
+   *
+   * The paths come from the previous release's manifest, which the service user can rewrite, and
+   * the release itself may have been changed by hand: only paths that `find` lists there as
+   * regular files (so never through a symlink) are copied, into `kept` first. A path that is
+   * missing, unreadable or something else now is not copied and so is sent again after the check
+   * against the manifest; a previous release that is gone altogether gives nothing to copy.
+   * Copies never follow a symlink they meet (-P).
    */
   stage: (l: Layout, id: string, previous: string, current: string): Command =>
     labelled('prepare the new release', script(
@@ -73,24 +93,30 @@ export const upload = {
         'enter_own ".partial-$2"',
         'umask 022',
         'mkdir release',
+        ': > kept',
         'here=$(pwd -P)',
         // What ship was told is current may have changed since (another deploy's undo): say so.
         'cur=$(readlink -- "$base/current" 2>/dev/null || true)',
         `[ "\${cur#releases/}" = "$4" ] || { echo "current is no longer \${4:-none}" >&2; exit ${CURRENT_MOVED}; }`,
-        `[ -z "$3" ] || { cd -P -- "$base/releases/$3" && xargs -0 -r ${COPY} --parents -t "$here/release" --; }`,
+        `${IN_PREVIOUS} || exit 0`,
+        'find . -type f -printf "%P\\0" | LC_ALL=C sort -z > "$here/kept"',
+        `LC_ALL=C sort -z | LC_ALL=C comm -z -12 "$here/kept" - | xargs -0 -r ${COPY} --parents -t "$here/release" -- || ${NOT_COPIED}`,
       ].join('\n'),
       l.root, id, previous, current,
     )),
 
-  /** Copy files that moved: stdin holds NUL-separated pairs `old path`, `new path`. */
+  /**
+   * Copy files that moved: stdin holds NUL-separated pairs `old path`, `new path`; only an old
+   * path that `stage` listed in `kept` is read (ship never pairs a path holding a newline).
+   */
   stageMoved: (l: Layout, id: string, previous: string): Command =>
     labelled('copy moved files from the previous release', script(
       [
         ...IN_PARTIAL,
         'umask 022',
         'here=$(pwd -P)',
-        'cd -P -- "$base/releases/$3"',
-        `xargs -0 -r -n 2 sh -c '${COPY_ONE}' sh "$here/release"`,
+        `${IN_PREVIOUS} || exit 0`,
+        `xargs -0 -r -n 2 sh -c '${COPY_ONE}' sh "$here" || ${NOT_COPIED}`,
       ].join('\n'),
       l.root, id, previous,
     )),
@@ -158,6 +184,7 @@ export const upload = {
         // ../: next to our directory, wherever it is now; only the service user could have moved it.
         'mv -T -- manifest.json "../.manifest-$2"',
         'mv -T -- release "../$2"',
+        'rm -f -- kept',
         'cd ..',
         'rmdir -- ".partial-$2"',
       ].join('\n'),

@@ -195,6 +195,87 @@ describe('a service user acting against the upload', () => {
   });
 });
 
+describe('a previous release that is damaged or lies about itself', () => {
+  /** A first release live on a new deploy path, and the path of that release. */
+  async function live(): Promise<{ root: string; old: string; first: ReleaseUpload }> {
+    const root = deployPath();
+    const first = await release();
+    await first.upload(target(root), undefined);
+    makeCurrent(root, first.id);
+    return { root, old: join(root, 'releases', first.id), first };
+  }
+
+  /** The new release holds exactly the build: same paths, types, modes, contents, targets. */
+  async function expectExactly(root: string, r: ReleaseUpload): Promise<void> {
+    const landed = await scanBuild(join(root, 'releases', r.id), { hashNow: true });
+    expect(landed.manifest.entries).toEqual(r.manifest.entries);
+  }
+
+  it.each([
+    ['a kept file removed', (old: string) => rmSync(join(old, 'lib/a.js'))],
+    ['a kept file replaced by a directory', (old: string) => { rmSync(join(old, 'VERSION')); mkdirSync(join(old, 'VERSION/deep'), { recursive: true }); writeFileSync(join(old, 'VERSION/deep/x'), 'x'); }],
+    ['a directory replaced by a file', (old: string) => { rmSync(join(old, 'lib'), { recursive: true }); writeFileSync(join(old, 'lib'), 'not a dir'); }],
+    ['a directory replaced by a symlink to elsewhere', (old: string) => { const d = mkdtempSync(join(work, 'other-')); writeFileSync(join(d, 'a.js'), 'a\n'); rmSync(join(old, 'lib'), { recursive: true }); symlinkSync(d, join(old, 'lib')); }],
+    ['a file made unreadable', (old: string) => chmodSync(join(old, 'big.bin'), 0)],
+    ['the link retargeted', (old: string) => { rmSync(join(old, 'main.js')); symlinkSync('/etc/passwd', join(old, 'main.js')); }],
+    ['the whole release removed (current points at nothing)', (old: string) => rmSync(old, { recursive: true })],
+    ['the release replaced by a symlink to a copy elsewhere', (old: string) => { const d = mkdtempSync(join(work, 'copy-')); execFileSync('cp', ['-a', `${old}/.`, d]); rmSync(old, { recursive: true }); symlinkSync(d, old); }],
+    ['its manifest removed', (old: string) => rmSync(join(old, '..', `.manifest-${old.split('/').pop()}`))],
+    ['its manifest cut short', (old: string) => { const m = join(old, '..', `.manifest-${old.split('/').pop()}`); writeFileSync(m, readFileSync(m, 'utf8').slice(0, 100)); }],
+  ])('%s: the deploy goes on and the new release is exactly the build', async (_what, damage) => {
+    const { root, old } = await live();
+    damage(old);
+    writeBuild({ VERSION: '2\n' });
+    const second = await release();
+    await second.upload(target(root), undefined);
+    await expectExactly(root, second);
+    expect(readdirSync(join(root, 'releases')).filter((n) => n.startsWith('.partial'))).toEqual([]);
+  });
+
+  it('a rewritten manifest pairing a path with NUL never copies a file outside the release', async () => {
+    const { root, first } = await live();
+    const victim = mkdtempSync(join(work, 'victim-'));
+    // Content only the planted entry claims to have: its "old path" is then paired for a copy.
+    writeBuild({ 'new.txt': 'only in the new release\n' });
+    const second = await release();
+    const sha = second.manifest.entries.find((e) => e.path === 'new.txt')!.sha256!;
+    const escape = `../../../../${victim.split('/').pop()}/pwned`;
+    const manifest = join(root, 'releases', `.manifest-${first.id}`);
+    const entries = JSON.parse(readFileSync(manifest, 'utf8')).entries as unknown[];
+    entries.push({ path: `server.js\u0000${escape}`, type: 'file', mode: 0o644, size: 15, sha256: sha });
+    writeFileSync(manifest, JSON.stringify({ version: 1, entries }));
+    await second.upload(target(root), undefined);
+    expect(readdirSync(victim)).toEqual([]);
+    await expectExactly(root, second);
+  });
+
+  it('a manifest naming paths the release does not hold as files copies nothing from them', async () => {
+    const { root, first, old } = await live();
+    writeFileSync(join(work, 'outside'), 'outside\n');
+    symlinkSync(work, join(old, 'up'));
+    writeBuild({ 'up/outside': 'outside\n' });
+    const second = await release();
+    const manifest = join(root, 'releases', `.manifest-${first.id}`);
+    const entries = JSON.parse(readFileSync(manifest, 'utf8')).entries as Array<{ path: string }>;
+    // The same content "kept" at up/outside: a copy through the planted link would read outside the release.
+    entries.push(second.manifest.entries.find((e) => e.path === 'up/outside')!);
+    writeFileSync(manifest, JSON.stringify({ version: 1, entries: entries.sort((a, b) => (a.path < b.path ? -1 : 1)) }));
+    const host = target(root);
+    const run = host.run;
+    const copied: string[] = [];
+    host.run = async (command, options) => {
+      if (command.label === 'prepare the new release') copied.push(String(options?.stdin ?? ''));
+      return run(command, options);
+    };
+    await second.upload(host, undefined);
+    await expectExactly(root, second);
+    // It was asked for, and not copied through the link (the host's own listing decides): it was
+    // missing after the stream, so sent again. A copy through the link would have matched at once.
+    expect(copied.join('')).toContain('up/outside');
+    expect(host.lines.some((l) => /^1 path\(s\) differ from the manifest \(up\/outside: missing\)/.test(l))).toBe(true);
+  });
+});
+
 function execFifo(path: string): void {
   // mkfifo through the shell: node has no mkfifo.
   execFileSync('mkfifo', [path]);
