@@ -8,7 +8,7 @@ import { paths, release as rel, type Layout } from '../remote/release.js';
 import { journal, systemctl as sys, type UnitAction } from '../remote/systemctl.js';
 import { hasRole, rolesOf } from '../config/roles.js';
 import type { Role, Stage } from '../config/types.js';
-import { ShipError } from '../errors.js';
+import { RemoteCommandError, ShipError } from '../errors.js';
 import { lineSplitter, type Output } from '../output/output.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
 import type { ReleaseInfo } from '../release/build.js';
@@ -292,7 +292,17 @@ export class RemoteHost {
   async cleanup(keep = this.ctx.stage.keep): Promise<void> {
     this.progress('cleanup');
     const doomed = planCleanup(await this.inventory(), keep);
-    if (doomed.length > 0) await this.run(rel.remove(this.layout, doomed));
+    if (doomed.length === 0) return;
+    try {
+      await this.run(rel.remove(this.layout, doomed));
+    } catch (error) {
+      // An old release someone changed by hand (a file only root may remove, say) must not undo
+      // a healthy deploy, nor every later one: what is left keeps its .removing- name, never
+      // looks like a release, and the next cleanup tries again.
+      if (!(error instanceof RemoteCommandError)) throw error;
+      const why = error.stderr.trim().split('\n')[0] ?? '';
+      this.ctx.output.notice(`cleanup could not remove every old release (${why}); this deploy stands, the next cleanup tries again: remove what is left in ${this.layout.root}/releases by hand if it keeps failing`, this.name);
+    }
   }
 
   /** Append this run's outcome to .ship/releases.log: who, when, which release, commit, result. */

@@ -5,7 +5,8 @@
 #   APP_PAD_MB=<n> (random, incompressible; the same bytes every build with APP_PAD_SEED=<word>),
 #   APP_ZERO_MB=<n> (zeros: a tiny stream, a big release),
 #   APP_BUILD_SLEEP=<seconds> (a slow build), APP_BUILD_FAIL, APP_START_DELAY=<ms> (a slow start),
-#   APP_ODD_MODES (files no release may keep as they are: setuid, setgid, group or world writable).
+#   APP_ODD_MODES (files no release may keep as they are: setuid, setgid, group or world writable),
+#   APP_TREE (a directory tree with a symbolic link, lib/: kept files in directories).
 set -eu
 [ -z "${APP_BUILD_SLEEP:-}" ] || sleep "$APP_BUILD_SLEEP"
 rm -rf dist && mkdir -p dist
@@ -31,3 +32,10 @@ fi
 (cd dist && sha256sum -- * > ../SHA256SUMS && mv ../SHA256SUMS SHA256SUMS)
 # A directory after the sums (sha256sum takes files only).
 [ -z "${APP_ODD_MODES:-}" ] || { mkdir dist/open && printf 'x\n' > dist/open/inside && chmod 2777 dist/open; }
+# A tree of kept files, also after the sums (they list top-level files only).
+if [ -n "${APP_TREE:-}" ]; then
+  mkdir -p dist/lib/deep
+  printf 'a\n' > dist/lib/a.txt
+  printf 'b\n' > dist/lib/deep/b.txt
+  ln -s a.txt dist/lib/link
+fi
