@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { Wrap } from './types.js';
 // Actions are imported when they run (start-up time: see main.ts).
 const runRecipe = async (...args: Parameters<typeof import('../recipe/runner.js').runRecipe>) => (await import('../recipe/runner.js')).runRecipe(...args);
-import { batchOption, commandName, lockWaitOption as lockWait } from './options.js';
+import { batchOption, commandName, deadlineOption, lockWaitOption as lockWait } from './options.js';
 
 export function registerDeploy(program: Command, wrap: Wrap): void {
   program
@@ -51,7 +51,8 @@ one "status" event per host.`)
     .description("check every host's current release (or the one named) against its manifest: files changed, missing or added since the deploy; exit 1 on any difference")
     .argument('<stage>', 'stage name from hosts.ts')
     .argument('[release]', 'release id from ship releases (default: current)')
-    .action(wrap(async (cli, stage: string, release: string | undefined) => (await import('../actions/verify.js')).verifyReleases(await cli.session(stage), release)));
+    .addOption(deadlineOption())
+    .action(wrap(async (cli, stage: string, release: string | undefined, options: { deadline: number }) => (await import('../actions/verify.js')).verifyReleases(await cli.session(stage), release, options.deadline)));
 
   program
     .command('releases')

@@ -2,15 +2,22 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBatch } from '../recipe/batches.js';
 
-function seconds(value: string): number {
+/** A number of seconds for `flag`, above `min` (or equal to it, when `orEqual`). */
+const seconds = (flag: string, min: number, orEqual: boolean) => (value: string): number => {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more (e.g. --lock-wait 60)');
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || (n === min && !orEqual)) {
+    throw new InvalidArgumentError(`expected a number of seconds, ${orEqual ? `${min} or more` : `more than ${min}`} (e.g. ${flag} 60)`);
+  }
   return n;
-}
+};
 
 /** `--lock-wait SECONDS`: wait for another ship's deploy lock instead of failing at once. */
 export const lockWaitOption = () =>
-  new Option('--lock-wait <seconds>', "wait this long for another deploy's lock instead of failing").argParser(seconds).default(0);
+  new Option('--lock-wait <seconds>', "wait this long for another deploy's lock instead of failing").argParser(seconds('--lock-wait', 0, true)).default(0);
+
+/** `--deadline SECONDS`: how long `ship verify` may spend hashing a host's files. */
+export const deadlineOption = () =>
+  new Option('--deadline <seconds>', "stop hashing a host's files after this long; what was not hashed is reported").argParser(seconds('--deadline', 0, false)).default(300);
 
 /**
  * What a lock says this run is: `ship deploy prod`, `ship run prod backup`. Never the rest of the

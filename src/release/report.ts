@@ -1,16 +1,16 @@
 /**
- * Reads what a host says a release holds (remote/upload.ts REPORT: NUL-separated `find` and
- * `sha256sum -z` output) into a manifest of what is really there, to compare with the one it
- * should be. The host only lists; ship decides.
+ * Reads what a host says a release holds (remote/upload.ts REPORT, remote/verify.ts: NUL-separated
+ * `find` and `sha256sum -z` output) into a manifest of what is really there, to compare with the
+ * one it should be. The host only lists; ship decides.
  */
 import { byPath, type EntryType, type Manifest, type ManifestEntry } from './manifest.js';
 
 export interface Report {
   /** `stream <sha256>`: the hash of the stream as the host received it (receive only). */
   stream?: string;
-  /** The stored manifest's text (report only). */
+  /** The stored manifest's text (verify only). */
   manifest?: string;
-  /** `here`, or where the release really is when its name is a symlink (report only). */
+  /** `here`, or where the release really is when its name is a symlink (verify only). */
   where?: string;
   actual: Manifest;
 }

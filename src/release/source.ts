@@ -21,6 +21,7 @@ import type { Output } from '../output/output.js';
 import { formatBytes } from '../output/units.js';
 import { makeTempDir } from '../local/temp-dir.js';
 import { artifactProblem } from './artifact.js';
+import { extractedProblem } from './extracted-tree.js';
 import { describeRelease, runBuild, type ReleaseInfo } from './build.js';
 
 /** What `ship deploy` was asked to deploy: the working tree (nothing), `--ref`, or `--artifact`. */
@@ -140,6 +141,9 @@ async function artifactSource(stage: Stage, file: string): Promise<ReleaseSource
       await mkdir(dir);
       // Checked above; these options refuse the rest (owners and modes from another machine).
       await execa('tar', ['-xf', path, '-C', dir, '--no-same-owner', '--no-same-permissions', '--no-overwrite-dir'], { cancelSignal: signal, stdin: 'ignore' });
+      // The headers were read above; what tar made of them is checked too, links by where they really lead.
+      const extracted = await extractedProblem(dir);
+      if (extracted) throw new ConfigError(`--artifact ${shown}: refused after extraction: ${extracted}`, 'build it with the release content at its root and links that stay inside it: tar -czf release.tar.gz -C dist .');
       return { ...stage, build: { run: [], env: {}, ...stage.build, dir } };
     },
     async dispose() {

@@ -190,24 +190,4 @@ export const upload = {
       ].join('\n'),
       l.root, id, String(bytes),
     )),
-
-  /**
-   * The manifest of releases/<id> and what it holds now (`ship verify`; read-only), with `where
-   * here`, or where the release really is when releases/<id> is a symlink to elsewhere.
-   */
-  report: (l: Layout, id: string): Command =>
-    labelled('read the release and its manifest', script(
-      [
-        'set -e',
-        'cd -P -- "$1/releases"',
-        'rel=$(pwd -P)',
-        '[ -d "$2" ] || { echo "no release $2" >&2; exit 3; }',
-        'printf "manifest\\0"',
-        'cat -- ".manifest-$2" 2>/dev/null || true',
-        'cd -- "$2"',
-        'if [ "$(pwd -P)" = "$rel/$2" ]; then printf "\\0where here"; else printf "\\0where %s" "$(pwd -P)"; fi',
-        REPORT,
-      ].join('\n'),
-      l.root, id,
-    )),
 };
