@@ -144,3 +144,14 @@ export function planCleanup(inv: Inventory, keep: number): CleanupPlan {
 }
 
 
+/**
+ * Where the undo of a failed run points `current` again: the release it pointed at before
+ * (`previous`), if that is still on the host. When it is gone (removed by hand: `current` was
+ * a link to nothing before this run), switching back would leave `current` broken again; the
+ * newest good release that is there takes its place, never one this run uploaded. Undefined when
+ * there is none: `current` then stays where the run put it, on a release that exists.
+ */
+export function switchBackTarget(inv: Inventory, previous: string, uploaded: readonly string[]): string | undefined {
+  if (inv.releases.some((r) => r.id === previous)) return previous;
+  return inv.releases.find((r) => r.id !== inv.current && !uploaded.includes(r.id) && releaseState(inv, r.id) === 'good')?.id;
+}

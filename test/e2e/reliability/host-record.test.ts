@@ -94,3 +94,27 @@ describe('the order of releases', () => {
     expect(s.answer).toBe('v2');
   });
 });
+
+describe('undo when current points at a release that is gone', () => {
+  it('a failed deploy is still logged as failed and removed, and current points at a release that exists', async () => {
+    const before = await leftovers.state('h1');
+    const gone = before.current;
+    const good = before.releases.filter((n) => !n.startsWith('.') && n !== gone);
+    expect(good.length).toBeGreaterThan(0);
+    await leftovers.onHost('h1', `rm -rf -- ${leftovers.path}/releases/${gone}`);
+    const r = await leftovers.deploy('v5', { APP_FAIL_START: '1' });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).not.toBe(0);
+    expectNoStack(r.stderr);
+    expect(r.stderr).not.toMatch(/cleanup failed/);
+    const s = await leftovers.state('h1', { waitSeconds: 5 });
+    const failed = s.log.at(-1)!;
+    expect(failed).toMatchObject({ result: 'failed' });
+    const id = String(failed.release);
+    expect(s.releases).not.toContain(id);
+    expect(s.releases).toContain(s.current);
+    expect(good).toContain(s.current);
+    expect(s.complete).toBe(true);
+    expect(s.leftovers).toEqual([]);
+    expect(s.lock).toBe('');
+  });
+});

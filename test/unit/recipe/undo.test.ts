@@ -32,6 +32,8 @@ class FakeSystem extends LocalShell {
 
 const OLD = '20260101T120000Z-0a0a0a';
 const NEW = '20260102T120000Z-0b0b0b';
+/** A release `current` pointed at before the run, removed by hand since. */
+const GONE = '20260101T180000Z-0c0c0c';
 
 let root: string;
 let stage: Stage;
@@ -98,4 +100,28 @@ describe('undo after Ctrl-C', () => {
     expect((await readdir(join(root, 'releases'))).sort()).toEqual([OLD, NEW]);
   });
 
+  it('when the release current pointed at before is gone: switches to the newest good one there, logs the run as failed, removes it', async () => {
+    const connection = new FakeSystem();
+    const host = interruptedHost(connection);
+    Object.assign(host.changes, { switchedFrom: GONE });
+    await undo(session, host.undoView(), false);
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
+    expect(await readdir(join(root, 'releases'))).toEqual([OLD]);
+    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ release: NEW, result: 'failed' });
+    expect(printed).toContain(`${GONE}, is gone; switching to ${OLD}`);
+  });
+
+  it('when it is gone and no other good release is there: current stays on the new release (which exists), logged as failed', async () => {
+    await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: OLD, result: 'failed', time: 't' })}\n`);
+    const connection = new FakeSystem();
+    const host = interruptedHost(connection);
+    Object.assign(host.changes, { switchedFrom: GONE });
+    await undo(session, host.undoView(), false);
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${NEW}`);
+    expect((await readdir(join(root, 'releases'))).sort()).toEqual([OLD, NEW]);
+    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ release: NEW, result: 'failed' });
+    expect(printed).toContain(`current stays at ${NEW} rather than at nothing`);
+  });
 });
