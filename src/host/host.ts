@@ -292,9 +292,9 @@ export class RemoteHost {
   async cleanup(keep = this.ctx.stage.keep): Promise<void> {
     this.progress('cleanup');
     const doomed = planCleanup(await this.inventory(), keep);
-    if (doomed.length === 0) return;
     try {
-      await this.run(rel.remove(this.layout, doomed));
+      if (doomed.releases.length > 0) await this.run(rel.remove(this.layout, doomed.releases));
+      if (doomed.leftovers.length > 0) await this.run(rel.removeLeftovers(this.layout, doomed.leftovers));
     } catch (error) {
       // An old release someone changed by hand (a file only root may remove, say) must not undo
       // a healthy deploy, nor every later one: what is left keeps its .removing- name, never

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importUserModule } from '../config/import-module.js';
 import { displayPath } from '../output/display-path.js';
-import { ConfigError, ExitCode, ShipError } from '../errors.js';
+import { ConfigError, ExitCode, RemoteCommandError, ShipError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import type { Connection } from '../transport/types.js';
 import { buildDir, type ReleaseInfo } from '../release/build.js';
@@ -18,6 +18,7 @@ import { ReleaseUpload } from '../release/upload.js';
 import { scanBuild } from '../release/scan.js';
 import { formatBytes } from '../output/units.js';
 import { RemoteHost, type UndoView } from '../host/host.js';
+import { switchBackTarget } from '../host/inventory.js';
 import { openSource, type ReleaseSource, type SourceOption } from '../release/source.js';
 import { describeFailure } from '../output/failures.js';
 import type { Rollout } from './batches.js';
@@ -216,15 +217,7 @@ export async function undo(session: Session, host: UndoView, interrupted: boolea
     if (previous === '' || previous === switchedTo) {
       output.notice(`no earlier release to switch back to; current stays at ${switchedTo}`, host.name);
     } else {
-      output.notice(`rolling back: current -> ${previous}`, host.name);
-      await host.switchCurrent(previous);
-      await host.restart();
-      try {
-        await host.healthcheck();
-        output.notice(`rolled back to ${previous}; it is healthy`, host.name);
-      } catch (error) {
-        output.notice(`rolled back to ${previous}, but it is not healthy either: ${describeFailure(error)}`, host.name);
-      }
+      await switchBack(session, host, previous, switchedTo);
     }
   }
   if (changes.uploaded.length > 0) {
@@ -238,6 +231,38 @@ export async function undo(session: Session, host: UndoView, interrupted: boolea
   }
 }
 
+/**
+ * Point `current` back at what it was before this run, or, when that release is gone from the
+ * host, at the newest good one there (switchBackTarget): never at a directory that does not
+ * exist. A switch back that fails is reported and the undo goes on, so the failed release is
+ * still logged as failed and removed (unless `current` still points at it).
+ */
+async function switchBack(session: Session, host: UndoView, previous: string, switchedTo: string): Promise<void> {
+  const { output } = session;
+  const target = switchBackTarget(await host.inventory(), previous, host.changes.uploaded);
+  if (target === undefined) {
+    output.notice(`the release current pointed at before, ${previous}, is gone, and no other good release is here; current stays at ${switchedTo} rather than at nothing`, host.name);
+    return;
+  }
+  if (target !== previous) output.notice(`the release current pointed at before, ${previous}, is gone; switching to ${target}, the newest good release here, instead`, host.name);
+  output.notice(`rolling back: current -> ${target}`, host.name);
+  try {
+    await host.switchCurrent(target);
+  } catch (error) {
+    // The host refused (a release removed between the look and the switch): go on to log and
+    // clean up. Anything else (the connection, an abort) is not the host's answer: rethrown.
+    if (!(error instanceof RemoteCommandError)) throw error;
+    output.notice(`could not switch current back to ${target}: ${describeFailure(error)}; current stays at ${switchedTo}: run ship rollback ${session.stage.name} once this is fixed`, host.name);
+    return;
+  }
+  await host.restart();
+  try {
+    await host.healthcheck();
+    output.notice(`rolled back to ${target}; it is healthy`, host.name);
+  } catch (error) {
+    output.notice(`rolled back to ${target}, but it is not healthy either: ${describeFailure(error)}`, host.name);
+  }
+}
 
 /** First SIGINT/SIGTERM: abort and clean up. Second: leave at once. */
 function trapSignals(abort: AbortController, notice: (text: string) => void): () => void {

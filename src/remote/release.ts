@@ -4,6 +4,8 @@
  * Scripts are constants; every value reaches them as a positional parameter.
  */
 import type { Command } from './command.js';
+import type { Leftover } from '../host/inventory.js';
+import { isReleaseId } from '../release/build.js';
 
 import { ENTER_OWN, labelled, script } from './script.js';
 
@@ -25,6 +27,19 @@ export const paths = {
   lock: (l: Layout) => `${l.root}/.ship/lock`,
   log: (l: Layout) => `${l.root}/.ship/releases.log`,
 };
+
+/**
+ * Shell: `is_id WORD` succeeds only for the shape newReleaseId makes (as RELEASE_ID), so a
+ * removal refuses anything else again on the host: never `..`, a `/` or an empty name to rm.
+ */
+const IS_ID = 'is_id() { case $1 in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) return 0 ;; esac; echo "refusing to remove $1: not a release id" >&2; return 1; }';
+
+/** Removal builders take only ids of ship's shape; anything else is a bug here, not on the host. */
+function releaseIds<T extends string>(ids: readonly T[]): readonly T[] {
+  const bad = ids.find((id) => !isReleaseId(id));
+  if (bad !== undefined) throw new Error(`not a release id: ${JSON.stringify(bad)}`);
+  return ids;
+}
 
 export const release = {
   /** Create the layout if missing (idempotent); fails clearly when the path is not writable. */
@@ -98,15 +113,39 @@ export const release = {
     labelled('remove releases', script(
       [
         'set -e',
+        IS_ID,
         'root=$1; shift',
         'cur=$(readlink "$root/current" 2>/dev/null || true)',
         'for id in "$@"; do',
+        '  is_id "$id" || continue',
         '  [ "releases/$id" = "$cur" ] && { echo "refusing to remove current release $id" >&2; continue; }',
         '  [ ! -d "$root/releases/$id" ] || mv -T -- "$root/releases/$id" "$root/releases/.removing-$id"',
         '  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/releases/.manifest-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id"',
         'done',
       ].join('\n'),
-      l.root, ...ids,
+      l.root, ...releaseIds(ids),
+    )),
+
+  /**
+   * Remove leftovers of interrupted deploys and removals, each only itself: a `.partial-<id>`
+   * (which the service user can make) never takes releases/<id> with it.
+   */
+  removeLeftovers: (l: Layout, leftovers: readonly Leftover[]): Command =>
+    labelled('remove leftovers', script(
+      [
+        'set -e',
+        IS_ID,
+        'root=$1; shift',
+        'while [ $# -ge 2 ]; do',
+        '  kind=$1; id=$2; shift 2',
+        '  is_id "$id" || continue',
+        '  case $kind in',
+        '    partial|removing) rm -rf -- "$root/releases/.$kind-$id" ;;',
+        '    upload) rm -f -- "$root/.ship/upload-$id.tar.gz" ;;',
+        '  esac',
+        'done',
+      ].join('\n'),
+      l.root, ...leftovers.flatMap((left) => [left.kind, releaseIds([left.id])[0]!]),
     )),
 
   /** Append one JSON line to the release log. */

@@ -151,6 +151,28 @@ describe('certificate profiles', () => {
   });
 });
 
+describe('removing the profile', () => {
+  it('renews a shortlived certificate at once when hosts.ts names no profile any more (the CA\'s default is another profile)', async () => {
+    await writeHosts(dir, config({ profile: 'shortlived' }));
+    const short = await renew();
+    expect(short.code, short.stderr).toBe(0);
+    expect((await origin()).profile).toBe('shortlived');
+    const pem = await onDisk();
+
+    await writeHosts(dir, config({}));
+    const status = await ship(['certs', 'status'], { cwd: dir, env });
+    expect(status.stdout).toMatch(/^prod\s+h1\s+.*\s+yes: h1: profile changed: ordered with profile "shortlived"; hosts\.ts names none \(the CA's default\)$/m);
+    const r = await renew();
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/\(due: h1: profile changed: ordered with profile "shortlived"; hosts\.ts names none \(the CA's default\)\)$/);
+    expect(await onDisk()).not.toBe(pem);
+    // Recorded as ordered without a profile: the next run is quiet, whichever profile the CA chose.
+    expect((await origin()).profile).toBeUndefined();
+    const again = await renew();
+    expect({ code: again.code, stdout: again.stdout, stderr: again.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
 describe('IP-address certificates', () => {
   const ip = () => address('h1');
   const ipCert = () => `/etc/ship/certs/${ip()}/fullchain.pem`;

@@ -30,6 +30,11 @@ class FakeSystem extends LocalShell {
   }
 }
 
+const OLD = '20260101T120000Z-0a0a0a';
+const NEW = '20260102T120000Z-0b0b0b';
+/** A release `current` pointed at before the run, removed by hand since. */
+const GONE = '20260101T180000Z-0c0c0c';
+
 let root: string;
 let stage: Stage;
 let session: Session;
@@ -37,9 +42,9 @@ let printed: string;
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'ship-undo-'));
-  for (const d of ['releases/old', 'releases/new', 'shared', '.ship']) await mkdir(join(root, d), { recursive: true });
-  await symlink('releases/new', join(root, 'current'));
-  await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: 'old', result: 'ok', time: 't' })}\n`);
+  for (const d of [`releases/${OLD}`, `releases/${NEW}`, 'shared', '.ship']) await mkdir(join(root, d), { recursive: true });
+  await symlink(`releases/${NEW}`, join(root, 'current'));
+  await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: OLD, result: 'ok', time: 't' })}\n`);
   stage = { name: 'prod', app: 'app', hosts: ['h1'], path: root, unit: 'app', keep: 3, shared: [], sudo: false, ssh: { connectTimeout: 5 }, configFile: '/x/hosts.ts', configDir: '/x' };
   printed = '';
   const sink = new PassThrough();
@@ -51,9 +56,9 @@ function interruptedHost(connection: FakeSystem): RemoteHost {
   const abort = new AbortController();
   abort.abort(new Error('interrupted by SIGINT'));
   const host = new RemoteHost('h1', connection, {
-    stage, output: session.output, release: { id: 'new', user: 'alice', origin: 'laptop' }, dryRun: false, signal: abort.signal, command: 'ship deploy prod', lockWait: 0,
+    stage, output: session.output, release: { id: NEW, user: 'alice', origin: 'laptop' }, dryRun: false, signal: abort.signal, command: 'ship deploy prod', lockWait: 0,
   });
-  Object.assign(host.changes, { uploaded: ['new'], switchedFrom: 'old', switchedTo: 'new' });
+  Object.assign(host.changes, { uploaded: [NEW], switchedFrom: OLD, switchedTo: NEW });
   return host;
 }
 
@@ -65,12 +70,12 @@ describe('undo after Ctrl-C', () => {
   it('through the undo view: switches back, restarts, logs the run as interrupted, removes the new release', async () => {
     const connection = new FakeSystem();
     await undo(session, interruptedHost(connection).undoView(), true);
-    expect(await readlink(join(root, 'current'))).toBe('releases/old');
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
     expect(connection.systemctl).toEqual(expect.arrayContaining(['systemctl reset-failed -- app', 'systemctl restart -- app']));
-    expect(await readdir(join(root, 'releases'))).toEqual(['old']);
+    expect(await readdir(join(root, 'releases'))).toEqual([OLD]);
     const log = (await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(log.at(-1)).toMatchObject({ release: 'new', result: 'interrupted', user: 'alice' });
-    expect(printed).toMatch(/h1 \| rolled back to old; it is healthy/);
+    expect(log.at(-1)).toMatchObject({ release: NEW, result: 'interrupted', user: 'alice' });
+    expect(printed).toMatch(new RegExp(`h1 \\| rolled back to ${OLD}; it is healthy`));
   });
 
   it('settle undoes and then releases the lock taken by the run', async () => {
@@ -89,9 +94,34 @@ describe('undo after Ctrl-C', () => {
     const host = interruptedHost(connection);
     Object.assign(host.changes, { uploaded: [] });
     await undo(session, host.undoView(), false);
-    expect(await readlink(join(root, 'current'))).toBe('releases/old');
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
     const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
-    expect(last).toMatchObject({ release: 'new', result: 'rollback-failed' });
-    expect((await readdir(join(root, 'releases'))).sort()).toEqual(['new', 'old']);
+    expect(last).toMatchObject({ release: NEW, result: 'rollback-failed' });
+    expect((await readdir(join(root, 'releases'))).sort()).toEqual([OLD, NEW]);
+  });
+
+  it('when the release current pointed at before is gone: switches to the newest good one there, logs the run as failed, removes it', async () => {
+    const connection = new FakeSystem();
+    const host = interruptedHost(connection);
+    Object.assign(host.changes, { switchedFrom: GONE });
+    await undo(session, host.undoView(), false);
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
+    expect(await readdir(join(root, 'releases'))).toEqual([OLD]);
+    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ release: NEW, result: 'failed' });
+    expect(printed).toContain(`${GONE}, is gone; switching to ${OLD}`);
+  });
+
+  it('when it is gone and no other good release is there: current stays on the new release (which exists), logged as failed', async () => {
+    await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: OLD, result: 'failed', time: 't' })}\n`);
+    const connection = new FakeSystem();
+    const host = interruptedHost(connection);
+    Object.assign(host.changes, { switchedFrom: GONE });
+    await undo(session, host.undoView(), false);
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${NEW}`);
+    expect((await readdir(join(root, 'releases'))).sort()).toEqual([OLD, NEW]);
+    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ release: NEW, result: 'failed' });
+    expect(printed).toContain(`current stays at ${NEW} rather than at nothing`);
   });
 });
