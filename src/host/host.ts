@@ -292,15 +292,24 @@ export class RemoteHost {
   async cleanup(keep = this.ctx.stage.keep): Promise<void> {
     this.progress('cleanup');
     const doomed = planCleanup(await this.inventory(), keep);
-    try {
-      if (doomed.releases.length > 0) await this.run(rel.remove(this.layout, doomed.releases));
-      if (doomed.leftovers.length > 0) await this.run(rel.removeLeftovers(this.layout, doomed.leftovers));
-    } catch (error) {
-      // An old release someone changed by hand (a file only root may remove, say) must not undo
-      // a healthy deploy, nor every later one: what is left keeps its .removing- name, never
-      // looks like a release, and the next cleanup tries again.
-      if (!(error instanceof RemoteCommandError)) throw error;
-      const why = error.stderr.trim().split('\n')[0] ?? '';
+    const commands = [
+      ...(doomed.releases.length > 0 ? [rel.remove(this.layout, doomed.releases)] : []),
+      ...(doomed.leftovers.length > 0 ? [rel.removeLeftovers(this.layout, doomed.leftovers)] : []),
+    ];
+    const problems: string[] = [];
+    for (const command of commands) {
+      try {
+        await this.run(command);
+      } catch (error) {
+        // An old release someone changed by hand (a file only root may remove, say) must not undo
+        // a healthy deploy, nor every later one: what is left keeps its .removing- name, never
+        // looks like a release, and the next cleanup tries again.
+        if (!(error instanceof RemoteCommandError)) throw error;
+        problems.push(error.stderr.trim().split('\n')[0] ?? '');
+      }
+    }
+    if (problems.length > 0) {
+      const why = problems.join('; ');
       this.ctx.output.notice(`cleanup could not remove every old release (${why}); this deploy stands, the next cleanup tries again: remove what is left in ${this.layout.root}/releases by hand if it keeps failing`, this.name);
     }
   }

@@ -112,16 +112,19 @@ export const release = {
   remove: (l: Layout, ids: readonly string[]): Command =>
     labelled('remove releases', script(
       [
-        'set -e',
+        // No set -e: one release that cannot be removed (a file only root may delete) must not
+        // keep the others; the exit status says something was left.
         IS_ID,
         'root=$1; shift',
+        'left=0',
         'cur=$(readlink "$root/current" 2>/dev/null || true)',
         'for id in "$@"; do',
         '  is_id "$id" || continue',
         '  [ "releases/$id" = "$cur" ] && { echo "refusing to remove current release $id" >&2; continue; }',
-        '  [ ! -d "$root/releases/$id" ] || mv -T -- "$root/releases/$id" "$root/releases/.removing-$id"',
-        '  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/releases/.manifest-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id"',
+        '  [ ! -d "$root/releases/$id" ] || mv -T -- "$root/releases/$id" "$root/releases/.removing-$id" || { left=1; continue; }',
+        '  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/releases/.manifest-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id" || left=1',
         'done',
+        'exit $left',
       ].join('\n'),
       l.root, ...releaseIds(ids),
     )),
@@ -133,17 +136,18 @@ export const release = {
   removeLeftovers: (l: Layout, leftovers: readonly Leftover[]): Command =>
     labelled('remove leftovers', script(
       [
-        'set -e',
-        IS_ID,
+        IS_ID, // and no set -e, as in `remove`: each leftover is tried
         'root=$1; shift',
+        'left=0',
         'while [ $# -ge 2 ]; do',
         '  kind=$1; id=$2; shift 2',
         '  is_id "$id" || continue',
         '  case $kind in',
-        '    partial|removing) rm -rf -- "$root/releases/.$kind-$id" ;;',
-        '    upload) rm -f -- "$root/.ship/upload-$id.tar.gz" ;;',
+        '    partial|removing) rm -rf -- "$root/releases/.$kind-$id" || left=1 ;;',
+        '    upload) rm -f -- "$root/.ship/upload-$id.tar.gz" || left=1 ;;',
         '  esac',
         'done',
+        'exit $left',
       ].join('\n'),
       l.root, ...leftovers.flatMap((left) => [left.kind, releaseIds([left.id])[0]!]),
     )),
