@@ -5,11 +5,10 @@
  * the SSH tunnel, port 80 on 127.0.0.1 with the right Host header): a webroot that is not
  * served shows up here with a clear message rather than as a failed validation at the CA.
  */
-import { request } from 'node:http';
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { certCommands } from '../remote/certs.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
+import { tunnelGet } from '../transport/tunnel-get.js';
 import type { Connection } from '../transport/types.js';
 import type { ChallengeResponder } from './order.js';
 
@@ -23,6 +22,8 @@ export interface ResponderOptions {
   sudo: boolean;
   /** A problem worth telling the user that does not stop the order (the CA decides). */
   warn: (text: string, host: string) => void;
+  /** Ends a self-check at once (each has its own deadline as well). */
+  signal?: AbortSignal;
 }
 
 export function webrootResponder(targets: readonly HostTarget[], options: ResponderOptions): ChallengeResponder {
@@ -31,7 +32,7 @@ export function webrootResponder(targets: readonly HostTarget[], options: Respon
     async place(domain, token, keyAuthorization) {
       const results = await Promise.allSettled(targets.map(async ({ host, connection }) => {
         await connection.run(certCommands.placeToken(options.webroot, token, options.sudo), { stdin: keyAuthorization, stdinLabel: 'key authorization' });
-        const served = await fetchFromHost(connection, domain, `/.well-known/acme-challenge/${token}`).catch((error: Error) => `error: ${error.message}`);
+        const served = await fetchFromHost(connection, domain, `/.well-known/acme-challenge/${token}`, SELF_CHECK_TIMEOUT_MS, options.signal).catch((error: Error) => `error: ${error.message}`);
         if (served !== keyAuthorization) {
           options.warn(`http://${isIP(domain) === 6 ? `[${domain}]` : domain}/.well-known/acme-challenge/ on this host does not serve ${options.webroot} (${summary(served)}); the CA may fail to validate`, host);
         }
@@ -48,23 +49,20 @@ export function webrootResponder(targets: readonly HostTarget[], options: Respon
   };
 }
 
-/** GET a path from port 80 as the host itself sees it, with `Host: domain` (an IP address for IP certificates). Resolves the body. */
-export async function fetchFromHost(connection: Connection, domain: string, path: string, timeoutMs = 5_000): Promise<string> {
-  const stream: Duplex = await connection.forwardOut('127.0.0.1', 80);
+/** The self-check's deadline: a port 80 that accepts and never answers must not hold the renew (and its locks). */
+export const SELF_CHECK_TIMEOUT_MS = 5_000;
+/** A key authorization is under 100 bytes; anything much longer is not it. */
+const MAX_BODY = 4096;
+
+/**
+ * GET a path from port 80 as the host itself sees it, with `Host: domain` (an IP address for IP
+ * certificates). Resolves the body, or `HTTP <status>` for anything but 200; rejects after
+ * `timeoutMs` in all (opening the channel, the answer, the body) or when `signal` aborts.
+ */
+export async function fetchFromHost(connection: Connection, domain: string, path: string, timeoutMs = SELF_CHECK_TIMEOUT_MS, signal?: AbortSignal): Promise<string> {
   const host = isIP(domain) === 6 ? `[${domain}]` : domain;
-  return new Promise((resolve, reject) => {
-    const req = request({ createConnection: () => stream as never, path, headers: { host, connection: 'close' }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString();
-        resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}`);
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+  const answer = await tunnelGet(connection, { hostname: '127.0.0.1', port: 80, path, headers: { host }, timeoutMs, maxBody: MAX_BODY, ...(signal ? { signal } : {}) });
+  return answer.status === 200 ? answer.body.toString() : `HTTP ${answer.status}`;
 }
 
 /** Which hosts could not take the token and why, with what to check there. */

@@ -7,10 +7,13 @@
  * timeout passes; `secondLook`, `confirm` seconds later, checks it still answers and was not
  * restarted meanwhile (systemd's InvocationID), which catches an app that dies after answering
  * once. The deploy goes on between the two (host/host.ts), so the wait costs its length once.
+ *
+ * Every request has a deadline (the budget left, at most 5 s, at least 1 s) and ends at once on
+ * the abort signal (Ctrl-C): an app that accepts and never answers is unhealthy at the timeout,
+ * not a wait without end (transport/tunnel-get.ts says why http.request's own timeout is not enough).
  */
-import { request } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { sleep } from '../session/sleep.js';
+import { tunnelGet } from '../transport/tunnel-get.js';
 import type { Connection } from '../transport/types.js';
 
 export interface HealthResult {
@@ -34,6 +37,12 @@ export interface HealthOptions {
 
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 500;
+/** One request's cap: a first answer's poll asks again at least this often. */
+const REQUEST_CAP_MS = 5000;
+/** The least a request gets even near the end of the budget (a request of 3 ms proves nothing). */
+const REQUEST_FLOOR_MS = 1000;
+/** A health answer is a status; a body that streams forever is cut here. */
+const MAX_BODY = 64 * 1024;
 
 /** Poll until the URL answers 2xx/3xx, the unit fails, or `timeoutSeconds` pass. */
 export async function firstAnswer(connection: Connection, url: string, timeoutSeconds: number, options: HealthOptions = {}): Promise<HealthResult> {
@@ -46,7 +55,7 @@ export async function firstAnswer(connection: Connection, url: string, timeoutSe
   while (true) {
     options.signal?.throwIfAborted();
     attempts++;
-    const answer = await ask(connection, target, Math.min(5000, Math.max(1000, deadline - Date.now())));
+    const answer = await ask(connection, target, Math.min(REQUEST_CAP_MS, Math.max(REQUEST_FLOOR_MS, deadline - Date.now())), options.signal);
     last = answer.text;
     if (answer.ok) return { ok: true, attempts, last };
     // A unit systemd has given up on will not become healthy: say so now, not at the timeout.
@@ -70,45 +79,38 @@ export async function secondLook(connection: Connection, url: string | undefined
   if (now && since && now.invocation !== since.invocation) return `the unit was restarted within ${confirmSeconds}s of answering (it is ${now.state} now)`;
   if (now && now.state !== 'active') return `the unit is ${now.state || 'not active'} ${confirmSeconds}s after it answered`;
   if (url === undefined) return undefined;
-  const answer = await ask(connection, new URL(url), 5000);
+  const answer = await ask(connection, new URL(url), REQUEST_CAP_MS, options.signal);
   return answer.ok ? undefined : `${answer.text} ${confirmSeconds}s after it first answered`;
 }
 
-async function ask(connection: Connection, target: URL, timeoutMs: number): Promise<{ ok: boolean; text: string }> {
+/** One GET; an abort rejects (the caller stops), anything else is an unhealthy answer. */
+async function ask(connection: Connection, target: URL, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: boolean; text: string }> {
   try {
-    const stream = await connection.forwardOut(target.hostname, Number(target.port || 80));
-    const status = await get(stream, target, timeoutMs);
+    const status = await get(connection, target, timeoutMs, signal);
     return { ok: status >= 200 && status < 400, text: `HTTP ${status}` };
   } catch (error) {
+    signal?.throwIfAborted();
     // The caller names the host; drop a "host: " the transport put in front.
     return { ok: false, text: (error instanceof Error ? error.message : String(error)).replace(/^[^\s:]+: (?=cannot connect)/, '') };
   }
 }
 
-function get(stream: Duplex, url: URL, timeoutMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port || 80, path: `${url.pathname}${url.search}`, method: 'GET', createConnection: () => stream as never, timeout: timeoutMs, headers: { 'user-agent': 'ship-healthcheck', connection: 'close' } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
+async function get(connection: Connection, url: URL, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  const answer = await tunnelGet(connection, {
+    hostname: url.hostname, port: Number(url.port || 80), path: `${url.pathname}${url.search}`,
+    headers: { 'user-agent': 'ship-healthcheck' }, timeoutMs, maxBody: MAX_BODY, ...(signal ? { signal } : {}),
   });
+  return answer.status;
 }
 
 /**
  * One GET of a health URL through the tunnel, no retries, for `ship status`: `HTTP 200`, or why
- * nothing answered (`connection refused`).
+ * nothing answered (`connection refused`, `no answer within 5 s`).
  */
-export async function healthAnswer(connection: Connection, url: string, timeoutMs = 5000): Promise<{ ok: boolean; answer: string }> {
+export async function healthAnswer(connection: Connection, url: string, timeoutMs = REQUEST_CAP_MS): Promise<{ ok: boolean; answer: string }> {
   const target = new URL(url);
   try {
-    const status = await get(await connection.forwardOut(target.hostname, Number(target.port || 80)), target, timeoutMs);
+    const status = await get(connection, target, timeoutMs);
     return { ok: status >= 200 && status < 400, answer: `HTTP ${status}` };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

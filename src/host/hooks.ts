@@ -28,6 +28,8 @@ export interface HookRun {
   output: Output;
   dryRun: boolean;
   signal?: AbortSignal;
+  /** How long the hook may take (default 120 s). */
+  timeoutMs?: number;
 }
 
 /** The variables a hook gets, on top of ship's own environment. */
@@ -52,15 +54,48 @@ export async function runHook(name: HookName, run: HookRun): Promise<void> {
   const [program, ...args] = argv as [string, ...string[]];
   if (run.dryRun) return output.step('local', `hooks.${name}: would run ${program} (not run in a dry run)`);
   output.step('local', `hooks.${name}: ${program}`);
-  const child = execa(program, args, {
-    cwd: run.stage.configDir, env: hookEnv(run), stdin: 'ignore', all: true, reject: false,
-    timeout: HOOK_TIMEOUT_MS, cancelSignal: run.signal,
-  });
-  for await (const line of child.iterable({ from: 'all' })) output.hostLine('local', 'stdout', String(line));
+  // Its own process group, killed whole at the deadline or on abort: a child the hook left behind
+  // holding stdout open (`curl ... &`) would otherwise keep ship waiting on the pipe after the hook
+  // itself was killed.
+  const child = execa(program, args, { cwd: run.stage.configDir, env: hookEnv(run), stdin: 'ignore', all: true, reject: false, detached: true });
+  const timeoutMs = run.timeoutMs ?? HOOK_TIMEOUT_MS;
+  let stopped: 'timeout' | 'interrupted' | undefined;
+  const stop = (why: 'timeout' | 'interrupted') => {
+    stopped ??= why;
+    killGroup(child.pid);
+    // Something that left the group (setsid) may still hold the pipe: stop reading it.
+    child.all?.destroy();
+  };
+  const timer = setTimeout(() => stop('timeout'), timeoutMs);
+  const onAbort = () => stop('interrupted');
+  if (run.signal?.aborted) onAbort();
+  run.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const line of child.iterable({ from: 'all' })) output.hostLine('local', 'stdout', String(line));
+  } catch (error) {
+    if (stopped === undefined) throw error;
+  } finally {
+    clearTimeout(timer);
+    run.signal?.removeEventListener('abort', onAbort);
+  }
   const result = await child;
-  if (result.exitCode === 0) return;
+  if (result.exitCode === 0 && stopped === undefined) return;
   const spawnError = (result as { code?: string }).code;
-  const why = result.timedOut ? `stopped after ${HOOK_TIMEOUT_MS / 1000} s` : result.isCanceled ? 'interrupted'
+  const why = stopped === 'timeout' ? `stopped after ${formatSeconds(timeoutMs)}` : stopped === 'interrupted' ? 'interrupted'
     : result.exitCode !== undefined ? `exit ${result.exitCode}` : spawnError === 'ENOENT' ? 'program not found' : (result.shortMessage?.split('\n')[0] ?? 'did not start');
   throw new ShipError(`hooks.${name} failed (${why}): ${program}`, { hint: `run it yourself in ${run.stage.configDir} to see why` });
+}
+
+/** SIGKILL to the hook's whole process group; it may be gone already. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Gone already: nothing left to stop.
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }

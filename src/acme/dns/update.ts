@@ -59,7 +59,10 @@ export function updateMessage(id: number, zone: string, updates: readonly Resour
 }
 
 export interface UpdateOptions {
+  /** Idle: the longest silence from the server. */
   timeoutMs?: number;
+  /** In all, from connecting to the reply's last byte: a server trickling bytes stays under any idle timeout. */
+  totalMs?: number;
   now?: () => Date;
 }
 
@@ -68,7 +71,7 @@ export async function sendUpdate(server: DnsServer, zone: string, updates: reado
   const id = randomInt(0, 0x10000);
   const signed = sign(updateMessage(id, zone, updates), key, options.now?.());
   const address = isIP(server.host) ? server.host : (await lookup(server.host)).address;
-  const reply = await exchange(address, server.port, signed.wire, options.timeoutMs ?? 10_000);
+  const reply = await exchange(address, server.port, signed.wire, options.timeoutMs ?? 10_000, options.totalMs ?? 30_000);
   let decoded;
   try {
     decoded = decodeMessage(reply);
@@ -89,20 +92,23 @@ export async function sendUpdate(server: DnsServer, zone: string, updates: reado
   if (!signature.verified) throw new DnsUpdateError(`${formatServer(server)} answered the update, but ${signature.problem}`);
 }
 
-/** One DNS message over TCP: write it with its length, read one reply. */
-function exchange(host: string, port: number, message: Buffer, timeoutMs: number): Promise<Buffer> {
+/** One DNS message over TCP: write it with its length, read one reply, within `totalMs` in all. */
+function exchange(host: string, port: number, message: Buffer, timeoutMs: number, totalMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = new Socket();
     let received = Buffer.alloc(0);
     const fail = (error: Error) => {
+      clearTimeout(total);
       socket.destroy();
       reject(error);
     };
+    const total = setTimeout(() => fail(new DnsUpdateError(`${host} port ${port}: no whole answer within ${totalMs / 1000} s`)), totalMs);
     socket.setTimeout(timeoutMs, () => fail(new DnsUpdateError(`${host} port ${port}: no answer within ${timeoutMs / 1000} s`)));
     socket.on('error', (error) => fail(new DnsUpdateError(`${host} port ${port}: ${error.message}`)));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
+        clearTimeout(total);
         socket.end();
         resolve(received.subarray(2, 2 + received.readUInt16BE(0)));
       }

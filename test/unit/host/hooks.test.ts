@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Stage } from '../../../src/config/types.js';
 import { Output } from '../../../src/output/output.js';
 import { runHook, type HookRun } from '../../../src/host/hooks.js';
@@ -49,4 +49,29 @@ describe('runHook', () => {
     expect(printed).toContain('hooks.after: would run sh');
     await expect(readFile(join(dir, 'ran'))).rejects.toThrow();
   });
+
+  // The hook exits at once, but its background child keeps stdout open: on the old code ship
+  // waited on that pipe for as long as the child lived (here 1000 s), past the hook's deadline.
+  const orphaning = ['sh', '-c', 'sleep 1000 & echo $! > orphan.pid; echo hi'];
+  const orphanGone = async () => {
+    const pid = Number(await readFile(join(dir, 'orphan.pid'), 'utf8'));
+    // Gone, or a zombie nobody reaps (a container's init may not): either way not running.
+    const state = async () => (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'gone')).replace(/^.*\) /, '').slice(0, 1);
+    await vi.waitFor(async () => expect(['g', 'Z']).toContain(await state()));
+  };
+
+  it('a hook that leaves a child holding stdout open is stopped at its deadline, child and all', async () => {
+    await expect(runHook('after', { ...withHook('after', orphaning), timeoutMs: 1500 })).rejects.toThrow('hooks.after failed (stopped after 1.5 s): sh');
+    expect(printed).toContain('local | hi');
+    await orphanGone();
+  }, 20_000);
+
+  it('and at once on abort (Ctrl-C)', async () => {
+    const abort = new AbortController();
+    const pending = runHook('after', { ...withHook('after', orphaning), signal: abort.signal, timeoutMs: 600_000 });
+    await vi.waitFor(() => expect(printed).toContain('local | hi'));
+    abort.abort(new Error('interrupted by SIGINT'));
+    await expect(pending).rejects.toThrow('hooks.after failed (interrupted): sh');
+    await orphanGone();
+  }, 20_000);
 });

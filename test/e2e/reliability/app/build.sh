@@ -5,6 +5,7 @@
 #   APP_PAD_MB=<n> (random, incompressible; the same bytes every build with APP_PAD_SEED=<word>),
 #   APP_ZERO_MB=<n> (zeros: a tiny stream, a big release),
 #   APP_BUILD_SLEEP=<seconds> (a slow build), APP_BUILD_FAIL, APP_START_DELAY=<ms> (a slow start),
+#   APP_HANG_HEALTH (/health accepts and never answers),
 #   APP_ODD_MODES (files no release may keep as they are: setuid, setgid, group or world writable),
 #   APP_TREE (a directory tree with a symbolic link, lib/: kept files in directories).
 set -eu
@@ -16,6 +17,7 @@ printf '%s\n' "${APP_VERSION:-1}" > dist/VERSION
 [ -z "${APP_FAIL_ON_HOST:-}" ] || printf '%s\n' "$APP_FAIL_ON_HOST" > dist/FAIL_ON_HOST
 [ -z "${APP_DIE_AFTER:-}" ] || printf '%s' "$APP_DIE_AFTER" > dist/DIE_AFTER
 [ -z "${APP_START_DELAY:-}" ] || printf '%s' "$APP_START_DELAY" > dist/START_DELAY
+[ -z "${APP_HANG_HEALTH:-}" ] || touch dist/HANG_HEALTH
 if [ -n "${APP_PAD_MB:-}" ] && [ -n "${APP_PAD_SEED:-}" ]; then
   openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:$APP_PAD_SEED" < /dev/zero 2>/dev/null | head -c "$((APP_PAD_MB * 1048576))" > dist/padding.bin
 elif [ -n "${APP_PAD_MB:-}" ]; then

@@ -5,7 +5,8 @@
 //                     (secrets must be redacted in both forms when ship shows the journal);
 //   FAIL_ON_HOST      exit 1 at once on the host named in the file only;
 //   DIE_AFTER         exit 2 after that many milliseconds (dies inside the health window);
-//   START_DELAY       listen only after that many milliseconds (a slow start: a long health wait).
+//   START_DELAY       listen only after that many milliseconds (a slow start: a long health wait);
+//   HANG_HEALTH       accept /health requests and never answer them (other paths answer as usual).
 const { createServer } = require('node:http');
 const { readFileSync, existsSync } = require('node:fs');
 const { hostname } = require('node:os');
@@ -22,7 +23,9 @@ if (existsSync(here('FAIL_ON_HOST')) && readFileSync(here('FAIL_ON_HOST'), 'utf8
   process.exit(1);
 }
 if (existsSync(here('DIE_AFTER'))) setTimeout(() => process.exit(2), Number(readFileSync(here('DIE_AFTER'), 'utf8')));
+const hangHealth = existsSync(here('HANG_HEALTH'));
 const server = createServer((req, res) => {
+  if (hangHealth && req.url === '/health') return; // accepted, never answered
   if (req.url === '/env') {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('HOSTILE_')));
     return res.end(`${JSON.stringify(env)}\n`);

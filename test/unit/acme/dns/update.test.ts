@@ -4,6 +4,7 @@ import { parseKeyFile } from '../../../../src/acme/dns/tsig.js';
 import { addTxt, deleteTxt, formatServer, parseServer, sendUpdate } from '../../../../src/acme/dns/update.js';
 import { decodeMessage } from '../../../../src/acme/dns/wire.js';
 import { TEST_KEY_FILE } from './fixtures.js';
+import { tricklingPeer } from '../../support/hanging-peers.js';
 
 const key = parseKeyFile(TEST_KEY_FILE);
 let server: Server | undefined;
@@ -83,4 +84,15 @@ describe('RFC 2136 updates', () => {
     const closing = await fakeServer(() => Buffer.alloc(0));
     await expect(sendUpdate({ host: '127.0.0.1', port: closing }, 'example.com', [], key)).rejects.toThrow(`127.0.0.1:${closing} answered with a broken message (DNS: message shorter than its header)`);
   });
+
+  it('gives up on a server that trickles its reply, within the total deadline (the idle timeout alone never fires)', async () => {
+    // A length prefix announcing 65535 bytes, then one byte every 100 ms: hours under an idle timeout of 300 ms.
+    const trickler = await tricklingPeer(Buffer.from([0xff, 0xff]), 'x', 100);
+    try {
+      await expect(sendUpdate({ host: '127.0.0.1', port: trickler.port }, 'example.com', [], key, { timeoutMs: 300, totalMs: 1500 }))
+        .rejects.toThrow(`127.0.0.1 port ${trickler.port}: no whole answer within 1.5 s`);
+    } finally {
+      await trickler.close();
+    }
+  }, 15_000);
 });
