@@ -2,15 +2,19 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { parseBatch } from '../recipe/batches.js';
 
-function seconds(value: string): number {
+const seconds = (example: string) => (value: string): number => {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more (e.g. --lock-wait 60)');
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of seconds, 0 or more (e.g. ${example})`);
   return n;
-}
+};
 
 /** `--lock-wait SECONDS`: wait for another ship's deploy lock instead of failing at once. */
 export const lockWaitOption = () =>
-  new Option('--lock-wait <seconds>', "wait this long for another deploy's lock instead of failing").argParser(seconds).default(0);
+  new Option('--lock-wait <seconds>', "wait this long for another deploy's lock instead of failing").argParser(seconds('--lock-wait 60')).default(0);
+
+/** `--timeout SECONDS` (`ship exec`): this run's deadline per host instead of ssh.commandTimeout. */
+export const timeoutOption = () =>
+  new Option('--timeout <seconds>', 'stop the command on a host that runs it longer than this (default: ssh.commandTimeout in hosts.ts, 600; 0: no limit)').argParser(seconds('--timeout 3600'));
 
 /**
  * What a lock says this run is: `ship deploy prod`, `ship run prod backup`. Never the rest of the
