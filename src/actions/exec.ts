@@ -6,7 +6,8 @@ import { ExitCode } from '../errors.js';
 import { exitCodeFor, failureLines } from '../output/failures.js';
 import { printPlans } from '../session/plan.js';
 
-export async function execOnHosts(session: Session, argv: string[]): Promise<number> {
+/** `timeout`: seconds per host (`--timeout`; 0 for none); unset, ssh.commandTimeout applies. */
+export async function execOnHosts(session: Session, argv: string[], timeout?: number): Promise<number> {
   const { output } = session;
   // On a terminal listr2 owns the screen while hosts run, so their output is shown afterwards.
   const buffered = output.mode === 'tty';
@@ -27,6 +28,7 @@ export async function execOnHosts(session: Session, argv: string[]): Promise<num
     const err = lineSplitter(emit('stderr'));
     const result = await connection.run({ argv }, {
       allowFailure: true,
+      ...(timeout === undefined ? {} : { timeout }),
       onStdout: (t) => out.push(t),
       onStderr: (t) => err.push(t),
     });

@@ -39,6 +39,8 @@ export async function logs(session: Session, options: LogsOptions): Promise<numb
         const connection = await session.connection(host);
         const result = await connection.run(command, {
           allowFailure: true, signal: stop.signal, onStdout: (t) => out.push(t), onStderr: (t) => err.push(t),
+          // -f follows until Ctrl-C by design: no deadline; without it journalctl ends by itself.
+          ...(options.follow ? { timeout: 0 } : {}),
         });
         if (result.code !== 0 && !stop.signal.aborted) failures.push({ host, error: new Error(`journalctl exited ${result.code ?? result.signal ?? '?'}`) });
       } catch (error) {

@@ -16,6 +16,7 @@ import { registerCerts } from './certs.js';
 import { registerDeploy } from './deploy.js';
 import { registerProject } from './project.js';
 import type { Action, Cli, GlobalOptions } from './types.js';
+import { timeoutOption } from './options.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -69,7 +70,9 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
     .description('run one command on every host of the stage, in parallel (argv, not a shell line: use sh -c for pipes)')
     .argument('<stage>', 'stage name from hosts.ts')
     .argument('<cmd...>', 'command and arguments, after --')
-    .action(wrap(async (cli, stage: string, cmd: string[]) => (await import('../actions/exec.js')).execOnHosts(await cli.session(stage), cmd)));
+    .addOption(timeoutOption())
+    .action(wrap(async (cli, stage: string, cmd: string[], opts: { timeout?: number }) =>
+      (await import('../actions/exec.js')).execOnHosts(await cli.session(stage), cmd, opts.timeout)));
 
   program
     .command('doctor')

@@ -19,6 +19,10 @@ export const lockWaitOption = () =>
 export const deadlineOption = () =>
   new Option('--deadline <seconds>', "stop hashing a host's files after this long; what was not hashed is reported").argParser(seconds('--deadline', 0, false)).default(300);
 
+/** `--timeout SECONDS` (`ship exec`): this run's deadline per host instead of ssh.commandTimeout. */
+export const timeoutOption = () =>
+  new Option('--timeout <seconds>', 'stop the command on a host that runs it longer than this (default: ssh.commandTimeout in hosts.ts, 600; 0: no limit)').argParser(seconds('--timeout', 0, true));
+
 /**
  * What a lock says this run is: `ship deploy prod`, `ship run prod backup`. Never the rest of the
  * command line: the lock is readable on the host, and recipe arguments may carry anything.

@@ -87,7 +87,9 @@ const service = z.strictObject({
 const ssh = z.strictObject({
   config: nonEmpty('expected the path of an ssh_config file, relative to hosts.ts').optional(),
   connectTimeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
-}, { error: 'expected an object such as { config: "ssh_config", connectTimeout: 10 }' });
+  commandTimeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
+  stallTimeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
+}, { error: 'expected an object such as { config: "ssh_config", connectTimeout: 10, commandTimeout: 600 }' });
 
 const health = z.strictObject({
   url: checked('expected an http:// URL, such as "http://127.0.0.1:4000/health"', healthUrlProblem).optional(),

@@ -52,6 +52,7 @@ export class Session {
     return {
       sshConfigFile: this.stage.ssh.config,
       connectTimeoutMs: this.stage.ssh.connectTimeout * 1000,
+      commandTimeout: this.stage.ssh.commandTimeout,
       askPassphrase: process.stdin.isTTY && this.output.mode !== 'json' ? (file) => askHidden(`passphrase for ${file}: `) : undefined,
       onNotice: (message) => this.output.notice(message),
     };

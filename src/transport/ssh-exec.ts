@@ -54,6 +54,21 @@ export interface ExecContext {
   label: string;
   /** Why the connection went away, when it did: asked only after a channel closed without exit status. */
   lostReason?: () => string | undefined;
+  /** Seconds a command may run when its RunOptions set no `timeout` (ssh.commandTimeout); none when unset. */
+  commandTimeout?: number;
+}
+
+/** A command ran past its deadline and was stopped. */
+export class CommandTimeoutError extends ShipError {
+  constructor(host: string, shown: string, seconds: number, fromConfig: boolean) {
+    super(`${host}: ${shown} did not finish within ${seconds} s; ship stopped it`, {
+      host,
+      hint: fromConfig
+        ? `if it needs longer, raise ssh.commandTimeout in hosts.ts (now ${seconds} s); otherwise look on the host for what it waits on`
+        : `if it needs longer, raise the timeout this command is run with (now ${seconds} s); otherwise look on the host for what it waits on`,
+    });
+    this.name = 'CommandTimeoutError';
+  }
 }
 
 export function execCommand(client: Client, ctx: ExecContext, command: Command, options: RunOptions = {}): Promise<RunResult> {
@@ -65,19 +80,24 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
   return new Promise<RunResult>((resolve, reject) => {
     let channel: ClientChannel | undefined;
     let settled = false;
-    let aborted = false;
+    /** Set once the run is being stopped (Ctrl-C, deadline, broken input): what it rejects with. */
+    let stopping: { error: unknown } | undefined;
     let grace: NodeJS.Timeout | undefined;
+    let deadline: NodeJS.Timeout | undefined;
     /**
-     * Ctrl-C: TERM to the command, close the channel, and reject once sshd has closed it too,
+     * Stop the command: TERM to it, close the channel, and reject once sshd has closed it too,
      * which it does when the command has exited: whatever undoes this command (recipe/runner.ts)
      * then never runs beside it. A command that outlives TERM (a root process sshd may not
-     * signal) is waited for ABORT_GRACE_MS at most.
+     * signal, a stopped one) is waited for ABORT_GRACE_MS at most.
      */
-    const onAbort = (): void => {
-      aborted = true;
+    const halt = (error: unknown): void => {
+      if (settled || stopping) return;
+      stopping = { error };
+      clearTimeout(deadline);
       if (channel) stop(channel);
-      grace = setTimeout(() => fail(signal?.reason), ABORT_GRACE_MS);
+      grace = setTimeout(() => fail(error), ABORT_GRACE_MS);
     };
+    const onAbort = (): void => halt(signal?.reason);
     const stop = (ch: ClientChannel): void => {
       sendSignal(ch, 'TERM');
       ch.close();
@@ -86,24 +106,33 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       if (settled) return;
       settled = true;
       clearTimeout(grace);
+      clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
       // An input stream nobody will read (the command never started) must not hold its file open.
       if (!channel && options.stdin instanceof Readable) options.stdin.destroy();
       reject(error);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    // The deadline: from now, or with a stream as input from the end of the input (below).
+    const seconds = options.timeout ?? ctx.commandTimeout ?? 0;
+    const armDeadline = (): void => {
+      if (seconds > 0 && !settled && !stopping) {
+        deadline = setTimeout(() => halt(new CommandTimeoutError(ctx.host, shown, seconds, options.timeout === undefined)), seconds * 1000);
+      }
+    };
+    if (!(options.stdin instanceof Readable)) armDeadline();
 
     // A callback, not a promise: ssh2 may deliver the exit status in the same read as the channel,
     // and a listener attached one microtask later would miss it.
     openExec(client, line, signal, (err, ch) => {
-      if (err || !ch) return fail(aborted ? signal?.reason : new ConnectionError(`${ctx.label}: could not start ${shown}: ${err?.message}`, ctx.host, undefined, err));
+      if (err || !ch) return fail(stopping ? stopping.error : new ConnectionError(`${ctx.label}: could not start ${shown}: ${err?.message}`, ctx.host, undefined, err));
       if (settled) return void stop(ch); // the grace ran out while the channel was opening
       channel = ch;
       attach(ch);
-      // Aborted while the channel was opening: sshd has started the command by now, so it is
+      // Stopped while the channel was opening: sshd has started the command by now, so it is
       // stopped like a running one. It never gets the input (only EOF); scripts that write stdin
       // to a file check its length (remote/script.ts receivedWhole), so none is cut short.
-      if (aborted) stop(ch);
+      if (stopping) stop(ch);
     });
 
     function attach(ch: ClientChannel): void {
@@ -114,7 +143,6 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       const errDecoder = new StringDecoder('utf8');
       let exitCode: number | null | undefined;
       let exitSignal: string | undefined;
-      let stdinError: Error | undefined;
       let callbackError: unknown;
       const emit = (text: string, into: TailText, callback?: (t: string) => void): void => {
         if (text === '') return;
@@ -140,10 +168,10 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
         emit(errDecoder.end(), stderr, options.onStderr);
         if (options.stdin instanceof Readable && !options.stdin.readableEnded) options.stdin.destroy();
         if (settled) return;
-        if (aborted) return fail(signal?.reason);
+        if (stopping) return fail(stopping.error);
+        clearTimeout(deadline);
         signal?.removeEventListener('abort', onAbort);
         if (callbackError !== undefined) return fail(callbackError);
-        if (stdinError) return fail(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${stdinError.message}`, { host: ctx.host, cause: stdinError }));
         if (exitCode === undefined) {
           const why = ctx.lostReason?.();
           return fail(new ConnectionError(`${ctx.label}: connection lost${why ? ` (${why})` : ''} while running ${shown}`, ctx.host));
@@ -156,11 +184,14 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       });
 
       const input = options.stdin;
-      if (aborted) return;
+      if (stopping) return;
       if (input instanceof Readable) {
-        input.once('error', (e) => (stdinError = e));
+        // The command would wait for input that never comes, or (stuck) never exit: stop it.
+        input.once('error', (e) => halt(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${e.message}`, { host: ctx.host, cause: e })));
         // pipe() respects the SSH window: a 1 GB tarball streams in 64 KiB pieces, never buffered.
-        pipeline(input, ch, () => {});
+        pipeline(input, ch, (error) => {
+          if (!error) armDeadline();
+        });
       } else {
         // Without input the remote side must see EOF at once, or a command reading stdin would hang.
         ch.end(input);

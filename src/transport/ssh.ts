@@ -45,7 +45,7 @@ export async function connect(spec: string, options: ConnectOptions = {}): Promi
     for (const client of clients.reverse()) client.end();
     throw error;
   }
-  return new SshConnection(host, clients);
+  return new SshConnection(host, clients, options.commandTimeout);
 }
 
 /** `web2 (10.0.0.5:22)`: the name users wrote and the address actually dialled. */
@@ -236,6 +236,8 @@ class SshConnection implements Connection {
     readonly host: ResolvedHost,
     /** Jump hosts first, the host itself last. */
     private readonly clients: Client[],
+    /** Seconds a command may run unless its RunOptions say otherwise (ssh.commandTimeout). */
+    private readonly commandTimeout?: number,
   ) {
     for (const client of clients) client.once('close', () => this.ended.add(client));
     const own = this.client;
@@ -253,7 +255,8 @@ class SshConnection implements Connection {
     const release = await this.slots.acquire(options.signal);
     try {
       this.ensureOpen();
-      return await execCommand(this.client, { host: this.host.name, label: hostLabel(this.host), lostReason: () => this.lost }, command, options);
+      const ctx = { host: this.host.name, label: hostLabel(this.host), lostReason: () => this.lost };
+      return await execCommand(this.client, this.commandTimeout === undefined ? ctx : { ...ctx, commandTimeout: this.commandTimeout }, command, options);
     } finally {
       release();
     }

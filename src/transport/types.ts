@@ -15,6 +15,14 @@ export interface RunOptions {
   readOnly?: boolean;
   /** How a dry-run plan names the stdin, e.g. `release.tar.gz (12 MB)`. */
   stdinLabel?: string;
+  /**
+   * Seconds the command may run before it is stopped (TERM, channel closed) and the run fails
+   * naming the host and the command; 0 for none (`ship logs -f`, which runs until Ctrl-C).
+   * Default: the connection's (ssh.commandTimeout in hosts.ts). With a stream as stdin the time
+   * counts from the end of the input: how fast a host takes the input is the sender's to watch
+   * (the release stream's stall timeout, ssh.stallTimeout).
+   */
+  timeout?: number;
 }
 
 export interface RunResult {
@@ -80,4 +88,6 @@ export interface ConnectOptions {
   askPassphrase?: (keyFile: string) => Promise<string>;
   /** Called when a new host key is appended under accept-new. */
   onNotice?: (message: string) => void;
+  /** Seconds any command may run unless its RunOptions say otherwise (ssh.commandTimeout); default none. */
+  commandTimeout?: number;
 }

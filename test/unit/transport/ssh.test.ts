@@ -245,6 +245,46 @@ describe('run', () => {
   });
 });
 
+describe('the deadline of a command', () => {
+  let conn: Connection;
+  beforeAll(async () => {
+    conn = await open('fake', { commandTimeout: 1 });
+  });
+  afterAll(() => conn.close());
+
+  it('stops a command that outruns ssh.commandTimeout and fails naming host, command and the setting', async () => {
+    const error = (await conn.run({ argv: ['sleep', '30'], label: 'wait for nothing' }).catch((e: unknown) => e)) as Error & { hint?: string };
+    expect(error).toMatchObject({ name: 'CommandTimeoutError', message: 'fake: wait for nothing did not finish within 1 s; ship stopped it' });
+    expect(error.hint).toContain('raise ssh.commandTimeout in hosts.ts (now 1 s)');
+    // The channel was closed: the fake sshd hangs its command up (real sshd also gets TERM: e2e).
+    await vi.waitFor(() => expect(sshd.sessions()).toBe(0));
+    expect((await conn.run({ argv: ['echo', 'still here'] })).stdout).toBe('still here\n');
+  });
+
+  it('takes a deadline per run: `timeout` seconds, named in the hint; 0 for none', async () => {
+    const plain = await open('fake');
+    try {
+      const error = (await plain.run({ argv: ['sleep', '30'] }, { timeout: 1 }).catch((e: unknown) => e)) as Error & { hint?: string };
+      expect(error).toMatchObject({ name: 'CommandTimeoutError', message: 'fake: sleep 30 did not finish within 1 s; ship stopped it' });
+      expect(error.hint).toContain('raise the timeout this command is run with (now 1 s)');
+    } finally {
+      await plain.close();
+    }
+    expect((await conn.run({ argv: ['sh', '-c', 'sleep 1.5; echo done'] }, { timeout: 0 })).stdout).toBe('done\n');
+  });
+
+  it('with a stream as input, counts from the end of the input', async () => {
+    // The input takes longer than the deadline to produce; the command is quick once it has it.
+    const slow = Readable.from((async function* () {
+      for (let i = 0; i < 6; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        yield Buffer.alloc(1000, i);
+      }
+    })());
+    expect((await conn.run({ argv: ['wc', '-c'] }, { stdin: slow })).stdout.trim()).toBe('6000');
+  });
+});
+
 describe('ProxyJump and close', () => {
   it('connects through two jump hosts, checking the final host under its own name', async () => {
     // `jumped` uses StrictHostKeyChecking yes; the key was recorded for [127.0.0.1]:port above.
