@@ -35,20 +35,21 @@ export async function verifyReleases(session: Session, named: string | undefined
     if (!id) throw new ShipError(`${host}: nothing deployed: ${paths.current(layout)} does not exist`, { host });
     const read = await collect(connection, verifyCommands.read(layout, id));
     const facts = parseFacts(read);
-    const manifest = parseManifest(parseReport(read).manifest ?? '');
+    const listed = parseReport(read);
+    const manifest = parseManifest(listed.manifest ?? '');
     if (!manifest) {
       throw new ShipError(`${host}: release ${id} has no manifest (deployed by a ship older than 0.2, or its manifest was removed)`, {
         host, hint: 'deploy it again to have one',
       });
     }
-    const wanted = toHash(manifest, parseReport(read).actual);
+    const wanted = toHash(manifest, listed.actual);
     const hashed = await collect(connection, verifyCommands.hash(layout, id, deadline), wanted.map((p) => `${p}\0`).join(''));
     const report = parseReport(`${read}\0hashes\0${hashed}`);
-    const late = hashed.includes(`\0${DEADLINE_PASSED}\0`) ? unhashed(report.actual, wanted) : [];
-    const actual = { ...report.actual, entries: report.actual.entries.filter((e) => !late.includes(e.path)) };
-    const expected = { ...manifest, entries: manifest.entries.filter((e) => !late.includes(e.path)) };
+    const late = new Set(hashed.includes(`\0${DEADLINE_PASSED}\0`) ? unhashed(report.actual, wanted) : []);
+    const actual = { ...report.actual, entries: report.actual.entries.filter((e) => !late.has(e.path)) };
+    const expected = { ...manifest, entries: manifest.entries.filter((e) => !late.has(e.path)) };
     const differences = compareManifests(...withoutShared(expected, actual, stage.shared, facts.root));
-    if (late.length > 0) differences.unshift({ path: '.', kind: 'changed', detail: `hashing stopped at the deadline of ${deadline} s: ${late.length} file(s) not checked; give it longer with --deadline` });
+    if (late.size > 0) differences.unshift({ path: '.', kind: 'changed', detail: `hashing stopped at the deadline of ${deadline} s: ${late.size} file(s) not checked; give it longer with --deadline` });
     if (report.where && report.where !== 'here') differences.unshift({ path: '.', kind: 'changed', detail: `releases/${id} is a symlink to ${report.where}` });
     // ship writes current as exactly `releases/<id>`, relative: anything else points elsewhere, or may.
     if (named === undefined && facts.current !== `releases/${id}`) differences.unshift({ path: 'current', kind: 'changed', detail: `target releases/${id} -> ${facts.current}` });

@@ -9,6 +9,7 @@ import { createReadStream, lstatSync, readdirSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ShipError } from '../errors.js';
+import { Limiter } from '../session/limiter.js';
 import { HashCache } from './hash-cache.js';
 import { byPath, normalMode, type Manifest, type ManifestEntry } from './manifest.js';
 
@@ -66,7 +67,8 @@ export async function scanBuild(dir: string, options: { hashNow: boolean }): Pro
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   // Files the cache does not know, a few at a time: many small reads overlap, one big one streams.
-  await eachLimited(toHash, HASHING_AT_ONCE, async ({ entry, full }) => void (entry.sha256 = await hashFile(full)));
+  const hashing = new Limiter(HASHING_AT_ONCE);
+  await Promise.all(toHash.map(({ entry, full }) => hashing.run(async () => void (entry.sha256 = await hashFile(full)))));
   entries.sort(byPath);
   const manifest: Manifest = { version: 1, entries };
   return {
@@ -81,14 +83,6 @@ export async function scanBuild(dir: string, options: { hashNow: boolean }): Pro
 }
 
 const HASHING_AT_ONCE = 8;
-
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');

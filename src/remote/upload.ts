@@ -18,10 +18,13 @@ import { ENTER_OWN, labelled, receivedWhole, script } from './script.js';
 import type { Layout } from './release.js';
 import type { Codec } from '../release/codec.js';
 
-/** The report `receive` and `report` print: records separated by NUL (see parseReport). */
+/** Every path below `.` as parseReport reads it: type, mode, size, path, link target (NUL-separated). */
+export const LIST_FILES = 'find . -mindepth 1 -printf "%y %m %s %P\\0%l\\0"';
+
+/** The report `receive` prints: records separated by NUL (see parseReport). */
 const REPORT = [
   'printf "\\0files\\0"',
-  'find . -mindepth 1 -printf "%y %m %s %P\\0%l\\0"',
+  LIST_FILES,
   'printf "\\0hashes\\0"',
   'find . -type f -printf "%P\\0" | xargs -0 -r sha256sum -z --',
 ].join('\n');

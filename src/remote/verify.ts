@@ -12,6 +12,7 @@
 import type { Command } from './command.js';
 import type { Layout } from './release.js';
 import { labelled, script } from './script.js';
+import { LIST_FILES } from './upload.js';
 
 /** Printed by `hash` when the deadline passed before every file was hashed. */
 export const DEADLINE_PASSED = 'deadline passed';
@@ -34,7 +35,7 @@ export const verifyCommands = {
         'cd -- "releases/$2"',
         'if [ "$(pwd -P)" = "$root/releases/$2" ]; then printf "\\0where here"; else printf "\\0where %s" "$(pwd -P)"; fi',
         'printf "\\0files\\0"',
-        'find . -mindepth 1 -printf "%y %m %s %P\\0%l\\0"',
+        LIST_FILES,
       ].join('\n'),
       l.root, id,
     )),
