@@ -8,7 +8,7 @@ import { ACME_DIRECTORIES } from './rules.js';
 import { closest } from './suggest.js';
 import type { CertsInput, HostInput, ResolvedCerts, Role, RoleInput, ServiceInput, Stage, StageSettings } from './types.js';
 
-const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, healthConfirm: 1.5, connectTimeout: 10, commandTimeout: 600, certDir: '/etc/ship/certs', dnsTimeout: 120 } as const;
+const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, healthConfirm: 1.5, connectTimeout: 10, commandTimeout: 600, stallTimeout: 60, certDir: '/etc/ship/certs', dnsTimeout: 120 } as const;
 
 /** hosts.ts as loaded and validated (config/load.ts), the input of resolution. */
 export interface LoadedConfig {
@@ -69,6 +69,7 @@ export function resolveStage(loaded: LoadedConfig, name: string): Stage {
       config: local(ssh?.config),
       connectTimeout: ssh?.connectTimeout ?? DEFAULTS.connectTimeout,
       commandTimeout: ssh?.commandTimeout ?? DEFAULTS.commandTimeout,
+      stallTimeout: ssh?.stallTimeout ?? DEFAULTS.stallTimeout,
     },
     configFile: loaded.file,
     configDir: loaded.dir,

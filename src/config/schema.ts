@@ -88,6 +88,7 @@ const ssh = z.strictObject({
   config: nonEmpty('expected the path of an ssh_config file, relative to hosts.ts').optional(),
   connectTimeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
   commandTimeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
+  stallTimeout: positiveSeconds('expected a number of seconds greater than 0').optional(),
 }, { error: 'expected an object such as { config: "ssh_config", connectTimeout: 10, commandTimeout: 600 }' });
 
 const health = z.strictObject({

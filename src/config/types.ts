@@ -39,10 +39,15 @@ export interface SshInput {
   /**
    * Seconds any remote command may run before ship stops it (TERM, channel closed) and fails
    * the host. Default 600. Not for `ship logs -f` (it follows until Ctrl-C); `ship exec` takes
-   * `--timeout` for one run; a command fed a stream (the release upload) counts from the end of
-   * its input.
+   * `--timeout` for one run; a command fed a stream counts from the end of its input, and how
+   * fast a host takes the release stream is watched by `stallTimeout`.
    */
   commandTimeout?: number;
+  /**
+   * Seconds a host may take none of the release stream before it is dropped from the upload
+   * (it fails; the other hosts go on). Default 60.
+   */
+  stallTimeout?: number;
 }
 
 /** Checked after every restart; a failure rolls the deploy back. */
@@ -250,7 +255,7 @@ export interface Stage {
     envFile?: string;
     socket?: number;
   };
-  ssh: { /** Absolute local path. */ config?: string; connectTimeout: number; commandTimeout: number };
+  ssh: { /** Absolute local path. */ config?: string; connectTimeout: number; commandTimeout: number; stallTimeout: number };
   /** Absolute path of the hosts.ts this stage came from, and its directory. */
   configFile: string;
   configDir: string;

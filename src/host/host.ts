@@ -159,7 +159,7 @@ export class RemoteHost {
 
   /** What the upload needs of this host: its name, deploy path, commands and progress. */
   uploadTarget(): UploadTarget {
-    return { name: this.name, layout: this.layout, run: (command, options) => this.run(command, options), progress: (text) => this.progress(text) };
+    return { name: this.name, layout: this.layout, run: (command, options) => this.run(command, options), progress: (text) => this.progress(text), stallTimeout: this.ctx.stage.ssh.stallTimeout };
   }
 
   /** Set by `hosts.each` for the length of a step: the hosts that upload together. */

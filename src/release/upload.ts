@@ -28,6 +28,8 @@ export interface UploadTarget {
   readonly layout: Layout;
   run(command: Command, options?: RunOptions): Promise<RunResult>;
   progress(text: string): void;
+  /** Seconds the host may take none of the release stream before it is dropped (ssh.stallTimeout). */
+  stallTimeout: number;
 }
 
 export interface HostFacts {
@@ -63,7 +65,9 @@ interface Group {
 export class ReleaseUpload {
   private readonly facts = new Map<string, Promise<HostFacts>>();
   private readonly plans = new Map<string, Plan>();
-  private readonly groups = new Map<string, Promise<Group>>();
+  /** The streams of each upload step (its gathering): a later step's hosts get streams of their own. */
+  private readonly groups = new WeakMap<object, Map<string, Promise<Group>>>();
+  private made = 0;
 
   constructor(
     readonly id: string,
@@ -77,7 +81,7 @@ export class ReleaseUpload {
 
   /** How many streams were made: one per group of hosts that need the same. */
   get streams(): number {
-    return this.groups.size;
+    return this.made;
   }
 
   /** Files and their bytes, for people. */
@@ -119,7 +123,7 @@ export class ReleaseUpload {
     }
     // Everyone of this step who uploads, together: one stream for hosts that need the same.
     const arrived = gathering ? await gathering.arrive(host.name) : [host.name];
-    const group = await this.groupFor(plan, arrived);
+    const group = await this.groupFor(gathering ?? {}, plan, arrived);
     try {
       await host.run(commands.receive(host.layout, this.id, group.codec), {
         stdin: group.fanout.output(host.name),
@@ -128,7 +132,7 @@ export class ReleaseUpload {
       });
     } catch (error) {
       group.fanout.drop(host.name);
-      throw group.fanout.error ?? error;
+      throw group.fanout.stallOf(host.name) ?? group.fanout.error ?? error;
     }
     const sent = await group.fanout.done;
     host.progress('check against the manifest');
@@ -204,12 +208,19 @@ export class ReleaseUpload {
     return { current: facts.current, previous, same, moved, send, key };
   }
 
-  /** The stream of this plan's group: made once, by whoever of the group asks first. */
-  private groupFor(plan: Plan, arrived: readonly string[]): Promise<Group> {
-    let group = this.groups.get(plan.key);
+  /**
+   * The stream of this plan's group in this step: made once, by whoever of the group asks first.
+   * A recipe may upload in two steps (web hosts, then workers); each step's hosts share streams
+   * among themselves only (a stream is read once, for the receivers it was made for).
+   */
+  private groupFor(step: object, plan: Plan, arrived: readonly string[]): Promise<Group> {
+    let streams = this.groups.get(step);
+    if (!streams) this.groups.set(step, (streams = new Map()));
+    let group = streams.get(plan.key);
     if (!group) {
       group = this.makeGroup(plan, arrived.filter((name) => this.plans.get(name)?.key === plan.key));
-      this.groups.set(plan.key, group);
+      streams.set(plan.key, group);
+      this.made += 1;
     }
     return group;
   }
@@ -222,7 +233,8 @@ export class ReleaseUpload {
     const raw = tarStream(plan.send.map((entry) => this.item(entry)));
     const stream = codec === 'none' ? raw : raw.pipe(compressor(codec));
     if (codec !== 'none') raw.on('error', (error) => stream.destroy(error));
-    return { codec, bytes, fanout: new Fanout(stream, members, (name, sent, last) => this.progressOf(name, sent, bytes, codec, last)) };
+    const stallSeconds = Math.min(...members.map((m) => this.targets.get(m)?.stallTimeout ?? 0));
+    return { codec, bytes, fanout: new Fanout(stream, members, (name, sent, last) => this.progressOf(name, sent, bytes, codec, last), { stallSeconds }) };
   }
 
   private readonly shown = new Map<string, number>();

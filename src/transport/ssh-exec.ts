@@ -116,7 +116,7 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
     // The deadline: from now, or with a stream as input from the end of the input (below).
     const seconds = options.timeout ?? ctx.commandTimeout ?? 0;
     const armDeadline = (): void => {
-      if (seconds > 0 && !settled && !stopping) {
+      if (seconds > 0 && !settled && !stopping && deadline === undefined) {
         deadline = setTimeout(() => halt(new CommandTimeoutError(ctx.host, shown, seconds, options.timeout === undefined)), seconds * 1000);
       }
     };
@@ -189,6 +189,10 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
         // The command would wait for input that never comes, or (stuck) never exit: stop it.
         input.once('error', (e) => halt(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${e.message}`, { host: ctx.host, cause: e })));
         // pipe() respects the SSH window: a 1 GB tarball streams in 64 KiB pieces, never buffered.
+        // The input has ended once it is all read, even while its tail still waits in the
+        // channel for a host that stopped reading: the deadline starts there, so that host is
+        // stopped too (a stall earlier in the input is the sender's to see: release/fanout.ts).
+        input.once('end', armDeadline);
         pipeline(input, ch, (error) => {
           if (!error) armDeadline();
         });

@@ -19,7 +19,8 @@ export interface RunOptions {
    * Seconds the command may run before it is stopped (TERM, channel closed) and the run fails
    * naming the host and the command; 0 for none (`ship logs -f`, which runs until Ctrl-C).
    * Default: the connection's (ssh.commandTimeout in hosts.ts). With a stream as stdin the time
-   * counts from the end of the input: how fast a host takes the input is not this deadline's.
+   * counts from the end of the input: how fast a host takes the input is the sender's to watch
+   * (the release stream's stall timeout, ssh.stallTimeout, in release/fanout.ts).
    */
   timeout?: number;
 }

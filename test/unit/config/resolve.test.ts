@@ -44,7 +44,7 @@ describe('resolveStage', () => {
       sudo: true,
       build: { run: ['npm', 'run', 'build'], dir: '/p/dist', env: { NODE_ENV: 'production' } },
       service: { exec: 'node server.js', user: 'deploy', env: { PORT: '4000' }, envFile: '/p/.env.prod', socket: 4000 },
-      ssh: { connectTimeout: 10, commandTimeout: 600 },
+      ssh: { connectTimeout: 10, commandTimeout: 600, stallTimeout: 60 },
       configFile: '/p/hosts.ts',
       configDir: '/p',
     });

@@ -12,7 +12,7 @@ import type { Connection } from '../../../src/transport/types.js';
 
 const stage = {
   name: 'prod', app: 'app', hosts: ['h1', 'h2', 'h3', 'h4', 'h5'], path: '/srv/app', unit: 'app', keep: 3, shared: [], sudo: false,
-  ssh: { connectTimeout: 5, commandTimeout: 600 }, configFile: '/x/hosts.ts', configDir: '/x',
+  ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 }, configFile: '/x/hosts.ts', configDir: '/x',
   roles: { app: { name: 'app', unit: 'app' }, worker: { name: 'worker', unit: 'app-worker' } },
   hostRoles: { h4: ['worker'], h5: ['app', 'worker'] },
 } as Stage;

@@ -45,7 +45,7 @@ beforeEach(async () => {
   for (const d of [`releases/${OLD}`, `releases/${NEW}`, 'shared', '.ship']) await mkdir(join(root, d), { recursive: true });
   await symlink(`releases/${NEW}`, join(root, 'current'));
   await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: OLD, result: 'ok', time: 't' })}\n`);
-  stage = { name: 'prod', app: 'app', hosts: ['h1'], path: root, unit: 'app', keep: 3, shared: [], sudo: false, ssh: { connectTimeout: 5, commandTimeout: 600 }, configFile: '/x/hosts.ts', configDir: '/x' };
+  stage = { name: 'prod', app: 'app', hosts: ['h1'], path: root, unit: 'app', keep: 3, shared: [], sudo: false, ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 }, configFile: '/x/hosts.ts', configDir: '/x' };
   printed = '';
   const sink = new PassThrough();
   sink.on('data', (d: Buffer) => (printed += d.toString()));

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ function deployPath(): string {
 function target(root: string, name = 'h1'): UploadTarget & { lines: string[] } {
   const shell = new LocalShell(name);
   const lines: string[] = [];
-  return { name, layout: { root }, run: (c, o) => shell.run(c, o), progress: (t) => void lines.push(t), lines };
+  return { name, layout: { root }, run: (c, o) => shell.run(c, o), progress: (t) => void lines.push(t), lines, stallTimeout: 60 };
 }
 
 function writeBuild(files: Record<string, string | Buffer>): void {
@@ -95,6 +96,39 @@ describe('a first upload', () => {
     await Promise.all(roots.map((root, i) => r.upload(target(root, `h${i + 1}`), gathering)));
     for (const root of roots) expect(readFileSync(join(root, 'releases', r.id, 'VERSION'), 'utf8')).toBe('1\n');
     expect(r.streams).toBe(1);
+  });
+
+  it('a recipe that uploads in two steps (web hosts, then workers): each step gets a stream of its own', async () => {
+    const roots = [deployPath(), deployPath(), deployPath(), deployPath()];
+    const r = await release();
+    const web = new Gathering(['web1', 'web2']);
+    await Promise.all([0, 1].map((i) => r.upload(target(roots[i]!, `web${i + 1}`), web)));
+    const workers = new Gathering(['work1', 'work2']);
+    await Promise.all([2, 3].map((i) => r.upload(target(roots[i]!, `work${i - 1}`), workers)));
+    for (const root of roots) expect(readFileSync(join(root, 'releases', r.id, 'VERSION'), 'utf8')).toBe('1\n');
+    expect(r.streams).toBe(2);
+  });
+
+  it('a host that stops reading the stream is dropped after ssh.stallTimeout; the others get the release', async () => {
+    writeBuild({ 'random.bin': randomBytes(6 * 1024 * 1024) });
+    const roots = [deployPath(), deployPath(), deployPath()];
+    const r = await release();
+    const gathering = new Gathering(['h1', 'h2', 'stuck']);
+    const stuck = target(roots[2]!, 'stuck');
+    stuck.stallTimeout = 1;
+    const real = stuck.run;
+    // Like a live sshd whose receiving process never reads: the command ends only when ship
+    // stops its input (ssh-exec halts a command whose input failed).
+    stuck.run = (c, o) => o?.stdin instanceof Readable
+      ? new Promise((_, reject) => (o.stdin as Readable).once('close', () => reject(new Error('input closed'))))
+      : real(c, o);
+    const results = await Promise.allSettled([r.upload(target(roots[0]!, 'h1'), gathering), r.upload(target(roots[1]!, 'h2'), gathering), r.upload(stuck, gathering)]);
+    expect(results.slice(0, 2).map((x) => x.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(results[2]!.status).toBe('rejected');
+    const why = (results[2] as PromiseRejectedResult).reason as Error;
+    expect(why.name).toBe('StallError');
+    expect(why.message).toMatch(/^stuck: took none of the release stream for 1 s/);
+    for (const root of roots.slice(0, 2)) expect(readFileSync(join(root, 'releases', r.id, 'random.bin')).length).toBe(6 * 1024 * 1024);
   });
 });
 

@@ -12,7 +12,7 @@ function stage(service: Partial<Service> = {}, unit = 'hello'): { stage: Stage; 
     service: svc,
     stage: {
       name: 'prod', app: 'hello', hosts: ['h1'], path: '/srv/hello', unit, keep: 5, shared: [], sudo: true,
-      service: svc, ssh: { connectTimeout: 10, commandTimeout: 600 }, configFile: '/p/hosts.ts', configDir: '/p',
+      service: svc, ssh: { connectTimeout: 10, commandTimeout: 600, stallTimeout: 60 }, configFile: '/p/hosts.ts', configDir: '/p',
     },
   };
 }
