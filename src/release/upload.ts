@@ -66,8 +66,7 @@ export class ReleaseUpload {
   private readonly facts = new Map<string, Promise<HostFacts>>();
   private readonly plans = new Map<string, Plan>();
   /** The streams of each upload step (its gathering): a later step's hosts get streams of their own. */
-  private readonly groups = new WeakMap<object, Map<string, Promise<Group>>>();
-  private made = 0;
+  private readonly groups = new Map<object, Map<string, Promise<Group>>>();
 
   constructor(
     readonly id: string,
@@ -81,7 +80,7 @@ export class ReleaseUpload {
 
   /** How many streams were made: one per group of hosts that need the same. */
   get streams(): number {
-    return this.made;
+    return [...this.groups.values()].reduce((n, streams) => n + streams.size, 0);
   }
 
   /** Files and their bytes, for people. */
@@ -220,7 +219,6 @@ export class ReleaseUpload {
     if (!group) {
       group = this.makeGroup(plan, arrived.filter((name) => this.plans.get(name)?.key === plan.key));
       streams.set(plan.key, group);
-      this.made += 1;
     }
     return group;
   }

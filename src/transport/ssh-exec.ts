@@ -193,9 +193,7 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
         // channel for a host that stopped reading: the deadline starts there, so that host is
         // stopped too (a stall earlier in the input is the sender's to see: release/fanout.ts).
         input.once('end', armDeadline);
-        pipeline(input, ch, (error) => {
-          if (!error) armDeadline();
-        });
+        pipeline(input, ch, () => {}); // a failure: the input's 'error' above, or the channel's 'close'
       } else {
         // Without input the remote side must see EOF at once, or a command reading stdin would hang.
         ch.end(input);
