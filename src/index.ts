@@ -23,7 +23,7 @@ export type {
 export { recipe } from './recipe/define.js';
 export type { Recipe } from './recipe/define.js';
 export type { RecipeContext, HostGroup, LocalSteps } from './recipe/context.js';
-export type { RemoteHost } from './host/host.js';
+export type { Host } from './host/host.js';
 export type { ReleaseInfo } from './release/build.js';
 export type { ReleaseUpload as Release } from './release/upload.js';
 export type { Command } from './remote/command.js';

@@ -34,11 +34,34 @@ export interface HostContext {
   lockWait: number;
 }
 
-/** What a host and its undo view share: the record of changes and the lock. */
+/** What a host and its views (undo, one step's) share: the record of changes and the lock. */
 interface HostState {
   changes: HostChanges;
   lock: DeployLock;
 }
+
+/**
+ * What one step of `hosts.each` gives each of its hosts (recipe/context.ts): where progress lines
+ * go, the order in which the step's hosts lock, the hosts that upload together, and the list the
+ * step's second looks go on (awaited at the step's end). Given when the step's view of the host
+ * is made (RemoteHost.inStep), never set on a host from outside.
+ */
+export interface StepScope {
+  progress: (text: string) => void;
+  lockOrder: LockOrder;
+  uploading: Gathering;
+  confirmations: Array<Promise<void>>;
+}
+
+/**
+ * The host as a recipe sees it: the verbs, and what a recipe may ask about it. The runner's
+ * bookkeeping (the undo record, the connection, the step views) is not part of it.
+ */
+export type Host = Pick<RemoteHost,
+  'name' | 'path' | 'roles' | 'hasRole' | 'status' | 'run' | 'lock' | 'unlock' | 'upload' | 'linkShared' |
+  'switchCurrent' | 'systemctl' | 'restart' | 'healthcheck' | 'journal' | 'inventory' | 'rollbackTarget' |
+  'cleanup' | 'logRelease' | 'runInRelease' | 'createDirectories' | 'installUnit' | 'removeUnit' |
+  'uploadEnvFile' | 'enableUnits' | 'setupSummary'>;
 
 /**
  * The runner's view of a host after a failure or Ctrl-C (recipe/runner.ts settle/undo): only
@@ -53,7 +76,6 @@ export class RemoteHost {
   /** What this run changed here, for the runner's undo. */
   readonly changes: HostChanges;
   private readonly layout: Layout;
-  private progressFn: (text: string) => void = () => {};
   private readonly deployLock: DeployLock;
 
   constructor(
@@ -61,6 +83,8 @@ export class RemoteHost {
     readonly connection: Connection,
     private readonly ctx: HostContext,
     shared?: HostState,
+    /** Set for the view one step of hosts.each works with (inStep); undefined outside a step. */
+    private readonly scope?: StepScope,
   ) {
     this.layout = { root: ctx.stage.path };
     this.changes = shared?.changes ?? noChanges();
@@ -75,18 +99,21 @@ export class RemoteHost {
    * releasing the lock run to their end. A second Ctrl-C still exits at once (runner.ts).
    */
   undoView(): UndoView {
-    const view = new RemoteHost(this.name, this.connection, { ...this.ctx, signal: new AbortController().signal }, { changes: this.changes, lock: this.deployLock });
-    view.progressFn = this.progressFn;
-    return view;
+    return new RemoteHost(this.name, this.connection, { ...this.ctx, signal: new AbortController().signal }, this.state());
   }
 
-  /** Where progress lines go (set by hosts.each for the host's listr2 task or prefixed lines). */
-  setProgress(fn: (text: string) => void): void {
-    this.progressFn = fn;
+  /** The same host for one step of `hosts.each`: same changes and lock, with the step's scope. */
+  inStep(scope: StepScope): RemoteHost {
+    return new RemoteHost(this.name, this.connection, this.ctx, this.state(), scope);
   }
 
+  private state(): HostState {
+    return { changes: this.changes, lock: this.deployLock };
+  }
+
+  /** A progress line: to the step's listr2 task or prefixed line; outside a step, nowhere. */
   private progress(text: string): void {
-    this.progressFn(text);
+    this.scope?.progress(text);
   }
 
   /** Show what this host is doing now: `host.status('write unit')` (for steps defined elsewhere, like setup-steps.ts). */
@@ -122,12 +149,9 @@ export class RemoteHost {
       onWait: (holder) => this.progress(`waiting for lock held by ${holder}`),
       onBreak: (holder) => this.ctx.output.notice(`breaking a stale lock left by a dead process (${holder})`, this.name),
     });
-    if (this.lockOrder) await this.lockOrder.inTurn(this.name, take);
+    if (this.scope) await this.scope.lockOrder.inTurn(this.name, take);
     else await take();
   }
-
-  /** Set by `hosts.each` for the length of a step: the order in which its hosts lock. */
-  lockOrder: LockOrder | undefined;
 
   /**
    * Release the lock if we hold it. A host this run has changed (a release uploaded, `current`
@@ -154,16 +178,13 @@ export class RemoteHost {
   async upload(release: ReleaseUpload): Promise<void> {
     const id = this.ctx.release.id;
     this.changes.uploaded.push(id);
-    await release.upload(this.uploadTarget(), this.uploadGathering, this.ctx.dryRun);
+    await release.upload(this.uploadTarget(), this.scope?.uploading, this.ctx.dryRun);
   }
 
   /** What the upload needs of this host: its name, deploy path, commands and progress. */
   uploadTarget(): UploadTarget {
     return { name: this.name, layout: this.layout, run: (command, options) => this.run(command, options), progress: (text) => this.progress(text), stallTimeout: this.ctx.stage.ssh.stallTimeout };
   }
-
-  /** Set by `hosts.each` for the length of a step: the hosts that upload together. */
-  uploadGathering: Gathering | undefined;
 
   /** Link every `shared` entry from shared/ into the new release. */
   async linkShared(): Promise<void> {
@@ -242,14 +263,11 @@ export class RemoteHost {
       if (why !== undefined) fail(why);
     });
     // Inside hosts.each the second look runs alongside the next steps, awaited at the step's end.
-    if (this.confirmations) {
+    if (this.scope) {
       look.catch(() => {});
-      this.confirmations.push(look);
+      this.scope.confirmations.push(look);
     } else await look;
   }
-
-  /** Set by `hosts.each` for the length of a step: second looks still running, awaited at its end. */
-  confirmations: Array<Promise<void>> | undefined;
 
   /** The last lines of a unit's journal (default: the stage's unit), printed when a deploy fails here. */
   async journal(lines = 30, unit = this.ctx.stage.unit): Promise<string> {

@@ -10,7 +10,7 @@ import { ConfigError, ShipError, ExitCode } from '../errors.js';
 import { stageRoles } from '../config/roles.js';
 import type { ReleaseInfo } from '../release/build.js';
 import type { ReleaseUpload } from '../release/upload.js';
-import type { RemoteHost } from '../host/host.js';
+import type { Host, RemoteHost } from '../host/host.js';
 import { describeFailure, exitCodeFor, withHost } from '../output/failures.js';
 import { Gathering } from '../session/gathering.js';
 import { planBatches, type Rollout } from './batches.js';
@@ -26,13 +26,13 @@ export interface LocalSteps {
 
 export interface HostGroup {
   /** The hosts of this run, in hosts.ts order. */
-  readonly list: readonly RemoteHost[];
+  readonly list: readonly Host[];
   /**
    * Run a step on every host in parallel; throws once all have finished if any failed, so
    * the next phase starts only when this one passed everywhere:
    * `await hosts.each(async (host) => { await host.lock(); })`.
    */
-  each(step: (host: RemoteHost) => Promise<void>): Promise<void>;
+  each(step: (host: Host) => Promise<void>): Promise<void>;
   /**
    * Like `each`, batch by batch as `rollout` in hosts.ts (or --batch) says: the canary first,
    * each batch only once the one before passed on every host, `pause` seconds between. A failure
@@ -40,13 +40,13 @@ export interface HostGroup {
    * `await hosts.rollout(async (host) => { await host.switchCurrent(); ... })`.
    * Without `rollout`, one batch of every host: the same as `each`.
    */
-  rollout(step: (host: RemoteHost) => Promise<void>): Promise<void>;
+  rollout(step: (host: Host) => Promise<void>): Promise<void>;
   /**
    * Run a step on exactly one host: the first of this run in hosts.ts order, or the first that
    * carries `role`. Throws if it fails, like `each`:
    * `await hosts.once(async (host) => { await host.runInRelease(['bin/migrate']); })`.
    */
-  once(step: (host: RemoteHost) => Promise<void>, options?: { role?: string }): Promise<void>;
+  once(step: (host: Host) => Promise<void>, options?: { role?: string }): Promise<void>;
   /** The hosts of this run that carry a role, as a group of their own: `await hosts.withRole('worker').each(...)`. */
   withRole(role: string): HostGroup;
 }
@@ -124,52 +124,47 @@ export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOpt
       }
     },
     async once(step, { role } = {}) {
-      const group = role === undefined ? hosts : this.withRole(role).list;
-      const host = group[0];
+      const host = (role === undefined ? hosts : withRole(hosts, role))[0];
       if (!host) throw new ShipError(`hosts.once: no host of this run carries the role "${role}" (hosts: ${hosts.map((h) => h.name).join(', ')})`);
       await runStep(output, [host], step);
     },
-    withRole(role) {
-      const stage = hosts[0]?.context.stage;
-      if (stage && !Object.hasOwn(stageRoles(stage), role)) {
-        throw new ConfigError(`recipe asked for hosts of role "${role}", which stage ${stage.name} does not define`, `roles of ${stage.name}: ${Object.keys(stageRoles(stage)).join(', ')}`);
-      }
-      return hostGroup(output, hosts.filter((h) => h.hasRole(role)), options);
-    },
+    withRole: (role) => hostGroup(output, withRole(hosts, role), options),
   };
 }
 
-/** Run a step on every host of `hosts` in parallel; throws once all have finished if any failed. */
-async function runStep(output: Output, hosts: RemoteHost[], step: (host: RemoteHost) => Promise<void>): Promise<void> {
-  const names = hosts.map((h) => h.name);
-  const order = new LockOrder(names);
-  const uploading = new Gathering(names);
-  for (const host of hosts) {
-    host.lockOrder = order;
-    host.uploadGathering = uploading;
+/** The hosts that carry `role`; a role the stage does not define is a mistake in the recipe. */
+function withRole(hosts: RemoteHost[], role: string): RemoteHost[] {
+  const stage = hosts[0]?.context.stage;
+  if (stage && !Object.hasOwn(stageRoles(stage), role)) {
+    throw new ConfigError(`recipe asked for hosts of role "${role}", which stage ${stage.name} does not define`, `roles of ${stage.name}: ${Object.keys(stageRoles(stage)).join(', ')}`);
   }
+  return hosts.filter((h) => h.hasRole(role));
+}
+
+/**
+ * Run a step on every host of `hosts` in parallel; throws once all have finished if any failed.
+ * Each host works through its view for this step (RemoteHost.inStep), which carries what the
+ * step's hosts share; the hosts themselves are not changed.
+ */
+async function runStep(output: Output, hosts: RemoteHost[], step: (host: Host) => Promise<void>): Promise<void> {
+  const names = hosts.map((h) => h.name);
+  const lockOrder = new LockOrder(names);
+  const uploading = new Gathering(names);
   const outcomes = await eachHost(output, names, async (name, progress) => {
-    const host = hosts.find((h) => h.name === name)!;
-    host.setProgress(progress);
     const confirmations: Array<Promise<void>> = [];
-    host.confirmations = confirmations;
+    const host = hosts.find((h) => h.name === name)!.inStep({ progress, lockOrder, uploading, confirmations });
     try {
       await step(host);
       // Health checks' second looks ran alongside the rest of the step; the step is over once they are.
       if (confirmations.length > 0) progress('health: second look');
       await Promise.all(confirmations);
     } finally {
-      order.finished(name);
+      lockOrder.finished(name);
       uploading.finished(name);
-      host.confirmations = undefined;
       await Promise.allSettled(confirmations);
     }
     progress('done');
   });
-  for (const host of hosts) {
-    host.lockOrder = undefined;
-    host.uploadGathering = undefined;
-  }
   const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
   if (failures.length > 0) throw new PhaseError(failures);
 }
