@@ -21,7 +21,7 @@ runs once, on one host, before any host switches. hooks.before/after/failed run 
 --role NAME deploys to the hosts of a role only. requireClean refuses a dirty working tree.`)
     .action(wrap(async (cli, stage: string, opts: { lockWait: number; batch?: number | string; ref?: string; artifact?: string }) =>
       runRecipe(await cli.session(stage), 'deploy', {
-        command: commandName('deploy', stage), lockWait: opts.lockWait, batch: opts.batch, hooks: 'deploy',
+        command: commandName('deploy', stage), lockWait: opts.lockWait, batch: opts.batch, hooks: 'deploy', expectsRollout: true,
         source: opts.ref !== undefined ? { ref: opts.ref } : opts.artifact !== undefined ? { artifact: opts.artifact } : undefined,
       })));
 
@@ -34,7 +34,8 @@ runs once, on one host, before any host switches. hooks.before/after/failed run 
     .addOption(batchOption())
     .action(wrap(async (cli, stage: string, release: string | undefined, opts: { lockWait: number; batch?: number | string }) =>
       runRecipe(await cli.session(stage), 'rollback', {
-        command: commandName('rollback', stage), lockWait: opts.lockWait, args: release ? [release] : [], batch: opts.batch, hooks: 'rollback',
+        command: commandName('rollback', stage), lockWait: opts.lockWait, args: release ? [release] : [], batch: opts.batch, hooks: 'rollback', expectsRollout: true,
+        source: { existing: release ?? '' },
       })));
 
   program

@@ -33,14 +33,14 @@ export interface RunRecipeOptions {
   lockWait?: number;
   /** The command's name (`ship deploy prod`), recorded in locks; never its arguments. */
   command: string;
-  /** For `ship rollback`: the release is not new; its id is chosen by the recipe. */
-  release?: ReleaseInfo;
   /** --batch: hosts per batch of `hosts.rollout`, instead of the stage's `rollout.batch`. */
   batch?: number | string;
   /** --ref or --artifact: what `local.buildRelease()` builds from; default the working tree. */
   source?: SourceOption;
-  /** Run the stage's hooks (deploy and rollback): `deploy` or `rollback`, as SHIP_COMMAND says. */
+  /** Run the stage's hooks (deploy and rollback), with this as SHIP_COMMAND. */
   hooks?: string;
+  /** Point out a recipe that never calls hosts.rollout() while the stage has a rollout (deploy, rollback). */
+  expectsRollout?: boolean;
 }
 
 /** The project's recipes/<name>.ts if it exists, else ship's built-in one. */
@@ -72,13 +72,11 @@ export async function runRecipe(session: Session, name: string, options: RunReci
     await connecting;
     throw error;
   });
-  const release = options.release ?? source.release;
+  const release = source.release;
   const abort = new AbortController();
   const stopSignals = trapSignals(abort, (text) => output.notice(text));
-  // A rollback deploys no new release: its hooks get the one named on the command line, if any.
-  const hookRelease = options.hooks === 'rollback' ? { ...release, id: options.args?.[0] ?? '', commit: undefined } : release;
   const hook = (result: string, error?: string): HookRun => ({
-    stage, release: hookRelease, command: options.hooks ?? name, hosts: session.hosts, result, error, output, dryRun: session.dryRun, signal: abort.signal,
+    stage, release, command: options.hooks ?? name, hosts: session.hosts, result, error, output, dryRun: session.dryRun, signal: abort.signal,
   });
 
   let built: ReleaseUpload | undefined;
@@ -129,7 +127,7 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   }
   if (session.dryRun) printPlans(session.plans, (l) => session.output.info(l));
   if (failure !== undefined) throw failure;
-  if (!rolledOut && rolloutOf(stage, options) && (name === 'deploy' || name === 'rollback')) {
+  if (!rolledOut && rolloutOf(stage, options) && options.expectsRollout) {
     // A recipes/deploy.ts copied before batches existed runs phase 2 with hosts.each.
     output.notice(`${displayPath(file)} never calls hosts.rollout(), so rollout (or --batch) did nothing: every host switched at once; compare it with ship's built-in recipes/${name}.ts`);
   }

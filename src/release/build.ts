@@ -36,7 +36,12 @@ export async function describeRelease(stage: Stage, id = newReleaseId()): Promis
   const git = await execa('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: stage.configDir, reject: false });
   const dirty = git.exitCode === 0 ? await execa('git', ['status', '--porcelain'], { cwd: stage.configDir, reject: false }) : undefined;
   const commit = git.exitCode === 0 ? `${git.stdout.trim()}${dirty?.stdout.trim() ? '+dirty' : ''}` : undefined;
-  return { id, user: userInfo().username, origin: hostname(), ...(commit ? { commit } : {}) };
+  return { id, ...localIdentity(), ...(commit ? { commit } : {}) };
+}
+
+/** Who runs ship, from where: recorded in locks and the release log. */
+export function localIdentity(): { user: string; origin: string } {
+  return { user: userInfo().username, origin: hostname() };
 }
 
 /** Run `build.run` in the project directory, streaming its output as `local | ...` lines. */

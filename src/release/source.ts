@@ -22,10 +22,13 @@ import { formatBytes } from '../output/units.js';
 import { makeTempDir } from '../local/temp-dir.js';
 import { artifactProblem } from './artifact.js';
 import { extractedProblem } from './extracted-tree.js';
-import { describeRelease, runBuild, type ReleaseInfo } from './build.js';
+import { describeRelease, localIdentity, runBuild, type ReleaseInfo } from './build.js';
 
-/** What `ship deploy` was asked to deploy: the working tree (nothing), `--ref`, or `--artifact`. */
-export type SourceOption = { ref: string } | { artifact: string } | undefined;
+/**
+ * What the run deploys: the working tree (nothing), `--ref`, `--artifact`, or a release already
+ * on the hosts (`ship rollback`: `existing` is the id named, '' for the previous good one).
+ */
+export type SourceOption = { ref: string } | { artifact: string } | { existing: string } | undefined;
 
 export interface ReleaseSource {
   /** Who deploys what: for --ref the ref's commit, for --artifact no commit. */
@@ -46,6 +49,7 @@ const DIRTY_SHOWN = 5;
 export async function openSource(stage: Stage, option: SourceOption): Promise<ReleaseSource> {
   if (option && 'ref' in option) return refSource(stage, option.ref);
   if (option && 'artifact' in option) return artifactSource(stage, option.artifact);
+  if (option && 'existing' in option) return existingSource(option.existing);
   const release = await describeRelease(stage);
   return {
     release,
@@ -54,6 +58,20 @@ export async function openSource(stage: Stage, option: SourceOption): Promise<Re
       output.step('local', `build: ${stage.build?.run.join(' ') ?? '(none)'}`);
       await runBuild(stage, output, signal);
       return stage;
+    },
+    dispose: async () => {},
+  };
+}
+
+/**
+ * A run that builds nothing: its release is one the hosts have. No git is asked and no new id is
+ * made; `release.id` is the release named ('' when the recipe picks it, as rollback does).
+ */
+function existingSource(id: string): ReleaseSource {
+  return {
+    release: { id, ...localIdentity() },
+    build: async () => {
+      throw new ConfigError('this run deploys a release the hosts already have, so its recipe cannot build one (local.buildRelease())', 'build and upload a new release with ship deploy <stage>');
     },
     dispose: async () => {},
   };
