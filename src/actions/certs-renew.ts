@@ -35,6 +35,7 @@ import { takeDeployLocks } from '../host/host-lock.js';
 import { stageFailure, type Note } from './certs-report.js';
 import type { CertStage } from './certs-stages.js';
 import { exitCodeFor } from '../output/failures.js';
+import { eachHost } from '../output/tasks.js';
 import { printPlans } from '../session/plan.js';
 
 /** How long a renewal waits for a deploy on the same hosts to finish. */
@@ -244,17 +245,13 @@ async function install(stage: CertStage, session: Session, had: ReadonlySet<stri
   const errors: ShipError[] = [];
   const collect = (host: string, error: unknown) => errors.push(error instanceof ShipError ? error : new ShipError(`${host}: ${errorText(error)}`, { host }));
 
-  // One step on every host at once: the hosts it succeeded on, each failure collected.
-  const onEach = async (hosts: readonly string[], step: (host: string) => Promise<void>): Promise<string[]> =>
-    (await Promise.all(hosts.map(async (host) => {
-      try {
-        await step(host);
-        return host;
-      } catch (error) {
-        collect(host, error);
-        return undefined;
-      }
-    }))).filter((h) => h !== undefined);
+  // One step on every host at once, as hosts.each runs a deploy's (output/tasks.ts), without
+  // progress lines off a terminal (cron stays silent): the hosts it succeeded on, each failure collected.
+  const onEach = async (hosts: readonly string[], step: (host: string) => Promise<void>): Promise<string[]> => {
+    const outcomes = await eachHost(session.output, hosts, step, { plainProgress: false });
+    for (const o of outcomes) if (!o.ok) collect(o.host, o.error);
+    return outcomes.filter((o) => o.ok).map((o) => o.host);
+  };
   const prepared = await onEach(targets, async (host) => prepare(host, await session.connection(host), files, options));
   const installed = await onEach(prepared, async (host) => {
     const connection = await session.connection(host);

@@ -8,6 +8,7 @@ import { paths, release as rel } from '../remote/release.js';
 import type { Stage } from '../config/types.js';
 import type { Session } from '../session/session.js';
 import { DeployLock } from './deploy-lock.js';
+import { LockOrder } from './lock-order.js';
 
 export interface HeldLocks {
   release(): Promise<void>;
@@ -44,13 +45,21 @@ export async function takeDeployLocks(session: Session, stage: Stage, command: s
       onBreak: (holder) => session.output.notice(`breaking a stale lock left by a dead process (${holder})`, host),
     });
   };
-  try {
-    // One host after another, in the order deploys take them (host/lock-order.ts: names
-    // sorted), so this and a deploy never hold part of the hosts each and wait for each other.
-    for (const host of [...session.hosts].sort()) await lockOne(host);
-  } catch (error) {
+  // One host after another, in the order deploys take them, by the same code (host/lock-order.ts),
+  // so this and a deploy never hold part of the hosts each and wait for each other.
+  const order = new LockOrder(session.hosts);
+  const taken = await Promise.allSettled(session.hosts.map(async (host) => {
+    try {
+      await order.inTurn(host, () => lockOne(host));
+    } finally {
+      order.finished(host);
+    }
+  }));
+  // The first host in lock order that failed says why; the hosts after it only did not try.
+  const failed = session.hosts.map((host, i) => ({ host, result: taken[i]! })).filter((t) => t.result.status === 'rejected').sort((a, b) => (a.host < b.host ? -1 : 1))[0];
+  if (failed) {
     await release();
-    throw error;
+    throw (failed.result as PromiseRejectedResult).reason;
   }
   return { release };
 }
