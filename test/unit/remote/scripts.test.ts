@@ -50,6 +50,11 @@ describe('src/remote/sh', () => {
     expect(spawnSync('sh', ['-n', '-c', body]).status, `sh -n ${name}`).toBe(0);
   });
 
+  it('ships with the package, where the loader looks from src/, dist/ and dist/bundle/', () => {
+    const pkg = JSON.parse(readFileSync(join(SH, '../../../package.json'), 'utf8')) as { files: string[] };
+    expect(pkg.files).toContain('src/remote/sh');
+  });
+
   it('reads each file once and hands out the same body', () => {
     expect(scriptText('take-lock.sh')).toBe(scriptText('take-lock.sh'));
     expect(script('take-lock.sh', 'a').argv[2]).toBe(scriptText('take-lock.sh'));
