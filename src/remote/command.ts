@@ -23,7 +23,15 @@ export interface Command {
   secrets?: readonly string[];
   /**
    * A short name for errors and progress (`verify sha256 and extract`), for commands whose
-   * argv is a long script. Plans (--dry-run) still print the full command.
+   * argv is a long script.
    */
   label?: string;
+  /**
+   * The file under src/remote/sh this command runs (`take-lock.sh`), for commands made by
+   * `script()`: argv is then `sh -c BODY NAME ARGS...`, and people are shown `NAME ARGS...`.
+   */
+  script?: string;
 }
+
+/** Give a command a short name for progress and errors. */
+export const labelled = (label: string, command: Command): Command => ({ ...command, label });

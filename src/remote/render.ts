@@ -41,9 +41,31 @@ function sudoUser(name: string): string {
   return name;
 }
 
-/** Render for a person: like renderCommand, with every secret replaced by `***`. */
+/**
+ * Render for a person, on one line: like renderCommand, with every secret replaced by `***`, and
+ * a script (see remote/scripts.ts) shown as its file name and its arguments, quoted as the shell
+ * takes them (`sudo -n -- take-lock.sh /srv/app/.ship/lock '{"who":"me"}'`); scriptBody gives
+ * its body.
+ */
 export function displayCommand(command: Command): string {
-  return redact(renderCommand(command), command.secrets ?? []);
+  const shown = command.script === undefined ? command : { ...command, argv: [command.script, ...scriptArgs(command)] };
+  return redact(renderCommand(shown), command.secrets ?? []);
+}
+
+/** The body of a script command (`sh -c BODY NAME ARGS...`), as the host runs it; undefined for any other command. */
+export function scriptBody(command: Command): string | undefined {
+  if (command.script === undefined) return undefined;
+  scriptArgs(command);
+  return command.argv[2];
+}
+
+/** A script command's arguments ($1, $2, ...); its argv must be what script() makes. */
+function scriptArgs(command: Command): readonly string[] {
+  const [sh, flag, body, name, ...args] = command.argv;
+  if (sh !== 'sh' || flag !== '-c' || body === undefined || name !== command.script) {
+    throw new Error(`displayCommand: the command of script ${command.script} is not \`sh -c BODY ${command.script} ARGS...\``);
+  }
+  return args;
 }
 
 /** Replace each secret, in every form of secretForms, in text with `***`. */

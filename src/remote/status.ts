@@ -1,10 +1,10 @@
 /**
  * The one script behind `ship status` on a host: free disk, each unit's state, `current`, the
  * lock's holder and the release log's lines about the current release, in one round trip.
- * Read-only; values arrive as positional parameters.
+ * Read-only (src/remote/sh/read-status.sh); values arrive as positional parameters.
  */
-import type { Command } from './command.js';
-import { labelled, script } from './script.js';
+import { labelled, type Command } from './command.js';
+import { script } from './scripts.js';
 
 export const statusCommands = {
   /**
@@ -13,20 +13,5 @@ export const statusCommands = {
    * log's lines that name the current release, newest last.
    */
   read: (root: string, units: readonly string[]): Command =>
-    labelled('read the host\'s status', script(
-      [
-        'root=$1; shift',
-        'p=$root; while [ ! -e "$p" ]; do p=$(dirname -- "$p"); done',
-        'df -Pk -- "$p" | awk \'NR == 2 { print "disk", $4, $2 }\'',
-        'for u in "$@"; do echo "unit $u $(systemctl is-active -- "$u" 2>/dev/null)"; done',
-        'cd -- "$root" 2>/dev/null || exit 0',
-        'id=$(readlink current 2>/dev/null || true)',
-        'echo "current $id"',
-        'if [ -d .ship/lock ]; then echo "lock $(head -n 1 .ship/lock/info 2>/dev/null || echo held)"; fi',
-        'echo log',
-        '[ -n "$id" ] || exit 0',
-        'grep -F -- "\\"release\\":\\"${id##*/}\\"" .ship/releases.log 2>/dev/null | tail -n 50',
-      ].join('\n'),
-      root, ...units,
-    )),
+    labelled('read the host\'s status', script('read-status.sh', root, ...units)),
 };

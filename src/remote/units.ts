@@ -1,6 +1,6 @@
 /** Unit files on a host: whose a unit name is before `ship setup` writes one (systemctl commands: systemctl.ts). */
 import type { Command } from './command.js';
-import { script } from './script.js';
+import { script } from './scripts.js';
 
 export const units = {
   /**
@@ -10,16 +10,5 @@ export const units = {
    * /etc/systemd/system/<name> would shadow (a distro's nginx.service); else `missing`.
    */
   fileOwner: (name: string): Command =>
-    script([
-      'f=/etc/systemd/system/$1',
-      'if [ -e "$f" ] || [ -L "$f" ]; then',
-      '  { [ -f "$f" ] && [ ! -L "$f" ] && grep -q "written by ship setup" -- "$f"; } || { echo "other $f"; exit 0; }',
-      'fi',
-      'dirs=$(systemd-analyze unit-paths 2>/dev/null) || dirs="/run/systemd/system /usr/local/lib/systemd/system /usr/lib/systemd/system /lib/systemd/system"',
-      'for d in $dirs; do',
-      '  [ "$d" = /etc/systemd/system ] && continue',
-      '  if [ -e "$d/$1" ] || [ -L "$d/$1" ]; then echo "other $d/$1"; exit 0; fi',
-      'done',
-      'if [ -e "$f" ]; then echo ship; else echo missing; fi',
-    ].join('\n'), name),
+    script('read-unit-owner.sh', name),
 };

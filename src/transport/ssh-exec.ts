@@ -131,7 +131,7 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       attach(ch);
       // Stopped while the channel was opening: sshd has started the command by now, so it is
       // stopped like a running one. It never gets the input (only EOF); scripts that write stdin
-      // to a file check its length (remote/script.ts receivedWhole), so none is cut short.
+      // to a file check its length (remote/sh/lib/received-whole.sh), so none is cut short.
       if (stopping) stop(ch);
     });
 

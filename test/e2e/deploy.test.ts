@@ -208,7 +208,7 @@ describe('ship deploy', () => {
     const r = await ship(['deploy', 'prod', '--dry-run'], { cwd: dir, env: { APP_VERSION: 'v8' } });
     expect(r.code, r.stderr).toBe(0);
     for (const h of HOSTS) expect(r.stdout).toMatch(new RegExp(`^${h} \\| would run: `, 'm'));
-    expect(r.stdout).toMatch(/mv -T -- "\.current-\$2" current/);
+    expect(r.stdout).toMatch(new RegExp(`^h1 \\| would run: switch-current\\.sh ${PATH} \\d{8}T\\d{6}Z-[0-9a-f]{6}$`, 'm'));
     expect(r.stdout).toMatch(/sudo -n -- systemctl restart -- deploytest/);
     expect(await Promise.all(HOSTS.map(snapshot))).toEqual(before);
   });

@@ -12,6 +12,7 @@ command -v ssh >/dev/null || need+=(openssh-client)
 command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/sbin/named ] || need+=(bind9)   # DNS-01 tests; Pebble comes from Debian unstable (pebble-package.ts)
 command -v crontab >/dev/null || need+=(cron)
+command -v shellcheck >/dev/null || need+=(shellcheck)   # the unit test that lints src/remote/sh/*.sh
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "ship tests need these Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2

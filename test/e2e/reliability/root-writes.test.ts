@@ -8,6 +8,8 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { files } from '../../../src/remote/files.js';
+import { displayCommand, renderCommand } from '../../../src/remote/render.js';
 import { lab, onHost } from '../support.js';
 import { App, expectNoSecretsPrinted } from './support.js';
 
@@ -56,14 +58,20 @@ describe('shared/.env, in shared/ which the service user owns (service.user nosu
     await app.setup();
     await plantVictim();
     await appendFile(join(app.dir, '.env.prod'), 'ROTATED=1\n');
-    // The very command `ship setup` runs for the env file, from its plan.
+    // The very command `ship setup` runs for the env file: the plan shows it as one line (script
+    // name and arguments), which the same builder, given those arguments, must show too.
     const plan = await app.ship(['setup', 'prod', '--dry-run']);
     expect(plan.code, plan.stderr).toBe(0);
-    const line = /^root@h1 \| would run: (.+)  < \(env file: \d+ variables\)$/m.exec(plan.stdout)?.[1];
-    expect(line, plan.stdout).toContain(`${app.path}/shared/.env`);
+    const shown = /^root@h1 \| would run: (.+)  < \(env file: \d+ variables\)$/m.exec(plan.stdout)?.[1];
+    expect(shown, plan.stdout).toContain(`${app.path}/shared/.env`);
+    const bytes = /^sudo -n -u nosudo -- install-file\.sh \S+ 600 (\d+)$/.exec(shown!)?.[1];
+    expect(bytes, shown).toBeDefined();
+    const command = files.installOwnFile(`${app.path}/shared/.env`, '600', 'nosudo', Number(bytes));
+    expect(displayCommand(command)).toBe(shown);
+    const line = renderCommand(command);
 
     // Run it with a stdin we hold open: the temporary file exists, and the write is not done.
-    const write = execa('ssh', ['-F', lab().sshConfig, '-o', 'BatchMode=yes', 'root@h1', line!], { reject: false, stdin: 'pipe' });
+    const write = execa('ssh', ['-F', lab().sshConfig, '-o', 'BatchMode=yes', 'root@h1', line], { reject: false, stdin: 'pipe' });
     // Meanwhile the service user swaps the temporary file for a symlink to root's file.
     const swapped = await onHost('h1', `cd ${app.path}/shared && sudo -n -u nosudo sh -c 'for i in $(seq 600); do for f in .env.ship-*; do [ -f "$f" ] && ln -sfn ${VICTIM} "$f" && echo "swapped $f" && exit 0; done; sleep 0.05; done; echo "no temporary file appeared"'`);
     expect(swapped).toMatch(/^swapped \.env\.ship-\w+$/);

@@ -1,35 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { certCommands } from '../../../src/remote/certs.js';
-import { renderCommand } from '../../../src/remote/render.js';
+import { displayCommand, renderCommand } from '../../../src/remote/render.js';
+import { scriptText } from '../../../src/remote/scripts.js';
 
 const key = '/etc/ship/certs/a.example.com/privkey.pem';
 const cert = '/etc/ship/certs/a.example.com/fullchain.pem';
 
 describe('certificate commands', () => {
   it('reads the chain, telling a missing certificate or key by exit code', () => {
-    expect(renderCommand(certCommands.read(cert, key, true))).toBe(
-      `sudo -n -- sh -c '[ -e "$1" ] || exit 44; [ -e "$2" ] || exit 45; cat -- "$1"' sh ${cert} ${key}`,
-    );
+    expect(displayCommand(certCommands.read(cert, key, true))).toBe(`sudo -n -- read-cert.sh ${cert} ${key}`);
+    expect(scriptText('read-cert.sh')).toContain('[ -e "$1" ] || exit 44; [ -e "$2" ] || exit 45; cat -- "$1"');
   });
 
   it('stages a file next to its final path with umask 077 before the mode is set', () => {
-    expect(renderCommand(certCommands.stage(key, '0600', true, 227))).toBe(
-      `sudo -n -- sh -c 'set -e; umask 022; mkdir -p -- "$(dirname -- "$1")"; umask 077; cat > "$1.ship-new"; ` +
-        `[ "$(wc -c < "$1.ship-new")" -eq "$3" ] || { rm -f -- "$1.ship-new"; printf "ship: the input for %s ended early (the connection closed?); nothing was changed\\n" "$1.ship-new" >&2; exit 75; }; ` +
-        `chmod "$2" -- "$1.ship-new"' sh ${key} 0600 227`,
-    );
+    expect(displayCommand(certCommands.stage(key, '0600', true, 227))).toBe(`sudo -n -- stage-cert-file.sh ${key} 0600 227`);
+    expect(scriptText('stage-cert-file.sh')).toContain('umask 077; cat > "$1.ship-new"\nreceived_whole "$1.ship-new" "$3"\nchmod "$2" -- "$1.ship-new"');
   });
 
   it('keeps the previous files as .prev and renames the new ones in', () => {
-    expect(renderCommand(certCommands.swap([key, cert, `${cert}.ship.json`], false))).toBe(
-      `sh -c 'set -e; for f; do if [ -e "$f" ]; then ln -f -- "$f" "$f.prev"; else rm -f -- "$f.prev"; fi; done; for f; do mv -f -- "$f.ship-new" "$f"; done' sh ${key} ${cert} ${cert}.ship.json`,
+    expect(displayCommand(certCommands.swap([key, cert, `${cert}.ship.json`], false))).toBe(`swap-cert-files.sh ${key} ${cert} ${cert}.ship.json`);
+    expect(scriptText('swap-cert-files.sh')).toContain(
+      'set -e\nfor f; do if [ -e "$f" ]; then ln -f -- "$f" "$f.prev"; else rm -f -- "$f.prev"; fi; done\nfor f; do mv -f -- "$f.ship-new" "$f"; done',
     );
   });
 
   it('reads the origin record, printing nothing when there is none', () => {
-    expect(renderCommand(certCommands.readOrigin(`${cert}.ship.json`, true))).toBe(
-      `sudo -n -- sh -c '[ -e "$1" ] || exit 0; cat -- "$1"' sh ${cert}.ship.json`,
-    );
+    expect(displayCommand(certCommands.readOrigin(`${cert}.ship.json`, true))).toBe(`sudo -n -- read-if-present.sh ${cert}.ship.json`);
+    expect(scriptText('read-if-present.sh')).toContain('[ -e "$1" ] || exit 0; cat -- "$1"');
   });
 
   it('tests nginx and reloads a unit with sudo', () => {
@@ -38,12 +35,10 @@ describe('certificate commands', () => {
   });
 
   it('writes and removes HTTP-01 tokens under the webroot', () => {
-    expect(renderCommand(certCommands.placeToken('/var/www/html', 'tok_EN-1', true))).toBe(
-      `sudo -n -- sh -c 'set -e; umask 022; d="$1/.well-known/acme-challenge"; mkdir -p -- "$d"; cat > "$d/$2"' sh /var/www/html tok_EN-1`,
-    );
-    expect(renderCommand(certCommands.removeToken('/var/www/html', 'tok_EN-1', false))).toBe(
-      `sh -c 'f="$1/.well-known/acme-challenge/$2"; [ -e "$f" ] || exit 0; rm -f -- "$f"' sh /var/www/html tok_EN-1`,
-    );
+    expect(displayCommand(certCommands.placeToken('/var/www/html', 'tok_EN-1', true))).toBe('sudo -n -- place-token.sh /var/www/html tok_EN-1');
+    expect(scriptText('place-token.sh')).toContain('set -e; umask 022; d="$1/.well-known/acme-challenge"; mkdir -p -- "$d"; cat > "$d/$2"');
+    expect(displayCommand(certCommands.removeToken('/var/www/html', 'tok_EN-1', false))).toBe('remove-token.sh /var/www/html tok_EN-1');
+    expect(scriptText('remove-token.sh')).toContain('f="$1/.well-known/acme-challenge/$2"; [ -e "$f" ] || exit 0; rm -f -- "$f"');
   });
 
   it('passes every value as a positional parameter, never inside the script', () => {
@@ -54,7 +49,7 @@ describe('certificate commands', () => {
       certCommands.placeToken(hostile, hostile, true), certCommands.removeToken(hostile, hostile, true),
     ]) {
       const [sh, flag, body, name, ...args] = command.argv;
-      expect([sh, flag, name]).toEqual(['sh', '-c', 'sh']);
+      expect([sh, flag, name]).toEqual(['sh', '-c', command.script]);
       expect(body).not.toContain(hostile);
       expect(args).toContain(hostile);
       expect(renderCommand(command)).toContain(`'/etc/it'\\''s $(rm -rf /)\nx'`);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { files } from '../../../src/remote/files.js';
-import { renderCommand } from '../../../src/remote/render.js';
+import { displayCommand, quote, renderCommand } from '../../../src/remote/render.js';
+import { scriptText } from '../../../src/remote/scripts.js';
 import { units } from '../../../src/remote/units.js';
 import { journal, systemctl } from '../../../src/remote/systemctl.js';
 
@@ -18,7 +19,7 @@ describe('setup commands', () => {
     const hostile = "/srv/it's $(rm -rf /)\nx";
     for (const command of [files.fileState(hostile), files.fileState(hostile, 'app'), files.installFile(hostile, '600', 'deploy:deploy', 5), files.installOwnFile(hostile, '600', 'app', 5), files.origin(hostile), files.directoryState('deploy', undefined, [hostile]), units.fileOwner(hostile)]) {
       const [sh, flag, body, name, ...args] = command.argv;
-      expect([sh, flag, name]).toEqual(['sh', '-c', 'sh']);
+      expect([sh, flag, name]).toEqual(['sh', '-c', command.script]);
       expect(body).not.toContain(hostile);
       expect(args).toContain(hostile);
       expect(renderCommand(command)).toContain(`'/srv/it'\\''s $(rm -rf /)\nx'`);
@@ -26,12 +27,16 @@ describe('setup commands', () => {
   });
 
   it('writes a file through a private temporary file and a rename', () => {
-    expect(renderCommand(files.installFile('/srv/hello/shared/.env', '600', 'deploy:deploy', 12))).toBe(
-      `sudo -n -- sh -c 'set -e; umask 077; tmp="$1.ship-$$"; trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; ` +
-        `rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ` +
-        `[ "$(wc -c < "$tmp")" -eq "$3" ] || { rm -f -- "$tmp"; printf "ship: the input for %s ended early (the connection closed?); nothing was changed\\n" "$tmp" >&2; exit 75; }; ` +
-        `chown -- "$4" "$tmp"; chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 12 deploy:deploy`,
-    );
+    const command = files.installFile('/srv/hello/shared/.env', '600', 'deploy:deploy', 12);
+    expect(displayCommand(command)).toBe('sudo -n -- install-file.sh /srv/hello/shared/.env 600 12 deploy:deploy');
+    expect(renderCommand(command)).toBe(`sudo -n -- sh -c ${quote(scriptText('install-file.sh'))} install-file.sh /srv/hello/shared/.env 600 12 deploy:deploy`);
+    // Every trap before the temporary file exists; the length checked before chown, chmod and rename.
+    const body = scriptText('install-file.sh');
+    const at = (text: string) => body.indexOf(text);
+    expect(at(`trap 'rm -f -- "$tmp"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT; trap 'exit 129' HUP`)).toBeLessThan(at('set -C; cat > "$tmp"'));
+    expect(at('set -C; cat > "$tmp"')).toBeLessThan(at('received_whole "$tmp" "$3"\n'));
+    expect(at('received_whole "$tmp" "$3"\n')).toBeLessThan(at('if [ $# -ge 4 ]; then chown -- "$4" "$tmp"; fi'));
+    expect(at('if [ $# -ge 4 ]; then chown -- "$4" "$tmp"; fi')).toBeLessThan(at('chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT'));
   });
 
   it('leaves no temporary file when the write is killed half way by a signal to its process group', async () => {
@@ -90,23 +95,21 @@ describe('setup commands', () => {
   });
 
   it('writes a file in a directory the service user owns as that user: no root chown to redirect', () => {
-    expect(renderCommand(files.installOwnFile('/srv/hello/shared/.env', '600', 'app', 12))).toBe(
-      `sudo -n -u app -- sh -c 'set -e; umask 077; tmp="$1.ship-$$"; trap '\\''rm -f -- "$tmp"'\\'' EXIT; trap '\\''exit 143'\\'' TERM; trap '\\''exit 130'\\'' INT; trap '\\''exit 129'\\'' HUP; ` +
-        `rm -f -- "$tmp"; set -C; cat > "$tmp"; set +C; ` +
-        `[ "$(wc -c < "$tmp")" -eq "$3" ] || { rm -f -- "$tmp"; printf "ship: the input for %s ended early (the connection closed?); nothing was changed\\n" "$tmp" >&2; exit 75; }; ` +
-        `chmod -- "$2" "$tmp"; mv -f -- "$tmp" "$1"; trap - EXIT' sh /srv/hello/shared/.env 600 12`,
-    );
+    const command = files.installOwnFile('/srv/hello/shared/.env', '600', 'app', 12);
+    expect(displayCommand(command)).toBe('sudo -n -u app -- install-file.sh /srv/hello/shared/.env 600 12');
+    // No $4, so the script's chown never runs.
+    expect(command.argv.slice(3)).toEqual(['install-file.sh', '/srv/hello/shared/.env', '600', '12']);
   });
 
   it('reads such a file\'s state as that user too, and a root-owned one as root', () => {
-    expect(renderCommand(files.fileState('/srv/hello/shared/.env', 'app'))).toMatch(/^sudo -n -u app -- sh -c '.*' sh \/srv\/hello\/shared\/\.env$/s);
+    expect(renderCommand(files.fileState('/srv/hello/shared/.env', 'app'))).toMatch(/^sudo -n -u app -- sh -c '.*' read-file-state\.sh \/srv\/hello\/shared\/\.env$/s);
     expect(renderCommand(files.fileState('/etc/systemd/system/hello.service'))).toMatch(/^sudo -n -- sh -c /);
   });
 
   it('asks who owns a unit name without sudo: /etc/systemd/system, then every other directory of systemd\'s search path', () => {
     const command = units.fileOwner('nginx.service');
     expect(command.sudo).toBeUndefined();
-    expect(command.argv.slice(-2)).toEqual(['sh', 'nginx.service']);
+    expect(command.argv.slice(-2)).toEqual(['read-unit-owner.sh', 'nginx.service']);
     expect(command.argv[2]).toContain('systemd-analyze unit-paths');
     expect(command.argv[2]).toContain('written by ship setup');
   });

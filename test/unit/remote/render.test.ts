@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Command } from '../../../src/remote/command.js';
-import { displayCommand, quote, redact, renderCommand, secretForms } from '../../../src/remote/render.js';
+import { displayCommand, quote, redact, renderCommand, scriptBody, secretForms } from '../../../src/remote/render.js';
+import { script, scriptText } from '../../../src/remote/scripts.js';
 import { renderTemplate } from '../../../src/systemd/template.js';
 import { environmentAssignments } from '../../../src/systemd/unit-file.js';
 
@@ -122,6 +123,24 @@ describe('displayCommand and redact', () => {
     expect(redact('echo hi', [''])).toBe('echo hi');
     expect(redact('echo hi', [])).toBe('echo hi');
     expect(redact('a secret and secret', ['secret'])).toBe('a *** and ***');
+  });
+});
+
+describe('displayCommand of a script', () => {
+  it('shows one line: the prefix as renderCommand has it, the file name, the arguments quoted as the shell takes them', () => {
+    const command: Command = { ...script('append-log.sh', "/srv/it's here/log", '{"who":"me"}\n$(x)'), sudoUser: 'app', env: { TZ: 'UTC' }, cwd: '/srv' };
+    expect(displayCommand(command)).toBe(`cd /srv && sudo -n -u app -- env TZ=UTC append-log.sh '/srv/it'\\''s here/log' '{"who":"me"}\n$(x)'`);
+    expect(renderCommand(command)).toBe(`cd /srv && sudo -n -u app -- env TZ=UTC sh -c ${quote(scriptText('append-log.sh'))} append-log.sh '/srv/it'\\''s here/log' '{"who":"me"}\n$(x)'`);
+    expect(scriptBody(command)).toBe(scriptText('append-log.sh'));
+    expect(scriptBody({ argv: ['true'] })).toBeUndefined();
+  });
+
+  it('redacts secrets in its arguments', () => {
+    expect(displayCommand({ ...script('append-log.sh', '/srv/log', 'token hunter2'), secrets: ['hunter2'] })).toBe("append-log.sh /srv/log 'token ***'");
+  });
+
+  it('refuses a command whose argv is not what script() makes, rather than show a wrong line', () => {
+    expect(() => displayCommand({ argv: ['sh', '-c', 'true', 'sh'], script: 'read-lock.sh' })).toThrow('the command of script read-lock.sh is not `sh -c BODY read-lock.sh ARGS...`');
   });
 });
 

@@ -1,0 +1,40 @@
+# shellcheck shell=sh
+# receive-release.sh: receive the release stream, hash it and extract it into
+# releases/.partial-<id>/release in the same pass (a FIFO feeds sha256sum what tar reads). Modes
+# are normalised (no setuid, setgid, group or world write), whoever the SSH user is.
+# Given: $1 the deploy path, $2 the new release id, $3 the codec (zstd, gzip or none); stdin: the
+# release tarball, compressed with $3.
+# Prints: `stream <sha256>`, then NUL-separated records (parseReport, src/release/report.ts):
+# `files` and every path's type, mode, size, path and link target, then `hashes` and the
+# `sha256sum -z` line of every regular file. Exit 2 when extraction failed.
+set -e
+# shellcheck source=lib/enter-own.sh
+. ./lib/enter-own.sh
+# shellcheck source=lib/list-files.sh
+. ./lib/list-files.sh
+enter_partial "$1" "$2"
+umask 022
+rm -f stream.fifo stream.sha256
+mkfifo -m 0600 stream.fifo
+sha256sum < stream.fifo > stream.sha256 &
+extract() { case $1 in
+  zstd) tee stream.fifo | zstd -dcq | tar -x -C release --no-same-owner ;;
+  gzip) tee stream.fifo | gzip -dc | tar -x -C release --no-same-owner ;;
+  *) tee stream.fifo | tar -x -C release --no-same-owner ;;
+esac; }
+if ! extract "$3"; then
+  # tar says only "Wrote only 2560 of 10240 bytes" when the disk is full: say it plainly.
+  free=$(df -Pk . | awk 'NR == 2 { print $4 }')
+  [ "${free:-1024}" -ge 1024 ] || echo "No space left on device: ${free} KB free in $base" >&2
+  exit 2
+fi
+wait
+echo "stream $(cut -d " " -f 1 stream.sha256)"
+rm -f stream.fifo stream.sha256
+# chmod -R leaves symlinks alone (it never follows one it meets on the way).
+chmod -R u-s,g-s,go-w release
+cd release
+printf "\0files\0"
+list_files
+printf "\0hashes\0"
+find . -type f -printf "%P\0" | xargs -0 -r sha256sum -z --
