@@ -26,4 +26,6 @@ export interface Command {
    * argv is a long script. Plans (--dry-run) still print the full command.
    */
   label?: string;
+  /** The script's file name (`receive.sh`) when argv is `sh -c BODY ...`: plans print it, --full its body. */
+  script?: string;
 }
