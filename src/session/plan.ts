@@ -12,7 +12,7 @@ import type { Connection, ResolvedHost, RunOptions, RunResult } from '../transpo
 import { currentStep, type PlanStep } from './plan-step.js';
 
 /** The facts an offline plan assumes, said once per host. */
-export const OFFLINE_FACTS = 'offline, assumed: a first deploy on a freshly set-up host (no release, no lock, no setup files; programs in /usr/bin)';
+export const OFFLINE_FACTS = 'offline: assumed a first deploy on a freshly set-up host (no release, no lock, no setup files; programs in /usr/bin)';
 
 /** A step of the plan: its label and what it would run, one entry per command or note. */
 export interface PlannedStep {
@@ -98,7 +98,7 @@ export function printPlans(plans: ReadonlyMap<string, PlanConnection>, info: (li
 
 /** One host's plan as lines, without the host prefix. */
 export function planLines(plan: PlanConnection, options: { full?: boolean } = {}): string[] {
-  const lines = [plan.offline ? `plan (${OFFLINE_FACTS})` : 'plan'];
+  const lines = [plan.offline ? `plan, ${OFFLINE_FACTS}` : 'plan'];
   if (plan.steps.length === 0) lines.push('  (nothing to run)');
   for (const step of plan.steps) {
     lines.push(`  ${step.label}`);

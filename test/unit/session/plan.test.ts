@@ -48,7 +48,7 @@ describe('the plan printer', () => {
       await web1.run(restart);
     });
     expect(print(new Map([['web1', web1], ['web2', web2]]))).toEqual([
-      `web1 | plan (${OFFLINE_FACTS})`,
+      `web1 | plan, ${OFFLINE_FACTS}`,
       'web1 |   lock',
       'web1 |     mkdir -- /srv/app/.ship/lock',
       'web1 |   switch current -> r2',
@@ -56,7 +56,7 @@ describe('the plan printer', () => {
       'web1 |   systemctl restart app',
       'web1 |     systemctl reset-failed app',
       'web1 |     sudo -n -- systemctl restart app',
-      `web2 | plan (${OFFLINE_FACTS})`,
+      `web2 | plan, ${OFFLINE_FACTS}`,
       'web2 |   lock',
       'web2 |     mkdir -- /srv/app/.ship/lock',
       'web2 |   switch current -> r2',
