@@ -21,7 +21,7 @@ export interface HostReading {
 
 export async function readHostCert(host: string, connection: Connection, certs: ResolvedCerts, sudo: boolean): Promise<HostReading> {
   const command = certCommands.read(certs.certPath, certs.keyPath, sudo);
-  const result = await connection.run(command, { allowFailure: true, readOnly: true });
+  const result = await connection.run(command, { allowFailure: true, readOnly: true, offline: { code: READ_MISSING_CERT } });
   if (result.code === READ_MISSING_CERT) return { cert: { host, state: 'missing', detail: `no certificate at ${certs.certPath}` } };
   if (result.code === READ_MISSING_KEY) return { cert: { host, state: 'key-missing', detail: `no private key at ${certs.keyPath}` } };
   if (result.code !== 0) throw new RemoteCommandError(host, displayCommand(command), result.code, result.stderr);

@@ -14,6 +14,7 @@ import { webrootResponder } from '../acme/challenge.js';
 import { confirmServed } from '../acme/confirm.js';
 import { dnsResponder, loadTsigKey } from '../acme/dns/responder.js';
 import { activate, prepare, type InstallFiles } from '../acme/install.js';
+import { inStep } from '../session/plan-step.js';
 import { jitterMs } from '../acme/jitter.js';
 import { acquireLock } from '../acme/lock.js';
 import { ChallengeFailed, errorText, orderCertificate, type IssuedPair, type Responders } from '../acme/order.js';
@@ -36,7 +37,6 @@ import { stageFailure, type Note } from './certs-report.js';
 import type { CertStage } from './certs-stages.js';
 import { exitCodeFor } from '../output/failures.js';
 import { eachHost } from '../output/tasks.js';
-import { printPlans } from '../session/plan.js';
 
 /** How long a renewal waits for a deploy on the same hosts to finish. */
 const DEPLOY_LOCK_WAIT_SECONDS = 600;
@@ -46,6 +46,9 @@ export interface RenewOptions {
   /** Sleep a random 0-8 minutes before the first order when not on a terminal. */
   randomSleep: boolean;
   dryRun: boolean;
+  /** --offline and --full, with --dry-run (see Session). */
+  offline?: boolean;
+  full?: boolean;
   hostFilter: string[];
 }
 
@@ -58,7 +61,7 @@ export async function renewCerts(output: Output, stages: readonly CertStage[], o
   const jitter = { slept: false };
   try {
     for (const stage of stages) {
-      const session = new Session(stage, output, { dryRun: options.dryRun, hostFilter: [] });
+      const session = new Session(stage, output, { dryRun: options.dryRun, offline: options.offline, full: options.full, hostFilter: [] });
       const failures: unknown[] = [];
       const run: Run = { output, options, jitter, notes: [] };
       try {
@@ -95,7 +98,8 @@ async function renewStage(stage: CertStage, session: Session, run: Run): Promise
   const debug = (text: string) => output.debug(`${name}: ${text}`);
 
   // Before anything is read or ordered: a profile the CA does not offer is a mistake in hosts.ts.
-  await checkProfile(certs.profile, certs.directoryUrl, debug);
+  // (--offline asks no one, the CA included.)
+  if (!session.offline) await checkProfile(certs.profile, certs.directoryUrl, debug);
   const readings = await readAll(stage, session);
   const now = new Date();
   const { decision, replaces } = await assess(readings, certs, { now, force: options.force, log: debug });
@@ -280,10 +284,10 @@ async function planOnly(stage: CertStage, session: Session, reason: string, outp
   const placeholder: InstallFiles = { keyPem: '(new private key)', certPem: '(new full chain)', origin: '(origin record)' };
   for (const host of session.hosts) {
     const connection = await session.connection(host);
-    await prepare(host, connection, placeholder, { certs, sudo: stage.sudo });
-    await activate(host, connection, { certs, sudo: stage.sudo });
+    await inStep('install key and full chain', () => prepare(host, connection, placeholder, { certs, sudo: stage.sudo }));
+    await inStep(`reload ${certs.reload ?? ''}`.trim(), () => activate(host, connection, { certs, sudo: stage.sudo }));
   }
-  printPlans(session.plans, (l) => output.info(l));
+  session.printPlans();
   return [];
 }
 

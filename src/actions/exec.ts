@@ -2,9 +2,9 @@
 import { lineSplitter } from '../output/output.js';
 import { eachHost } from '../output/tasks.js';
 import type { Session } from '../session/session.js';
+import { inStep } from '../session/plan-step.js';
 import { ExitCode } from '../errors.js';
 import { exitCodeFor, failureLines } from '../output/failures.js';
-import { printPlans } from '../session/plan.js';
 
 /** `timeout`: seconds per host (`--timeout`; 0 for none); unset, ssh.commandTimeout applies. */
 export async function execOnHosts(session: Session, argv: string[], timeout?: number): Promise<number> {
@@ -26,19 +26,19 @@ export async function execOnHosts(session: Session, argv: string[], timeout?: nu
     };
     const out = lineSplitter(emit('stdout'));
     const err = lineSplitter(emit('stderr'));
-    const result = await connection.run({ argv }, {
+    const result = await inStep('exec', () => connection.run({ argv }, {
       allowFailure: true,
       ...(timeout === undefined ? {} : { timeout }),
       onStdout: (t) => out.push(t),
       onStderr: (t) => err.push(t),
-    });
+    }));
     out.flush();
     err.flush();
     output.event('exit', { host, code: result.code, signal: result.signal });
     return result;
   }, { plainProgress: false });
   for (const [host, lines] of held) for (const [stream, line] of lines) output.hostLine(host, stream, line);
-  printPlans(session.plans, (l) => output.info(l));
+  session.printPlans();
 
   const failures: string[][] = [];
   for (const outcome of outcomes) {

@@ -7,8 +7,8 @@ import { journal as journalctl } from '../remote/systemctl.js';
 import { ExitCode } from '../errors.js';
 import { lineSplitter } from '../output/output.js';
 import type { Session } from '../session/session.js';
+import { inStep } from '../session/plan-step.js';
 import { describeFailure, exitCodeFor } from '../output/failures.js';
-import { printPlans } from '../session/plan.js';
 
 export interface LogsOptions {
   lines: number;
@@ -37,11 +37,11 @@ export async function logs(session: Session, options: LogsOptions): Promise<numb
       const err = lineSplitter(emit('stderr'));
       try {
         const connection = await session.connection(host);
-        const result = await connection.run(command, {
+        const result = await inStep('logs', () => connection.run(command, {
           allowFailure: true, signal: stop.signal, onStdout: (t) => out.push(t), onStderr: (t) => err.push(t),
           // -f follows until Ctrl-C by design: no deadline; without it journalctl ends by itself.
           ...(options.follow ? { timeout: 0 } : {}),
-        });
+        }));
         if (result.code !== 0 && !stop.signal.aborted) failures.push({ host, error: new Error(`journalctl exited ${result.code ?? result.signal ?? '?'}`) });
       } catch (error) {
         if (stop.signal.aborted) return;
@@ -58,7 +58,7 @@ export async function logs(session: Session, options: LogsOptions): Promise<numb
   }
 
   for (const [host, lines] of held) for (const [stream, line] of lines) output.hostLine(host, stream, line);
-  printPlans(session.plans, (l) => output.info(l));
+  session.printPlans();
   // Ctrl-C is how -f ends: not a failure.
   if (stop.signal.aborted) return options.follow ? ExitCode.ok : ExitCode.interrupted;
   if (failures.length === 0) return ExitCode.ok;

@@ -39,6 +39,8 @@ why, then "next:" and the command to run again.`)
         force: options.force === true,
         randomSleep: options.randomSleep !== false,
         dryRun: options.dryRun,
+        offline: options.offline,
+        full: options.full,
         hostFilter: options.host,
       });
     }));

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Output, detectMode } from '../output/output.js';
 import type { Session } from '../session/session.js';
-import { ExitCode, ShipError } from '../errors.js';
+import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import { registerCerts } from './certs.js';
 import { registerDeploy } from './deploy.js';
 import { registerProject } from './project.js';
@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     const command = args.at(-1) as Command;
     const options = command.optsWithGlobals() as GlobalOptions;
     output = new Output({ mode: detectMode(options.json), verbose: options.verbose });
+    checkPlanOptions(options, command.name());
     const cli: Cli = {
       output,
       options,
@@ -39,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
           import('../config/load.js'), import('../session/session.js'), import('../config/env-file.js'),
         ]);
         const loaded = await loadConfig(resolve(options.config), { debug: (text) => output.debug(text) });
-        const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host, roleFilter: options.role });
+        const session = new Session(resolveStage(loaded, stageName), output, {
+          dryRun: options.dryRun, offline: options.offline, full: options.full, hostFilter: options.host, roleFilter: options.role,
+        });
         // The env file's values are redacted from everything printed from here on, by any command.
         registerEnvSecrets(session.stage, output);
         sessions.push(session);
@@ -58,7 +61,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print one JSON event per line', false)
     .addOption(new Option('-H, --host <name>', 'only this host of the stage (repeatable)').argParser(collect).default([]))
     .addOption(new Option('-R, --role <name>', 'only the hosts of the stage that carry this role (repeatable)').argParser(collect).default([]))
-    .option('-n, --dry-run', 'print the commands each host would run, change nothing', false)
+    .option('-n, --dry-run', 'print the plan: per host, each step and the commands it would run; change nothing', false)
+    .option('--offline', 'with --dry-run: ask no host (no connection at all); plan a first deploy on freshly set-up hosts', false)
+    .option('--full', 'with --dry-run: print the body of every script under its command', false)
     .showHelpAfterError('(run ship --help for usage)')
     .exitOverride()
     .addHelpText('after', `
@@ -111,6 +116,18 @@ function keepRunningWithoutReader(): void {
     });
   }
 }
+
+/** --offline and --full only shape a plan: without --dry-run they would silently do nothing. */
+function checkPlanOptions(options: GlobalOptions, command: string): void {
+  for (const flag of ['offline', 'full'] as const) {
+    if (options[flag] && !options.dryRun) throw new ConfigError(`--${flag} works only with --dry-run: it changes what the plan shows, and without --dry-run there is no plan`, `add --dry-run (ship deploy <stage> --dry-run --${flag})`);
+  }
+  // The others only read from hosts (doctor, releases, ...): offline, there is nothing to read.
+  if (options.offline && !PLANNED.includes(command)) throw new ConfigError(`--offline: ship ${command} has no plan to make without its hosts`, `plans without hosts: ${PLANNED.map((c) => (c === 'renew' ? 'certs renew' : c)).join(', ')}`);
+}
+
+/** The commands whose --dry-run plans offline (`renew`: ship certs renew). */
+const PLANNED = ['deploy', 'rollback', 'setup', 'run', 'exec', 'logs', 'renew'];
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -12,6 +12,10 @@ export interface GlobalOptions {
   host: string[];
   role: string[];
   dryRun: boolean;
+  /** --offline: plan (--dry-run) without asking any host. */
+  offline: boolean;
+  /** --full: plans (--dry-run) print every script's body. */
+  full: boolean;
 }
 
 /** Everything an action needs: the output, and a way to open a session on a stage. */

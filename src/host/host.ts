@@ -17,6 +17,8 @@ import type { ReleaseUpload, UploadTarget } from '../release/upload.js';
 import type { LockOrder } from './lock-order.js';
 import { noChanges, type HostChanges } from './changes.js';
 import { DeployLock } from './deploy-lock.js';
+import { PlanConnection } from '../session/plan.js';
+import { inStep } from '../session/plan-step.js';
 import * as setup from './setup-steps.js';
 import { DEFAULT_CONFIRM_S, DEFAULT_HEALTH_TIMEOUT_S, firstAnswer, secondLook, untilActive, type UnitProbe } from './health.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
@@ -139,7 +141,11 @@ export class RemoteHost {
    * notice. Inside `hosts.each`, hosts take it one after another in a fixed order (see
    * host/lock-order.ts), so two deploys never hold part of the hosts each.
    */
-  async lock(): Promise<void> {
+  lock(): Promise<void> {
+    return inStep('lock', () => this.takeLock());
+  }
+
+  private async takeLock(): Promise<void> {
     this.progress('lock');
     const deadline = Date.now() + this.ctx.lockWait * 1000;
     await this.run(rel.prepare(this.layout));
@@ -166,7 +172,7 @@ export class RemoteHost {
 
   /** Release the lock now, if we hold it (the runner, when the run is over). */
   async releaseLock(): Promise<void> {
-    await this.deployLock.release();
+    await inStep('unlock', () => this.deployLock.release());
   }
 
   /**
@@ -178,7 +184,7 @@ export class RemoteHost {
   async upload(release: ReleaseUpload): Promise<void> {
     const id = this.ctx.release.id;
     this.changes.uploaded.push(id);
-    await release.upload(this.uploadTarget(), this.scope?.uploading, this.ctx.dryRun);
+    await inStep(`upload release ${id}`, () => release.upload(this.uploadTarget(), this.scope?.uploading, this.ctx.dryRun));
   }
 
   /** What the upload needs of this host: its name, deploy path, commands and progress. */
@@ -190,11 +196,15 @@ export class RemoteHost {
   async linkShared(): Promise<void> {
     if (this.ctx.stage.shared.length === 0) return;
     this.progress('link shared');
-    await this.run(rel.linkShared(this.layout, this.ctx.release.id, this.ctx.stage.shared));
+    await inStep('link shared', () => this.run(rel.linkShared(this.layout, this.ctx.release.id, this.ctx.stage.shared)));
   }
 
   /** Point `current` at a release atomically (default: this run's); remembers the previous one. */
-  async switchCurrent(id = this.ctx.release.id): Promise<void> {
+  switchCurrent(id = this.ctx.release.id): Promise<void> {
+    return inStep(`switch current -> ${id}`, () => this.switchTo(id));
+  }
+
+  private async switchTo(id: string): Promise<void> {
     this.progress(`switch current -> ${id}`);
     // Recorded before the switch: if the answer is lost (Ctrl-C, network), undo still knows.
     if (this.changes.switchedFrom === undefined) {
@@ -205,7 +215,11 @@ export class RemoteHost {
   }
 
   /** `sudo systemctl <action> <unit>`: `await host.systemctl('restart', stage.unit)`. */
-  async systemctl(action: UnitAction, unit: string): Promise<void> {
+  systemctl(action: UnitAction, unit: string): Promise<void> {
+    return inStep(`systemctl ${action} ${unit}`, () => this.unitAction(action, unit));
+  }
+
+  private async unitAction(action: UnitAction, unit: string): Promise<void> {
     this.progress(`systemctl ${action} ${unit}`);
     if (action === 'restart' || action === 'start') {
       // A release that crash-looped (Restart=on-failure) has used up systemd's start limit, 5
@@ -228,6 +242,7 @@ export class RemoteHost {
   async healthcheck(health?: Stage['health']): Promise<void> {
     if (this.ctx.dryRun) {
       this.progress('health check (skipped in dry run)');
+      if (this.connection instanceof PlanConnection) await inStep('health check', async () => (this.connection as PlanConnection).note('not run in a dry run'));
       return;
     }
     if (health !== undefined) return this.checkUnit(this.ctx.stage.unit, health);
@@ -286,6 +301,14 @@ export class RemoteHost {
    * newest good release older than current. Throws when there is none.
    */
   async rollbackTarget(named?: string): Promise<string> {
+    // An offline plan (--dry-run --offline) assumes a host with no releases: a named release is
+    // taken as there, and without one there is nothing it could plan (README, "Dry run").
+    if (this.connection instanceof PlanConnection && this.connection.offline) {
+      if (named !== undefined) return named;
+      throw new ShipError(`${this.name}: an offline plan assumes a host with no releases, so there is nothing to roll back to`, {
+        host: this.name, hint: `name the release to plan (ship rollback ${this.ctx.stage.name} <release> --dry-run --offline), or plan against the hosts without --offline`,
+      });
+    }
     const inv = await this.inventory();
     if (named !== undefined) {
       if (!inv.releases.some((r) => r.id === named)) {
@@ -307,7 +330,11 @@ export class RemoteHost {
    * Keep `keep` good releases; never remove `current` or the release a rollback would use;
    * remove failed releases and leftovers of interrupted deploys.
    */
-  async cleanup(keep = this.ctx.stage.keep): Promise<void> {
+  cleanup(keep = this.ctx.stage.keep): Promise<void> {
+    return inStep('cleanup', () => this.removeOld(keep));
+  }
+
+  private async removeOld(keep: number): Promise<void> {
     this.progress('cleanup');
     const doomed = planCleanup(await this.inventory(), keep);
     const commands = [
@@ -335,15 +362,15 @@ export class RemoteHost {
   /** Append this run's outcome to .ship/releases.log: who, when, which release, commit, result. */
   async logRelease(result: 'ok' | 'failed' | 'interrupted' | 'rollback' | 'rollback-failed', extra: Record<string, unknown> = {}): Promise<void> {
     const { release } = this.ctx;
-    await this.connection.run(rel.log(this.layout, {
+    await inStep(`log release ${result}`, () => this.connection.run(rel.log(this.layout, {
       time: new Date().toISOString(), release: release.id, result, user: release.user, origin: release.origin,
       ...(release.commit ? { commit: release.commit } : {}), ...extra,
-    }));
+    })));
   }
 
   /** Remove releases by id (used by the runner to drop a half-built or failed release). */
   async removeReleases(ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.connection.run(rel.remove(this.layout, ids));
+    if (ids.length > 0) await inStep('remove releases', () => this.connection.run(rel.remove(this.layout, ids)));
   }
 
   get path(): string {
@@ -381,9 +408,9 @@ export class RemoteHost {
     const out = lineSplitter((line) => output.hostLine(this.name, 'stdout', line));
     const err = lineSplitter((line) => output.hostLine(this.name, 'stderr', line));
     try {
-      await this.run({ argv, cwd: dir, env: { ...stage.service?.env, SHIP_STAGE: stage.name, SHIP_RELEASE: release.id } }, {
+      await inStep(`run in releases/${release.id}`, () => this.run({ argv, cwd: dir, env: { ...stage.service?.env, SHIP_STAGE: stage.name, SHIP_RELEASE: release.id } }, {
         onStdout: (text) => out.push(text), onStderr: (text) => err.push(text),
-      });
+      }));
     } finally {
       out.flush();
       err.flush();
@@ -394,7 +421,7 @@ export class RemoteHost {
 
   /** Create `<path>`, `releases/`, `shared/` and `.ship/` owned by service.user (sudo): `await host.createDirectories()`. */
   createDirectories(): Promise<void> {
-    return setup.createDirectories(this);
+    return inStep('create directories', () => setup.createDirectories(this));
   }
 
   /**
@@ -402,22 +429,22 @@ export class RemoteHost {
    * the stage's own unit or a role's (its unit and service): `await host.installUnit('app.service', role)`.
    */
   installUnit(template: string, role?: Role): Promise<void> {
-    return setup.installUnit(this, template, role);
+    return inStep(`install ${template}${role ? ` (${role.unit})` : ''}`, () => setup.installUnit(this, template, role));
   }
 
   /** Stop and remove the unit a template wrote in an earlier setup, if ship wrote it: `await host.removeUnit('app.socket', role)`. */
   removeUnit(template: string, role?: Role): Promise<void> {
-    return setup.removeUnit(this, template, role);
+    return inStep(`remove ${template}${role ? ` (${role.unit})` : ''}`, () => setup.removeUnit(this, template, role));
   }
 
   /** Upload service.envFile to `shared/.env`, mode 0600, owned by service.user; values never printed: `await host.uploadEnvFile()`. */
   uploadEnvFile(): Promise<void> {
-    return setup.uploadEnvFile(this);
+    return inStep('upload env file', () => setup.uploadEnvFile(this));
   }
 
   /** `daemon-reload` when a unit changed, `enable` what is not enabled yet: `await host.enableUnits()`. */
   enableUnits(): Promise<void> {
-    return setup.enableUnits(this);
+    return inStep('enable units', () => setup.enableUnits(this));
   }
 
   /** What setup changed here, in one line: `log(\`${host.name}: ${host.setupSummary()}\`)`. */

@@ -101,7 +101,8 @@ export function findTemplate(configDir: string, name: string): string {
 async function ownerOf(host: SetupHost, dirs: readonly string[] = []): Promise<{ owner: string; dirLines: string[] }> {
   const { stage } = host.context;
   const service = serviceOf(stage);
-  const result = await host.run(files.directoryState(service.user, service.group, dirs), { readOnly: true });
+  const fresh = [`group ${service.group ?? service.user}`, ...dirs.map((d) => `missing - ${d}`)].join('\n');
+  const result = await host.run(files.directoryState(service.user, service.group, dirs), { readOnly: true, offline: { stdout: `${fresh}\n` } });
   const lines = result.stdout.trim().split('\n');
   const head = lines[0] ?? '';
   const fix = (command: string) => `create it: ship exec ${stage.name} --host ${host.name} -- sudo ${command}`;
@@ -148,7 +149,7 @@ async function programOn(host: SetupHost, service: Service): Promise<string> {
   if (known) return known;
   const where = programLocation(program, paths.current({ root: host.context.stage.path }));
   if ('absolute' in where) return where.absolute;
-  const found = await host.run(probe.tool(where.lookup), { readOnly: true, allowFailure: true });
+  const found = await host.run(probe.tool(where.lookup), { readOnly: true, allowFailure: true, offline: { stdout: `/usr/bin/${where.lookup}\n` } });
   const path = found.stdout.trim().split('\n')[0] ?? '';
   if (found.code !== 0 || !path.startsWith('/')) {
     throw new ShipError(`${host.name}: service.exec: "${program}" is not installed here (command -v ${program} found nothing); systemd needs the program's absolute path`, {
@@ -236,7 +237,7 @@ export async function removeUnit(host: SetupHost, template: string, role?: Role)
   const { stage, output } = host.context;
   const name = unitFileName(role?.unit ?? stage.unit, template);
   const path = `${UNIT_DIR}/${name}`;
-  const origin = (await host.run(files.origin(path), { readOnly: true })).stdout.trim();
+  const origin = (await host.run(files.origin(path), { readOnly: true, offline: { stdout: 'missing\n' } })).stdout.trim();
   if (origin === 'missing') return;
   if (origin !== 'ship') return output.notice(`${path} was not written by ship setup; leaving it alone`, host.name);
   reloadIfRunFails(host);

@@ -24,7 +24,6 @@ import { describeFailure } from '../output/failures.js';
 import type { Rollout } from './batches.js';
 import { hostGroup, PhaseError, type RecipeContext } from './context.js';
 import { isRecipe, type Recipe } from './define.js';
-import { printPlans } from '../session/plan.js';
 
 const BUILT_IN = fileURLToPath(new URL('../../recipes/', import.meta.url));
 
@@ -125,7 +124,7 @@ export async function runRecipe(session: Session, name: string, options: RunReci
     if (options.hooks && started) await afterHook(output, failure, interrupted, hook);
     stopSignals();
   }
-  if (session.dryRun) printPlans(session.plans, (l) => session.output.info(l));
+  if (session.dryRun) session.printPlans();
   if (failure !== undefined) throw failure;
   if (!rolledOut && rolloutOf(stage, options) && options.expectsRollout) {
     // A recipes/deploy.ts copied before batches existed runs phase 2 with hosts.each.

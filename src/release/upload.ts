@@ -108,6 +108,7 @@ export class ReleaseUpload {
   /** Put the release on `host` as releases/<id>, checked against the manifest. */
   async upload(host: UploadTarget, gathering: Gathering | undefined, dryRun = false): Promise<void> {
     this.targets.set(host.name, host);
+    if (dryRun) this.planned.add(host.name);
     let plan = this.plan(await this.factsOf(host));
     // The facts were read before this run held the lock; if current moved since (another
     // deploy's undo), read them again and plan again.
@@ -238,7 +239,14 @@ export class ReleaseUpload {
   private readonly shown = new Map<string, number>();
   readonly targets = new Map<string, UploadTarget>();
 
+  /** Hosts of a dry run: their stream is drained here (the hashes are made on the way), never sent. */
+  private readonly planned = new Set<string>();
+
   private progressOf(name: string, sent: number, total: number, codec: Codec, last: boolean): void {
+    if (this.planned.has(name)) {
+      if (last) this.targets.get(name)?.progress(`would upload ${formatBytes(total)} of content (${codec}); a dry run sends nothing`);
+      return;
+    }
     const now = Date.now();
     if (!last && now - (this.shown.get(name) ?? 0) < 250) return;
     this.shown.set(name, now);

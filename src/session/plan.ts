@@ -1,48 +1,113 @@
 /**
  * The --dry-run transport. Commands marked read-only (`readOnly: true` in RunOptions) still run,
- * so a plan can say "switch current from A to B" truthfully; everything else is recorded, in
- * order, and reported as if it succeeded. The plan printed is exactly what would have run.
+ * so a plan can say "switch current from A to B" truthfully; everything else is recorded, under
+ * the step that ran it (plan-step.ts), and reported as if it succeeded. The plan printed is
+ * exactly what would have run. With --offline there is no host to ask: read-only queries are
+ * answered as a freshly set-up host with nothing deployed would answer (RunOptions.offline).
  */
 import type { Duplex } from 'node:stream';
 import type { Command } from '../remote/command.js';
 import { displayCommand } from '../remote/render.js';
 import type { Connection, ResolvedHost, RunOptions, RunResult } from '../transport/types.js';
+import { currentStep, type PlanStep } from './plan-step.js';
+
+/** The facts an offline plan assumes, said once per host. */
+export const OFFLINE_FACTS = 'offline: assumed a first deploy on a freshly set-up host (no release, no lock, no setup files; programs in /usr/bin)';
+
+/** A step of the plan: its label and what it would run, one entry per command or note. */
+export interface PlannedStep {
+  label: string;
+  lines: PlannedLine[];
+}
+
+export interface PlannedLine {
+  /** `displayCommand(command)` and its stdin, or a note in parentheses. */
+  text: string;
+  /** The script's body, printed under the line by --full. */
+  body?: string;
+}
 
 export class PlanConnection implements Connection {
-  readonly planned: string[] = [];
+  readonly steps: PlannedStep[] = [];
+  private last: PlanStep | undefined;
 
+  /** `live` undefined: --offline, nothing is ever connected to. */
   constructor(
     private readonly name: string,
-    private readonly live: () => Promise<Connection>,
+    private readonly live: (() => Promise<Connection>) | undefined,
   ) {}
+
+  get offline(): boolean {
+    return this.live === undefined;
+  }
 
   get host(): ResolvedHost {
     throw new Error(`dry run: host details of ${this.name} are not resolved`);
   }
 
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
-    if (options.readOnly) return (await this.live()).run(command, options);
-    let line = displayCommand(command);
-    if (options.stdin !== undefined) line += options.stdinLabel ? `  < ${options.stdinLabel}` : '  < (stdin)';
-    this.planned.push(line);
+    if (options.readOnly) return this.live ? (await this.live()).run(command, options) : offlineAnswer(options);
+    let text = displayCommand(command);
+    if (options.stdin !== undefined) text += options.stdinLabel ? `  < ${options.stdinLabel}` : '  < (stdin)';
+    const body = command.script !== undefined ? command.argv[2] : undefined;
+    this.record({ text, ...(body === undefined ? {} : { body }) }, command.label);
     drain(options.stdin);
     return { code: 0, stdout: '', stderr: '' };
   }
 
+  /** A line in parentheses under the current step, for what a dry run does not do (a health check). */
+  note(text: string): void {
+    this.record({ text: `(${text})` });
+  }
+
   async forwardOut(host: string, port: number): Promise<Duplex> {
-    this.planned.push(`(tunnel to ${host}:${port} for the health check)`);
+    this.note(`tunnel to ${host}:${port} for the health check`);
     throw new DryRunSkip(`health check through a tunnel to ${host}:${port}`);
   }
 
   async close(): Promise<void> {}
+
+  private record(line: PlannedLine, fallbackLabel?: string): void {
+    // A command outside any step (a recipe's own host.run) is a step of its own, named by its label.
+    const step = currentStep() ?? { label: fallbackLabel ?? 'run' };
+    const open = this.steps.at(-1);
+    if (open && this.last === step) open.lines.push(line);
+    else this.steps.push({ label: step.label, lines: [line] });
+    this.last = step;
+  }
+}
+
+/** What a freshly set-up host with nothing deployed answers (see RunOptions.offline). */
+function offlineAnswer(options: RunOptions): RunResult {
+  const stdout = options.offline?.stdout ?? '';
+  if (stdout) options.onStdout?.(stdout);
+  return { code: options.offline?.code ?? 0, stdout, stderr: '' };
 }
 
 /**
- * The one --dry-run plan format, for every command that has a plan: `host | would run: command`,
- * one line per command in the order they would run, like the `host | ...` lines of a real run.
+ * The one --dry-run plan format, for every command that has a plan: per host, each step's label,
+ * and under it, indented, one line per command it would run (`--full`: with script bodies).
+ *
+ *     web1 | plan
+ *     web1 |   lock
+ *     web1 |     mkdir -p -- /srv/hello/.ship
  */
-export function printPlans(plans: ReadonlyMap<string, PlanConnection>, info: (line: string) => void): void {
-  for (const [host, plan] of plans) for (const line of plan.planned) info(`${host} | would run: ${line}`);
+export function printPlans(plans: ReadonlyMap<string, PlanConnection>, info: (line: string) => void, options: { full?: boolean } = {}): void {
+  for (const [host, plan] of plans) for (const line of planLines(plan, options)) info(`${host} | ${line}`);
+}
+
+/** One host's plan as lines, without the host prefix. */
+export function planLines(plan: PlanConnection, options: { full?: boolean } = {}): string[] {
+  const lines = [plan.offline ? `plan, ${OFFLINE_FACTS}` : 'plan'];
+  if (plan.steps.length === 0) lines.push('  (nothing to run)');
+  for (const step of plan.steps) {
+    lines.push(`  ${step.label}`);
+    for (const line of step.lines) {
+      lines.push(`    ${line.text}`);
+      if (options.full && line.body !== undefined) for (const b of line.body.split('\n')) lines.push(`      | ${b}`);
+    }
+  }
+  return lines;
 }
 
 /** Thrown by steps that cannot be simulated; dry-run callers catch it and move on. */

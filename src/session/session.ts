@@ -10,12 +10,16 @@ import type { Stage } from '../config/types.js';
 import type { Output } from '../output/output.js';
 import { splitHostSpec } from '../config/host-spec.js';
 import { ConfigError } from '../errors.js';
-import { PlanConnection } from './plan.js';
+import { PlanConnection, printPlans } from './plan.js';
 import { Limiter } from './limiter.js';
 import { askHidden } from './prompt.js';
 
 export interface SessionOptions {
   dryRun: boolean;
+  /** --offline (with --dry-run): plan without asking any host; nothing is connected to. */
+  offline?: boolean;
+  /** --full (with --dry-run): plans print the body of every script. */
+  full?: boolean;
   /** --host values: names as written in hosts.ts (or their host part). */
   hostFilter: string[];
   /** --role values: only hosts that carry one of these roles. */
@@ -48,6 +52,10 @@ export class Session {
     return this.options.dryRun;
   }
 
+  get offline(): boolean {
+    return this.options.offline === true;
+  }
+
   connectOptions(): ConnectOptions {
     return {
       sshConfigFile: this.stage.ssh.config,
@@ -60,6 +68,8 @@ export class Session {
 
   /** The live connection to a host (connecting on first use). */
   async real(host: string): Promise<Connection> {
+    // Commands that only read (doctor, releases, status, verify) have no plan to print.
+    if (this.offline) throw new ConfigError(`--offline: this command needs ${host} itself, and --offline connects to no host`, 'drop --offline: only deploy, rollback, setup, run, exec, logs and certs renew plan offline');
     let pending = this.connections.get(host);
     if (!pending) {
       pending = this.connecting.run(() => connect(host, this.connectOptions()));
@@ -75,10 +85,15 @@ export class Session {
     if (!this.dryRun) return this.real(host);
     let plan = this.plans.get(host);
     if (!plan) {
-      plan = new PlanConnection(host, () => this.real(host));
+      plan = new PlanConnection(host, this.offline ? undefined : () => this.real(host));
       this.plans.set(host, plan);
     }
     return plan;
+  }
+
+  /** Print what every host would have run (--dry-run): per host, step by step. */
+  printPlans(): void {
+    printPlans(this.plans, (line) => this.output.info(line), { full: this.options.full === true });
   }
 
   async close(): Promise<void> {

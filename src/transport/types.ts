@@ -13,6 +13,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** A query that changes nothing: it runs for real under --dry-run too. */
   readOnly?: boolean;
+  /**
+   * How a read-only query is answered under --dry-run --offline, where no host is asked: what a
+   * freshly set-up host with nothing deployed would print and exit with. Default: exit 0, no output.
+   */
+  offline?: { code?: number; stdout?: string };
   /** How a dry-run plan names the stdin, e.g. `release.tar.gz (12 MB)`. */
   stdinLabel?: string;
   /**

@@ -165,8 +165,8 @@ describe('ship certs', () => {
     const r = await renew('--force', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('prod: a.ship.test, b.ship.test is due (forced (--force)); would order from');
-    expect(r.stdout).toContain('h1 | would run: sudo -n -- nginx -t');
-    expect(r.stdout).toContain('h2 | would run: sudo -n -- systemctl reload nginx');
+    expect(r.stdout).toContain('h1 |     sudo -n -- nginx -t');
+    expect(r.stdout).toContain('h2 |     sudo -n -- systemctl reload nginx');
     expect(await Promise.all(HOSTS.map(fileState))).toEqual(before);
   });
 

@@ -207,8 +207,9 @@ describe('ship deploy', () => {
     const before = await Promise.all(HOSTS.map(snapshot));
     const r = await ship(['deploy', 'prod', '--dry-run'], { cwd: dir, env: { APP_VERSION: 'v8' } });
     expect(r.code, r.stderr).toBe(0);
-    for (const h of HOSTS) expect(r.stdout).toMatch(new RegExp(`^${h} \\| would run: `, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^h1 \\| would run: switch-current\\.sh ${PATH} \\d{8}T\\d{6}Z-[0-9a-f]{6}$`, 'm'));
+    // Per host: the plan's header, then a step's label with a command indented under it.
+    for (const h of HOSTS) expect(r.stdout).toMatch(new RegExp(`^${h} \\| plan\n${h} \\|   lock\n${h} \\|     \\S`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^h1 \\|     switch-current\\.sh ${PATH} \\d{8}T\\d{6}Z-[0-9a-f]{6}$`, 'm'));
     expect(r.stdout).toMatch(/sudo -n -- systemctl restart -- deploytest/);
     expect(await Promise.all(HOSTS.map(snapshot))).toEqual(before);
   });

@@ -75,7 +75,7 @@ describe('ship init', () => {
     // The hosts.ts it wrote loads and validates: a dry run connects nowhere.
     const plan = await run(['exec', 'prod', '--dry-run', '--', 'true'], dir);
     expect(plan.stderr).toBe('');
-    expect(plan.stdout).toContain('deploy@web1.example.com | would run: true');
+    expect(plan.stdout).toContain('deploy@web1.example.com |   exec\ndeploy@web1.example.com |     true\n');
   });
 
   it('keeps existing files, says which, and overwrites them only with --force', async () => {
@@ -110,7 +110,7 @@ describe('ship setup, then deploy of a socket-activated app', () => {
     expect(r.stdout).toContain(`sudo -n -- install -d -m 0755 -o deploy -g deploy -- ${PATH} ${PATH}/releases ${PATH}/shared ${PATH}/.ship`);
     // shared/ is the service user's: the env file is written as that user, not by root (here the
     // SSH user is the service user, so without sudo).
-    expect(r.stdout).toMatch(new RegExp(`^h1 \\| would run: install-file\\.sh ${PATH}/shared/\\.env 600 \\d+  < \\(env file: 2 variables\\)$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^h1 \\|   upload env file\nh1 \\|     install-file\\.sh ${PATH}/shared/\\.env 600 \\d+  < \\(env file: 2 variables\\)$`, 'm'));
     expect(r.stdout).toContain(`sudo -n -- systemctl enable -- ${APP}.socket`);
     expect(r.stdout).toContain(`h1: would create ${PATH} releases/ shared/ .ship/, write ${APP}.service, write ${APP}.socket, write shared/.env, reload systemd`);
     for (const state of await allHosts(`test -e ${PATH} && echo exists; test -e /etc/systemd/system/${APP}.service && echo unit; echo checked`)) {

@@ -129,7 +129,7 @@ describe('the env file\'s values in every command\'s output', () => {
     expect(arg.code, arg.stderr).toBe(0);
     expect(arg.stdout).toContain(`h1 | ${hash}  -`);
     const plan = await app.ship(['exec', 'prod', '--dry-run', '--', 'printf', '%s', SECRETS[2]!]);
-    expect(plan.stdout).toContain('would run: printf %s ***');
+    expect(plan.stdout).toContain('   exec\nh1 |     printf %s ***');
     const json = await app.ship(['exec', 'prod', '--json', '--', 'cat', `${app.path}/shared/.env`]);
     expectRedacted(json.stdout);
     const failingJson = await app.ship(['exec', 'prod', '--json', '--', 'sh', '-c', 'cat "$1" >&2; exit 3', 'sh', `${app.path}/shared/.env`]);

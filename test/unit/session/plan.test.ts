@@ -1,0 +1,172 @@
+/**
+ * The --dry-run plan: which step each command is recorded under, the printed format, --full's
+ * bodies, and the offline answers that stand in for the hosts.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Command } from '../../../src/remote/command.js';
+import { OFFLINE_FACTS, PlanConnection, printPlans } from '../../../src/session/plan.js';
+import { inStep } from '../../../src/session/plan-step.js';
+import type { Connection, RunOptions, RunResult } from '../../../src/transport/types.js';
+import { RemoteHost } from '../../../src/host/host.js';
+import type { Stage } from '../../../src/config/types.js';
+import { Output } from '../../../src/output/output.js';
+
+const lock: Command = { argv: ['mkdir', '--', '/srv/app/.ship/lock'] };
+const restart: Command = { argv: ['systemctl', 'restart', 'app'], sudo: true };
+const swap: Command = { argv: ['sh', '-c', 'set -e\nmv -T -- "$1" current', 'sh', '.tmp'], script: 'switch-current.sh' };
+
+function print(plans: Map<string, PlanConnection>, full = false): string[] {
+  const lines: string[] = [];
+  printPlans(plans, (l) => lines.push(l), { full });
+  return lines;
+}
+
+/** A live connection that answers every query with `answer` and records what it was asked. */
+function liveAnswering(answer: string): { asked: string[]; connect: () => Promise<Connection> } {
+  const asked: string[] = [];
+  const connection = {
+    async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
+      asked.push(command.argv.join(' '));
+      options.onStdout?.(answer);
+      return { code: 0, stdout: answer, stderr: '' };
+    },
+  } as unknown as Connection;
+  return { asked, connect: async () => connection };
+}
+
+describe('the plan printer', () => {
+  it('prints per host, each step label with its commands indented under it', async () => {
+    const web1 = new PlanConnection('web1', undefined);
+    const web2 = new PlanConnection('web2', undefined);
+    for (const plan of [web1, web2]) {
+      await inStep('lock', () => plan.run(lock));
+      await inStep('switch current -> r2', () => plan.run(swap, { stdin: 'x', stdinLabel: 'manifest' }));
+    }
+    await inStep('systemctl restart app', async () => {
+      await web1.run({ argv: ['systemctl', 'reset-failed', 'app'] });
+      await web1.run(restart);
+    });
+    expect(print(new Map([['web1', web1], ['web2', web2]]))).toEqual([
+      `web1 | plan, ${OFFLINE_FACTS}`,
+      'web1 |   lock',
+      'web1 |     mkdir -- /srv/app/.ship/lock',
+      'web1 |   switch current -> r2',
+      `web1 |     sh -c 'set -e\nmv -T -- "$1" current' sh .tmp  < manifest`,
+      'web1 |   systemctl restart app',
+      'web1 |     systemctl reset-failed app',
+      'web1 |     sudo -n -- systemctl restart app',
+      `web2 | plan, ${OFFLINE_FACTS}`,
+      'web2 |   lock',
+      'web2 |     mkdir -- /srv/app/.ship/lock',
+      'web2 |   switch current -> r2',
+      `web2 |     sh -c 'set -e\nmv -T -- "$1" current' sh .tmp  < manifest`,
+    ]);
+  });
+
+  it('--full prints the body of a script command under it, plain --dry-run never', async () => {
+    const plan = new PlanConnection('web1', undefined);
+    await inStep('switch current -> r2', () => plan.run(swap));
+    await inStep('lock', () => plan.run(lock));
+    const plans = new Map([['web1', plan]]);
+    expect(print(plans, true).slice(1)).toEqual([
+      'web1 |   switch current -> r2',
+      `web1 |     sh -c 'set -e\nmv -T -- "$1" current' sh .tmp`,
+      'web1 |       | set -e',
+      'web1 |       | mv -T -- "$1" current',
+      'web1 |   lock',
+      'web1 |     mkdir -- /srv/app/.ship/lock',
+    ]);
+    expect(print(plans).some((l) => l.includes(' | set -e'))).toBe(false);
+  });
+
+  it('two calls of one verb are two steps; a command outside any step goes under its own label', async () => {
+    const plan = new PlanConnection('web1', liveAnswering('').connect);
+    await inStep('install app.service', () => plan.run(lock));
+    await inStep('install app.service', () => plan.run(restart));
+    await plan.run({ ...lock, label: 'take the lock' });
+    await plan.run(restart);
+    expect(print(new Map([['web1', plan]]))).toEqual([
+      'web1 | plan',
+      'web1 |   install app.service',
+      'web1 |     mkdir -- /srv/app/.ship/lock',
+      'web1 |   install app.service',
+      'web1 |     sudo -n -- systemctl restart app',
+      'web1 |   take the lock',
+      'web1 |     mkdir -- /srv/app/.ship/lock',
+      'web1 |   run',
+      'web1 |     sudo -n -- systemctl restart app',
+    ]);
+  });
+
+  it('says so when a host would run nothing', () => {
+    expect(print(new Map([['web1', new PlanConnection('web1', liveAnswering('').connect)]]))).toEqual(['web1 | plan', 'web1 |   (nothing to run)']);
+  });
+});
+
+describe('read-only queries', () => {
+  it('online: run on the host, and are not part of the plan', async () => {
+    const live = liveAnswering('current r1\n');
+    const plan = new PlanConnection('web1', live.connect);
+    const result = await inStep('lock', () => plan.run({ argv: ['readlink', 'current'] }, { readOnly: true }));
+    expect(result.stdout).toBe('current r1\n');
+    expect(live.asked).toEqual(['readlink current']);
+    expect(plan.steps).toEqual([]);
+  });
+
+  it('offline: answered as a host with nothing on it, through onStdout too, and nothing is connected', async () => {
+    const plan = new PlanConnection('web1', undefined);
+    expect(plan.offline).toBe(true);
+    expect(await plan.run({ argv: ['readlink', 'current'] }, { readOnly: true })).toEqual({ code: 0, stdout: '', stderr: '' });
+    let seen = '';
+    const answer = await plan.run({ argv: ['stat', 'x'] }, { readOnly: true, allowFailure: true, offline: { code: 44, stdout: 'missing\n' }, onStdout: (t) => (seen += t) });
+    expect(answer).toEqual({ code: 44, stdout: 'missing\n', stderr: '' });
+    expect(seen).toBe('missing\n');
+  });
+});
+
+describe('offline answers of the steps', () => {
+  const stage: Stage = {
+    name: 'prod', app: 'app', hosts: ['web1'], path: '/srv/app', unit: 'app', keep: 3, shared: ['.env'], sudo: true,
+    ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 }, configFile: '/x/hosts.ts', configDir: '/x',
+    service: { exec: 'node server.js', user: 'deploy', env: {} },
+  } as Stage;
+
+  function offlineHost(): { host: RemoteHost; plan: PlanConnection; printed: () => string } {
+    let printed = '';
+    const sink = new PassThrough();
+    sink.on('data', (d: Buffer) => (printed += d.toString()));
+    const output = new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink });
+    const plan = new PlanConnection('web1', undefined);
+    const host = new RemoteHost('web1', plan, {
+      stage, output, release: { id: '20260102T120000Z-0b0b0b', user: 'alice', origin: 'laptop' }, dryRun: true, signal: new AbortController().signal, command: 'ship setup prod', lockWait: 0,
+    });
+    return { host, plan, printed: () => printed };
+  }
+
+  it('setup plans every file as missing: directories, the unit, its program found in /usr/bin', async () => {
+    const { host, plan, printed } = offlineHost();
+    await host.createDirectories();
+    await host.installUnit('app.service');
+    await host.removeUnit('app.socket');
+    await host.enableUnits();
+    expect(plan.steps.map((s) => s.label)).toEqual(['create directories', 'install app.service', 'enable units']);
+    expect(plan.steps[1]!.lines.some((l) => l.text.includes('/etc/systemd/system/app.service'))).toBe(true);
+    expect(host.setupSummary()).toBe('would create /srv/app releases/ shared/ .ship/, write app.service, reload systemd, enable app.service');
+    expect(printed()).not.toContain('not written by ship');
+  });
+
+  it('a deploy switches from no current release and cleans up nothing', async () => {
+    const { host, plan } = offlineHost();
+    await host.switchCurrent();
+    await host.cleanup();
+    expect(host.changes.switchedFrom).toBe('');
+    expect(plan.steps.map((s) => s.label)).toEqual(['switch current -> 20260102T120000Z-0b0b0b']);
+  });
+
+  it('a rollback offline: a named release is taken as there; without one, an error says what to do', async () => {
+    const { host } = offlineHost();
+    expect(await host.rollbackTarget('20260101T120000Z-0a0a0a')).toBe('20260101T120000Z-0a0a0a');
+    await expect(host.rollbackTarget()).rejects.toThrow(/offline plan assumes a host with no releases/);
+  });
+});
