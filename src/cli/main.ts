@@ -17,6 +17,7 @@ import { registerDeploy } from './deploy.js';
 import { registerProject } from './project.js';
 import type { Action, Cli, GlobalOptions } from './types.js';
 import { timeoutOption } from './options.js';
+import { shipApi } from './ship-api.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
         const [{ loadConfig, resolveStage }, { Session }, { registerEnvSecrets }] = await Promise.all([
           import('../config/load.js'), import('../session/session.js'), import('../config/env-file.js'),
         ]);
-        const loaded = await loadConfig(resolve(options.config), { debug: (text) => output.debug(text) });
+        const loaded = await loadConfig(resolve(options.config), { api: await shipApi(), debug: (text) => output.debug(text) });
         const session = new Session(resolveStage(loaded, stageName), output, { dryRun: options.dryRun, hostFilter: options.host, roleFilter: options.role });
         // The env file's values are redacted from everything printed from here on, by any command.
         registerEnvSecrets(session.stage, output);

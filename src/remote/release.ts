@@ -4,8 +4,7 @@
  * Scripts are constants; every value reaches them as a positional parameter.
  */
 import type { Command } from './command.js';
-import type { Leftover } from '../host/inventory.js';
-import { isReleaseId } from '../release/build.js';
+import { isReleaseId, type Leftover } from './release-names.js';
 
 import { ENTER_OWN, labelled, script } from './script.js';
 

@@ -16,7 +16,7 @@
 import type { Command } from './command.js';
 import { ENTER_OWN, labelled, receivedWhole, script } from './script.js';
 import type { Layout } from './release.js';
-import type { Codec } from '../release/codec.js';
+import type { Codec } from './stream-codec.js';
 
 /** Every path below `.` as parseReport reads it: type, mode, size, path, link target (NUL-separated). */
 export const LIST_FILES = 'find . -mindepth 1 -printf "%y %m %s %P\\0%l\\0"';
