@@ -203,7 +203,7 @@ export async function settle(session: Session, hosts: RemoteHost[], failure: unk
 
 /** Put one host back as it was before this run: `current`, the running release, the release log. */
 export async function undo(session: Session, host: UndoView, interrupted: boolean): Promise<void> {
-  const { output, stage } = session;
+  const { output } = session;
   const { changes } = host;
   if (changes.healthFailed && !session.dryRun) {
     for (const { unit } of host.roles) {

@@ -59,7 +59,7 @@ describe('shared/.env, in shared/ which the service user owns (service.user nosu
     // The very command `ship setup` runs for the env file, from its plan.
     const plan = await app.ship(['setup', 'prod', '--dry-run']);
     expect(plan.code, plan.stderr).toBe(0);
-    const line = /^root@h1 \| would run: (.+)  < \(env file: \d+ variables\)$/m.exec(plan.stdout)?.[1];
+    const line = /^root@h1 \| would run: (.+) {2}< \(env file: \d+ variables\)$/m.exec(plan.stdout)?.[1];
     expect(line, plan.stdout).toContain(`${app.path}/shared/.env`);
 
     // Run it with a stdin we hold open: the temporary file exists, and the write is not done.

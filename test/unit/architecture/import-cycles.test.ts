@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { importGraph, root, sourceFiles, specifiers } from './import-graph.js';
 
 /** Strongly connected components of more than one module, or of one that imports itself (Tarjan). */
-export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   let counter = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();

@@ -2,8 +2,8 @@
  * The import graph of src/, parsed with the TypeScript compiler, for the architecture tests:
  * `import type`, `export ... from` and dynamic `import('...')` count too.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readdirSync, } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 
 export const root = resolve(import.meta.dirname, '../../../src');

@@ -37,7 +37,7 @@ function layerOf(file: string): string {
 const shown = (layer: string) => (layer.endsWith('.ts') ? layer : `${layer}/`);
 
 /** One line for each import that runs from a lower layer up to a higher one. */
-export function upImports(graph: ReadonlyMap<string, readonly string[]>, layers: readonly string[], layer: (file: string) => string): string[] {
+function upImports(graph: ReadonlyMap<string, readonly string[]>, layers: readonly string[], layer: (file: string) => string): string[] {
   const rank = new Map(layers.map((name, i) => [name, i]));
   const found: string[] = [];
   for (const [from, targets] of graph) {
