@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as ship from '../../../src/index.js';
 import type { HostsInput } from '../../../src/index.js';
+import { defineHosts } from '../../../src/config/define.js';
 
 describe('defineHosts', () => {
   it('returns its argument as is: validation happens when ship loads the file', () => {
     const config: HostsInput = { app: 'hello', stages: { prod: { hosts: ['web1'], path: '/srv/hello' } } };
     expect(ship.defineHosts(config)).toBe(config);
+    expect(ship.defineHosts).toBe(defineHosts);
   });
 
   it('rejects unknown fields at compile time (the type-check fails if it does not)', () => {
