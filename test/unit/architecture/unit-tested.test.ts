@@ -56,7 +56,6 @@ const OWED: Record<string, string> = {
   'local/temp-dir.ts': 'temp dirs named after their process',
   'release/extracted-tree.ts': 'tested only through release/artifact-hostile.test.ts',
   'release/hash-cache.ts': 'the hash cache',
-  'release/report.ts': 'tested only through release/upload.test.ts',
   'remote/probe.ts': 'command builders (issue 18 item 1 adds exact-output tests)',
   'remote/release.ts': 'command builders (issue 18 item 1 adds exact-output tests)',
   'remote/script.ts': 'the script builder (issue 18 item 1 adds exact-output tests)',
