@@ -1,13 +1,14 @@
 /** Which stages a `ship certs ...` command covers: the one named, or every stage with `certs`. */
 import { resolve } from 'node:path';
 import { loadConfig, resolveStage, stagesWithCerts, type LoadedConfig } from '../config/load.js';
+import type { ShipApi } from '../config/import-module.js';
 import type { Stage } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 
 export type CertStage = Stage & { certs: NonNullable<Stage['certs']> };
 
-export async function certStages(configFile: string, stageName: string | undefined): Promise<{ loaded: LoadedConfig; stages: CertStage[] }> {
-  const loaded = await loadConfig(resolve(configFile));
+export async function certStages(configFile: string, stageName: string | undefined, api: ShipApi): Promise<{ loaded: LoadedConfig; stages: CertStage[] }> {
+  const loaded = await loadConfig(resolve(configFile), { api });
   if (stageName !== undefined) {
     const stage = resolveStage(loaded, stageName);
     if (!hasCerts(stage)) {

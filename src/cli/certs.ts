@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 // The certs actions are imported when a certs command runs: acme-client alone takes ~330 ms
 // to load, which every other command (a deploy) would pay for nothing.
-const certStages = async (...args: Parameters<typeof import('../actions/certs-stages.js').certStages>) =>
-  (await import('../actions/certs-stages.js')).certStages(...args);
+const certStages = async (configFile: string, stage: string | undefined) =>
+  (await import('../actions/certs-stages.js')).certStages(configFile, stage, await shipApi());
 import { ConfigError } from '../errors.js';
+import { shipApi } from './ship-api.js';
 import type { GlobalOptions, Wrap } from './types.js';
 
 interface CertsOptions extends GlobalOptions {

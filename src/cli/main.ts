@@ -17,6 +17,7 @@ import { registerDeploy } from './deploy.js';
 import { registerProject } from './project.js';
 import type { Action, Cli, GlobalOptions } from './types.js';
 import { timeoutOption } from './options.js';
+import { shipApi } from './ship-api.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -39,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
         const [{ loadConfig, resolveStage }, { Session }, { registerEnvSecrets }] = await Promise.all([
           import('../config/load.js'), import('../session/session.js'), import('../config/env-file.js'),
         ]);
-        const loaded = await loadConfig(resolve(options.config), { debug: (text) => output.debug(text) });
+        const loaded = await loadConfig(resolve(options.config), { api: await shipApi(), debug: (text) => output.debug(text) });
         const session = new Session(resolveStage(loaded, stageName), output, {
           dryRun: options.dryRun, offline: options.offline, full: options.full, hostFilter: options.host, roleFilter: options.role,
         });

@@ -2,8 +2,11 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Wrap } from './types.js';
+import { shipApi } from './ship-api.js';
 // Actions are imported when they run (start-up time: see main.ts).
-const runRecipe = async (...args: Parameters<typeof import('../recipe/runner.js').runRecipe>) => (await import('../recipe/runner.js')).runRecipe(...args);
+type RunRecipe = typeof import('../recipe/runner.js').runRecipe;
+const runRecipe = async (session: Parameters<RunRecipe>[0], name: string, options: Omit<Parameters<RunRecipe>[2], 'api'>) =>
+  (await import('../recipe/runner.js')).runRecipe(session, name, { ...options, api: await shipApi() });
 
 import { commandName, lockWaitOption } from './options.js';
 

@@ -26,6 +26,7 @@ export interface Cli {
 }
 
 // `any[]`: commander passes positional arguments untyped; each action names their types.
+// biome-ignore lint/suspicious/noExplicitAny: commander passes each command's own argument types; unknown[] would not accept (cli, stage: string) actions
 export type Action = (cli: Cli, ...args: any[]) => Promise<number>;
 
 /** Each command family registers itself from its own file, keeping this one about wiring. */

@@ -6,6 +6,14 @@ import { ConfigError } from '../errors.js';
 import { privateCacheDir } from '../local/private-cache-dir.js';
 import { displayPath } from '../output/display-path.js';
 
+/** What a user's file gets for `import ... from 'ship-deploy'`: src/index.ts, as loaded by the caller. */
+export type ShipApi = object;
+
+export interface UserModuleOptions {
+  api: ShipApi;
+  debug?: (text: string) => void;
+}
+
 // ship's own src/ or dist/ (this file lives in <root>/{src,dist}/config/): frames there are
 // never where a user's mistake is.
 const SHIP_CODE = fileURLToPath(new URL('..', import.meta.url));
@@ -19,9 +27,11 @@ const SHIP_CODE = fileURLToPath(new URL('..', import.meta.url));
  * alias to dist/index.js: it works when ship is installed globally and the project has no
  * node_modules, when running from src/ under vitest with no dist/ built, and it keeps one copy
  * of ship's classes and symbols, so values made by the user's file are ship's own.
+ *
+ * That module (`api`) is handed in by the caller, ship's entry point: importing src/index.ts
+ * from here would run up the layers (index.ts re-exports config/).
  */
-export async function importUserModule(file: string, options: { debug?: (text: string) => void } = {}): Promise<Record<string, unknown>> {
-  const ship: unknown = await import('../index.js');
+export async function importUserModule(file: string, options: UserModuleOptions): Promise<Record<string, unknown>> {
   const cache = privateCacheDir();
   if (cache.dir === false) options.debug?.(`compiling ${displayPath(file)} without a cache: ${cache.why}`);
   const jiti = createJiti(import.meta.url, {
@@ -31,7 +41,7 @@ export async function importUserModule(file: string, options: { debug?: (text: s
     // shared directory under /tmp that another local user could write to, and a deploy tool
     // holding SSH keys must not run code from there. Without a cache each file costs ~250 ms.
     fsCache: cache.dir,
-    virtualModules: { 'ship-deploy': ship },
+    virtualModules: { 'ship-deploy': options.api },
   });
   try {
     return await jiti.import<Record<string, unknown>>(file);

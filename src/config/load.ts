@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { importUserModule } from './import-module.js';
+import { importUserModule, type UserModuleOptions } from './import-module.js';
 import { displayPath } from '../output/display-path.js';
 import { describe, validateHosts } from './validate.js';
 
@@ -12,7 +12,7 @@ import type { LoadedConfig } from './resolve.js';
  *  written into each stage would hide the top-level value it should inherit. */
 
 /** Load, run and validate hosts.ts. Every failure is a ConfigError a person can act on. */
-export async function loadConfig(file: string, options: { debug?: (text: string) => void } = {}): Promise<LoadedConfig> {
+export async function loadConfig(file: string, options: UserModuleOptions): Promise<LoadedConfig> {
   const path = resolve(file);
   await assertFile(path);
   const module = await importUserModule(path, options);

@@ -3,6 +3,7 @@
  * editors show these docs on hover and dist/index.d.ts stays readable. schema.ts checks at
  * compile time that the two agree.
  */
+import type { Service } from '../systemd/service.js';
 
 /** How a release is built, on the machine that runs ship. */
 export interface BuildInput {
@@ -246,15 +247,7 @@ export interface Stage {
   health?: { url: string; timeout: number; confirm: number };
   certs?: ResolvedCerts;
   build?: { run: string[]; /** Absolute. */ dir: string; env: Record<string, string> };
-  service?: {
-    exec: string;
-    user: string;
-    group?: string;
-    env: Record<string, string>;
-    /** Absolute local path. */
-    envFile?: string;
-    socket?: number;
-  };
+  service?: Service;
   ssh: { /** Absolute local path. */ config?: string; connectTimeout: number; commandTimeout: number; stallTimeout: number };
   /** Absolute path of the hosts.ts this stage came from, and its directory. */
   configFile: string;
@@ -266,7 +259,7 @@ export interface Role {
   name: string;
   unit: string;
   health?: { url: string; timeout: number; confirm: number };
-  service?: NonNullable<Stage['service']>;
+  service?: Service;
 }
 
 export interface ResolvedCerts {

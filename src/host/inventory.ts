@@ -9,7 +9,7 @@
  * log, the host's own record of its deploys, never by the timestamp in their id: that comes
  * from the clock of whichever machine deployed, which may be a day behind.
  */
-import { isReleaseId } from '../release/build.js';
+import { isReleaseId, type Leftover } from '../remote/release-names.js';
 
 export interface LogEntry {
   time: string;
@@ -19,12 +19,6 @@ export interface LogEntry {
   origin?: string;
   commit?: string;
   [key: string]: unknown;
-}
-
-/** What an interrupted deploy or removal leaves: releases/.partial-<id>, releases/.removing-<id>, .ship/upload-<id>.tar.gz. */
-export interface Leftover {
-  kind: 'partial' | 'removing' | 'upload';
-  id: string;
 }
 
 export interface Inventory {

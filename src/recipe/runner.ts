@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importUserModule } from '../config/import-module.js';
+import { importUserModule, type ShipApi } from '../config/import-module.js';
 import { displayPath } from '../output/display-path.js';
 import { ConfigError, ExitCode, RemoteCommandError, ShipError } from '../errors.js';
 import type { Session } from '../session/session.js';
@@ -28,6 +28,8 @@ import { isRecipe, type Recipe } from './define.js';
 const BUILT_IN = fileURLToPath(new URL('../../recipes/', import.meta.url));
 
 export interface RunRecipeOptions {
+  /** What recipe files get for `import ... from 'ship-deploy'` (src/index.ts, from the CLI). */
+  api: ShipApi;
   args?: string[];
   lockWait?: number;
   /** The command's name (`ship deploy prod`), recorded in locks; never its arguments. */
@@ -52,8 +54,8 @@ export function findRecipe(configDir: string, name: string): string {
   throw new ConfigError(`no recipe "${name}": neither ${displayPath(own)} nor a built-in recipe of that name exists`, `create ${displayPath(own)} with export default recipe('${name}', async ({ hosts }) => { ... })`);
 }
 
-export async function loadRecipe(file: string): Promise<Recipe> {
-  const mod = await importUserModule(file);
+export async function loadRecipe(file: string, api: ShipApi): Promise<Recipe> {
+  const mod = await importUserModule(file, { api });
   const value = mod.default;
   if (!isRecipe(value)) throw new ConfigError(`${displayPath(file)}: the default export is not a recipe`, "write export default recipe('name', async (ctx) => { ... }) with recipe imported from 'ship-deploy'");
   return value;
@@ -62,7 +64,7 @@ export async function loadRecipe(file: string): Promise<Recipe> {
 export async function runRecipe(session: Session, name: string, options: RunRecipeOptions): Promise<number> {
   const { stage, output } = session;
   const file = findRecipe(stage.configDir, name);
-  const recipe = await loadRecipe(file);
+  const recipe = await loadRecipe(file, options.api);
   // Asking git who and what runs while the hosts connect.
   const sourcePromise = openSource(stage, options.source);
   const connecting = Promise.allSettled(session.hosts.map((h) => session.connection(h)));
@@ -198,7 +200,7 @@ export async function settle(session: Session, hosts: RemoteHost[], failure: unk
 
 /** Put one host back as it was before this run: `current`, the running release, the release log. */
 export async function undo(session: Session, host: UndoView, interrupted: boolean): Promise<void> {
-  const { output, stage } = session;
+  const { output } = session;
   const { changes } = host;
   if (changes.healthFailed && !session.dryRun) {
     for (const { unit } of host.roles) {

@@ -20,13 +20,7 @@ export interface ReleaseInfo {
   commit?: string;
 }
 
-/** The shape newReleaseId makes; anything else named as a release by a host is not one of ours. */
-export const RELEASE_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
-
-export function isReleaseId(id: string): boolean {
-  return RELEASE_ID.test(id);
-}
-
+/** A new id of the shape isReleaseId (remote/release-names.ts) accepts. */
 export function newReleaseId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;

@@ -11,7 +11,9 @@ import { Duplex, PassThrough, type Transform } from 'node:stream';
 import { constants, createGzip, gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 
-export type Codec = 'zstd' | 'gzip' | 'none';
+import type { Codec } from '../remote/stream-codec.js';
+
+export type { Codec } from '../remote/stream-codec.js';
 
 /** Below this compressed/original ratio on the samples, compressing is worth its time. */
 const WORTH_IT = 0.9;

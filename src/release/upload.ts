@@ -14,7 +14,7 @@ import { CURRENT_MOVED, upload as commands } from '../remote/upload.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
 import type { Gathering } from '../session/gathering.js';
 import type { RunOptions, RunResult } from '../transport/types.js';
-import { isReleaseId } from './build.js';
+import { isReleaseId } from '../remote/release-names.js';
 import { chooseCodec, compressor, shrinks, type Codec } from './codec.js';
 import { Fanout } from './fanout.js';
 import { compareManifests, contentIndex, parseManifest, serializeManifest, type Difference, type Manifest, type ManifestEntry } from './manifest.js';

@@ -5,8 +5,7 @@
  * positional parameter.
  */
 import { labelled, type Command } from './command.js';
-import type { Leftover } from '../host/inventory.js';
-import { isReleaseId } from '../release/build.js';
+import { isReleaseId, type Leftover } from './release-names.js';
 import { script } from './scripts.js';
 
 export interface Layout {

@@ -18,7 +18,7 @@
 import { labelled, type Command } from './command.js';
 import { script } from './scripts.js';
 import type { Layout } from './release.js';
-import type { Codec } from '../release/codec.js';
+import type { Codec } from './stream-codec.js';
 
 /** The most of a previous release's manifest `facts` reads (read-upload-facts.sh); a longer one is cut, so refused. */
 export const MANIFEST_LIMIT = 64 * 1024 * 1024;

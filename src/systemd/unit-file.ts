@@ -3,12 +3,12 @@
  * reads them. Pure, so unit tests can compare rendered unit files exactly.
  */
 import { posix } from 'node:path';
-import type { Stage } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { paths } from '../remote/release.js';
+import type { Service, UnitStage } from './service.js';
 import type { TemplateValues } from './template.js';
 
-export type Service = NonNullable<Stage['service']>;
+export type { Service } from './service.js';
 
 /** `hello` or `hello.service` (both valid in hosts.ts) -> `hello`. */
 export function unitBase(unit: string): string {
@@ -26,7 +26,7 @@ export function unitFileName(stageUnit: string, template: string): string {
 export const UNIT_DIR = '/etc/systemd/system';
 
 /** The service's env file on the hosts: uploaded by setup, read by systemd (EnvironmentFile=). */
-export const envFilePath = (stage: Pick<Stage, 'path'>) => paths.envFile({ root: stage.path });
+export const envFilePath = (stage: Pick<UnitStage, 'path'>) => paths.envFile({ root: stage.path });
 
 /**
  * Quote one word for a systemd command line or setting: bare when harmless, else in double
@@ -87,7 +87,7 @@ export function execStart(absoluteProgram: string, rest: string): string {
  * Every placeholder the unit templates may use. `program` is the absolute path of the
  * service's program on this host (see programLocation).
  */
-export function unitValues(stage: Stage, service: Service, program: string): TemplateValues {
+export function unitValues(stage: UnitStage, service: Service, program: string): TemplateValues {
   const base = unitBase(stage.unit);
   const current = paths.current({ root: stage.path });
   return {

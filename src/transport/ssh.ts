@@ -283,7 +283,10 @@ class SshConnection implements Connection {
             if (this.ended.has(client)) return resolve();
             client.once('close', () => resolve());
             // A host that stopped answering must not hold the process open.
-            setTimeout(() => (client.destroy(), resolve()), 2_000).unref();
+            setTimeout(() => {
+              client.destroy();
+              resolve();
+            }, 2_000).unref();
             client.end();
           }),
       ),

@@ -4,7 +4,7 @@
  * namespace, and Pebble 2.10 validating against the primary, as Let's Encrypt would against any
  * of a zone's servers. A wildcard certificate goes on h1 and h2 without any HTTP-01.
  */
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -175,7 +175,7 @@ describe('ship deploy', () => {
   it('leaves no half release, no lock and an intact current after SIGINT during the upload', async () => {
     const good = await current('h1');
     // Slow h1's link so the 40 MB upload is surely in flight when the signal comes.
-    const veth = 'shv' + lab().id + 'x0';
+    const veth = `shv${lab().id}x0`;
     await execa('tc', ['qdisc', 'add', 'dev', veth, 'root', 'tbf', 'rate', '40mbit', 'burst', '64kb', 'latency', '400ms']);
     try {
       const child = execa('node', [join(REPO, 'bin/ship'), 'deploy', 'prod'], {

@@ -220,7 +220,7 @@ describe('roles: web hosts and worker hosts with units of their own', () => {
 
     const unknown = await app.ship(['deploy', 'prod', '--role', 'wrker']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/--role wrker: not a role of stage "prod"[^]*roles of prod: app, worker/);
+    expect(unknown.stderr).toMatch(/--role wrker: not a role of stage "prod"[\s\S]*roles of prod: app, worker/);
   });
 
   it('a recipe selects hosts by role', async () => {

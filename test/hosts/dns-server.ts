@@ -59,7 +59,7 @@ export async function startDnsServers(options: DnsOptions): Promise<DnsServers> 
 
   const keyName = 'ship-acme';
   const keyFile = join(dir, 'acme.key');
-  await writeFile(keyFile, (await execa('tsig-keygen', ['-a', 'hmac-sha256', keyName])).stdout + '\n');
+  await writeFile(keyFile, `${(await execa('tsig-keygen', ['-a', 'hmac-sha256', keyName])).stdout}\n`);
 
   const zoneText = [
     '$TTL 60',

@@ -9,7 +9,7 @@
  * health window on every host (test/e2e/deploy.test.ts), Ctrl-C during the upload
  * (deploy.test.ts), kill -9 (kill9.test.ts). ACME faults belong to test/e2e/certs.test.ts.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';

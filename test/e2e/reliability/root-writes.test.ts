@@ -62,7 +62,7 @@ describe('shared/.env, in shared/ which the service user owns (service.user nosu
     // name and arguments), which the same builder, given those arguments, must show too.
     const plan = await app.ship(['setup', 'prod', '--dry-run']);
     expect(plan.code, plan.stderr).toBe(0);
-    const shown = /^root@h1 \|     (.+)  < \(env file: \d+ variables\)$/m.exec(plan.stdout)?.[1];
+    const shown = /^root@h1 \|     (.+) {2}< \(env file: \d+ variables\)$/m.exec(plan.stdout)?.[1];
     expect(shown, plan.stdout).toContain(`${app.path}/shared/.env`);
     const bytes = /^sudo -n -u nosudo -- install-file\.sh \S+ 600 (\d+)$/.exec(shown!)?.[1];
     expect(bytes, shown).toBeDefined();

@@ -31,8 +31,11 @@ describe('renewal lock', () => {
   });
 
   it('is scoped by directory', async () => {
-    const a = await acquireLock('certs-renew', await newDir(), 'renewal');
+    const one = await newDir();
+    const a = await acquireLock('certs-renew', one, 'renewal');
+    // Taken in a second directory while the first is held, and the first is still held.
     const b = await acquireLock('certs-renew', await newDir(), 'renewal');
+    expect(await acquireLock('certs-renew', one, 'renewal').catch((e: unknown) => e)).toBeInstanceOf(ShipError);
     await a.release();
     await b.release();
   });

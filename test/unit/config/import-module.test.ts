@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importUserModule } from '../../../src/config/import-module.js';
+import * as api from '../../../src/index.js';
 import { unsafeDirectory } from '../../../src/local/private-cache-dir.js';
 
 const uid = process.getuid!();
@@ -74,7 +75,7 @@ describe('importUserModule and the compiled-file cache', () => {
     const file = join(base, `mod-${Math.random().toString(36).slice(2)}.ts`);
     writeFileSync(file, 'const n: number = 41;\nexport default n + 1;\n');
     const debug: string[] = [];
-    const mod = await importUserModule(file, { debug: (t) => debug.push(t) });
+    const mod = await importUserModule(file, { api, debug: (t) => debug.push(t) });
     const cache = join(cacheHome, 'ship', 'jiti');
     return { value: mod.default, debug, cached: readdirSync(cache) };
   };

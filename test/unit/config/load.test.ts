@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, ExitCode } from '../../../src/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
+import * as api from '../../../src/index.js';
 
 let dir: string;
 let count = 0;
@@ -27,7 +28,7 @@ async function fixture(source: string, extra: Record<string, string> = {}): Prom
 }
 
 async function loadError(file: string): Promise<ConfigError> {
-  const error: unknown = await loadConfig(file).then(
+  const error: unknown = await loadConfig(file, { api }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -55,7 +56,7 @@ export default defineHosts({
 describe('loadConfig', () => {
   it('loads a TypeScript hosts.ts that imports ship-deploy, node builtins and local files', async () => {
     const file = await fixture(VALID, { 'port.ts': 'export const port: number = 4000;\n' });
-    const loaded = await loadConfig(file);
+    const loaded = await loadConfig(file, { api });
     expect(loaded).toEqual({
       file,
       dir: join(file, '..'),
@@ -70,14 +71,14 @@ describe('loadConfig', () => {
 
   it('sees edits to the file on the next load in the same process', async () => {
     const file = await fixture(`export default { app: 'one', stages: { prod: { hosts: ['w'], path: '/srv/a' } } };`);
-    expect((await loadConfig(file)).config.app).toBe('one');
+    expect((await loadConfig(file, { api })).config.app).toBe('one');
     await writeFile(file, `export default { app: 'two', stages: { prod: { hosts: ['w'], path: '/srv/a' } } };`);
-    expect((await loadConfig(file)).config.app).toBe('two');
+    expect((await loadConfig(file, { api })).config.app).toBe('two');
   });
 
   it('validates hosts.example.ts, the file `ship init` copies', async () => {
     const example = fileURLToPath(new URL('../../../hosts.example.ts', import.meta.url));
-    const loaded = await loadConfig(example);
+    const loaded = await loadConfig(example, { api });
     expect(Object.keys(loaded.config.stages)).toEqual(['prod', 'staging']);
   });
 

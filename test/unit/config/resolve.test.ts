@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { resolveStage, stagesWithCerts, type LoadedConfig } from '../../../src/config/load.js';
+import { resolveStage, stagesWithCerts, type LoadedConfig } from '../../../src/config/resolve.js';
 import { validateHosts } from '../../../src/config/validate.js';
 import type { HostsInput } from '../../../src/config/types.js';
 

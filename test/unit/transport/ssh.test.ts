@@ -115,7 +115,10 @@ describe('authentication', () => {
       `encrypted (127.0.0.1:${sshd.port}): key ${key} is encrypted; add it to ssh-agent (ssh-add ${key}) or run on a terminal to be asked for the passphrase`,
     );
     const asked: string[] = [];
-    const conn = await open('encrypted', { askPassphrase: async (file) => (asked.push(file), asked.length === 1 ? 'wrong' : 'sesame') });
+    const conn = await open('encrypted', { askPassphrase: async (file) => {
+      asked.push(file);
+      return asked.length === 1 ? 'wrong' : 'sesame';
+    } });
     expect((await conn.run({ argv: ['echo', 'in'] })).stdout).toBe('in\n');
     await conn.close();
     expect(asked).toEqual([key, key]);
