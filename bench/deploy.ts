@@ -42,13 +42,27 @@ const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
   const onHosts = (hosts: string[], script: string) => Promise.all(hosts.map((h) => onHost(h, script)));
 
   // The script's unit, written by hand as its author would; ship's comes from `ship setup`.
-  const unit = ['[Service]', `WorkingDirectory=${SCRIPT_SIDE.path}/current`, 'ExecStart=/usr/bin/node server.js', 'User=deploy', `Environment=PORT=${SCRIPT_SIDE.port}`, ''].join('\\n');
-  await onHosts(HOSTS, [
-    `sudo mkdir -p ${SHIP_SIDE.path} ${SCRIPT_SIDE.path} && sudo chown deploy: ${SHIP_SIDE.path} ${SCRIPT_SIDE.path}`,
-    `printf '${unit}' | sudo tee /etc/systemd/system/${SCRIPT_SIDE.unit}.service >/dev/null && sudo systemctl daemon-reload`,
-  ].join(' && '));
+  const unit = [
+    '[Service]',
+    `WorkingDirectory=${SCRIPT_SIDE.path}/current`,
+    'ExecStart=/usr/bin/node server.js',
+    'User=deploy',
+    `Environment=PORT=${SCRIPT_SIDE.port}`,
+    '',
+  ].join('\\n');
+  await onHosts(
+    HOSTS,
+    [
+      `sudo mkdir -p ${SHIP_SIDE.path} ${SCRIPT_SIDE.path} && sudo chown deploy: ${SHIP_SIDE.path} ${SCRIPT_SIDE.path}`,
+      `printf '${unit}' | sudo tee /etc/systemd/system/${SCRIPT_SIDE.unit}.service >/dev/null && sudo systemctl daemon-reload`,
+    ].join(' && '),
+  );
 
-  const health = (confirm?: number) => ({ url: `http://127.0.0.1:${SHIP_SIDE.port}/health`, timeout: 30, ...(confirm === undefined ? {} : { confirm }) });
+  const health = (confirm?: number) => ({
+    url: `http://127.0.0.1:${SHIP_SIDE.port}/health`,
+    timeout: 30,
+    ...(confirm === undefined ? {} : { confirm }),
+  });
   const stage = (hosts: string[], confirm?: number) => ({ hosts, path: SHIP_SIDE.path, keep: KEEP, health: health(confirm) });
   const config = {
     app: SHIP_SIDE.app,
@@ -69,7 +83,10 @@ const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
     await execa('cp', [join(REPO, 'test/e2e/fixtures/app/server.js'), join(dir, 'dist/server.js')]);
     await writeFile(join(dir, 'dist/padding.bin'), randomBytes(mb * 1048576));
     await writeFile(join(dir, 'dist/changed.bin'), randomBytes(10 * 1024));
-    await writeFile(join(dir, 'hosts.ts'), `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(config, null, 2)});\n`);
+    await writeFile(
+      join(dir, 'hosts.ts'),
+      `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(config, null, 2)});\n`,
+    );
     return dir;
   };
   const big = await project('big', opt.mb);
@@ -84,10 +101,13 @@ const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
   };
   /** Hosts as a first deploy finds them: no release, no current, the unit stopped; no local hash cache. */
   const wipe = async (hosts: string[]): Promise<void> => {
-    await onHosts(hosts, [
-      `sudo systemctl stop ${SHIP_SIDE.app} ${SCRIPT_SIDE.unit}`,
-      `sudo rm -rf ${SHIP_SIDE.path}/releases ${SHIP_SIDE.path}/current ${SCRIPT_SIDE.path}/releases ${SCRIPT_SIDE.path}/current ${SCRIPT_SIDE.path}/.ship`,
-    ].join(' && '));
+    await onHosts(
+      hosts,
+      [
+        `sudo systemctl stop ${SHIP_SIDE.app} ${SCRIPT_SIDE.unit}`,
+        `sudo rm -rf ${SHIP_SIDE.path}/releases ${SHIP_SIDE.path}/current ${SCRIPT_SIDE.path}/releases ${SCRIPT_SIDE.path}/current ${SCRIPT_SIDE.path}/.ship`,
+      ].join(' && '),
+    );
     await rm(join(cache, 'ship/hashes'), { recursive: true, force: true });
   };
   const check = (hosts: string[], path: string, unitName: string, v: string) =>
@@ -96,7 +116,12 @@ const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
   const ship = async (dir: string, stageName: string, hosts: string[], show?: RegExp): Promise<number> => {
     const v = await bump(dir);
     const start = performance.now();
-    const run = await execa('node', [SHIP, 'deploy', stageName], { cwd: dir, env: { SHIP_NO_COLOR: '1', XDG_CACHE_HOME: cache }, stdin: 'ignore', timeout: 300_000 });
+    const run = await execa('node', [SHIP, 'deploy', stageName], {
+      cwd: dir,
+      env: { SHIP_NO_COLOR: '1', XDG_CACHE_HOME: cache },
+      stdin: 'ignore',
+      timeout: 300_000,
+    });
     const ms = performance.now() - start;
     for (const line of run.stdout.split('\n')) if (show?.test(line)) log(`  ${line}`);
     await check(hosts, SHIP_SIDE.path, SHIP_SIDE.app, v);
@@ -106,15 +131,28 @@ const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
     const v = await bump(dir);
     const start = performance.now();
     await execa('bash', [join(REPO, 'bench/deploy-openssh.sh')], {
-      cwd: dir, stdin: 'ignore', timeout: 300_000,
-      env: { SSH_CONFIG: lab.sshConfig, HOSTS: hosts.join(' '), DEPLOY_PATH: SCRIPT_SIDE.path, UNIT: SCRIPT_SIDE.unit, PORT: String(SCRIPT_SIDE.port), KEEP: String(KEEP) },
+      cwd: dir,
+      stdin: 'ignore',
+      timeout: 300_000,
+      env: {
+        SSH_CONFIG: lab.sshConfig,
+        HOSTS: hosts.join(' '),
+        DEPLOY_PATH: SCRIPT_SIDE.path,
+        UNIT: SCRIPT_SIDE.unit,
+        PORT: String(SCRIPT_SIDE.port),
+        KEEP: String(KEEP),
+      },
     });
     const ms = performance.now() - start;
     await check(hosts, SCRIPT_SIDE.path, SCRIPT_SIDE.unit, v);
     return ms;
   };
 
-  await execa('node', [SHIP, 'setup', `s${HOSTS.length}`], { cwd: big, env: { SHIP_NO_COLOR: '1', XDG_CACHE_HOME: cache }, stdin: 'ignore' });
+  await execa('node', [SHIP, 'setup', `s${HOSTS.length}`], {
+    cwd: big,
+    env: { SHIP_NO_COLOR: '1', XDG_CACHE_HOME: cache },
+    stdin: 'ignore',
+  });
 
   const times: Sample = {};
   const record = (name: string, run: number, ms: number): void => {
@@ -152,12 +190,15 @@ const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
   }
 
   return {
-    mb: opt.mb, runs: opt.runs, hosts: COLD_HOSTS.length,
+    mb: opt.mb,
+    runs: opt.runs,
+    hosts: COLD_HOSTS.length,
     cold: { scriptS: m('cold script'), shipConfirm0S: m('cold ship confirm 0'), shipDefaultS: m('cold ship default confirm') },
     redeployS: m('redeploy ship confirm 0'),
     smallS: m('scale 1 ship'),
     scale: SCALE.map((n) => ({ hosts: n, shipS: m(`scale ${n} ship`), scriptS: m(`scale ${n} script`) })),
-    versionS: median(version_) / 1000, nodeS: median(floor) / 1000,
+    versionS: median(version_) / 1000,
+    nodeS: median(floor) / 1000,
     times,
   };
 });
@@ -171,7 +212,10 @@ const lines = [
   `  cold ${r.mb} MB to ${r.hosts} hosts, default confirm  ship ${fixed(r.cold.shipDefaultS)} s   script + 1.5 s ${fixed(r.cold.scriptS + 1.5)} s   ratio ${fixed(r.cold.shipDefaultS / (r.cold.scriptS + 1.5))}   (target <= 1)`,
   `  redeploy, one 10 KB file changed   ship ${fixed(r.redeployS)} s   ship cold ${fixed(r.cold.shipConfirm0S)} s   ratio ${fixed(r.redeployS / r.cold.shipConfirm0S)}   (target <= 0.2)`,
   `  1 MB to 1 host, confirm 0          ship ${fixed(r.smallS)} s   OpenSSH script ${fixed(scale1.scriptS)} s   (target <= 1.0 s)`,
-  ...r.scale.map((s) => `  1 MB to ${String(s.hosts).padStart(2)} hosts                  ship ${fixed(s.shipS)} s   OpenSSH script ${fixed(s.scriptS)} s   ratio ${fixed(s.shipS / s.scriptS)}`),
+  ...r.scale.map(
+    (s) =>
+      `  1 MB to ${String(s.hosts).padStart(2)} hosts                  ship ${fixed(s.shipS)} s   OpenSSH script ${fixed(s.scriptS)} s   ratio ${fixed(s.shipS / s.scriptS)}`,
+  ),
   `  1 -> ${scale20.hosts} hosts                        ship ${fixed(scale20.shipS / scale1.shipS)}x   OpenSSH script ${fixed(scale20.scriptS / scale1.scriptS)}x   (target <= 1.3x)`,
   `  ship --version                     ${fixed(r.versionS, 3)} s   node -e 0 ${fixed(r.nodeS, 3)} s   (target <= 0.12 s)`,
   '',

@@ -43,22 +43,34 @@ const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
       const start = performance.now();
       const r = await ship(['deploy', 'prod', ...sides[side]], version);
       const ms = performance.now() - start;
-      if (side === 'batched' && !r.stdout.includes(`batch ${Math.ceil(opt.hosts / opt.batch)}/${Math.ceil(opt.hosts / opt.batch)}:`)) throw new Error('the batched deploy printed no batches');
+      if (side === 'batched' && !r.stdout.includes(`batch ${Math.ceil(opt.hosts / opt.batch)}/${Math.ceil(opt.hosts / opt.batch)}:`))
+        throw new Error('the batched deploy printed no batches');
       if (run > 0) times[side].push(ms);
-      log(`${run === 0 ? 'warm-up' : `run ${run}/${opt.runs}`}: ${side === 'all' ? 'all at once' : `batches of ${opt.batch}`} ${fixed(ms / 1000)} s`);
+      log(
+        `${run === 0 ? 'warm-up' : `run ${run}/${opt.runs}`}: ${side === 'all' ? 'all at once' : `batches of ${opt.batch}`} ${fixed(ms / 1000)} s`,
+      );
       // Every host really runs what was deployed.
-      await Promise.all(HOSTS.map((h) => onHost(h, `systemctl is-active --quiet bench-fleet && grep -qx ${version} ${PATH}/current/VERSION`)));
+      await Promise.all(
+        HOSTS.map((h) => onHost(h, `systemctl is-active --quiet bench-fleet && grep -qx ${version} ${PATH}/current/VERSION`)),
+      );
     }
   }
   return {
-    hosts: opt.hosts, batch: opt.batch, runs: opt.runs,
-    allS: median(times.all) / 1000, batchedS: median(times.batched) / 1000, ratio: median(times.batched) / median(times.all), times,
+    hosts: opt.hosts,
+    batch: opt.batch,
+    runs: opt.runs,
+    allS: median(times.all) / 1000,
+    batchedS: median(times.batched) / 1000,
+    ratio: median(times.batched) / median(times.all),
+    times,
   };
 });
 
-process.stdout.write([
-  `fleet deploy (median of ${result.runs} runs, ${result.hosts} hosts, health-checked)`,
-  `  all at once ${fixed(result.allS)} s, batches of ${result.batch} ${fixed(result.batchedS)} s, ratio batched/all ${fixed(result.ratio)}`,
-  '',
-].join('\n'));
+process.stdout.write(
+  [
+    `fleet deploy (median of ${result.runs} runs, ${result.hosts} hosts, health-checked)`,
+    `  all at once ${fixed(result.allS)} s, batches of ${result.batch} ${fixed(result.batchedS)} s, ratio batched/all ${fixed(result.ratio)}`,
+    '',
+  ].join('\n'),
+);
 await writeResult(opt.json, result);

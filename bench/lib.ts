@@ -18,7 +18,10 @@ export const log = (line: string): void => void process.stderr.write(`bench: ${l
 /** --lab N, --runs N, --json FILE and the script's own numeric options. */
 export function options<K extends string>(defaults: Record<K, number>): Record<K, number> & { json?: string } {
   const names = ['json', ...Object.keys(defaults)];
-  const values = parseArgs({ options: Object.fromEntries(names.map((k) => [k, { type: 'string' as const }])) }).values as Record<string, string | undefined>;
+  const values = parseArgs({ options: Object.fromEntries(names.map((k) => [k, { type: 'string' as const }])) }).values as Record<
+    string,
+    string | undefined
+  >;
   const out: Record<string, number | string | undefined> = { json: values.json };
   for (const [k, v] of Object.entries(defaults)) {
     out[k] = values[k] === undefined ? (v as number) : Number(values[k]);
@@ -76,6 +79,9 @@ export async function fixtureProject(tmp: string, config: Record<string, unknown
   const dir = join(tmp, 'app');
   await mkdir(dir);
   for (const f of ['server.js', 'build.sh']) await copyFile(join(REPO, 'test/e2e/fixtures/app', f), join(dir, f));
-  await writeFile(join(dir, 'hosts.ts'), `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(config, null, 2)});\n`);
+  await writeFile(
+    join(dir, 'hosts.ts'),
+    `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(config, null, 2)});\n`,
+  );
   return dir;
 }

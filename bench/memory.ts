@@ -27,7 +27,8 @@ const UNIT = 'bench-memory';
 for (const dir of [tmpdir(), existsSync(CACHE_DIR) ? CACHE_DIR : '/var']) {
   const s = await statfs(dir);
   const freeMb = (s.bavail * s.bsize) / 1048576;
-  if (freeMb < opt.mb * 4.5 + 1024) throw new Error(`${dir}: ${fixed(freeMb / 1024, 1)} GB free; this benchmark needs ${fixed((opt.mb * 4.5 + 1024) / 1024, 1)} GB`);
+  if (freeMb < opt.mb * 4.5 + 1024)
+    throw new Error(`${dir}: ${fixed(freeMb / 1024, 1)} GB free; this benchmark needs ${fixed((opt.mb * 4.5 + 1024) / 1024, 1)} GB`);
 }
 if (!existsSync('/usr/bin/time')) {
   log('installing GNU time (apt-get install time)');
@@ -35,22 +36,45 @@ if (!existsSync('/usr/bin/time')) {
 }
 
 const result = await withLab(opt.lab, ['h1'], 900_000, async (lab, tmp) => {
-  const unit = ['[Service]', `WorkingDirectory=${PATH}/current`, 'ExecStart=/usr/bin/node server.js', 'User=deploy', 'Environment=PORT=4401', ''].join('\\n');
-  await execa('ssh', ['-F', lab.sshConfig, '-o', 'BatchMode=yes', 'h1',
-    `sudo mkdir -p ${PATH} && sudo chown deploy: ${PATH} && printf '${unit}' | sudo tee /etc/systemd/system/${UNIT}.service >/dev/null && sudo systemctl daemon-reload`]);
+  const unit = [
+    '[Service]',
+    `WorkingDirectory=${PATH}/current`,
+    'ExecStart=/usr/bin/node server.js',
+    'User=deploy',
+    'Environment=PORT=4401',
+    '',
+  ].join('\\n');
+  await execa('ssh', [
+    '-F',
+    lab.sshConfig,
+    '-o',
+    'BatchMode=yes',
+    'h1',
+    `sudo mkdir -p ${PATH} && sudo chown deploy: ${PATH} && printf '${unit}' | sudo tee /etc/systemd/system/${UNIT}.service >/dev/null && sudo systemctl daemon-reload`,
+  ]);
   const dir = join(tmp, 'app');
   await mkdir(dir);
   for (const f of ['server.js', 'build.sh']) await copyFile(join(REPO, 'test/e2e/fixtures/app', f), join(dir, f));
-  await writeFile(join(dir, 'hosts.ts'), `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify({
-    app: 'bench-memory',
-    ssh: { config: lab.sshConfig },
-    build: { run: ['sh', 'build.sh'], dir: 'dist' },
-    stages: { prod: { hosts: ['h1'], path: PATH, unit: UNIT, keep: 1 } },
-  }, null, 2)});\n`);
+  await writeFile(
+    join(dir, 'hosts.ts'),
+    `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(
+      {
+        app: 'bench-memory',
+        ssh: { config: lab.sshConfig },
+        build: { run: ['sh', 'build.sh'], dir: 'dist' },
+        stages: { prod: { hosts: ['h1'], path: PATH, unit: UNIT, keep: 1 } },
+      },
+      null,
+      2,
+    )});\n`,
+  );
 
   const deploy = async (mb: number) => {
     const r = await execa('/usr/bin/time', ['-v', 'node', SHIP, 'deploy', 'prod'], {
-      cwd: dir, env: { APP_PAD_MB: String(mb), SHIP_NO_COLOR: '1' }, stdin: 'ignore', timeout: 600_000,
+      cwd: dir,
+      env: { APP_PAD_MB: String(mb), SHIP_NO_COLOR: '1' },
+      stdin: 'ignore',
+      timeout: 600_000,
     });
     const field = (name: string) => new RegExp(`${name}: (.+)`).exec(r.stderr)?.[1]?.trim() ?? '?';
     const rssMb = Number(field('Maximum resident set size \\(kbytes\\)')) / 1024;
@@ -62,10 +86,12 @@ const result = await withLab(opt.lab, ['h1'], 900_000, async (lab, tmp) => {
   return { limitMb: LIMIT_MB, small, large, ok: large.peakRssMb < LIMIT_MB };
 });
 
-process.stdout.write([
-  'memory (peak RSS of the ship process, /usr/bin/time -v)',
-  `  deploy of a ${result.small.releaseMb} MB release: ${fixed(result.small.peakRssMb, 1)} MB (wall ${result.small.wall})`,
-  `  deploy of a ${result.large.releaseMb} MB release: ${fixed(result.large.peakRssMb, 1)} MB (wall ${result.large.wall}); target < ${LIMIT_MB} MB: ${result.ok ? 'met' : 'NOT met'}`,
-  '',
-].join('\n'));
+process.stdout.write(
+  [
+    'memory (peak RSS of the ship process, /usr/bin/time -v)',
+    `  deploy of a ${result.small.releaseMb} MB release: ${fixed(result.small.peakRssMb, 1)} MB (wall ${result.small.wall})`,
+    `  deploy of a ${result.large.releaseMb} MB release: ${fixed(result.large.peakRssMb, 1)} MB (wall ${result.large.wall}); target < ${LIMIT_MB} MB: ${result.ok ? 'met' : 'NOT met'}`,
+    '',
+  ].join('\n'),
+);
 await writeResult(opt.json, result);

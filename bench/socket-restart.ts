@@ -18,7 +18,9 @@ import { startLab, stopLab, type Lab } from '../test/hosts/lab.js';
 import { loadUntil } from '../test/e2e/load.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, lab: { type: 'string', default: '8' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, lab: { type: 'string', default: '8' }, keep: { type: 'boolean', default: false } },
+});
 const rounds = Math.min(10, Math.max(1, Number(values.rounds)));
 const labId = Number(values.lab);
 const HOSTS = ['h1', 'h2'];
@@ -37,13 +39,17 @@ const scenarios: Scenario[] = [
 function hostsTs(lab: Lab, s: Scenario): string {
   const service = { exec: 'node server.js', user: 'deploy', env: { PORT: String(s.port) }, ...(s.socket ? { socket: s.port } : {}) };
   return `import { defineHosts } from 'ship-deploy';
-export default defineHosts(${JSON.stringify({
-    app: s.app,
-    ssh: { config: lab.sshConfig },
-    build: { run: ['npm', 'run', 'build'], dir: 'dist' },
-    service,
-    stages: { bench: { hosts: HOSTS, path: `/srv/${s.app}`, health: { url: `http://127.0.0.1:${s.port}/health`, timeout: 30 } } },
-  }, null, 2)});
+export default defineHosts(${JSON.stringify(
+    {
+      app: s.app,
+      ssh: { config: lab.sshConfig },
+      build: { run: ['npm', 'run', 'build'], dir: 'dist' },
+      service,
+      stages: { bench: { hosts: HOSTS, path: `/srv/${s.app}`, health: { url: `http://127.0.0.1:${s.port}/health`, timeout: 30 } } },
+    },
+    null,
+    2,
+  )});
 `;
 }
 
@@ -77,9 +83,13 @@ try {
       sent += load.sent;
       failed += load.failed;
       load.errors.forEach((e) => errors.add(e));
-      log(`${s.name}: deploy ${round}/${rounds}: ${load.sent} requests, ${load.failed} failed${load.errors.length ? ` (${load.errors.join(', ')})` : ''}`);
+      log(
+        `${s.name}: deploy ${round}/${rounds}: ${load.sent} requests, ${load.failed} failed${load.errors.length ? ` (${load.errors.join(', ')})` : ''}`,
+      );
     }
-    results.push(`${s.name.padEnd(24)} ${rounds} deploys on 2 hosts, ${sent} requests, ${failed} failed${errors.size ? ` (${[...errors].join(', ')})` : ''}`);
+    results.push(
+      `${s.name.padEnd(24)} ${rounds} deploys on 2 hosts, ${sent} requests, ${failed} failed${errors.size ? ` (${[...errors].join(', ')})` : ''}`,
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

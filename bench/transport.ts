@@ -29,8 +29,15 @@ const result = await withLab(opt.lab, HOSTS, 300_000, async (lab, tmp) => {
     return performance.now() - start;
   };
   // bash, not node, starts the ssh processes: the cheapest way a script can run them.
-  const sshLoop = (n: number) => execa('bash', ['-c', 'n=$1; shift; for ((i = 0; i < n; i++)); do ssh "$@" || exit 1; done', 'loop', String(n), ...mux, 'h1', 'true']);
-  const sshParallel = () => execa('bash', ['-c', 'pids=(); for h in h1 h2 h3; do ssh "$@" "$h" true & pids+=($!); done; for p in "${pids[@]}"; do wait "$p" || exit 1; done', 'par', ...base]);
+  const sshLoop = (n: number) =>
+    execa('bash', ['-c', 'n=$1; shift; for ((i = 0; i < n; i++)); do ssh "$@" || exit 1; done', 'loop', String(n), ...mux, 'h1', 'true']);
+  const sshParallel = () =>
+    execa('bash', [
+      '-c',
+      'pids=(); for h in h1 h2 h3; do ssh "$@" "$h" true & pids+=($!); done; for p in "${pids[@]}"; do wait "$p" || exit 1; done',
+      'par',
+      ...base,
+    ]);
 
   // 1. Sequential commands over one connection.
   const conn = await connect('h1', { sshConfigFile: lab.sshConfig });
@@ -38,7 +45,11 @@ const result = await withLab(opt.lab, HOSTS, 300_000, async (lab, tmp) => {
   await sshLoop(1); // opens the master
   const seq = { ship: [] as number[], openssh: [] as number[] };
   for (let round = 1; round <= opt.rounds; round++) {
-    seq.ship.push((await timed(async () => { for (let i = 0; i < opt.commands; i++) await conn.run({ argv: ['true'] }); })) / opt.commands);
+    seq.ship.push(
+      (await timed(async () => {
+        for (let i = 0; i < opt.commands; i++) await conn.run({ argv: ['true'] });
+      })) / opt.commands,
+    );
     seq.openssh.push((await timed(() => sshLoop(opt.commands))) / opt.commands);
     log(`sequential round ${round}: ship ${fixed(seq.ship.at(-1)!)} ms/cmd, openssh+ControlMaster ${fixed(seq.openssh.at(-1)!)} ms/cmd`);
   }
@@ -46,11 +57,14 @@ const result = await withLab(opt.lab, HOSTS, 300_000, async (lab, tmp) => {
   await execa('ssh', [...mux, '-O', 'exit', 'h1'], { reject: false });
 
   // 2. Connecting to three hosts in parallel, one command each.
-  const shipParallel = () => Promise.all(HOSTS.map(async (h) => {
-    const c = await connect(h, { sshConfigFile: lab.sshConfig });
-    await c.run({ argv: ['true'] });
-    await c.close();
-  }));
+  const shipParallel = () =>
+    Promise.all(
+      HOSTS.map(async (h) => {
+        const c = await connect(h, { sshConfigFile: lab.sshConfig });
+        await c.run({ argv: ['true'] });
+        await c.close();
+      }),
+    );
   await shipParallel(); // warm-up, untimed
   await sshParallel();
   const par = { ship: [] as number[], openssh: [] as number[] };
@@ -60,16 +74,28 @@ const result = await withLab(opt.lab, HOSTS, 300_000, async (lab, tmp) => {
     log(`parallel round ${round}: ship ${fixed(par.ship.at(-1)!, 0)} ms, openssh ${fixed(par.openssh.at(-1)!, 0)} ms`);
   }
   return {
-    sequential: { commands: opt.commands, shipMsPerCmd: median(seq.ship), opensshMsPerCmd: median(seq.openssh), ratio: median(seq.ship) / median(seq.openssh) },
-    parallelConnect: { hosts: HOSTS.length, shipMs: median(par.ship), opensshMs: median(par.openssh), ratio: median(par.ship) / median(par.openssh) },
+    sequential: {
+      commands: opt.commands,
+      shipMsPerCmd: median(seq.ship),
+      opensshMsPerCmd: median(seq.openssh),
+      ratio: median(seq.ship) / median(seq.openssh),
+    },
+    parallelConnect: {
+      hosts: HOSTS.length,
+      shipMs: median(par.ship),
+      opensshMs: median(par.openssh),
+      ratio: median(par.ship) / median(par.openssh),
+    },
   };
 });
 
 const { sequential: s, parallelConnect: p } = result;
-process.stdout.write([
-  `transport (medians of ${opt.rounds} rounds)`,
-  `  ${s.commands} sequential \`true\` on 1 host: ship ${fixed(s.shipMsPerCmd)} ms/cmd, ssh+ControlMaster ${fixed(s.opensshMsPerCmd)} ms/cmd, ratio ship/openssh ${fixed(s.ratio)}`,
-  `  connect to ${p.hosts} hosts in parallel + \`true\`: ship ${fixed(p.shipMs, 0)} ms, ssh (no master) ${fixed(p.opensshMs, 0)} ms, ratio ship/openssh ${fixed(p.ratio)}`,
-  '',
-].join('\n'));
+process.stdout.write(
+  [
+    `transport (medians of ${opt.rounds} rounds)`,
+    `  ${s.commands} sequential \`true\` on 1 host: ship ${fixed(s.shipMsPerCmd)} ms/cmd, ssh+ControlMaster ${fixed(s.opensshMsPerCmd)} ms/cmd, ratio ship/openssh ${fixed(s.ratio)}`,
+    `  connect to ${p.hosts} hosts in parallel + \`true\`: ship ${fixed(p.shipMs, 0)} ms, ssh (no master) ${fixed(p.opensshMs, 0)} ms, ratio ship/openssh ${fixed(p.ratio)}`,
+    '',
+  ].join('\n'),
+);
 await writeResult(opt.json, result);

@@ -11,7 +11,7 @@ export default recipe('rollback', async ({ hosts, args }) => {
   // Phase 1: every host must have something to roll back to, or nothing changes anywhere.
   await hosts.each(async (host) => {
     await host.lock();
-    targets[host.name] = await host.rollbackTarget(args[0]);   // the previous good release, or the one named
+    targets[host.name] = await host.rollbackTarget(args[0]); // the previous good release, or the one named
   });
 
   // Phase 2: switch, restart, check; in batches like a deploy (stage.rollout or --batch).
@@ -22,6 +22,6 @@ export default recipe('rollback', async ({ hosts, args }) => {
     await host.restart();
     await host.healthcheck();
     await host.logRelease('rollback', { release: target });
-    await host.unlock();                // a no-op here: ship releases the lock once every host is done
+    await host.unlock(); // a no-op here: ship releases the lock once every host is done
   });
 });

@@ -10,18 +10,19 @@ import { recipe } from 'ship-deploy';
 
 export default recipe('setup', async ({ hosts, log }) => {
   await hosts.each(async (host) => {
-    await host.createDirectories();              // <path>/, releases/, shared/, .ship/ owned by service.user
-    await host.lock();                           // no deploy runs while the unit and the env file change
-    for (const role of host.roles) {             // the stage's own unit (role app), and each role's
-      await host.installUnit('app.service', role);   // templates/app.service -> /etc/systemd/system/<unit>.service
+    await host.createDirectories(); // <path>/, releases/, shared/, .ship/ owned by service.user
+    await host.lock(); // no deploy runs while the unit and the env file change
+    for (const role of host.roles) {
+      // the stage's own unit (role app), and each role's
+      await host.installUnit('app.service', role); // templates/app.service -> /etc/systemd/system/<unit>.service
       if (role.service?.socket) {
-        await host.installUnit('app.socket', role);  // systemd holds the port, so a restart refuses no connection
+        await host.installUnit('app.socket', role); // systemd holds the port, so a restart refuses no connection
       } else {
-        await host.removeUnit('app.socket', role);   // a socket left by an earlier setup would hold the app's port
+        await host.removeUnit('app.socket', role); // a socket left by an earlier setup would hold the app's port
       }
     }
-    await host.uploadEnvFile();                  // service.envFile -> shared/.env, mode 0600, values never printed
-    await host.enableUnits();                    // daemon-reload and enable, only when something changed
+    await host.uploadEnvFile(); // service.envFile -> shared/.env, mode 0600, values never printed
+    await host.enableUnits(); // daemon-reload and enable, only when something changed
     await host.unlock();
   });
 

@@ -59,14 +59,18 @@ export class RemoteCommandError extends ShipError {
     hint?: string,
   ) {
     const tail = stderr.trim().split('\n').slice(-5).join('\n');
-    super(
-      `${host}: command failed (exit ${code ?? 'signal'}): ${command}${tail ? `\n${indent(tail)}` : ''}`,
-      { exitCode: ExitCode.failed, hint, host },
-    );
+    super(`${host}: command failed (exit ${code ?? 'signal'}): ${command}${tail ? `\n${indent(tail)}` : ''}`, {
+      exitCode: ExitCode.failed,
+      hint,
+      host,
+    });
     this.name = 'RemoteCommandError';
   }
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((l) => `  | ${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `  | ${l}`)
+    .join('\n');
 }

@@ -34,7 +34,9 @@ export async function loadAccount(directoryUrl: string, root = stateDir()): Prom
     keyPem = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
     await writePrivate(keyFile, keyPem);
   }
-  const info = await readFile(join(dir, 'account.json'), 'utf8').then((t) => JSON.parse(t) as Partial<AccountFile>).catch(() => ({}) as Partial<AccountFile>);
+  const info = await readFile(join(dir, 'account.json'), 'utf8')
+    .then((t) => JSON.parse(t) as Partial<AccountFile>)
+    .catch(() => ({}) as Partial<AccountFile>);
   return { directoryUrl, dir, keyPem, ...(info.directoryUrl === directoryUrl && info.url ? { url: info.url } : {}) };
 }
 

@@ -56,21 +56,29 @@ export async function renewalWindow(renewalInfoUrl: string, certId: string, opti
   if (cached && options.now < new Date(cached.retryAfter)) return toWindow(cached);
   try {
     const url = `${renewalInfoUrl.replace(/\/+$/, '')}/${certId}`;
-    const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 10_000), headers: { accept: 'application/json' } });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      headers: { accept: 'application/json' },
+    });
     if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
     const body = (await response.json()) as { suggestedWindow?: { start?: unknown; end?: unknown }; explanationURL?: unknown };
     const start = new Date(String(body.suggestedWindow?.start));
     const end = new Date(String(body.suggestedWindow?.end));
-    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start) throw new Error(`GET ${url}: no valid suggestedWindow`);
+    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start)
+      throw new Error(`GET ${url}: no valid suggestedWindow`);
     // Keep the moment already picked while the window is unchanged, so runs agree with each other.
     const same = cached && cached.start === start.toISOString() && cached.end === end.toISOString();
-    const selected = same ? new Date(cached.selected) : new Date(start.getTime() + (options.random ?? Math.random)() * (end.getTime() - start.getTime()));
+    const selected = same
+      ? new Date(cached.selected)
+      : new Date(start.getTime() + (options.random ?? Math.random)() * (end.getTime() - start.getTime()));
     const fresh: Cached = {
       start: start.toISOString(),
       end: end.toISOString(),
       selected: selected.toISOString(),
       ...(typeof body.explanationURL === 'string' ? { explanationUrl: body.explanationURL } : {}),
-      retryAfter: new Date(options.now.getTime() + retryAfterSeconds(response.headers.get('retry-after'), options.now) * 1000).toISOString(),
+      retryAfter: new Date(
+        options.now.getTime() + retryAfterSeconds(response.headers.get('retry-after'), options.now) * 1000,
+      ).toISOString(),
     };
     await privateDir(options.cacheDir);
     await writePrivate(file, `${JSON.stringify(fresh, null, 2)}\n`);

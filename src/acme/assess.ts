@@ -27,7 +27,9 @@ export interface AssessOptions {
 export async function assess(readings: readonly HostReading[], certs: ResolvedCerts, options: AssessOptions): Promise<Assessment> {
   const wanted = { domains: certs.domains, keyType: certs.keyType, directoryUrl: certs.directoryUrl, profile: certs.profile };
   const hosts = readings.map((r) => r.cert);
-  const chains = readings.flatMap((r) => (r.chain && r.cert.state === 'present' ? [{ chain: r.chain, facts: r.cert.facts, origin: r.cert.origin }] : []));
+  const chains = readings.flatMap((r) =>
+    r.chain && r.cert.state === 'present' ? [{ chain: r.chain, facts: r.cert.facts, origin: r.cert.origin }] : [],
+  );
   const shared = chains.length === readings.length && new Set(chains.map((c) => c.facts.fingerprint)).size === 1 ? chains[0] : undefined;
 
   let window: RenewalWindow | undefined;
@@ -39,7 +41,11 @@ export async function assess(readings: readonly HostReading[], certs: ResolvedCe
     if (info && id) {
       replaces = id;
       if (!options.force) {
-        window = await renewalWindow(info, id, { now: options.now, cacheDir: join(accountDir(certs.directoryUrl, stateDir()), 'ari'), log: options.log });
+        window = await renewalWindow(info, id, {
+          now: options.now,
+          cacheDir: join(accountDir(certs.directoryUrl, stateDir()), 'ari'),
+          log: options.log,
+        });
       }
     }
   }

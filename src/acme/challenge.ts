@@ -30,21 +30,39 @@ export function webrootResponder(targets: readonly HostTarget[], options: Respon
   return {
     type: 'http-01',
     async place(domain, token, keyAuthorization) {
-      const results = await Promise.allSettled(targets.map(async ({ host, connection }) => {
-        await connection.run(certCommands.placeToken(options.webroot, token, options.sudo), { stdin: keyAuthorization, stdinLabel: 'key authorization' });
-        const served = await fetchFromHost(connection, domain, `/.well-known/acme-challenge/${token}`, SELF_CHECK_TIMEOUT_MS, options.signal).catch((error: Error) => `error: ${error.message}`);
-        if (served !== keyAuthorization) {
-          options.warn(`http://${isIP(domain) === 6 ? `[${domain}]` : domain}/.well-known/acme-challenge/ on this host does not serve ${options.webroot} (${summary(served)}); the CA may fail to validate`, host);
-        }
-      }));
+      const results = await Promise.allSettled(
+        targets.map(async ({ host, connection }) => {
+          await connection.run(certCommands.placeToken(options.webroot, token, options.sudo), {
+            stdin: keyAuthorization,
+            stdinLabel: 'key authorization',
+          });
+          const served = await fetchFromHost(
+            connection,
+            domain,
+            `/.well-known/acme-challenge/${token}`,
+            SELF_CHECK_TIMEOUT_MS,
+            options.signal,
+          ).catch((error: Error) => `error: ${error.message}`);
+          if (served !== keyAuthorization) {
+            options.warn(
+              `http://${isIP(domain) === 6 ? `[${domain}]` : domain}/.well-known/acme-challenge/ on this host does not serve ${options.webroot} (${summary(served)}); the CA may fail to validate`,
+              host,
+            );
+          }
+        }),
+      );
       const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ host: targets[i]!.host, reason: r.reason as unknown }] : []));
       if (failed.length > 0) throw tokenWriteError(failed, options);
     },
     async remove(token) {
-      await Promise.all(targets.map(async ({ host, connection }) => {
-        const result = await connection.run(certCommands.removeToken(options.webroot, token, options.sudo), { allowFailure: true }).catch((e: Error) => ({ code: -1, stderr: e.message }));
-        if (result.code !== 0) options.warn(`could not remove the HTTP-01 token ${token}: ${result.stderr.trim()}`, host);
-      }));
+      await Promise.all(
+        targets.map(async ({ host, connection }) => {
+          const result = await connection
+            .run(certCommands.removeToken(options.webroot, token, options.sudo), { allowFailure: true })
+            .catch((e: Error) => ({ code: -1, stderr: e.message }));
+          if (result.code !== 0) options.warn(`could not remove the HTTP-01 token ${token}: ${result.stderr.trim()}`, host);
+        }),
+      );
     },
   };
 }
@@ -59,9 +77,23 @@ const MAX_BODY = 4096;
  * certificates). Resolves the body, or `HTTP <status>` for anything but 200; rejects after
  * `timeoutMs` in all (opening the channel, the answer, the body) or when `signal` aborts.
  */
-export async function fetchFromHost(connection: Connection, domain: string, path: string, timeoutMs = SELF_CHECK_TIMEOUT_MS, signal?: AbortSignal): Promise<string> {
+export async function fetchFromHost(
+  connection: Connection,
+  domain: string,
+  path: string,
+  timeoutMs = SELF_CHECK_TIMEOUT_MS,
+  signal?: AbortSignal,
+): Promise<string> {
   const host = isIP(domain) === 6 ? `[${domain}]` : domain;
-  const answer = await tunnelGet(connection, { hostname: '127.0.0.1', port: 80, path, headers: { host }, timeoutMs, maxBody: MAX_BODY, ...(signal ? { signal } : {}) });
+  const answer = await tunnelGet(connection, {
+    hostname: '127.0.0.1',
+    port: 80,
+    path,
+    headers: { host },
+    timeoutMs,
+    maxBody: MAX_BODY,
+    ...(signal ? { signal } : {}),
+  });
   return answer.status === 200 ? answer.body.toString() : `HTTP ${answer.status}`;
 }
 
@@ -69,10 +101,13 @@ export async function fetchFromHost(connection: Connection, domain: string, path
 function tokenWriteError(failed: ReadonlyArray<{ host: string; reason: unknown }>, options: ResponderOptions): ShipError {
   const dir = `${options.webroot}/.well-known/acme-challenge`;
   const hosts = failed.map((f) => f.host);
-  return new ShipError(failed.map(({ host, reason }) => `${host}: could not write the HTTP-01 token to ${dir}/: ${detail(reason)}`).join('\n'), {
-    ...(hosts.length === 1 ? { host: hosts[0] } : {}),
-    hint: `check that ${dir} on ${hosts.join(', ')} is a directory ${options.sudo ? 'root' : 'the SSH user'} can write`,
-  });
+  return new ShipError(
+    failed.map(({ host, reason }) => `${host}: could not write the HTTP-01 token to ${dir}/: ${detail(reason)}`).join('\n'),
+    {
+      ...(hosts.length === 1 ? { host: hosts[0] } : {}),
+      hint: `check that ${dir} on ${hosts.join(', ')} is a directory ${options.sudo ? 'root' : 'the SSH user'} can write`,
+    },
+  );
 }
 
 /** What the host said, without the command line a person does not need here. */

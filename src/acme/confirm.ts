@@ -12,7 +12,12 @@ export interface Served {
   serial: string;
 }
 
-export async function servedCertificate(connection: Connection, servername: string | undefined, port = 443, timeoutMs = 5_000): Promise<Served> {
+export async function servedCertificate(
+  connection: Connection,
+  servername: string | undefined,
+  port = 443,
+  timeoutMs = 5_000,
+): Promise<Served> {
   const stream = await connection.forwardOut('127.0.0.1', port);
   return new Promise((resolve, reject) => {
     const socket = connect({ socket: stream as never, ...(servername ? { servername } : {}), rejectUnauthorized: false });
@@ -35,7 +40,12 @@ export async function servedCertificate(connection: Connection, servername: stri
  * Wait until the host serves `fingerprint`: a reload is asynchronous (nginx's old workers keep
  * answering for a moment), so a few tries over several seconds. Returns what was served last.
  */
-export async function confirmServed(connection: Connection, servername: string | undefined, fingerprint: string, options: { attempts?: number; delayMs?: number } = {}): Promise<{ ok: boolean; last: string }> {
+export async function confirmServed(
+  connection: Connection,
+  servername: string | undefined,
+  fingerprint: string,
+  options: { attempts?: number; delayMs?: number } = {},
+): Promise<{ ok: boolean; last: string }> {
   const attempts = options.attempts ?? 10;
   let last = '';
   for (let i = 0; i < attempts; i++) {

@@ -30,7 +30,15 @@ export function cronSchedule(seed: string): string {
 }
 
 export function cronCommand(input: CronInput): string {
-  const words = [quote(input.node), quote(input.ship), 'certs', 'renew', ...(input.stage ? [quote(input.stage)] : []), '--config', quote(input.config)];
+  const words = [
+    quote(input.node),
+    quote(input.ship),
+    'certs',
+    'renew',
+    ...(input.stage ? [quote(input.stage)] : []),
+    '--config',
+    quote(input.config),
+  ];
   return cronEscape(`cd ${quote(input.cwd)} && ${words.join(' ')} ${cronMarker(input)}`);
 }
 

@@ -39,9 +39,18 @@ export function isNginx(unit: string | undefined): boolean {
 export async function prepare(host: string, connection: Connection, files: InstallFiles, options: InstallOptions): Promise<void> {
   const { certs, sudo } = options;
   try {
-    await connection.run(certCommands.stage(certs.keyPath, '0600', sudo, Buffer.byteLength(files.keyPem)), { stdin: files.keyPem, stdinLabel: 'new private key' });
-    await connection.run(certCommands.stage(certs.certPath, '0644', sudo, Buffer.byteLength(files.certPem)), { stdin: files.certPem, stdinLabel: 'new full chain' });
-    await connection.run(certCommands.stage(originPath(certs.certPath), '0644', sudo, Buffer.byteLength(files.origin)), { stdin: files.origin, stdinLabel: 'origin record' });
+    await connection.run(certCommands.stage(certs.keyPath, '0600', sudo, Buffer.byteLength(files.keyPem)), {
+      stdin: files.keyPem,
+      stdinLabel: 'new private key',
+    });
+    await connection.run(certCommands.stage(certs.certPath, '0644', sudo, Buffer.byteLength(files.certPem)), {
+      stdin: files.certPem,
+      stdinLabel: 'new full chain',
+    });
+    await connection.run(certCommands.stage(originPath(certs.certPath), '0644', sudo, Buffer.byteLength(files.origin)), {
+      stdin: files.origin,
+      stdinLabel: 'origin record',
+    });
   } catch (error) {
     await connection.run(certCommands.discard(paths(certs), sudo), { allowFailure: true }).catch(() => {});
     throw stepError(host, 'could not write the new certificate files; the old ones are untouched', error);
@@ -57,10 +66,13 @@ export async function prepare(host: string, connection: Connection, files: Insta
   const result = await connection.run(test, { allowFailure: true });
   if (result.code !== 0) {
     await restore(connection, options);
-    throw new ShipError(`${host}: \`${displayCommand(test)}\` failed, so nginx was not reloaded and the previous certificate was put back${tail(result.stderr)}`, {
-      host,
-      hint: `fix the nginx configuration on ${host} until \`sudo nginx -t\` passes`,
-    });
+    throw new ShipError(
+      `${host}: \`${displayCommand(test)}\` failed, so nginx was not reloaded and the previous certificate was put back${tail(result.stderr)}`,
+      {
+        host,
+        hint: `fix the nginx configuration on ${host} until \`sudo nginx -t\` passes`,
+      },
+    );
   }
 }
 
@@ -71,10 +83,13 @@ export async function activate(host: string, connection: Connection, options: In
   const result = await connection.run(command, { allowFailure: true });
   if (result.code === 0) return;
   await restore(connection, options);
-  throw new ShipError(`${host}: \`${displayCommand(command)}\` failed (exit ${result.code ?? 'signal'}); the previous certificate was put back${tail(result.stderr)}`, {
-    host,
-    hint: `see \`journalctl -u ${unit}\` on ${host}`,
-  });
+  throw new ShipError(
+    `${host}: \`${displayCommand(command)}\` failed (exit ${result.code ?? 'signal'}); the previous certificate was put back${tail(result.stderr)}`,
+    {
+      host,
+      hint: `see \`journalctl -u ${unit}\` on ${host}`,
+    },
+  );
 }
 
 async function restore(connection: Connection, { certs, sudo }: InstallOptions): Promise<void> {

@@ -6,6 +6,9 @@ import { randomInt } from 'node:crypto';
 
 export const MAX_JITTER_MS = 8 * 60_000;
 
-export function jitterMs(options: { enabled: boolean; terminal: boolean }, random: (max: number) => number = (max) => randomInt(0, max + 1)): number {
+export function jitterMs(
+  options: { enabled: boolean; terminal: boolean },
+  random: (max: number) => number = (max) => randomInt(0, max + 1),
+): number {
   return options.enabled && !options.terminal ? random(MAX_JITTER_MS) : 0;
 }

@@ -69,9 +69,11 @@ function flock(fd: number, file: string): Promise<boolean> {
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(new ShipError(`cannot lock ${file}: ${error.code === 'ENOENT' ? 'the flock program is not installed' : error.message}`, {
-        hint: 'install util-linux, which provides flock(1)',
-      }));
+      reject(
+        new ShipError(`cannot lock ${file}: ${error.code === 'ENOENT' ? 'the flock program is not installed' : error.message}`, {
+          hint: 'install util-linux, which provides flock(1)',
+        }),
+      );
     });
     // flock exits 1 when the lock is held (with -n), and with a sysexits code (64+) on errors.
     child.on('close', (code) => {

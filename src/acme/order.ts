@@ -57,7 +57,11 @@ export interface IssuedPair {
 
 /** The CA did not accept a challenge's answer. */
 export class ChallengeFailed extends Error {
-  constructor(readonly identifier: string, readonly type: ChallengeType, detail: string) {
+  constructor(
+    readonly identifier: string,
+    readonly type: ChallengeType,
+    detail: string,
+  ) {
     super(`the CA could not validate ${identifier} over ${type.toUpperCase()}: ${detail}`);
     this.name = 'ChallengeFailed';
   }
@@ -93,13 +97,18 @@ export async function orderCertificate(request: OrderRequest): Promise<IssuedPai
   if (url !== account.url) await saveAccountUrl(account, url, request.email);
   log(`account ${url}`);
 
-  const keyPem = (request.keyType === 'rsa-2048' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+  const keyPem = (
+    request.keyType === 'rsa-2048' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256')
+  ).toString();
   // Always pass the key: without one acme-client makes an RSA 2048 key of its own. No common
   // name for an IP address: CAs take names from subjectAltName, where acme-client marks IPs.
   const first = request.domains[0]!;
-  const [, csr] = await acme.crypto.createCsr({ ...(isIpAddress(first) ? {} : { commonName: first }), altNames: [...request.domains] }, keyPem);
+  const [, csr] = await acme.crypto.createCsr(
+    { ...(isIpAddress(first) ? {} : { commonName: first }), altNames: [...request.domains] },
+    keyPem,
+  );
 
-  const identifiers = request.domains.map((value) => ({ type: isIpAddress(value) ? 'ip' as const : 'dns' as const, value }));
+  const identifiers = request.domains.map((value) => ({ type: isIpAddress(value) ? ('ip' as const) : ('dns' as const), value }));
   // `profile` and `replaces` (RFC 9773) are not in acme-client's types; it passes the payload through as is.
   type Payload = Parameters<acme.Client['createOrder']>[0] & { profile?: string; replaces?: string };
   const base: Payload = { identifiers, ...(request.profile ? { profile: request.profile } : {}) };
@@ -112,7 +121,9 @@ export async function orderCertificate(request: OrderRequest): Promise<IssuedPai
     log(`order with replaces=${request.replaces} refused (${errorText(error)}); ordering without it`);
     order = await client.createOrder(base);
   }
-  log(`order ${order.url}${request.profile ? ` with profile ${request.profile}` : ''}${request.replaces ? `, replacing ${request.replaces}` : ''}`);
+  log(
+    `order ${order.url}${request.profile ? ` with profile ${request.profile}` : ''}${request.replaces ? `, replacing ${request.replaces}` : ''}`,
+  );
 
   const authorizations = await client.getAuthorizations(order);
   const placed: Array<{ responder: ChallengeResponder; token: string }> = [];
@@ -123,9 +134,13 @@ export async function orderCertificate(request: OrderRequest): Promise<IssuedPai
       const identifier = authz.identifier.value;
       const label = authz.wildcard ? `*.${identifier}` : identifier;
       const responder = responderFor(authz.identifier.type, request.responders);
-      if (!responder) throw new Error(`nothing can answer a challenge for ${label} (a wildcard needs certs.dns, an IP address certs.webroot)`);
+      if (!responder)
+        throw new Error(`nothing can answer a challenge for ${label} (a wildcard needs certs.dns, an IP address certs.webroot)`);
       const challenge = authz.challenges.find((c) => c.type === responder.type);
-      if (!challenge) throw new Error(`the CA offers no ${responder.type} challenge for ${label} (it offers ${authz.challenges.map((c) => c.type).join(', ') || 'none'})`);
+      if (!challenge)
+        throw new Error(
+          `the CA offers no ${responder.type} challenge for ${label} (it offers ${authz.challenges.map((c) => c.type).join(', ') || 'none'})`,
+        );
       if (!TOKEN.test(challenge.token)) throw new Error(`the CA sent a malformed ${responder.type} token for ${label}`);
       const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
       // Before placing: when it fails half-way it may be in place on some hosts or servers.
@@ -134,15 +149,17 @@ export async function orderCertificate(request: OrderRequest): Promise<IssuedPai
       answers.push({ label, challenge, type: responder.type });
     }
     for (const responder of new Set(placed.map((p) => p.responder))) await responder.ready?.();
-    await Promise.all(answers.map(async ({ label, challenge, type }) => {
-      await client.completeChallenge(challenge);
-      try {
-        await client.waitForValidStatus(challenge);
-      } catch (error) {
-        throw new ChallengeFailed(label, type, errorText(error));
-      }
-      log(`${label}: validated over ${type.toUpperCase()}`);
-    }));
+    await Promise.all(
+      answers.map(async ({ label, challenge, type }) => {
+        await client.completeChallenge(challenge);
+        try {
+          await client.waitForValidStatus(challenge);
+        } catch (error) {
+          throw new ChallengeFailed(label, type, errorText(error));
+        }
+        log(`${label}: validated over ${type.toUpperCase()}`);
+      }),
+    );
   } finally {
     for (const { responder, token } of placed) await responder.remove(token);
   }

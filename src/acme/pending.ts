@@ -34,7 +34,12 @@ export async function loadPending(dir: string): Promise<IssuedPair | undefined> 
   try {
     const read = (name: string) => readFile(join(dir, name), 'utf8');
     const profile = (await read('profile').catch(() => '')).trim();
-    return { keyPem: await read('privkey.pem'), certPem: await read('fullchain.pem'), directoryUrl: (await read('directory')).trim(), ...(profile ? { profile } : {}) };
+    return {
+      keyPem: await read('privkey.pem'),
+      certPem: await read('fullchain.pem'),
+      directoryUrl: (await read('directory')).trim(),
+      ...(profile ? { profile } : {}),
+    };
   } catch {
     return undefined;
   }

@@ -76,7 +76,10 @@ export function decide(hosts: readonly HostCert[], wanted: Configured, now: Date
     if (problem) return { due: true, reason: `${host}: ${problem}` };
   }
   if (new Set(present.map((p) => p.facts.fingerprint)).size > 1) {
-    return { due: true, reason: `hosts serve different certificates (${present.map((p) => `${p.host}: serial ${p.facts.serial}`).join(', ')})` };
+    return {
+      due: true,
+      reason: `hosts serve different certificates (${present.map((p) => `${p.host}: serial ${p.facts.serial}`).join(', ')})`,
+    };
   }
   const facts = first.facts;
   if (now >= facts.notAfter) return { due: true, reason: `expired ${duration(now.getTime() - facts.notAfter.getTime())} ago` };
@@ -94,8 +97,9 @@ export function configuredProblem(facts: CertFacts, origin: CertOrigin, wanted: 
  */
 export function profileChange(origin: CertOrigin, profile: string | undefined): string | undefined {
   const recorded = origin.directoryUrl !== undefined;
-  const had = origin.profile === undefined ? 'without a profile (the CA\'s default)' : `with profile "${origin.profile}"`;
-  if (profile === undefined) return recorded && origin.profile !== undefined ? `profile changed: ordered ${had}; hosts.ts names none (the CA's default)` : undefined;
+  const had = origin.profile === undefined ? "without a profile (the CA's default)" : `with profile "${origin.profile}"`;
+  if (profile === undefined)
+    return recorded && origin.profile !== undefined ? `profile changed: ordered ${had}; hosts.ts names none (the CA's default)` : undefined;
   if (!recorded) return `not recorded as ordered with profile "${profile}", which hosts.ts names`;
   return origin.profile === profile ? undefined : `profile changed: ordered ${had}; hosts.ts names "${profile}"`;
 }
@@ -123,7 +127,9 @@ export function mismatch(facts: CertFacts, wanted: Wanted): string | undefined {
  */
 export function originProblem(origin: CertOrigin, facts: CertFacts, directoryUrl: string): string | undefined {
   if (isPublicDirectory(directoryUrl)) {
-    return origin.trusted ? undefined : `issued by ${facts.issuer}, which browsers do not trust (a staging or test CA); hosts.ts asks for ${directoryUrl}`;
+    return origin.trusted
+      ? undefined
+      : `issued by ${facts.issuer}, which browsers do not trust (a staging or test CA); hosts.ts asks for ${directoryUrl}`;
   }
   if (origin.trusted || origin.directoryUrl === directoryUrl) return undefined;
   if (origin.directoryUrl) return `ordered from ${origin.directoryUrl} (issuer ${facts.issuer}); hosts.ts asks for ${directoryUrl}`;
@@ -139,14 +145,22 @@ export function lifetimeDecision(facts: CertFacts, now: Date): Decision {
   if (now >= renewAt) {
     return { due: true, reason: `expires in ${duration(left)}, less than ${label} of its lifetime (${duration(lifetime)}) is left` };
   }
-  return { due: false, reason: `renews in ${duration(renewAt.getTime() - now.getTime())}, when ${label} of its lifetime (${duration(lifetime)}) is left`, renewAt };
+  return {
+    due: false,
+    reason: `renews in ${duration(renewAt.getTime() - now.getTime())}, when ${label} of its lifetime (${duration(lifetime)}) is left`,
+    renewAt,
+  };
 }
 
 export function windowDecision(window: RenewalWindow, now: Date): Decision {
   const range = `${window.start.toISOString()} to ${window.end.toISOString()}`;
   const why = window.explanationUrl ? ` (explanation: ${window.explanationUrl})` : '';
   if (now >= window.selected) return { due: true, reason: `the CA's renewal window is open, ${range}${why}` };
-  return { due: false, reason: `renews in ${duration(window.selected.getTime() - now.getTime())}, inside the CA's renewal window ${range}`, renewAt: window.selected };
+  return {
+    due: false,
+    reason: `renews in ${duration(window.selected.getTime() - now.getTime())}, inside the CA's renewal window ${range}`,
+    renewAt: window.selected,
+  };
 }
 
 /** The moment picked in a window, moved up to where the last 1/6 of the lifetime begins if it is later. */
@@ -192,6 +206,13 @@ function lifetimeOf(facts: CertFacts): number {
 /** A duration for people: the largest whole unit, `90 days`, `5 hours`, `40 seconds`. */
 export function duration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  const [n, unit] = s >= 2 * 86_400 ? [Math.floor(s / 86_400), 'day'] : s >= 2 * 3600 ? [Math.floor(s / 3600), 'hour'] : s >= 120 ? [Math.floor(s / 60), 'minute'] : [s, 'second'];
+  const [n, unit] =
+    s >= 2 * 86_400
+      ? [Math.floor(s / 86_400), 'day']
+      : s >= 2 * 3600
+        ? [Math.floor(s / 3600), 'hour']
+        : s >= 120
+          ? [Math.floor(s / 60), 'minute']
+          : [s, 'second'];
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }

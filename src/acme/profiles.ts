@@ -11,19 +11,27 @@ export function offeredProfiles(directory: Record<string, unknown>): Record<stri
   const meta = directory.meta;
   const profiles = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>).profiles : undefined;
   if (typeof profiles !== 'object' || profiles === null || Array.isArray(profiles)) return undefined;
-  return Object.fromEntries(Object.entries(profiles).map(([name, description]) => [name, typeof description === 'string' ? description : '']));
+  return Object.fromEntries(
+    Object.entries(profiles).map(([name, description]) => [name, typeof description === 'string' ? description : '']),
+  );
 }
 
 /** Why `profile` cannot be ordered from this directory, or undefined when it can. */
 export function profileProblem(profile: string, directoryUrl: string, directory: Record<string, unknown>): ConfigError | undefined {
   const offered = offeredProfiles(directory);
   if (!offered || Object.keys(offered).length === 0) {
-    return new ConfigError(`certs.profile is "${profile}", but the CA at ${directoryUrl} offers no profiles`, 'remove certs.profile from hosts.ts (this CA issues one kind of certificate)');
+    return new ConfigError(
+      `certs.profile is "${profile}", but the CA at ${directoryUrl} offers no profiles`,
+      'remove certs.profile from hosts.ts (this CA issues one kind of certificate)',
+    );
   }
   if (Object.hasOwn(offered, profile)) return undefined;
   const names = Object.keys(offered).sort();
   const list = names.map((name) => (offered[name] ? `${name} (${offered[name]})` : name)).join(', ');
-  return new ConfigError(`certs.profile "${profile}" is not a profile the CA at ${directoryUrl} offers; it offers: ${list}`, `set certs.profile in hosts.ts to one of ${names.join(', ')}, or remove it for the CA's default`);
+  return new ConfigError(
+    `certs.profile "${profile}" is not a profile the CA at ${directoryUrl} offers; it offers: ${list}`,
+    `set certs.profile in hosts.ts to one of ${names.join(', ')}, or remove it for the CA's default`,
+  );
 }
 
 /**

@@ -29,7 +29,9 @@ export async function readHostCert(host: string, connection: Connection, certs: 
   try {
     chain = parseChain(result.stdout);
   } catch (error) {
-    return { cert: { host, state: 'unreadable', detail: `${certs.certPath} does not parse as a certificate (${(error as Error).message})` } };
+    return {
+      cert: { host, state: 'unreadable', detail: `${certs.certPath} does not parse as a certificate (${(error as Error).message})` },
+    };
   }
   const facts = certFacts(chain[0]!);
   const recorded = await readOrigin(connection, certs.certPath, facts.fingerprint, sudo);

@@ -34,7 +34,9 @@ export function validatePair(keyPem: string, certPem: string, wanted: Wanted, no
   if (problem) throw new InvalidCertificate(`the new certificate is not what hosts.ts asks for: ${problem}`);
   // A minute of slack for clocks; a CA backdates notBefore for the same reason.
   if (facts.notBefore.getTime() > now.getTime() + 60_000 || facts.notAfter <= now) {
-    throw new InvalidCertificate(`the new certificate is not valid now (${facts.notBefore.toISOString()} to ${facts.notAfter.toISOString()})`);
+    throw new InvalidCertificate(
+      `the new certificate is not valid now (${facts.notBefore.toISOString()} to ${facts.notAfter.toISOString()})`,
+    );
   }
   return facts;
 }

@@ -31,7 +31,9 @@ export async function certsCron(output: Output, options: CronOptions): Promise<n
     return ExitCode.ok;
   }
   const current = await execa('crontab', ['-l'], { reject: false }).catch((error: Error) => {
-    throw new ShipError(`cannot run crontab: ${error.message}`, { hint: 'install cron (Debian: apt-get install cron), or add the line printed by `ship certs cron` yourself' });
+    throw new ShipError(`cannot run crontab: ${error.message}`, {
+      hint: 'install cron (Debian: apt-get install cron), or add the line printed by `ship certs cron` yourself',
+    });
   });
   // `crontab -l` exits 1 with "no crontab for USER" when there is none yet: that is an empty one.
   if (current.exitCode !== 0 && !/no crontab/i.test(current.stderr)) {
@@ -49,6 +51,8 @@ export async function certsCron(output: Output, options: CronOptions): Promise<n
   }
   const written = await execa('crontab', ['-'], { input: merged.text, reject: false });
   if (written.exitCode !== 0) throw new ShipError(`crontab - failed: ${written.stderr.trim()}`);
-  output.info(`${merged.change === 'added' ? 'added to' : 'updated in'} the crontab: ${merged.text.split('\n').find((l) => l.includes(cronMarker(input).slice(2)))}`);
+  output.info(
+    `${merged.change === 'added' ? 'added to' : 'updated in'} the crontab: ${merged.text.split('\n').find((l) => l.includes(cronMarker(input).slice(2)))}`,
+  );
   return ExitCode.ok;
 }

@@ -54,7 +54,10 @@ export interface RenewOptions {
 
 export async function renewCerts(output: Output, stages: readonly CertStage[], options: RenewOptions): Promise<number> {
   if (options.hostFilter.length > 0) {
-    throw new ConfigError('certs renew works on every host of a stage: the CA may ask any of them for the token, and all must serve the same certificate', 'run it without --host');
+    throw new ConfigError(
+      'certs renew works on every host of a stage: the CA may ask any of them for the token, and all must serve the same certificate',
+      'run it without --host',
+    );
   }
   const lock = options.dryRun ? undefined : await acquireLock('certs-renew', stateDir(), '`ship certs renew`');
   const errors: ShipError[] = [];
@@ -153,7 +156,8 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
     if (trustedNow && !isPubliclyTrusted(parseChain(pair.certPem))) throw stagingRefusal(stage);
   } catch (error) {
     await clearPending(pendingPath);
-    if (error instanceof InvalidCertificate) throw new ShipError(`refusing to install: ${error.message}; the hosts keep their current certificate`);
+    if (error instanceof InvalidCertificate)
+      throw new ShipError(`refusing to install: ${error.message}; the hosts keep their current certificate`);
     throw error;
   }
 
@@ -164,14 +168,26 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
   if (without.length === 0) await clearStagePending(pendingPath);
   if (installed.length > 0) {
     const partial = without.length > 0 ? ` (not on ${without.join(', ')})` : '';
-    output.info(`${stage.name}: ${reused ? 'installed' : 'renewed'} ${certs.domains.join(', ')} on ${installed.join(', ')}${partial}: serial ${facts.serial}, expires ${facts.notAfter.toISOString()} (${reused ? 'issued earlier, not yet on every host' : `due: ${decision.reason}`})`);
-    output.event('renewed', { stage: stage.name, domains: certs.domains, hosts: installed, serial: facts.serial, notAfter: facts.notAfter.toISOString(), reused, reason: decision.reason });
+    output.info(
+      `${stage.name}: ${reused ? 'installed' : 'renewed'} ${certs.domains.join(', ')} on ${installed.join(', ')}${partial}: serial ${facts.serial}, expires ${facts.notAfter.toISOString()} (${reused ? 'issued earlier, not yet on every host' : `due: ${decision.reason}`})`,
+    );
+    output.event('renewed', {
+      stage: stage.name,
+      domains: certs.domains,
+      hosts: installed,
+      serial: facts.serial,
+      notAfter: facts.notAfter.toISOString(),
+      reused,
+      reason: decision.reason,
+    });
   }
   return errors;
 }
 
 async function readAll(stage: CertStage, session: Session): Promise<HostReading[]> {
-  const results = await Promise.allSettled(session.hosts.map(async (host) => readHostCert(host, await session.connection(host), stage.certs, stage.sudo)));
+  const results = await Promise.allSettled(
+    session.hosts.map(async (host) => readHostCert(host, await session.connection(host), stage.certs, stage.sudo)),
+  );
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failed.length === 1) throw failed[0];
   if (failed.length > 1) throw new ShipError(failed.map((e) => errorText(e)).join('\n'), { exitCode: exitCodeFor(failed) });
@@ -182,7 +198,13 @@ async function readAll(stage: CertStage, session: Session): Promise<HostReading[
 function holders(readings: readonly HostReading[], fingerprint: string, stage: CertStage): Set<string> {
   const { certs } = stage;
   const wanted = { domains: certs.domains, keyType: certs.keyType, directoryUrl: certs.directoryUrl, profile: certs.profile };
-  return new Set(readings.flatMap(({ cert }) => (cert.state === 'present' && cert.facts.fingerprint === fingerprint && !configuredProblem(cert.facts, cert.origin, wanted) ? [cert.host] : [])));
+  return new Set(
+    readings.flatMap(({ cert }) =>
+      cert.state === 'present' && cert.facts.fingerprint === fingerprint && !configuredProblem(cert.facts, cert.origin, wanted)
+        ? [cert.host]
+        : [],
+    ),
+  );
 }
 
 /** A pair from an earlier run that did not reach every host, if it is still a good one. */
@@ -190,8 +212,12 @@ async function reusablePending(dir: string, stage: CertStage, now: Date, debug: 
   const pair = await loadPending(dir);
   if (!pair) return undefined;
   try {
-    if (pair.directoryUrl !== stage.certs.directoryUrl) throw new Error(`it was ordered from ${pair.directoryUrl}, not ${stage.certs.directoryUrl}`);
-    if (pair.profile !== stage.certs.profile) throw new Error(`it was ordered with ${pair.profile ? `profile "${pair.profile}"` : 'no profile'}, not ${stage.certs.profile ? `"${stage.certs.profile}"` : 'none'}`);
+    if (pair.directoryUrl !== stage.certs.directoryUrl)
+      throw new Error(`it was ordered from ${pair.directoryUrl}, not ${stage.certs.directoryUrl}`);
+    if (pair.profile !== stage.certs.profile)
+      throw new Error(
+        `it was ordered with ${pair.profile ? `profile "${pair.profile}"` : 'no profile'}, not ${stage.certs.profile ? `"${stage.certs.profile}"` : 'none'}`,
+      );
     const facts = validatePair(pair.keyPem, pair.certPem, { domains: stage.certs.domains, keyType: stage.certs.keyType }, now);
     if (!lifetimeDecision(facts, now).due) return pair;
     debug('the pending certificate from an earlier run is itself due; ordering a new one');
@@ -202,7 +228,13 @@ async function reusablePending(dir: string, stage: CertStage, now: Date, debug: 
   return undefined;
 }
 
-async function order(stage: CertStage, session: Session, run: Run, replaces: string | undefined, debug: (text: string) => void): Promise<IssuedPair> {
+async function order(
+  stage: CertStage,
+  session: Session,
+  run: Run,
+  replaces: string | undefined,
+  debug: (text: string) => void,
+): Promise<IssuedPair> {
   const { certs } = stage;
   const note = (text: string, host?: string) => run.notes.push({ text, ...(host ? { host } : {}) });
   try {
@@ -217,11 +249,23 @@ async function order(stage: CertStage, session: Session, run: Run, replaces: str
       session.output.addSecrets([key.secret.toString('base64')]);
       responders.dns = dnsResponder({ dns: certs.dns, key, log: debug, warn: note });
     }
-    return await orderCertificate({ account, email: certs.email, domains: certs.domains, keyType: certs.keyType, profile: certs.profile, replaces, responders, log: debug });
+    return await orderCertificate({
+      account,
+      email: certs.email,
+      domains: certs.domains,
+      keyType: certs.keyType,
+      profile: certs.profile,
+      replaces,
+      responders,
+      log: debug,
+    });
   } catch (error) {
     if (error instanceof ShipError) throw error;
     const message = errorText(error);
-    throw new ShipError(`could not get a new certificate: ${message}; the certificate and key on the hosts are unchanged`, { hint: orderHint(stage, error, message), cause: error });
+    throw new ShipError(`could not get a new certificate: ${message}; the certificate and key on the hosts are unchanged`, {
+      hint: orderHint(stage, error, message),
+      cause: error,
+    });
   }
 }
 
@@ -243,11 +287,18 @@ function orderHint(stage: CertStage, error: unknown, message: string): string {
  * Two phases, like a deploy: files in place and `nginx -t` on every host, then reload only where
  * that passed, then confirm over TLS. Hosts that already have this certificate are left alone.
  */
-async function install(stage: CertStage, session: Session, had: ReadonlySet<string>, files: InstallFiles, facts: CertFacts): Promise<{ installed: string[]; errors: ShipError[] }> {
+async function install(
+  stage: CertStage,
+  session: Session,
+  had: ReadonlySet<string>,
+  files: InstallFiles,
+  facts: CertFacts,
+): Promise<{ installed: string[]; errors: ShipError[] }> {
   const options = { certs: stage.certs, sudo: stage.sudo };
   const targets = session.hosts.filter((host) => !had.has(host));
   const errors: ShipError[] = [];
-  const collect = (host: string, error: unknown) => errors.push(error instanceof ShipError ? error : new ShipError(`${host}: ${errorText(error)}`, { host }));
+  const collect = (host: string, error: unknown) =>
+    errors.push(error instanceof ShipError ? error : new ShipError(`${host}: ${errorText(error)}`, { host }));
 
   // One step on every host at once, as hosts.each runs a deploy's (output/tasks.ts), without
   // progress lines off a terminal (cron stays silent): the hosts it succeeded on, each failure collected.
@@ -263,10 +314,15 @@ async function install(stage: CertStage, session: Session, had: ReadonlySet<stri
     if (stage.certs.reload) {
       const served = await confirmServed(connection, tlsServerName(stage.certs.domains), facts.fingerprint);
       if (!served.ok) {
-        errors.push(new ShipError(`${host}: the new certificate is installed and ${stage.certs.reload} reloaded, but port 443 still serves ${served.last}, not serial ${facts.serial}`, {
-          host,
-          hint: `check that the TLS configuration on ${host} uses ${stage.certs.certPath} and ${stage.certs.keyPath}`,
-        }));
+        errors.push(
+          new ShipError(
+            `${host}: the new certificate is installed and ${stage.certs.reload} reloaded, but port 443 still serves ${served.last}, not serial ${facts.serial}`,
+            {
+              host,
+              hint: `check that the TLS configuration on ${host} uses ${stage.certs.certPath} and ${stage.certs.keyPath}`,
+            },
+          ),
+        );
       }
     }
   });
@@ -280,7 +336,9 @@ async function planOnly(stage: CertStage, session: Session, reason: string, outp
     ...(certs.dns ? [`DNS-01 with TXT records in ${certs.dns.zone} through ${certs.dns.server}`] : []),
     ...(certs.webroot ? [`HTTP-01 in ${certs.webroot}/.well-known/acme-challenge/ on ${session.hosts.join(', ')}`] : []),
   ];
-  output.info(`${stage.name}: ${certs.domains.join(', ')} is due (${reason}); would order from ${certs.directoryUrl}${certs.profile ? ` with profile ${certs.profile}` : ''}, answering ${challenges.join(' and ')}, then install:`);
+  output.info(
+    `${stage.name}: ${certs.domains.join(', ')} is due (${reason}); would order from ${certs.directoryUrl}${certs.profile ? ` with profile ${certs.profile}` : ''}, answering ${challenges.join(' and ')}, then install:`,
+  );
   const placeholder: InstallFiles = { keyPem: '(new private key)', certPem: '(new full chain)', origin: '(origin record)' };
   for (const host of session.hosts) {
     const connection = await session.connection(host);
@@ -302,8 +360,10 @@ async function randomSleepOnce(run: Run): Promise<void> {
 }
 
 function stagingRefusal(stage: CertStage): ShipError {
-  return new ShipError(`refusing to replace a publicly trusted certificate with one from ${stage.certs.directory === 'letsencrypt-staging' ? 'Let\'s Encrypt staging' : stage.certs.directoryUrl}, which browsers do not trust; the hosts keep their current certificate`, {
-    hint: `set certs.directory to "letsencrypt" (${ACME_DIRECTORIES.letsencrypt}) for stage ${stage.name}, or remove ${stage.certs.certPath} on the hosts if a test certificate is really wanted`,
-  });
+  return new ShipError(
+    `refusing to replace a publicly trusted certificate with one from ${stage.certs.directory === 'letsencrypt-staging' ? "Let's Encrypt staging" : stage.certs.directoryUrl}, which browsers do not trust; the hosts keep their current certificate`,
+    {
+      hint: `set certs.directory to "letsencrypt" (${ACME_DIRECTORIES.letsencrypt}) for stage ${stage.name}, or remove ${stage.certs.certPath} on the hosts if a test certificate is really wanted`,
+    },
+  );
 }
-

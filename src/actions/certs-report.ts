@@ -21,7 +21,11 @@ export interface Note {
 const AGAIN = /,? ?then run: ship certs renew \S+( --verbose)?$/;
 
 export function stageFailure(stage: string, domains: readonly string[], failures: readonly unknown[], notes: readonly Note[]): ShipError {
-  const lines = failures.flatMap((failure) => messageOf(failure).split('\n').filter((l) => l.trim() !== ''));
+  const lines = failures.flatMap((failure) =>
+    messageOf(failure)
+      .split('\n')
+      .filter((l) => l.trim() !== ''),
+  );
   const [first = 'failed', ...rest] = lines;
   const body = [
     `${stage}: ${domains.join(', ')}: ${first}`,
@@ -29,10 +33,21 @@ export function stageFailure(stage: string, domains: readonly string[], failures
     ...notes.map((n) => indent(n.host ? `${n.host}: ${n.text}` : n.text)),
   ];
   const unexpected = failures.some((f) => !(f instanceof ShipError));
-  const hints = [...new Set(failures.flatMap((f) => (f instanceof ShipError && f.hint ? [f.hint.replace(AGAIN, '')] : [])).filter(Boolean))];
+  const hints = [
+    ...new Set(failures.flatMap((f) => (f instanceof ShipError && f.hint ? [f.hint.replace(AGAIN, '')] : [])).filter(Boolean)),
+  ];
   const again = unexpected ? `ship certs renew ${stage} --verbose` : `ship certs renew ${stage}`;
-  const hint = hints.length > 0 ? `${hints.join('; ')}, then run: ${again}` : unexpected ? `run again with --verbose for details: ${again}` : `run: ${again}`;
-  return new ShipError(body.join('\n'), { hint, exitCode: exitCodeFor(failures), ...(failures.length === 1 && failures[0] instanceof ShipError && failures[0].options.host ? { host: failures[0].options.host } : {}) });
+  const hint =
+    hints.length > 0
+      ? `${hints.join('; ')}, then run: ${again}`
+      : unexpected
+        ? `run again with --verbose for details: ${again}`
+        : `run: ${again}`;
+  return new ShipError(body.join('\n'), {
+    hint,
+    exitCode: exitCodeFor(failures),
+    ...(failures.length === 1 && failures[0] instanceof ShipError && failures[0].options.host ? { host: failures[0].options.host } : {}),
+  });
 }
 
 function messageOf(failure: unknown): string {

@@ -17,7 +17,11 @@ import { describeFailure, exitCodeFor } from '../output/failures.js';
 
 const DAY = 86_400_000;
 
-export async function certsStatus(output: Output, stages: readonly CertStage[], options: { hostFilter: string[]; warn?: Warn }): Promise<number> {
+export async function certsStatus(
+  output: Output,
+  stages: readonly CertStage[],
+  options: { hostFilter: string[]; warn?: Warn },
+): Promise<number> {
   const warn = options.warn ?? DEFAULT_WARN;
   const rows: string[][] = [];
   const problems: string[] = [];
@@ -26,15 +30,17 @@ export async function certsStatus(output: Output, stages: readonly CertStage[], 
   for (const stage of stages) {
     const session = new Session(stage, output, { dryRun: false, hostFilter: options.hostFilter });
     try {
-      const results = await Promise.all(session.hosts.map(async (host) => {
-        try {
-          const reading = await readHostCert(host, await session.connection(host), stage.certs, stage.sudo);
-          const { decision } = await assess([reading], stage.certs, { now, log: (text) => output.debug(text, host) });
-          return { host, reading, decision };
-        } catch (error) {
-          return { host, error };
-        }
-      }));
+      const results = await Promise.all(
+        session.hosts.map(async (host) => {
+          try {
+            const reading = await readHostCert(host, await session.connection(host), stage.certs, stage.sudo);
+            const { decision } = await assess([reading], stage.certs, { now, log: (text) => output.debug(text, host) });
+            return { host, reading, decision };
+          } catch (error) {
+            return { host, error };
+          }
+        }),
+      );
       for (const result of results) {
         const domains = stage.certs.domains.join(',');
         if ('error' in result) {
@@ -52,7 +58,8 @@ export async function certsStatus(output: Output, stages: readonly CertStage[], 
         const { facts } = cert;
         const left = facts.notAfter.getTime() - now.getTime();
         if (left <= 0) problems.push(`${stage.name} ${result.host}: expired at ${facts.notAfter.toISOString()}`);
-        else if (needsAttention(facts, now, warn)) problems.push(`${stage.name} ${result.host}: expires ${facts.notAfter.toISOString()}, ${describeWarn(warn)}`);
+        else if (needsAttention(facts, now, warn))
+          problems.push(`${stage.name} ${result.host}: expires ${facts.notAfter.toISOString()}, ${describeWarn(warn)}`);
         rows.push([
           stage.name,
           result.host,

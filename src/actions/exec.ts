@@ -12,31 +12,41 @@ export async function execOnHosts(session: Session, argv: string[], timeout?: nu
   // On a terminal listr2 owns the screen while hosts run, so their output is shown afterwards.
   const buffered = output.mode === 'tty';
   const held = new Map<string, Array<['stdout' | 'stderr', string]>>();
-  const outcomes = await eachHost(output, session.hosts, async (host, progress) => {
-    progress('connecting');
-    const connection = await session.connection(host);
-    progress(argv.join(' '));
-    const emit = (stream: 'stdout' | 'stderr') => (line: string) => {
-      if (buffered) {
-        const lines = held.get(host) ?? [];
-        lines.push([stream, line]);
-        held.set(host, lines);
-        progress(line);
-      } else output.hostLine(host, stream, line);
-    };
-    const out = lineSplitter(emit('stdout'));
-    const err = lineSplitter(emit('stderr'));
-    const result = await inStep('exec', () => connection.run({ argv }, {
-      allowFailure: true,
-      ...(timeout === undefined ? {} : { timeout }),
-      onStdout: (t) => out.push(t),
-      onStderr: (t) => err.push(t),
-    }));
-    out.flush();
-    err.flush();
-    output.event('exit', { host, code: result.code, signal: result.signal });
-    return result;
-  }, { plainProgress: false });
+  const outcomes = await eachHost(
+    output,
+    session.hosts,
+    async (host, progress) => {
+      progress('connecting');
+      const connection = await session.connection(host);
+      progress(argv.join(' '));
+      const emit = (stream: 'stdout' | 'stderr') => (line: string) => {
+        if (buffered) {
+          const lines = held.get(host) ?? [];
+          lines.push([stream, line]);
+          held.set(host, lines);
+          progress(line);
+        } else output.hostLine(host, stream, line);
+      };
+      const out = lineSplitter(emit('stdout'));
+      const err = lineSplitter(emit('stderr'));
+      const result = await inStep('exec', () =>
+        connection.run(
+          { argv },
+          {
+            allowFailure: true,
+            ...(timeout === undefined ? {} : { timeout }),
+            onStdout: (t) => out.push(t),
+            onStderr: (t) => err.push(t),
+          },
+        ),
+      );
+      out.flush();
+      err.flush();
+      output.event('exit', { host, code: result.code, signal: result.signal });
+      return result;
+    },
+    { plainProgress: false },
+  );
   for (const [host, lines] of held) for (const [stream, line] of lines) output.hostLine(host, stream, line);
   session.printPlans();
 

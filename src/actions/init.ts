@@ -52,7 +52,9 @@ export async function init(output: Output, options: InitOptions): Promise<number
   }
   if (!options.dryRun) {
     output.info(`next: edit ${shown(options.configFile)} (every field is explained there), then run: ship setup <stage>`);
-    output.info('recipes/ holds copies of the built-in recipes and unit templates: a file there replaces the built-in one of the same name.');
+    output.info(
+      'recipes/ holds copies of the built-in recipes and unit templates: a file there replaces the built-in one of the same name.',
+    );
     output.info('keep the env files (service.envFile) out of version control: they hold secrets.');
   }
   return ExitCode.ok;
@@ -73,5 +75,8 @@ async function place(from: string, to: string, options: InitOptions): Promise<bo
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

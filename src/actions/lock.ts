@@ -14,7 +14,10 @@ export async function lockStatus(session: Session): Promise<number> {
     const connection = await session.real(host);
     return (await connection.run(lock.status(paths.lock({ root: stage.path })), { readOnly: true })).stdout.trim();
   });
-  const rows = outcomes.map((o) => [o.host, o.ok ? (o.value ? `locked by ${describeHolder(o.value)}` : 'free') : `error: ${describeFailure(o.error)}`]);
+  const rows = outcomes.map((o) => [
+    o.host,
+    o.ok ? (o.value ? `locked by ${describeHolder(o.value)}` : 'free') : `error: ${describeFailure(o.error)}`,
+  ]);
   output.table(['HOST', 'LOCK'], rows, 'lock');
   return outcomes.every((o) => o.ok) ? ExitCode.ok : ExitCode.failed;
 }
@@ -32,14 +35,21 @@ export async function lockRelease(session: Session): Promise<number> {
     const seen = (await connection.run(lock.status(dir), { readOnly: true })).stdout.trim();
     if (seen === '') return 'was not locked';
     if (aliveHere(parseLockInfo(seen))) {
-      throw new ShipError(`${host}: not released: the lock is held by ${describeHolder(seen)}, a ship that is running on this machine now`, {
-        host, exitCode: ExitCode.locked, hint: 'let it finish, or stop it (Ctrl-C) and it releases the lock itself',
-      });
+      throw new ShipError(
+        `${host}: not released: the lock is held by ${describeHolder(seen)}, a ship that is running on this machine now`,
+        {
+          host,
+          exitCode: ExitCode.locked,
+          hint: 'let it finish, or stop it (Ctrl-C) and it releases the lock itself',
+        },
+      );
     }
     const result = await connection.run(lock.removeIf(dir, seen === 'held' ? '' : seen), { allowFailure: true });
     if (result.code === LOCKED) {
       throw new ShipError(`${host}: not released: the lock changed while ship looked; it is now held by ${describeHolder(result.stdout)}`, {
-        host, exitCode: ExitCode.locked, hint: `check with: ship lock status ${stage.name}`,
+        host,
+        exitCode: ExitCode.locked,
+        hint: `check with: ship lock status ${stage.name}`,
       });
     }
     if (result.code !== 0) throw new ShipError(`${host}: could not release the lock: ${result.stderr.trim()}`, { host });

@@ -29,29 +29,37 @@ export async function logs(session: Session, options: LogsOptions): Promise<numb
   const held = new Map<string, Line[]>(session.hosts.map((h) => [h, []]));
   const failures: Array<{ host: string; error: unknown }> = [];
   try {
-    await Promise.all(session.hosts.map(async (host) => {
-      // Following, lines are worth seeing at once; otherwise hosts read better one block each.
-      const emit = (stream: Line[0]) => (line: string) =>
-        options.follow ? output.hostLine(host, stream, line) : held.get(host)!.push([stream, line]);
-      const out = lineSplitter(emit('stdout'));
-      const err = lineSplitter(emit('stderr'));
-      try {
-        const connection = await session.connection(host);
-        const result = await inStep('logs', () => connection.run(command, {
-          allowFailure: true, signal: stop.signal, onStdout: (t) => out.push(t), onStderr: (t) => err.push(t),
-          // -f follows until Ctrl-C by design: no deadline; without it journalctl ends by itself.
-          ...(options.follow ? { timeout: 0 } : {}),
-        }));
-        if (result.code !== 0 && !stop.signal.aborted) failures.push({ host, error: new Error(`journalctl exited ${result.code ?? result.signal ?? '?'}`) });
-      } catch (error) {
-        if (stop.signal.aborted) return;
-        failures.push({ host, error });
-        if (options.follow) output.notice(`failed: ${describeFailure(error)}`, host);
-      } finally {
-        out.flush();
-        err.flush();
-      }
-    }));
+    await Promise.all(
+      session.hosts.map(async (host) => {
+        // Following, lines are worth seeing at once; otherwise hosts read better one block each.
+        const emit = (stream: Line[0]) => (line: string) =>
+          options.follow ? output.hostLine(host, stream, line) : held.get(host)!.push([stream, line]);
+        const out = lineSplitter(emit('stdout'));
+        const err = lineSplitter(emit('stderr'));
+        try {
+          const connection = await session.connection(host);
+          const result = await inStep('logs', () =>
+            connection.run(command, {
+              allowFailure: true,
+              signal: stop.signal,
+              onStdout: (t) => out.push(t),
+              onStderr: (t) => err.push(t),
+              // -f follows until Ctrl-C by design: no deadline; without it journalctl ends by itself.
+              ...(options.follow ? { timeout: 0 } : {}),
+            }),
+          );
+          if (result.code !== 0 && !stop.signal.aborted)
+            failures.push({ host, error: new Error(`journalctl exited ${result.code ?? result.signal ?? '?'}`) });
+        } catch (error) {
+          if (stop.signal.aborted) return;
+          failures.push({ host, error });
+          if (options.follow) output.notice(`failed: ${describeFailure(error)}`, host);
+        } finally {
+          out.flush();
+          err.flush();
+        }
+      }),
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

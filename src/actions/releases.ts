@@ -31,8 +31,13 @@ export function releaseRows(host: string, inv: Inventory): string[][] {
   return inv.releases.map((r) => {
     const deployed = inv.log.find((e) => e.release === r.id && e.result !== 'rollback');
     return [
-      host, r.id, deployed?.time.replace(/\.\d+Z$/, 'Z') ?? '', deployed ? `${deployed.user ?? '?'}@${deployed.origin ?? '?'}` : '',
-      deployed?.commit ?? '', releaseState(inv, r.id), r.kb >= 1024 ? `${(r.kb / 1024).toFixed(1)} MB` : `${r.kb} KB`,
+      host,
+      r.id,
+      deployed?.time.replace(/\.\d+Z$/, 'Z') ?? '',
+      deployed ? `${deployed.user ?? '?'}@${deployed.origin ?? '?'}` : '',
+      deployed?.commit ?? '',
+      releaseState(inv, r.id),
+      r.kb >= 1024 ? `${(r.kb / 1024).toFixed(1)} MB` : `${r.kb} KB`,
     ];
   });
 }

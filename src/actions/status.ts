@@ -92,27 +92,58 @@ export function hostStatus(host: string, reading: HostReading, health: HostStatu
 
 /** What needs a person: unread host, nothing deployed, a unit not active, an unhealthy answer, an expired certificate. */
 export function needsAttention(s: HostStatus): boolean {
-  return s.error !== undefined || s.release === null || s.units.some((u) => u.state !== 'active') || s.health.some((h) => !h.ok)
-    || (s.cert?.daysLeft !== undefined && s.cert.daysLeft < 0);
+  return (
+    s.error !== undefined ||
+    s.release === null ||
+    s.units.some((u) => u.state !== 'active') ||
+    s.health.some((h) => !h.ok) ||
+    (s.cert?.daysLeft !== undefined && s.cert.daysLeft < 0)
+  );
 }
 
 export async function status(session: Session): Promise<number> {
   const { output, stage } = session;
   const now = Date.now();
-  const outcomes = await eachHost(output, session.hosts, async (host) => {
-    const connection = await session.real(host);
-    const roles = rolesOf(stage, host);
-    const [read, health, cert] = await Promise.all([
-      connection.run(statusCommands.read(stage.path, roles.map((r) => r.unit)), { readOnly: true }),
-      Promise.all(roles.flatMap((r) => (r.health ? [r.health.url] : [])).map(async (url) => ({ url, ...(await healthAnswer(connection, url)) }))),
-      stage.certs ? certOf(host, connection, stage, now) : Promise.resolve(null),
-    ]);
-    return hostStatus(host, parseStatus(read.stdout), health, cert);
-  }, { plainProgress: false });
+  const outcomes = await eachHost(
+    output,
+    session.hosts,
+    async (host) => {
+      const connection = await session.real(host);
+      const roles = rolesOf(stage, host);
+      const [read, health, cert] = await Promise.all([
+        connection.run(
+          statusCommands.read(
+            stage.path,
+            roles.map((r) => r.unit),
+          ),
+          { readOnly: true },
+        ),
+        Promise.all(
+          roles.flatMap((r) => (r.health ? [r.health.url] : [])).map(async (url) => ({ url, ...(await healthAnswer(connection, url)) })),
+        ),
+        stage.certs ? certOf(host, connection, stage, now) : Promise.resolve(null),
+      ]);
+      return hostStatus(host, parseStatus(read.stdout), health, cert);
+    },
+    { plainProgress: false },
+  );
 
-  const statuses: HostStatus[] = outcomes.map((o) => (o.ok ? o.value : {
-    host: o.host, release: null, commit: null, deployed: null, units: [], health: [], lock: null, cert: null, disk: null, error: describeFailure(o.error, o.host),
-  }));
+  const statuses: HostStatus[] = outcomes.map((o) =>
+    o.ok
+      ? o.value
+      : {
+          host: o.host,
+          release: null,
+          commit: null,
+          deployed: null,
+          units: [],
+          health: [],
+          lock: null,
+          cert: null,
+          disk: null,
+          error: describeFailure(o.error, o.host),
+        },
+  );
   if (output.mode === 'json') {
     for (const s of statuses) output.event('status', { ...s });
   } else {
@@ -124,7 +155,12 @@ export async function status(session: Session): Promise<number> {
   return statuses.some(needsAttention) ? ExitCode.failed : ExitCode.ok;
 }
 
-async function certOf(host: string, connection: Awaited<ReturnType<Session['real']>>, stage: Session['stage'], now: number): Promise<HostStatus['cert']> {
+async function certOf(
+  host: string,
+  connection: Awaited<ReturnType<Session['real']>>,
+  stage: Session['stage'],
+  now: number,
+): Promise<HostStatus['cert']> {
   try {
     const { cert } = await readHostCert(host, connection, stage.certs!, stage.sudo);
     if (cert.state !== 'present') return { state: cert.state, detail: cert.detail };

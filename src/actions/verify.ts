@@ -39,7 +39,8 @@ export async function verifyReleases(session: Session, named: string | undefined
     const manifest = parseManifest(listed.manifest ?? '');
     if (!manifest) {
       throw new ShipError(`${host}: release ${id} has no manifest (deployed by a ship older than 0.2, or its manifest was removed)`, {
-        host, hint: 'deploy it again to have one',
+        host,
+        hint: 'deploy it again to have one',
       });
     }
     const wanted = toHash(manifest, listed.actual);
@@ -49,10 +50,17 @@ export async function verifyReleases(session: Session, named: string | undefined
     const actual = { ...report.actual, entries: report.actual.entries.filter((e) => !late.has(e.path)) };
     const expected = { ...manifest, entries: manifest.entries.filter((e) => !late.has(e.path)) };
     const differences = compareManifests(...withoutShared(expected, actual, stage.shared, facts.root));
-    if (late.size > 0) differences.unshift({ path: '.', kind: 'changed', detail: `hashing stopped at the deadline of ${deadline} s: ${late.size} file(s) not checked; give it longer with --deadline` });
-    if (report.where && report.where !== 'here') differences.unshift({ path: '.', kind: 'changed', detail: `releases/${id} is a symlink to ${report.where}` });
+    if (late.size > 0)
+      differences.unshift({
+        path: '.',
+        kind: 'changed',
+        detail: `hashing stopped at the deadline of ${deadline} s: ${late.size} file(s) not checked; give it longer with --deadline`,
+      });
+    if (report.where && report.where !== 'here')
+      differences.unshift({ path: '.', kind: 'changed', detail: `releases/${id} is a symlink to ${report.where}` });
     // ship writes current as exactly `releases/<id>`, relative: anything else points elsewhere, or may.
-    if (named === undefined && facts.current !== `releases/${id}`) differences.unshift({ path: 'current', kind: 'changed', detail: `target releases/${id} -> ${facts.current}` });
+    if (named === undefined && facts.current !== `releases/${id}`)
+      differences.unshift({ path: 'current', kind: 'changed', detail: `target releases/${id} -> ${facts.current}` });
     return { release: id, differences };
   });
   const rows: string[][] = [];
@@ -76,7 +84,11 @@ export async function verifyReleases(session: Session, named: string | undefined
 /** A read-only command's whole stdout. */
 async function collect(connection: Connection, command: Parameters<Connection['run']>[0], stdin?: string): Promise<string> {
   let text = '';
-  await connection.run(command, { readOnly: true, onStdout: (t) => (text += t), ...(stdin === undefined ? {} : { stdin, stdinLabel: 'paths to hash' }) });
+  await connection.run(command, {
+    readOnly: true,
+    onStdout: (t) => (text += t),
+    ...(stdin === undefined ? {} : { stdin, stdinLabel: 'paths to hash' }),
+  });
   return text;
 }
 
@@ -109,7 +121,14 @@ function withoutShared(expected: Manifest, actual: Manifest, shared: readonly st
   const want = keep(expected);
   const got = keep(actual);
   // The directories above a nested entry (public/ for public/uploads/) the deploy makes when the build had none.
-  const made = new Set(names.flatMap((n) => n.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const made = new Set(
+    names.flatMap((n) =>
+      n
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ),
+  );
   const built = new Set(want.entries.map((e) => e.path));
   got.entries = got.entries.filter((e) => !(e.type === 'dir' && made.has(e.path) && !built.has(e.path)));
   for (const name of names) {

@@ -15,18 +15,32 @@ export function registerDeploy(program: Command, wrap: Wrap): void {
     .argument('<stage>', 'stage name from hosts.ts')
     .addOption(lockWait())
     .addOption(batchOption())
-    .addOption(new Option('--ref <git-ref>', 'build this commit, branch or tag in a temporary checkout, not the working tree').conflicts('artifact'))
-    .addOption(new Option('--artifact <tarball>', 'deploy this .tar.gz or .tar (the release content at its root), built elsewhere; no build'))
-    .addHelpText('after', `
+    .addOption(
+      new Option('--ref <git-ref>', 'build this commit, branch or tag in a temporary checkout, not the working tree').conflicts('artifact'),
+    )
+    .addOption(
+      new Option('--artifact <tarball>', 'deploy this .tar.gz or .tar (the release content at its root), built elsewhere; no build'),
+    )
+    .addHelpText(
+      'after',
+      `
 With rollout in hosts.ts (or --batch), hosts switch and restart batch by batch, each healthy
 before the next; a failure anywhere puts every host of the run back. With migrate, that command
 runs once, on one host, before any host switches. hooks.before/after/failed run on this machine.
---role NAME deploys to the hosts of a role only. requireClean refuses a dirty working tree.`)
-    .action(wrap(async (cli, stage: string, opts: { lockWait: number; batch?: number | string; ref?: string; artifact?: string }) =>
-      runRecipe(await cli.session(stage), 'deploy', {
-        command: commandName('deploy', stage), lockWait: opts.lockWait, batch: opts.batch, hooks: 'deploy', expectsRollout: true,
-        source: opts.ref !== undefined ? { ref: opts.ref } : opts.artifact !== undefined ? { artifact: opts.artifact } : undefined,
-      })));
+--role NAME deploys to the hosts of a role only. requireClean refuses a dirty working tree.`,
+    )
+    .action(
+      wrap(async (cli, stage: string, opts: { lockWait: number; batch?: number | string; ref?: string; artifact?: string }) =>
+        runRecipe(await cli.session(stage), 'deploy', {
+          command: commandName('deploy', stage),
+          lockWait: opts.lockWait,
+          batch: opts.batch,
+          hooks: 'deploy',
+          expectsRollout: true,
+          source: opts.ref !== undefined ? { ref: opts.ref } : opts.artifact !== undefined ? { artifact: opts.artifact } : undefined,
+        }),
+      ),
+    );
 
   program
     .command('rollback')
@@ -35,28 +49,45 @@ runs once, on one host, before any host switches. hooks.before/after/failed run 
     .argument('[release]', 'release id from ship releases')
     .addOption(lockWait())
     .addOption(batchOption())
-    .action(wrap(async (cli, stage: string, release: string | undefined, opts: { lockWait: number; batch?: number | string }) =>
-      runRecipe(await cli.session(stage), 'rollback', {
-        command: commandName('rollback', stage), lockWait: opts.lockWait, args: release ? [release] : [], batch: opts.batch, hooks: 'rollback', expectsRollout: true,
-        source: { existing: release ?? '' },
-      })));
+    .action(
+      wrap(async (cli, stage: string, release: string | undefined, opts: { lockWait: number; batch?: number | string }) =>
+        runRecipe(await cli.session(stage), 'rollback', {
+          command: commandName('rollback', stage),
+          lockWait: opts.lockWait,
+          args: release ? [release] : [],
+          batch: opts.batch,
+          hooks: 'rollback',
+          expectsRollout: true,
+          source: { existing: release ?? '' },
+        }),
+      ),
+    );
 
   program
     .command('status')
     .description('one row per host: current release, commit, deployed when and by whom, unit state, health, lock, certificate, free disk')
     .argument('<stage>', 'stage name from hosts.ts')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit 0 when every host was read and every unit is active and healthy; 1 otherwise. With --json,
-one "status" event per host.`)
+one "status" event per host.`,
+    )
     .action(wrap(async (cli, stage: string) => (await import('../actions/status.js')).status(await cli.session(stage))));
 
   program
     .command('verify')
-    .description("check every host's current release (or the one named) against its manifest: files changed, missing or added since the deploy; exit 1 on any difference")
+    .description(
+      "check every host's current release (or the one named) against its manifest: files changed, missing or added since the deploy; exit 1 on any difference",
+    )
     .argument('<stage>', 'stage name from hosts.ts')
     .argument('[release]', 'release id from ship releases (default: current)')
     .addOption(deadlineOption())
-    .action(wrap(async (cli, stage: string, release: string | undefined, options: { deadline: number }) => (await import('../actions/verify.js')).verifyReleases(await cli.session(stage), release, options.deadline)));
+    .action(
+      wrap(async (cli, stage: string, release: string | undefined, options: { deadline: number }) =>
+        (await import('../actions/verify.js')).verifyReleases(await cli.session(stage), release, options.deadline),
+      ),
+    );
 
   program
     .command('releases')
@@ -83,6 +114,9 @@ one "status" event per host.`)
     .argument('<recipe>', 'recipe name: the file name in recipes/ without .ts')
     .argument('[args...]', 'passed to the recipe as ctx.args')
     .addOption(lockWait())
-    .action(wrap(async (cli, stage: string, name: string, args: string[], opts: { lockWait: number }) =>
-      runRecipe(await cli.session(stage), name, { command: commandName('run', stage, name), lockWait: opts.lockWait, args })));
+    .action(
+      wrap(async (cli, stage: string, name: string, args: string[], opts: { lockWait: number }) =>
+        runRecipe(await cli.session(stage), name, { command: commandName('run', stage, name), lockWait: opts.lockWait, args }),
+      ),
+    );
 }

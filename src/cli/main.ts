@@ -28,30 +28,38 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('ship');
   const sessions: Session[] = [];
 
-  const wrap = (action: Action) => async (...args: unknown[]) => {
-    const command = args.at(-1) as Command;
-    const options = command.optsWithGlobals() as GlobalOptions;
-    output = new Output({ mode: detectMode(options.json), verbose: options.verbose });
-    checkPlanOptions(options, command.name());
-    const cli: Cli = {
-      output,
-      options,
-      session: async (stageName: string) => {
-        const [{ loadConfig, resolveStage }, { Session }, { registerEnvSecrets }] = await Promise.all([
-          import('../config/load.js'), import('../session/session.js'), import('../config/env-file.js'),
-        ]);
-        const loaded = await loadConfig(resolve(options.config), { api: await shipApi(), debug: (text) => output.debug(text) });
-        const session = new Session(resolveStage(loaded, stageName), output, {
-          dryRun: options.dryRun, offline: options.offline, full: options.full, hostFilter: options.host, roleFilter: options.role,
-        });
-        // The env file's values are redacted from everything printed from here on, by any command.
-        registerEnvSecrets(session.stage, output);
-        sessions.push(session);
-        return session;
-      },
+  const wrap =
+    (action: Action) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const options = command.optsWithGlobals() as GlobalOptions;
+      output = new Output({ mode: detectMode(options.json), verbose: options.verbose });
+      checkPlanOptions(options, command.name());
+      const cli: Cli = {
+        output,
+        options,
+        session: async (stageName: string) => {
+          const [{ loadConfig, resolveStage }, { Session }, { registerEnvSecrets }] = await Promise.all([
+            import('../config/load.js'),
+            import('../session/session.js'),
+            import('../config/env-file.js'),
+          ]);
+          const loaded = await loadConfig(resolve(options.config), { api: await shipApi(), debug: (text) => output.debug(text) });
+          const session = new Session(resolveStage(loaded, stageName), output, {
+            dryRun: options.dryRun,
+            offline: options.offline,
+            full: options.full,
+            hostFilter: options.host,
+            roleFilter: options.role,
+          });
+          // The env file's values are redacted from everything printed from here on, by any command.
+          registerEnvSecrets(session.stage, output);
+          sessions.push(session);
+          return session;
+        },
+      };
+      exitCode = await action(cli, ...args.slice(0, -1));
     };
-    exitCode = await action(cli, ...args.slice(0, -1));
-  };
 
   program
     .name('ship')
@@ -61,15 +69,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('-v, --verbose', 'show debug detail and stack traces', false)
     .option('--json', 'print one JSON event per line', false)
     .addOption(new Option('-H, --host <name>', 'only this host of the stage (repeatable)').argParser(collect).default([]))
-    .addOption(new Option('-R, --role <name>', 'only the hosts of the stage that carry this role (repeatable)').argParser(collect).default([]))
+    .addOption(
+      new Option('-R, --role <name>', 'only the hosts of the stage that carry this role (repeatable)').argParser(collect).default([]),
+    )
     .option('-n, --dry-run', 'print the plan: per host, each step and the commands it would run; change nothing', false)
     .option('--offline', 'with --dry-run: ask no host (no connection at all); plan a first deploy on freshly set-up hosts', false)
     .option('--full', 'with --dry-run: print the body of every script under its command', false)
     .showHelpAfterError('(run ship --help for usage)')
     .exitOverride()
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or host key refused,
-4 locked by another ship, 130 interrupted.`);
+4 locked by another ship, 130 interrupted.`,
+    );
 
   program
     .command('exec')
@@ -77,8 +90,11 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
     .argument('<stage>', 'stage name from hosts.ts')
     .argument('<cmd...>', 'command and arguments, after --')
     .addOption(timeoutOption())
-    .action(wrap(async (cli, stage: string, cmd: string[], opts: { timeout?: number }) =>
-      (await import('../actions/exec.js')).execOnHosts(await cli.session(stage), cmd, opts.timeout)));
+    .action(
+      wrap(async (cli, stage: string, cmd: string[], opts: { timeout?: number }) =>
+        (await import('../actions/exec.js')).execOnHosts(await cli.session(stage), cmd, opts.timeout),
+      ),
+    );
 
   program
     .command('doctor')
@@ -121,10 +137,18 @@ function keepRunningWithoutReader(): void {
 /** --offline and --full only shape a plan: without --dry-run they would silently do nothing. */
 function checkPlanOptions(options: GlobalOptions, command: string): void {
   for (const flag of ['offline', 'full'] as const) {
-    if (options[flag] && !options.dryRun) throw new ConfigError(`--${flag} works only with --dry-run: it changes what the plan shows, and without --dry-run there is no plan`, `add --dry-run (ship deploy <stage> --dry-run --${flag})`);
+    if (options[flag] && !options.dryRun)
+      throw new ConfigError(
+        `--${flag} works only with --dry-run: it changes what the plan shows, and without --dry-run there is no plan`,
+        `add --dry-run (ship deploy <stage> --dry-run --${flag})`,
+      );
   }
   // The others only read from hosts (doctor, releases, ...): offline, there is nothing to read.
-  if (options.offline && !PLANNED.includes(command)) throw new ConfigError(`--offline: ship ${command} has no plan to make without its hosts`, `plans without hosts: ${PLANNED.map((c) => (c === 'renew' ? 'certs renew' : c)).join(', ')}`);
+  if (options.offline && !PLANNED.includes(command))
+    throw new ConfigError(
+      `--offline: ship ${command} has no plan to make without its hosts`,
+      `plans without hosts: ${PLANNED.map((c) => (c === 'renew' ? 'certs renew' : c)).join(', ')}`,
+    );
 }
 
 /** The commands whose --dry-run plans offline (`renew`: ship certs renew). */
@@ -145,6 +169,10 @@ export function report(output: Output, error: unknown): number {
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  output.error(`unexpected: ${message}`, output.verbose ? undefined : 'run again with --verbose for details', output.verbose && error instanceof Error ? error.stack : undefined);
+  output.error(
+    `unexpected: ${message}`,
+    output.verbose ? undefined : 'run again with --verbose for details',
+    output.verbose && error instanceof Error ? error.stack : undefined,
+  );
   return ExitCode.failed;
 }

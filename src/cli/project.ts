@@ -21,16 +21,28 @@ export function registerProject(program: Command, wrap: Wrap): void {
     .command('init')
     .description('write hosts.ts and copies of the built-in recipes/ into this project (existing files are kept)')
     .option('--force', 'overwrite files that exist', false)
-    .action(wrap(async (cli, opts: { force: boolean }) =>
-      (await import('../actions/init.js')).init(cli.output, { configFile: resolve(cli.options.config), force: opts.force, dryRun: cli.options.dryRun })));
+    .action(
+      wrap(async (cli, opts: { force: boolean }) =>
+        (await import('../actions/init.js')).init(cli.output, {
+          configFile: resolve(cli.options.config),
+          force: opts.force,
+          dryRun: cli.options.dryRun,
+        }),
+      ),
+    );
 
   program
     .command('setup')
-    .description("prepare hosts: directories, systemd units (the stage's and each role's, and sockets) from recipes/templates/, env file; safe to repeat")
+    .description(
+      "prepare hosts: directories, systemd units (the stage's and each role's, and sockets) from recipes/templates/, env file; safe to repeat",
+    )
     .argument('<stage>', 'stage name from hosts.ts')
     .addOption(lockWaitOption())
-    .action(wrap(async (cli, stage: string, opts: { lockWait: number }) =>
-      runRecipe(await cli.session(stage), 'setup', { command: commandName('setup', stage), lockWait: opts.lockWait })));
+    .action(
+      wrap(async (cli, stage: string, opts: { lockWait: number }) =>
+        runRecipe(await cli.session(stage), 'setup', { command: commandName('setup', stage), lockWait: opts.lockWait }),
+      ),
+    );
 
   // --lines, not -n: -n is the global --dry-run, and commander gives it to the program
   // wherever it appears on the line.
@@ -40,6 +52,9 @@ export function registerProject(program: Command, wrap: Wrap): void {
     .argument('<stage>', 'stage name from hosts.ts')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C', false)
     .addOption(new Option('--lines <n>', 'lines per host to start with').argParser(positiveInt).default(50))
-    .action(wrap(async (cli, stage: string, opts: { follow: boolean; lines: number }) =>
-      (await import('../actions/logs.js')).logs(await cli.session(stage), { follow: opts.follow, lines: opts.lines })));
+    .action(
+      wrap(async (cli, stage: string, opts: { follow: boolean; lines: number }) =>
+        (await import('../actions/logs.js')).logs(await cli.session(stage), { follow: opts.follow, lines: opts.lines }),
+      ),
+    );
 }

@@ -11,7 +11,13 @@ export function needsWebroot(certs: { domains?: readonly unknown[]; dns?: unknow
 }
 
 /** Directories whose CA issues IP-address certificates only under the `shortlived` profile. */
-const LETS_ENCRYPT = new Set([undefined, 'letsencrypt', 'letsencrypt-staging', 'https://acme-v02.api.letsencrypt.org/directory', 'https://acme-staging-v02.api.letsencrypt.org/directory']);
+const LETS_ENCRYPT = new Set([
+  undefined,
+  'letsencrypt',
+  'letsencrypt-staging',
+  'https://acme-v02.api.letsencrypt.org/directory',
+  'https://acme-staging-v02.api.letsencrypt.org/directory',
+]);
 
 type Section = Record<string, unknown>;
 
@@ -26,16 +32,22 @@ export function certsProblems(merged: Section, where: (field: string) => string)
     if (typeof domain !== 'string') return;
     const at = `${where('domains')}[${i}]`;
     if (isWildcard(domain) && !dns) {
-      problems.push(`${at}: ${JSON.stringify(domain)} is a wildcard name, which only DNS-01 can validate; set certs.dns: { server, zone, keyFile }`);
+      problems.push(
+        `${at}: ${JSON.stringify(domain)} is a wildcard name, which only DNS-01 can validate; set certs.dns: { server, zone, keyFile }`,
+      );
     }
     const base = canonicalName(baseName(domain));
     if (zone && !isIpAddress(domain) && base !== zone && !base.endsWith(`.${zone}`)) {
-      problems.push(`${at}: ${JSON.stringify(domain)} is not in the zone ${JSON.stringify(zone)} (certs.dns.zone), where ship adds the DNS-01 record`);
+      problems.push(
+        `${at}: ${JSON.stringify(domain)} is not in the zone ${JSON.stringify(zone)} (certs.dns.zone), where ship adds the DNS-01 record`,
+      );
     }
   });
   const ip = domains.find((d): d is string => typeof d === 'string' && isIpAddress(d));
   if (ip && LETS_ENCRYPT.has(merged.directory as string | undefined) && merged.profile !== 'shortlived') {
-    problems.push(`${where('profile')}: Let's Encrypt issues certificates for IP addresses (${JSON.stringify(ip)}) only under the "shortlived" profile; set profile: "shortlived"`);
+    problems.push(
+      `${where('profile')}: Let's Encrypt issues certificates for IP addresses (${JSON.stringify(ip)}) only under the "shortlived" profile; set profile: "shortlived"`,
+    );
   }
   return problems;
 }

@@ -104,5 +104,7 @@ function withUser(user: string | undefined, parsed: Parsed): Parsed {
 export function describeChar(char: string): string {
   const names: Record<string, string> = { ' ': 'a space', '\n': 'a newline', '\r': 'a carriage return', '\t': 'a tab', '\0': 'a NUL byte' };
   const code = char.codePointAt(0) ?? 0;
-  return names[char] ?? (code < 0x20 || code === 0x7f || /\s/.test(char) ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `"${char}"`);
+  return (
+    names[char] ?? (code < 0x20 || code === 0x7f || /\s/.test(char) ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `"${char}"`)
+  );
 }

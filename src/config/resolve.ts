@@ -8,7 +8,17 @@ import { ACME_DIRECTORIES } from './rules.js';
 import { closest } from './suggest.js';
 import type { CertsInput, HostInput, ResolvedCerts, Role, RoleInput, ServiceInput, Stage, StageSettings } from './types.js';
 
-const DEFAULTS = { keep: 5, sudo: true, healthTimeout: 30, healthConfirm: 1.5, connectTimeout: 10, commandTimeout: 600, stallTimeout: 60, certDir: '/etc/ship/certs', dnsTimeout: 120 } as const;
+const DEFAULTS = {
+  keep: 5,
+  sudo: true,
+  healthTimeout: 30,
+  healthConfirm: 1.5,
+  connectTimeout: 10,
+  commandTimeout: 600,
+  stallTimeout: 60,
+  certDir: '/etc/ship/certs',
+  dnsTimeout: 120,
+} as const;
 
 /** hosts.ts as loaded and validated (config/load.ts), the input of resolution. */
 export interface LoadedConfig {
@@ -43,7 +53,11 @@ export function resolveStage(loaded: LoadedConfig, name: string): Stage {
   const hooks = merged('hooks');
   const resolvedService = service && resolveService(service, at('service'), loaded);
   const unit = pick('unit') ?? config.app;
-  const health = healthIn && { url: required(healthIn.url, at('health.url'), loaded), timeout: healthIn.timeout ?? DEFAULTS.healthTimeout, confirm: healthIn.confirm ?? DEFAULTS.healthConfirm };
+  const health = healthIn && {
+    url: required(healthIn.url, at('health.url'), loaded),
+    timeout: healthIn.timeout ?? DEFAULTS.healthTimeout,
+    confirm: healthIn.confirm ?? DEFAULTS.healthConfirm,
+  };
   return {
     name,
     app: config.app,
@@ -58,7 +72,8 @@ export function resolveStage(loaded: LoadedConfig, name: string): Stage {
     keep: pick('keep') ?? DEFAULTS.keep,
     shared: pick('shared') ?? [],
     sudo: pick('sudo') ?? DEFAULTS.sudo,
-    health,    certs: certs && resolveCerts(certs, at('certs'), loaded),
+    health,
+    certs: certs && resolveCerts(certs, at('certs'), loaded),
     build: build && {
       run: required(build.run, at('build.run'), loaded),
       dir: localPath(loaded.dir, required(build.dir, at('build.dir'), loaded)),
@@ -105,7 +120,11 @@ interface AppRoleParts {
  * `app` from the stage's own settings, each other role on top of the stage's service (without
  * its socket: a socket belongs to one unit), and each host's roles.
  */
-function resolveRoles(hosts: ReadonlyArray<string | HostInput>, inputs: Record<string, RoleInput>, parts: AppRoleParts): Pick<Stage, 'roles' | 'hostRoles'> {
+function resolveRoles(
+  hosts: ReadonlyArray<string | HostInput>,
+  inputs: Record<string, RoleInput>,
+  parts: AppRoleParts,
+): Pick<Stage, 'roles' | 'hostRoles'> {
   const withRoles = hosts.filter((h): h is HostInput & { roles: string[] } => typeof h !== 'string' && h.roles !== undefined);
   if (Object.keys(inputs).length === 0 && withRoles.length === 0) return {};
   const roles: Record<string, Role> = { app: { name: 'app', unit: parts.unit, health: parts.health, service: parts.resolvedService } };
@@ -116,7 +135,11 @@ function resolveRoles(hosts: ReadonlyArray<string | HostInput>, inputs: Record<s
     roles[name] = {
       name,
       unit: input.unit ?? `${parts.app}-${name}`,
-      health: input.health && { url: required(input.health.url, at('health.url'), parts.loaded), timeout: input.health.timeout ?? DEFAULTS.healthTimeout, confirm: input.health.confirm ?? DEFAULTS.healthConfirm },
+      health: input.health && {
+        url: required(input.health.url, at('health.url'), parts.loaded),
+        timeout: input.health.timeout ?? DEFAULTS.healthTimeout,
+        confirm: input.health.confirm ?? DEFAULTS.healthConfirm,
+      },
       service: service && resolveService(service, at('service'), parts.loaded),
     };
   }
@@ -144,7 +167,11 @@ function resolveCerts(certs: Partial<CertsInput>, at: string, loaded: LoadedConf
   return {
     domains,
     email: required(certs.email, `${at}.email`, loaded),
-    ...(needsWebroot({ domains, dns }) ? { webroot: required(certs.webroot, `${at}.webroot`, loaded) } : certs.webroot ? { webroot: certs.webroot } : {}),
+    ...(needsWebroot({ domains, dns })
+      ? { webroot: required(certs.webroot, `${at}.webroot`, loaded) }
+      : certs.webroot
+        ? { webroot: certs.webroot }
+        : {}),
     directory,
     directoryUrl: ACME_DIRECTORIES[directory as keyof typeof ACME_DIRECTORIES] ?? directory,
     ...(certs.profile ? { profile: certs.profile } : {}),

@@ -68,7 +68,10 @@ export function isIpAddress(name: string): boolean {
 export function certNameProblem(name: string): string | undefined {
   if (isIpAddress(name)) return undefined;
   const base = name.startsWith('*.') ? name.slice(2) : name;
-  return dnsNameProblem(base) && 'expected a DNS name such as "hello.example.com", a wildcard such as "*.example.com" or an IP address such as "192.0.2.10"';
+  return (
+    dnsNameProblem(base) &&
+    'expected a DNS name such as "hello.example.com", a wildcard such as "*.example.com" or an IP address such as "192.0.2.10"'
+  );
 }
 
 /** An ACME profile name as CAs publish them (`classic`, `tlsserver`, `shortlived`). */
@@ -80,7 +83,11 @@ export function profileProblem(name: string): string | undefined {
 export function dnsServerProblem(server: string): string | undefined {
   const expected = 'expected a DNS server as host or host:port, such as "ns1.example.com" or "192.0.2.53:53"';
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
-  const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : isIpAddress(server) ? [server, undefined] : [server.replace(/:\d{1,5}$/, ''), /:(\d{1,5})$/.exec(server)?.[1]];
+  const [host, port] = bracketed
+    ? [bracketed[1]!, bracketed[2]]
+    : isIpAddress(server)
+      ? [server, undefined]
+      : [server.replace(/:\d{1,5}$/, ''), /:(\d{1,5})$/.exec(server)?.[1]];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return expected;
   if (bracketed && isIP(host) !== 6) return expected;
   return isIpAddress(host) || !dnsNameProblem(host) ? undefined : expected;

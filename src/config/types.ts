@@ -235,7 +235,7 @@ export interface Stage {
   roles?: Record<string, Role>;
   /** Roles of each host spec; a host missing here carries `app` only. */
   hostRoles?: Record<string, readonly string[]>;
-  rollout?: { canary: number; /** A number of hosts, or a share such as '25%'. */ batch?: number | string; pause: number };
+  rollout?: { canary: number /** A number of hosts, or a share such as '25%'. */; batch?: number | string; pause: number };
   migrate?: string[];
   hooks?: { before?: string[]; after?: string[]; failed?: string[] };
   requireClean?: boolean;
@@ -246,7 +246,7 @@ export interface Stage {
   sudo: boolean;
   health?: { url: string; timeout: number; confirm: number };
   certs?: ResolvedCerts;
-  build?: { run: string[]; /** Absolute. */ dir: string; env: Record<string, string> };
+  build?: { run: string[] /** Absolute. */; dir: string; env: Record<string, string> };
   service?: Service;
   ssh: { /** Absolute local path. */ config?: string; connectTimeout: number; commandTimeout: number; stallTimeout: number };
   /** Absolute path of the hosts.ts this stage came from, and its directory. */

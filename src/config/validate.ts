@@ -47,7 +47,8 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
       // A host is a string or an object: say what is wrong with the kind that was given, not
       // that it is neither. Only when no branch fits its kind, the union's own message.
       const fitting = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
-      if (fitting.length === 1) return fitting[0]!.flatMap((i) => formatIssue({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
+      if (fitting.length === 1)
+        return fitting[0]!.flatMap((i) => formatIssue({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
     }
   }
   return [at(issue.path, `${issue.message}, got ${describe(issue.input)}`)];
@@ -105,7 +106,8 @@ const REQUIRED: Record<string, Record<string, string>> = {
   certs: {
     domains: 'expected the names on the certificate, such as ["hello.example.com"]',
     email: 'expected a contact email address, such as "ops@example.com"',
-    webroot: 'expected the absolute directory on the hosts served at /.well-known/acme-challenge/ (for HTTP-01; not needed when certs.dns answers every name)',
+    webroot:
+      'expected the absolute directory on the hosts served at /.well-known/acme-challenge/ (for HTTP-01; not needed when certs.dns answers every name)',
   },
 };
 
@@ -136,7 +138,10 @@ function missingAfterMerge(raw: unknown): string[] {
         // Every stage inherits the same hole from the top level: say so once, where it is.
         problems.push(at([...prefix, field], `missing; ${expected}`));
       } else {
-        const where = section === '' ? `set it in the stage, or once at the top level` : `set it in stages.<name>.${section} or in the top-level ${section}`;
+        const where =
+          section === ''
+            ? `set it in the stage, or once at the top level`
+            : `set it in stages.<name>.${section} or in the top-level ${section}`;
         for (const [name] of lacking) problems.push(at(['stages', name, ...prefix, field], `missing; ${expected} (${where})`));
       }
     }
@@ -151,7 +156,8 @@ function certsAfterMerge(raw: unknown): string[] {
   return Object.entries(raw.stages).flatMap(([name, stage]) => {
     const own = isRecord(stage) && isRecord(stage.certs) ? stage.certs : undefined;
     if (!own && !top) return [];
-    const where = (field: string) => formatPath(own && (field in own || !top || !(field in top)) ? ['stages', name, 'certs', field] : ['certs', field]);
+    const where = (field: string) =>
+      formatPath(own && (field in own || !top || !(field in top)) ? ['stages', name, 'certs', field] : ['certs', field]);
     return certsProblems({ ...top, ...own }, where);
   });
 }
@@ -165,22 +171,37 @@ function hostProblems(raw: unknown): string[] {
   const problems: string[] = [];
   for (const [name, stage] of Object.entries(raw.stages)) {
     if (!isRecord(stage) || !Array.isArray(stage.hosts)) continue;
-    const defined = ['app', ...new Set([...Object.keys(isRecord(raw.roles) ? raw.roles : {}), ...Object.keys(isRecord(stage.roles) ? stage.roles : {})])];
+    const defined = [
+      'app',
+      ...new Set([...Object.keys(isRecord(raw.roles) ? raw.roles : {}), ...Object.keys(isRecord(stage.roles) ? stage.roles : {})]),
+    ];
     const seen = new Map<string, number>();
     stage.hosts.forEach((entry: unknown, i) => {
       const spec = typeof entry === 'string' ? entry : isRecord(entry) && typeof entry.host === 'string' ? entry.host : undefined;
       if (spec === undefined) return;
-      if (seen.has(spec)) problems.push(at(['stages', name, 'hosts', i], `${JSON.stringify(spec)} is listed twice (also hosts[${seen.get(spec)}]); list it once, with all its roles`));
+      if (seen.has(spec))
+        problems.push(
+          at(
+            ['stages', name, 'hosts', i],
+            `${JSON.stringify(spec)} is listed twice (also hosts[${seen.get(spec)}]); list it once, with all its roles`,
+          ),
+        );
       else seen.set(spec, i);
       if (!isRecord(entry) || !Array.isArray(entry.roles)) return;
       entry.roles.forEach((role: unknown, j) => {
         if (typeof role !== 'string' || defined.includes(role)) return;
         const guess = closest(role, defined);
-        problems.push(at(['stages', name, 'hosts', i, 'roles', j], `unknown role ${JSON.stringify(role)}; roles of this stage: ${defined.join(', ')}${guess === undefined ? '' : `. Did you mean "${guess}"?`}`));
+        problems.push(
+          at(
+            ['stages', name, 'hosts', i, 'roles', j],
+            `unknown role ${JSON.stringify(role)}; roles of this stage: ${defined.join(', ')}${guess === undefined ? '' : `. Did you mean "${guess}"?`}`,
+          ),
+        );
       });
     });
   }
-  return problems;}
+  return problems;
+}
 
 function fieldOf(section: unknown, field: string): unknown {
   return isRecord(section) ? section[field] : undefined;

@@ -87,8 +87,12 @@ export class DeployLock {
     private readonly owner: LockOwner,
   ) {
     this.info = JSON.stringify({
-      user: owner.user, origin: hostname(), ...currentProcess(), command: owner.command,
-      time: new Date().toISOString(), token: this.token,
+      user: owner.user,
+      origin: hostname(),
+      ...currentProcess(),
+      command: owner.command,
+      time: new Date().toISOString(),
+      token: this.token,
     });
   }
 

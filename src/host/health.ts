@@ -45,7 +45,12 @@ const REQUEST_FLOOR_MS = 1000;
 const MAX_BODY = 64 * 1024;
 
 /** Poll until the URL answers 2xx/3xx, the unit fails, or `timeoutSeconds` pass. */
-export async function firstAnswer(connection: Connection, url: string, timeoutSeconds: number, options: HealthOptions = {}): Promise<HealthResult> {
+export async function firstAnswer(
+  connection: Connection,
+  url: string,
+  timeoutSeconds: number,
+  options: HealthOptions = {},
+): Promise<HealthResult> {
   const target = new URL(url);
   const deadline = Date.now() + timeoutSeconds * 1000;
   let attempts = 0;
@@ -55,7 +60,12 @@ export async function firstAnswer(connection: Connection, url: string, timeoutSe
   while (true) {
     options.signal?.throwIfAborted();
     attempts++;
-    const answer = await ask(connection, target, Math.min(REQUEST_CAP_MS, Math.max(REQUEST_FLOOR_MS, deadline - Date.now())), options.signal);
+    const answer = await ask(
+      connection,
+      target,
+      Math.min(REQUEST_CAP_MS, Math.max(REQUEST_FLOOR_MS, deadline - Date.now())),
+      options.signal,
+    );
     last = answer.text;
     if (answer.ok) return { ok: true, attempts, last };
     // A unit systemd has given up on will not become healthy: say so now, not at the timeout.
@@ -73,10 +83,17 @@ export async function firstAnswer(connection: Connection, url: string, timeoutSe
  * After `confirmSeconds`: undefined when the app still answers and the unit was not restarted
  * since `since`; else why not.
  */
-export async function secondLook(connection: Connection, url: string | undefined, confirmSeconds: number, since: UnitProbe | undefined, options: HealthOptions = {}): Promise<string | undefined> {
+export async function secondLook(
+  connection: Connection,
+  url: string | undefined,
+  confirmSeconds: number,
+  since: UnitProbe | undefined,
+  options: HealthOptions = {},
+): Promise<string | undefined> {
   await sleep(confirmSeconds * 1000, options.signal);
   const now = options.unit ? await options.unit() : undefined;
-  if (now && since && now.invocation !== since.invocation) return `the unit was restarted within ${confirmSeconds}s of answering (it is ${now.state} now)`;
+  if (now && since && now.invocation !== since.invocation)
+    return `the unit was restarted within ${confirmSeconds}s of answering (it is ${now.state} now)`;
   if (now && now.state !== 'active') return `the unit is ${now.state || 'not active'} ${confirmSeconds}s after it answered`;
   if (url === undefined) return undefined;
   const answer = await ask(connection, new URL(url), REQUEST_CAP_MS, options.signal);
@@ -97,8 +114,13 @@ async function ask(connection: Connection, target: URL, timeoutMs: number, signa
 
 async function get(connection: Connection, url: URL, timeoutMs: number, signal?: AbortSignal): Promise<number> {
   const answer = await tunnelGet(connection, {
-    hostname: url.hostname, port: Number(url.port || 80), path: `${url.pathname}${url.search}`,
-    headers: { 'user-agent': 'ship-healthcheck' }, timeoutMs, maxBody: MAX_BODY, ...(signal ? { signal } : {}),
+    hostname: url.hostname,
+    port: Number(url.port || 80),
+    path: `${url.pathname}${url.search}`,
+    headers: { 'user-agent': 'ship-healthcheck' },
+    timeoutMs,
+    maxBody: MAX_BODY,
+    ...(signal ? { signal } : {}),
   });
   return answer.status;
 }
@@ -107,7 +129,11 @@ async function get(connection: Connection, url: URL, timeoutMs: number, signal?:
  * One GET of a health URL through the tunnel, no retries, for `ship status`: `HTTP 200`, or why
  * nothing answered (`connection refused`, `no answer within 5 s`).
  */
-export async function healthAnswer(connection: Connection, url: string, timeoutMs = REQUEST_CAP_MS): Promise<{ ok: boolean; answer: string }> {
+export async function healthAnswer(
+  connection: Connection,
+  url: string,
+  timeoutMs = REQUEST_CAP_MS,
+): Promise<{ ok: boolean; answer: string }> {
   const target = new URL(url);
   try {
     const status = await get(connection, target, timeoutMs);

@@ -57,7 +57,14 @@ export async function runHook(name: HookName, run: HookRun): Promise<void> {
   // Its own process group, killed whole at the deadline or on abort: a child the hook left behind
   // holding stdout open (`curl ... &`) would otherwise keep ship waiting on the pipe after the hook
   // itself was killed.
-  const child = execa(program, args, { cwd: run.stage.configDir, env: hookEnv(run), stdin: 'ignore', all: true, reject: false, detached: true });
+  const child = execa(program, args, {
+    cwd: run.stage.configDir,
+    env: hookEnv(run),
+    stdin: 'ignore',
+    all: true,
+    reject: false,
+    detached: true,
+  });
   const timeoutMs = run.timeoutMs ?? HOOK_TIMEOUT_MS;
   let stopped: 'timeout' | 'interrupted' | undefined;
   const stop = (why: 'timeout' | 'interrupted') => {
@@ -81,8 +88,16 @@ export async function runHook(name: HookName, run: HookRun): Promise<void> {
   const result = await child;
   if (result.exitCode === 0 && stopped === undefined) return;
   const spawnError = (result as { code?: string }).code;
-  const why = stopped === 'timeout' ? `stopped after ${formatSeconds(timeoutMs)}` : stopped === 'interrupted' ? 'interrupted'
-    : result.exitCode !== undefined ? `exit ${result.exitCode}` : spawnError === 'ENOENT' ? 'program not found' : (result.shortMessage?.split('\n')[0] ?? 'did not start');
+  const why =
+    stopped === 'timeout'
+      ? `stopped after ${formatSeconds(timeoutMs)}`
+      : stopped === 'interrupted'
+        ? 'interrupted'
+        : result.exitCode !== undefined
+          ? `exit ${result.exitCode}`
+          : spawnError === 'ENOENT'
+            ? 'program not found'
+            : (result.shortMessage?.split('\n')[0] ?? 'did not start');
   throw new ShipError(`hooks.${name} failed (${why}): ${program}`, { hint: `run it yourself in ${run.stage.configDir} to see why` });
 }
 

@@ -19,11 +19,13 @@ export async function takeDeployLocks(session: Session, stage: Stage, command: s
   const layout = { root: stage.path };
   const locks: Array<{ host: string; lock: DeployLock }> = [];
   const release = async () => {
-    await Promise.all(locks.map(async ({ host, lock }) => {
-      await lock.release().catch(() => {
-        session.output.notice(`could not release the deploy lock; run: ship lock release ${stage.name}`, host);
-      });
-    }));
+    await Promise.all(
+      locks.map(async ({ host, lock }) => {
+        await lock.release().catch(() => {
+          session.output.notice(`could not release the deploy lock; run: ship lock release ${stage.name}`, host);
+        });
+      }),
+    );
   };
   const deadline = Date.now() + waitSeconds * 1000;
   const lockOne = async (host: string): Promise<void> => {
@@ -48,15 +50,20 @@ export async function takeDeployLocks(session: Session, stage: Stage, command: s
   // One host after another, in the order deploys take them, by the same code (host/lock-order.ts),
   // so this and a deploy never hold part of the hosts each and wait for each other.
   const order = new LockOrder(session.hosts);
-  const taken = await Promise.allSettled(session.hosts.map(async (host) => {
-    try {
-      await order.inTurn(host, () => lockOne(host));
-    } finally {
-      order.finished(host);
-    }
-  }));
+  const taken = await Promise.allSettled(
+    session.hosts.map(async (host) => {
+      try {
+        await order.inTurn(host, () => lockOne(host));
+      } finally {
+        order.finished(host);
+      }
+    }),
+  );
   // The first host in lock order that failed says why; the hosts after it only did not try.
-  const failed = session.hosts.map((host, i) => ({ host, result: taken[i]! })).filter((t) => t.result.status === 'rejected').sort((a, b) => (a.host < b.host ? -1 : 1))[0];
+  const failed = session.hosts
+    .map((host, i) => ({ host, result: taken[i]! }))
+    .filter((t) => t.result.status === 'rejected')
+    .sort((a, b) => (a.host < b.host ? -1 : 1))[0];
   if (failed) {
     await release();
     throw (failed.result as PromiseRejectedResult).reason;

@@ -59,20 +59,56 @@ export interface StepScope {
  * The host as a recipe sees it: the verbs, and what a recipe may ask about it. The runner's
  * bookkeeping (the undo record, the connection, the step views) is not part of it.
  */
-export type Host = Pick<RemoteHost,
-  'name' | 'path' | 'roles' | 'hasRole' | 'status' | 'run' | 'lock' | 'unlock' | 'upload' | 'linkShared' |
-  'switchCurrent' | 'systemctl' | 'restart' | 'healthcheck' | 'journal' | 'inventory' | 'rollbackTarget' |
-  'cleanup' | 'logRelease' | 'runInRelease' | 'createDirectories' | 'installUnit' | 'removeUnit' |
-  'uploadEnvFile' | 'enableUnits' | 'setupSummary'>;
+export type Host = Pick<
+  RemoteHost,
+  | 'name'
+  | 'path'
+  | 'roles'
+  | 'hasRole'
+  | 'status'
+  | 'run'
+  | 'lock'
+  | 'unlock'
+  | 'upload'
+  | 'linkShared'
+  | 'switchCurrent'
+  | 'systemctl'
+  | 'restart'
+  | 'healthcheck'
+  | 'journal'
+  | 'inventory'
+  | 'rollbackTarget'
+  | 'cleanup'
+  | 'logRelease'
+  | 'runInRelease'
+  | 'createDirectories'
+  | 'installUnit'
+  | 'removeUnit'
+  | 'uploadEnvFile'
+  | 'enableUnits'
+  | 'setupSummary'
+>;
 
 /**
  * The runner's view of a host after a failure or Ctrl-C (recipe/runner.ts settle/undo): only
  * what putting the host back needs, and commands that never carry the run's aborted signal.
  * Made by RemoteHost.undoView(); the recipe-facing methods (upload, lock, ...) are not in it.
  */
-export type UndoView = Pick<RemoteHost,
-  'name' | 'changes' | 'roles' | 'run' | 'journal' | 'switchCurrent' | 'restart' | 'healthcheck' |
-  'logRelease' | 'inventory' | 'removeReleases' | 'releaseLock'>;
+export type UndoView = Pick<
+  RemoteHost,
+  | 'name'
+  | 'changes'
+  | 'roles'
+  | 'run'
+  | 'journal'
+  | 'switchCurrent'
+  | 'restart'
+  | 'healthcheck'
+  | 'logRelease'
+  | 'inventory'
+  | 'removeReleases'
+  | 'releaseLock'
+>;
 
 export class RemoteHost {
   /** What this run changed here, for the runner's undo. */
@@ -90,9 +126,13 @@ export class RemoteHost {
   ) {
     this.layout = { root: ctx.stage.path };
     this.changes = shared?.changes ?? noChanges();
-    this.deployLock = shared?.lock ?? new DeployLock(connection, name, paths.lock(this.layout), {
-      user: ctx.release.user, command: ctx.command, stageName: ctx.stage.name,
-    });
+    this.deployLock =
+      shared?.lock ??
+      new DeployLock(connection, name, paths.lock(this.layout), {
+        user: ctx.release.user,
+        command: ctx.command,
+        stageName: ctx.stage.name,
+      });
   }
 
   /**
@@ -149,12 +189,13 @@ export class RemoteHost {
     this.progress('lock');
     const deadline = Date.now() + this.ctx.lockWait * 1000;
     await this.run(rel.prepare(this.layout));
-    const take = () => this.deployLock.acquire({
-      deadline,
-      signal: this.ctx.signal,
-      onWait: (holder) => this.progress(`waiting for lock held by ${holder}`),
-      onBreak: (holder) => this.ctx.output.notice(`breaking a stale lock left by a dead process (${holder})`, this.name),
-    });
+    const take = () =>
+      this.deployLock.acquire({
+        deadline,
+        signal: this.ctx.signal,
+        onWait: (holder) => this.progress(`waiting for lock held by ${holder}`),
+        onBreak: (holder) => this.ctx.output.notice(`breaking a stale lock left by a dead process (${holder})`, this.name),
+      });
     if (this.scope) await this.scope.lockOrder.inTurn(this.name, take);
     else await take();
   }
@@ -189,7 +230,13 @@ export class RemoteHost {
 
   /** What the upload needs of this host: its name, deploy path, commands and progress. */
   uploadTarget(): UploadTarget {
-    return { name: this.name, layout: this.layout, run: (command, options) => this.run(command, options), progress: (text) => this.progress(text), stallTimeout: this.ctx.stage.ssh.stallTimeout };
+    return {
+      name: this.name,
+      layout: this.layout,
+      run: (command, options) => this.run(command, options),
+      progress: (text) => this.progress(text),
+      stallTimeout: this.ctx.stage.ssh.stallTimeout,
+    };
   }
 
   /** Link every `shared` entry from shared/ into the new release. */
@@ -242,7 +289,8 @@ export class RemoteHost {
   async healthcheck(health?: Stage['health']): Promise<void> {
     if (this.ctx.dryRun) {
       this.progress('health check (skipped in dry run)');
-      if (this.connection instanceof PlanConnection) await inStep('health check', async () => (this.connection as PlanConnection).note('not run in a dry run'));
+      if (this.connection instanceof PlanConnection)
+        await inStep('health check', async () => (this.connection as PlanConnection).note('not run in a dry run'));
       return;
     }
     if (health !== undefined) return this.checkUnit(this.ctx.stage.unit, health);
@@ -254,7 +302,9 @@ export class RemoteHost {
 
   private async checkUnit(unitName: string, health: Stage['health']): Promise<void> {
     const unit = async (): Promise<UnitProbe> => {
-      const [state = '', invocation = ''] = (await this.run(sys.probe(unitName), { allowFailure: true, readOnly: true })).stdout.split('\n');
+      const [state = '', invocation = ''] = (await this.run(sys.probe(unitName), { allowFailure: true, readOnly: true })).stdout.split(
+        '\n',
+      );
       return { state: state.trim(), invocation: invocation.trim() };
     };
     const fail = (why: string): never => {
@@ -265,7 +315,8 @@ export class RemoteHost {
     if (health) {
       this.progress(`health ${health.url}`);
       const result = await firstAnswer(this.connection, health.url, health.timeout, options);
-      if (!result.ok) fail(`${health.url} (${result.last})${result.last.endsWith('the unit has failed') ? '' : ` after ${health.timeout}s`}`);
+      if (!result.ok)
+        fail(`${health.url} (${result.last})${result.last.endsWith('the unit has failed') ? '' : ` after ${health.timeout}s`}`);
     } else {
       this.progress(`is-active ${unitName}`);
       const state = await untilActive(unit, DEFAULT_HEALTH_TIMEOUT_S, this.ctx.signal);
@@ -286,7 +337,10 @@ export class RemoteHost {
 
   /** The last lines of a unit's journal (default: the stage's unit), printed when a deploy fails here. */
   async journal(lines = 30, unit = this.ctx.stage.unit): Promise<string> {
-    const result = await this.connection.run({ ...journal.recent(unit, lines), sudo: this.ctx.stage.sudo }, { allowFailure: true, readOnly: true });
+    const result = await this.connection.run(
+      { ...journal.recent(unit, lines), sudo: this.ctx.stage.sudo },
+      { allowFailure: true, readOnly: true },
+    );
     return result.stdout;
   }
 
@@ -306,21 +360,27 @@ export class RemoteHost {
     if (this.connection instanceof PlanConnection && this.connection.offline) {
       if (named !== undefined) return named;
       throw new ShipError(`${this.name}: an offline plan assumes a host with no releases, so there is nothing to roll back to`, {
-        host: this.name, hint: `name the release to plan (ship rollback ${this.ctx.stage.name} <release> --dry-run --offline), or plan against the hosts without --offline`,
+        host: this.name,
+        hint: `name the release to plan (ship rollback ${this.ctx.stage.name} <release> --dry-run --offline), or plan against the hosts without --offline`,
       });
     }
     const inv = await this.inventory();
     if (named !== undefined) {
       if (!inv.releases.some((r) => r.id === named)) {
-        throw new ShipError(`${this.name}: no release ${named}`, { host: this.name, hint: `list them with: ship releases ${this.ctx.stage.name}` });
+        throw new ShipError(`${this.name}: no release ${named}`, {
+          host: this.name,
+          hint: `list them with: ship releases ${this.ctx.stage.name}`,
+        });
       }
-      if (releaseState(inv, named) === 'failed') throw new ShipError(`${this.name}: release ${named} failed its deploy; refusing to roll back to it`, { host: this.name });
+      if (releaseState(inv, named) === 'failed')
+        throw new ShipError(`${this.name}: release ${named} failed its deploy; refusing to roll back to it`, { host: this.name });
       return named;
     }
     const target = rollbackTarget(inv);
     if (!target) {
       throw new ShipError(`${this.name}: nothing to roll back to (current: ${inv.current || 'none'}, no earlier good release)`, {
-        host: this.name, hint: `list releases with: ship releases ${this.ctx.stage.name}`,
+        host: this.name,
+        hint: `list releases with: ship releases ${this.ctx.stage.name}`,
       });
     }
     return target;
@@ -355,17 +415,32 @@ export class RemoteHost {
     }
     if (problems.length > 0) {
       const why = problems.join('; ');
-      this.ctx.output.notice(`cleanup could not remove every old release (${why}); this deploy stands, the next cleanup tries again: remove what is left in ${this.layout.root}/releases by hand if it keeps failing`, this.name);
+      this.ctx.output.notice(
+        `cleanup could not remove every old release (${why}); this deploy stands, the next cleanup tries again: remove what is left in ${this.layout.root}/releases by hand if it keeps failing`,
+        this.name,
+      );
     }
   }
 
   /** Append this run's outcome to .ship/releases.log: who, when, which release, commit, result. */
-  async logRelease(result: 'ok' | 'failed' | 'interrupted' | 'rollback' | 'rollback-failed', extra: Record<string, unknown> = {}): Promise<void> {
+  async logRelease(
+    result: 'ok' | 'failed' | 'interrupted' | 'rollback' | 'rollback-failed',
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
     const { release } = this.ctx;
-    await inStep(`log release ${result}`, () => this.connection.run(rel.log(this.layout, {
-      time: new Date().toISOString(), release: release.id, result, user: release.user, origin: release.origin,
-      ...(release.commit ? { commit: release.commit } : {}), ...extra,
-    })));
+    await inStep(`log release ${result}`, () =>
+      this.connection.run(
+        rel.log(this.layout, {
+          time: new Date().toISOString(),
+          release: release.id,
+          result,
+          user: release.user,
+          origin: release.origin,
+          ...(release.commit ? { commit: release.commit } : {}),
+          ...extra,
+        }),
+      ),
+    );
   }
 
   /** Remove releases by id (used by the runner to drop a half-built or failed release). */
@@ -408,9 +483,15 @@ export class RemoteHost {
     const out = lineSplitter((line) => output.hostLine(this.name, 'stdout', line));
     const err = lineSplitter((line) => output.hostLine(this.name, 'stderr', line));
     try {
-      await inStep(`run in releases/${release.id}`, () => this.run({ argv, cwd: dir, env: { ...stage.service?.env, SHIP_STAGE: stage.name, SHIP_RELEASE: release.id } }, {
-        onStdout: (text) => out.push(text), onStderr: (text) => err.push(text),
-      }));
+      await inStep(`run in releases/${release.id}`, () =>
+        this.run(
+          { argv, cwd: dir, env: { ...stage.service?.env, SHIP_STAGE: stage.name, SHIP_RELEASE: release.id } },
+          {
+            onStdout: (text) => out.push(text),
+            onStderr: (text) => err.push(text),
+          },
+        ),
+      );
     } finally {
       out.flush();
       err.flush();
@@ -451,5 +532,4 @@ export class RemoteHost {
   setupSummary(): string {
     return setup.setupSummary(this);
   }
-
 }

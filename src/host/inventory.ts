@@ -137,7 +137,6 @@ export function planCleanup(inv: Inventory, keep: number): CleanupPlan {
   return { releases: inv.releases.filter((r) => !keepSet.has(r.id)).map((r) => r.id), leftovers: inv.leftovers };
 }
 
-
 /**
  * Where the undo of a failed run points `current` again: the release it pointed at before
  * (`previous`), if that is still on the host. When it is gone (removed by hand: `current` was

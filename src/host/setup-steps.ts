@@ -19,7 +19,16 @@ import type { Role, Stage } from '../config/types.js';
 import { ConfigError, ShipError } from '../errors.js';
 import { MIN_SECRET_LENGTH, type Output } from '../output/output.js';
 import { renderTemplate } from '../systemd/template.js';
-import { envFilePath, programLocation, splitExec, UNIT_DIR, unitBase, unitFileName, unitValues, type Service } from '../systemd/unit-file.js';
+import {
+  envFilePath,
+  programLocation,
+  splitExec,
+  UNIT_DIR,
+  unitBase,
+  unitFileName,
+  unitValues,
+  type Service,
+} from '../systemd/unit-file.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { RunOptions, RunResult } from '../transport/types.js';
 import type { UndoRunner } from './changes.js';
@@ -89,7 +98,11 @@ const BUILT_IN_TEMPLATES = fileURLToPath(new URL('../../recipes/templates/', imp
 
 /** The project's recipes/templates/<name> if it exists, else ship's built-in one (like recipes). */
 export function findTemplate(configDir: string, name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new ConfigError(`invalid template name ${JSON.stringify(name)}`, 'templates are file names in recipes/templates/, such as app.service');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    throw new ConfigError(
+      `invalid template name ${JSON.stringify(name)}`,
+      'templates are file names in recipes/templates/, such as app.service',
+    );
   const own = join(configDir, 'recipes', 'templates', name);
   if (existsSync(own)) return own;
   const builtIn = join(BUILT_IN_TEMPLATES, name);
@@ -102,16 +115,25 @@ async function ownerOf(host: SetupHost, dirs: readonly string[] = []): Promise<{
   const { stage } = host.context;
   const service = serviceOf(stage);
   const fresh = [`group ${service.group ?? service.user}`, ...dirs.map((d) => `missing - ${d}`)].join('\n');
-  const result = await host.run(files.directoryState(service.user, service.group, dirs), { readOnly: true, offline: { stdout: `${fresh}\n` } });
+  const result = await host.run(files.directoryState(service.user, service.group, dirs), {
+    readOnly: true,
+    offline: { stdout: `${fresh}\n` },
+  });
   const lines = result.stdout.trim().split('\n');
   const head = lines[0] ?? '';
   const fix = (command: string) => `create it: ship exec ${stage.name} --host ${host.name} -- sudo ${command}`;
   if (head === 'no-user') {
-    throw new ShipError(`${host.name}: service.user "${service.user}" does not exist on this host`, { host: host.name, hint: fix(`useradd --create-home ${service.user}`) });
+    throw new ShipError(`${host.name}: service.user "${service.user}" does not exist on this host`, {
+      host: host.name,
+      hint: fix(`useradd --create-home ${service.user}`),
+    });
   }
   if (head.startsWith('no-group ')) {
     const group = head.slice('no-group '.length);
-    throw new ShipError(`${host.name}: service.group "${group}" does not exist on this host`, { host: host.name, hint: fix(`groupadd ${group}`) });
+    throw new ShipError(`${host.name}: service.group "${group}" does not exist on this host`, {
+      host: host.name,
+      hint: fix(`groupadd ${group}`),
+    });
   }
   const owner = `${service.user}:${head.replace(/^group /, '')}`;
   stateOf(host).owner = owner;
@@ -129,14 +151,24 @@ type Writer = { owner: string } | { user: string; self: boolean };
  * Put `content` at `path` with mode and owner, unless it is there already (same sha256, mode
  * and owner). Content goes over stdin, never into a command line. Returns whether it changed.
  */
-async function installIfChanged(host: SetupHost, path: string, content: Buffer, wanted: { mode: string; label: string } & Writer): Promise<boolean> {
+async function installIfChanged(
+  host: SetupHost,
+  path: string,
+  content: Buffer,
+  wanted: { mode: string; label: string } & Writer,
+): Promise<boolean> {
   const sha256 = createHash('sha256').update(content).digest('hex');
   const asWriter = (command: Command): Command => ('user' in wanted && wanted.self ? { ...command, sudoUser: undefined } : command);
-  const found = (await host.run(asWriter(files.fileState(path, 'user' in wanted ? wanted.user : undefined)), { readOnly: true })).stdout.trim().split('\n');
+  const found = (await host.run(asWriter(files.fileState(path, 'user' in wanted ? wanted.user : undefined)), { readOnly: true })).stdout
+    .trim()
+    .split('\n');
   // A file its user wrote has that user's group (or the directory's); with mode 0600 it does not matter which.
   const owned = 'user' in wanted ? found[0]?.startsWith(`${wanted.mode} ${wanted.user}:`) : found[0] === `${wanted.mode} ${wanted.owner}`;
   if (owned && found[1] === sha256) return false;
-  const command = 'user' in wanted ? asWriter(files.installOwnFile(path, wanted.mode, wanted.user, content.length)) : files.installFile(path, wanted.mode, wanted.owner, content.length);
+  const command =
+    'user' in wanted
+      ? asWriter(files.installOwnFile(path, wanted.mode, wanted.user, content.length))
+      : files.installFile(path, wanted.mode, wanted.owner, content.length);
   await host.run(command, { stdin: content, stdinLabel: wanted.label });
   return true;
 }
@@ -149,12 +181,20 @@ async function programOn(host: SetupHost, service: Service): Promise<string> {
   if (known) return known;
   const where = programLocation(program, paths.current({ root: host.context.stage.path }));
   if ('absolute' in where) return where.absolute;
-  const found = await host.run(probe.tool(where.lookup), { readOnly: true, allowFailure: true, offline: { stdout: `/usr/bin/${where.lookup}\n` } });
+  const found = await host.run(probe.tool(where.lookup), {
+    readOnly: true,
+    allowFailure: true,
+    offline: { stdout: `/usr/bin/${where.lookup}\n` },
+  });
   const path = found.stdout.trim().split('\n')[0] ?? '';
   if (found.code !== 0 || !path.startsWith('/')) {
-    throw new ShipError(`${host.name}: service.exec: "${program}" is not installed here (command -v ${program} found nothing); systemd needs the program's absolute path`, {
-      host: host.name, hint: `install ${program} on the host, or write its absolute path in service.exec, such as "/usr/local/bin/${program} ..."`,
-    });
+    throw new ShipError(
+      `${host.name}: service.exec: "${program}" is not installed here (command -v ${program} found nothing); systemd needs the program's absolute path`,
+      {
+        host: host.name,
+        hint: `install ${program} on the host, or write its absolute path in service.exec, such as "/usr/local/bin/${program} ..."`,
+      },
+    );
   }
   state.programs.set(program, path);
   return path;
@@ -188,7 +228,10 @@ async function refuseForeignUnit(host: SetupHost, name: string): Promise<void> {
       : `${host.name}: ${file} exists and was not written by ship setup; writing ${target} would shadow it`,
     {
       host: host.name,
-      hint: file === target ? `if it is a leftover, remove it yourself (ship exec ${stage.name} --host ${host.name} -- sudo rm ${file}), or ${rename}` : rename,
+      hint:
+        file === target
+          ? `if it is a leftover, remove it yourself (ship exec ${stage.name} --host ${host.name} -- sudo rm ${file}), or ${rename}`
+          : rename,
     },
   );
 }
@@ -226,7 +269,13 @@ export async function installUnit(host: SetupHost, template: string, role?: Role
   const state = stateOf(host);
   state.units.push(name);
   reloadIfRunFails(host);
-  if (await installIfChanged(host, `${UNIT_DIR}/${name}`, Buffer.from(content), { mode: '644', owner: 'root:root', label: `${name} from ${displayPath(source)} (${lines} lines)` })) {
+  if (
+    await installIfChanged(host, `${UNIT_DIR}/${name}`, Buffer.from(content), {
+      mode: '644',
+      owner: 'root:root',
+      label: `${name} from ${displayPath(source)} (${lines} lines)`,
+    })
+  ) {
     state.unitsChanged = true;
     changed(host, 'write', name);
   } else host.status(`${name} unchanged`);
@@ -260,10 +309,13 @@ export async function uploadEnvFile(host: SetupHost): Promise<void> {
   output.addSecrets(env.secrets);
   if (!warned.has(output)) {
     warned.add(output);
-    if (env.badLines.length > 0) output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
+    if (env.badLines.length > 0)
+      output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
     // By name only: the value itself is what cannot be hidden.
     for (const name of env.shortValues) {
-      output.notice(`${displayPath(env.path)}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters, too short for ship to hide in what it prints; if it is a secret, make it longer`);
+      output.notice(
+        `${displayPath(env.path)}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters, too short for ship to hide in what it prints; if it is a secret, make it longer`,
+      );
     }
   }
   host.status('env file');

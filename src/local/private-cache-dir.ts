@@ -47,7 +47,8 @@ export function unsafeDirectory(dir: string, uid: number): string | undefined {
     }
   }
   const info = lstatSync(real);
-  if (info.uid !== uid || (info.mode & 0o077) !== 0) return `${real} is not private to you (mode ${(info.mode & 0o777).toString(8)}, owner uid ${info.uid}; want 700 and uid ${uid})`;
+  if (info.uid !== uid || (info.mode & 0o077) !== 0)
+    return `${real} is not private to you (mode ${(info.mode & 0o777).toString(8)}, owner uid ${info.uid}; want 700 and uid ${uid})`;
   return undefined;
 }
 

@@ -42,9 +42,8 @@ export function machineFingerprint(): string {
   } catch {
     // not Linux: no way to tell pid namespaces apart
   }
-  cachedMachine = bootId && pidNamespace
-    ? createHash('sha256').update(`${machineId}\n${bootId}\n${pidNamespace}`).digest('hex').slice(0, 24)
-    : '';
+  cachedMachine =
+    bootId && pidNamespace ? createHash('sha256').update(`${machineId}\n${bootId}\n${pidNamespace}`).digest('hex').slice(0, 24) : '';
   return cachedMachine;
 }
 

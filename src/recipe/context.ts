@@ -74,13 +74,12 @@ export interface RecipeContext {
 export class PhaseError extends ShipError {
   constructor(readonly failures: Array<{ host: string; error: unknown }>) {
     const interrupted = failures.some((f) => f.error instanceof Error && f.error.name === 'AbortError');
-    super(
-      failures.map((f) => namedFailure(f.host, f.error)).join('\n'),
-      {
-        exitCode: interrupted ? ExitCode.interrupted : exitCodeFor(failures.map((f) => f.error)),
-        hint: [...new Set(failures.map((f) => (f.error instanceof ShipError ? f.error.hint : undefined)).filter(Boolean))].join('; ') || undefined,
-      },
-    );
+    super(failures.map((f) => namedFailure(f.host, f.error)).join('\n'), {
+      exitCode: interrupted ? ExitCode.interrupted : exitCodeFor(failures.map((f) => f.error)),
+      hint:
+        [...new Set(failures.map((f) => (f.error instanceof ShipError ? f.error.hint : undefined)).filter(Boolean))].join('; ') ||
+        undefined,
+    });
     this.name = 'PhaseError';
   }
 }
@@ -119,13 +118,20 @@ export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOpt
           output.info(`pause ${pause} s before ${name}`);
           if (!hosts[0]?.context.dryRun) await delay(pause * 1000, undefined, { signal: options.signal });
         }
-        if (batches.length > 1) announceBatch(output, i + 1, batches.length, batch.map((h) => h.name));
+        if (batches.length > 1)
+          announceBatch(
+            output,
+            i + 1,
+            batches.length,
+            batch.map((h) => h.name),
+          );
         await runStep(output, batch, step);
       }
     },
     async once(step, { role } = {}) {
       const host = (role === undefined ? hosts : withRole(hosts, role))[0];
-      if (!host) throw new ShipError(`hosts.once: no host of this run carries the role "${role}" (hosts: ${hosts.map((h) => h.name).join(', ')})`);
+      if (!host)
+        throw new ShipError(`hosts.once: no host of this run carries the role "${role}" (hosts: ${hosts.map((h) => h.name).join(', ')})`);
       await runStep(output, [host], step);
     },
     withRole: (role) => hostGroup(output, withRole(hosts, role), options),
@@ -136,7 +142,10 @@ export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOpt
 function withRole(hosts: RemoteHost[], role: string): RemoteHost[] {
   const stage = hosts[0]?.context.stage;
   if (stage && !Object.hasOwn(stageRoles(stage), role)) {
-    throw new ConfigError(`recipe asked for hosts of role "${role}", which stage ${stage.name} does not define`, `roles of ${stage.name}: ${Object.keys(stageRoles(stage)).join(', ')}`);
+    throw new ConfigError(
+      `recipe asked for hosts of role "${role}", which stage ${stage.name} does not define`,
+      `roles of ${stage.name}: ${Object.keys(stageRoles(stage)).join(', ')}`,
+    );
   }
   return hosts.filter((h) => h.hasRole(role));
 }

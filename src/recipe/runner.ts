@@ -46,18 +46,26 @@ export interface RunRecipeOptions {
 
 /** The project's recipes/<name>.ts if it exists, else ship's built-in one. */
 export function findRecipe(configDir: string, name: string): string {
-  if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name)) throw new ConfigError(`invalid recipe name ${JSON.stringify(name)}`, 'recipe names are file names in recipes/, without .ts');
+  if (!/^[a-z0-9][a-z0-9_-]*$/i.test(name))
+    throw new ConfigError(`invalid recipe name ${JSON.stringify(name)}`, 'recipe names are file names in recipes/, without .ts');
   const own = join(configDir, 'recipes', `${name}.ts`);
   if (existsSync(own)) return own;
   const builtIn = join(BUILT_IN, `${name}.ts`);
   if (existsSync(builtIn)) return builtIn;
-  throw new ConfigError(`no recipe "${name}": neither ${displayPath(own)} nor a built-in recipe of that name exists`, `create ${displayPath(own)} with export default recipe('${name}', async ({ hosts }) => { ... })`);
+  throw new ConfigError(
+    `no recipe "${name}": neither ${displayPath(own)} nor a built-in recipe of that name exists`,
+    `create ${displayPath(own)} with export default recipe('${name}', async ({ hosts }) => { ... })`,
+  );
 }
 
 export async function loadRecipe(file: string, api: ShipApi): Promise<Recipe> {
   const mod = await importUserModule(file, { api });
   const value = mod.default;
-  if (!isRecipe(value)) throw new ConfigError(`${displayPath(file)}: the default export is not a recipe`, "write export default recipe('name', async (ctx) => { ... }) with recipe imported from 'ship-deploy'");
+  if (!isRecipe(value))
+    throw new ConfigError(
+      `${displayPath(file)}: the default export is not a recipe`,
+      "write export default recipe('name', async (ctx) => { ... }) with recipe imported from 'ship-deploy'",
+    );
   return value;
 }
 
@@ -77,7 +85,15 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   const abort = new AbortController();
   const stopSignals = trapSignals(abort, (text) => output.notice(text));
   const hook = (result: string, error?: string): HookRun => ({
-    stage, release, command: options.hooks ?? name, hosts: session.hosts, result, error, output, dryRun: session.dryRun, signal: abort.signal,
+    stage,
+    release,
+    command: options.hooks ?? name,
+    hosts: session.hosts,
+    result,
+    error,
+    output,
+    dryRun: session.dryRun,
+    signal: abort.signal,
   });
 
   let built: ReleaseUpload | undefined;
@@ -130,7 +146,9 @@ export async function runRecipe(session: Session, name: string, options: RunReci
   if (failure !== undefined) throw failure;
   if (!rolledOut && rolloutOf(stage, options) && options.expectsRollout) {
     // A recipes/deploy.ts copied before batches existed runs phase 2 with hosts.each.
-    output.notice(`${displayPath(file)} never calls hosts.rollout(), so rollout (or --batch) did nothing: every host switched at once; compare it with ship's built-in recipes/${name}.ts`);
+    output.notice(
+      `${displayPath(file)} never calls hosts.rollout(), so rollout (or --batch) did nothing: every host switched at once; compare it with ship's built-in recipes/${name}.ts`,
+    );
   }
   if (!session.dryRun) {
     const where = `${session.hosts.length} host${session.hosts.length === 1 ? '' : 's'} of ${stage.name}`;
@@ -150,14 +168,19 @@ function rolloutOf(stage: Session['stage'], options: RunRecipeOptions): Rollout 
  * and changes nothing: the deploy's outcome is what it was. Not cut short by the run's Ctrl-C
  * (the notification of an interrupted deploy is the point), only by a second one.
  */
-async function afterHook(output: Session['output'], failure: unknown, interrupted: boolean, hook: (result: string, error?: string) => HookRun): Promise<void> {
-  const run = failure === undefined
-    ? hook('ok')
-    : hook(interrupted ? 'interrupted' : 'failed', output.clean(describeFailure(failure)));
+async function afterHook(
+  output: Session['output'],
+  failure: unknown,
+  interrupted: boolean,
+  hook: (result: string, error?: string) => HookRun,
+): Promise<void> {
+  const run = failure === undefined ? hook('ok') : hook(interrupted ? 'interrupted' : 'failed', output.clean(describeFailure(failure)));
   try {
     await runHook(failure === undefined ? 'after' : 'failed', { ...run, signal: undefined });
   } catch (error) {
-    output.notice(`${describeFailure(error)}; ${failure === undefined ? 'the run itself succeeded' : 'the run had failed already'} (exit code unchanged)`);
+    output.notice(
+      `${describeFailure(error)}; ${failure === undefined ? 'the run itself succeeded' : 'the run had failed already'} (exit code unchanged)`,
+    );
   }
 }
 
@@ -171,9 +194,18 @@ async function connectHosts(
   const results = await connecting;
   const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ host: session.hosts[i]!, error: r.reason as unknown }] : []));
   if (failures.length > 0) throw new PhaseError(failures);
-  return results.map((r, i) => new RemoteHost(session.hosts[i]!, (r as PromiseFulfilledResult<Connection>).value, {
-    stage: session.stage, output: session.output, release, dryRun: session.dryRun, signal, command: options.command, lockWait: options.lockWait ?? 0,
-  }));
+  return results.map(
+    (r, i) =>
+      new RemoteHost(session.hosts[i]!, (r as PromiseFulfilledResult<Connection>).value, {
+        stage: session.stage,
+        output: session.output,
+        release,
+        dryRun: session.dryRun,
+        signal,
+        command: options.command,
+        lockWait: options.lockWait ?? 0,
+      }),
+  );
 }
 
 /**
@@ -183,19 +215,21 @@ async function connectHosts(
  */
 export async function settle(session: Session, hosts: RemoteHost[], failure: unknown, interrupted: boolean): Promise<void> {
   const { output, stage } = session;
-  await Promise.all(hosts.map(async (live) => {
-    const host = live.undoView();
-    try {
-      if (failure !== undefined) await undo(session, host, interrupted);
-    } catch (error) {
-      output.notice(`cleanup failed: ${describeFailure(error)}; check this host (ship releases ${stage.name})`, host.name);
-    }
-    try {
-      await host.releaseLock();
-    } catch (error) {
-      output.notice(`could not release the lock: ${describeFailure(error)}; run: ship lock release ${stage.name}`, host.name);
-    }
-  }));
+  await Promise.all(
+    hosts.map(async (live) => {
+      const host = live.undoView();
+      try {
+        if (failure !== undefined) await undo(session, host, interrupted);
+      } catch (error) {
+        output.notice(`cleanup failed: ${describeFailure(error)}; check this host (ship releases ${stage.name})`, host.name);
+      }
+      try {
+        await host.releaseLock();
+      } catch (error) {
+        output.notice(`could not release the lock: ${describeFailure(error)}; run: ship lock release ${stage.name}`, host.name);
+      }
+    }),
+  );
 }
 
 /** Put one host back as it was before this run: `current`, the running release, the release log. */
@@ -240,10 +274,17 @@ async function switchBack(session: Session, host: UndoView, previous: string, sw
   const { output } = session;
   const target = switchBackTarget(await host.inventory(), previous, host.changes.uploaded);
   if (target === undefined) {
-    output.notice(`the release current pointed at before, ${previous}, is gone, and no other good release is here; current stays at ${switchedTo} rather than at nothing`, host.name);
+    output.notice(
+      `the release current pointed at before, ${previous}, is gone, and no other good release is here; current stays at ${switchedTo} rather than at nothing`,
+      host.name,
+    );
     return;
   }
-  if (target !== previous) output.notice(`the release current pointed at before, ${previous}, is gone; switching to ${target}, the newest good release here, instead`, host.name);
+  if (target !== previous)
+    output.notice(
+      `the release current pointed at before, ${previous}, is gone; switching to ${target}, the newest good release here, instead`,
+      host.name,
+    );
   output.notice(`rolling back: current -> ${target}`, host.name);
   try {
     await host.switchCurrent(target);
@@ -251,7 +292,10 @@ async function switchBack(session: Session, host: UndoView, previous: string, sw
     // The host refused (a release removed between the look and the switch): go on to log and
     // clean up. Anything else (the connection, an abort) is not the host's answer: rethrown.
     if (!(error instanceof RemoteCommandError)) throw error;
-    output.notice(`could not switch current back to ${target}: ${describeFailure(error)}; current stays at ${switchedTo}: run ship rollback ${session.stage.name} once this is fixed`, host.name);
+    output.notice(
+      `could not switch current back to ${target}: ${describeFailure(error)}; current stays at ${switchedTo}: run ship rollback ${session.stage.name} once this is fixed`,
+      host.name,
+    );
     return;
   }
   await host.restart();

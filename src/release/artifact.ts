@@ -53,9 +53,14 @@ async function detectFormat(file: string): Promise<string> {
 
 /** Types a release cannot hold, or that ship does not parse, by what a person would call them. */
 const REFUSED: Record<string, string> = {
-  '3': 'a device file (character device)', '4': 'a device file (block device)', '6': 'a FIFO',
-  S: 'a GNU sparse file', D: 'a GNU incremental dump directory', M: 'a part of a multi-volume archive',
-  N: 'an old GNU long-name record', V: 'a volume label',
+  '3': 'a device file (character device)',
+  '4': 'a device file (block device)',
+  '6': 'a FIFO',
+  S: 'a GNU sparse file',
+  D: 'a GNU incremental dump directory',
+  M: 'a part of a multi-volume archive',
+  N: 'an old GNU long-name record',
+  V: 'a volume label',
 };
 const WHAT = 'a release holds regular files, directories and links only';
 const REBUILD = 'build the tarball again from a plain directory (tar -czf release.tar.gz -C dist .)';
@@ -148,7 +153,8 @@ class MemberReader {
     if (ustarSize === undefined) return `${this.where(at)} has a size field that is not a number; ${REBUILD}`;
     if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
       const kind = type === 'x' || type === 'g' ? 'pax' : 'GNU long-name';
-      if (ustarSize > META_LIMIT) return `${this.where(at)} is a ${kind} record of ${ustarSize} bytes; ship reads those up to ${META_LIMIT} bytes (${REBUILD})`;
+      if (ustarSize > META_LIMIT)
+        return `${this.where(at)} is a ${kind} record of ${ustarSize} bytes; ship reads those up to ${META_LIMIT} bytes (${REBUILD})`;
       this.skip = Math.ceil(ustarSize / BLOCK) * BLOCK;
       this.meta = { type, data: [], left: ustarSize };
       return this.skip === 0 ? this.endMeta() : undefined;
@@ -168,14 +174,17 @@ class MemberReader {
     const shown = `member ${JSON.stringify(name)}`;
     const kind = REFUSED[type];
     if (kind) return `${shown} is ${kind}; ${WHAT}`;
-    if (!['0', '\0', '7', '5', '2', '1'].includes(type)) return `${shown} is of tar type "${type}", which ship does not read; ${WHAT} (${REBUILD})`;
+    if (!['0', '\0', '7', '5', '2', '1'].includes(type))
+      return `${shown} is of tar type "${type}", which ship does not read; ${WHAT} (${REBUILD})`;
     // Tar writes no data for these; a size would make ship and tar disagree on where the next header is.
-    if (['5', '2', '1'].includes(type) && size !== 0) return `${shown} is a directory or link that claims ${size} bytes of data; ${REBUILD}`;
+    if (['5', '2', '1'].includes(type) && size !== 0)
+      return `${shown} is a directory or link that claims ${size} bytes of data; ${REBUILD}`;
     const nameProblem = pathProblem(name);
     if (nameProblem) return `${shown} ${nameProblem}`;
     if (type === '2') {
       if (link.startsWith('/')) return `${shown} is a symbolic link to an absolute path (${link}); links must stay inside the release`;
-      if (escapes(posix.join(posix.dirname(name), link))) return `${shown} is a symbolic link that leads out of the release (".." in ${link})`;
+      if (escapes(posix.join(posix.dirname(name), link)))
+        return `${shown} is a symbolic link that leads out of the release (".." in ${link})`;
     }
     if (type === '1') {
       const linkProblem = pathProblem(link);
@@ -277,7 +286,8 @@ function paxRecords(body: Buffer): Overrides | string {
     if (key === 'path') out.path = value;
     else if (key === 'linkpath') out.linkpath = value;
     else if (key === 'size') {
-      if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) return `has a size that is not a number (${JSON.stringify(value)})`;
+      if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value)))
+        return `has a size that is not a number (${JSON.stringify(value)})`;
       out.size = Number(value);
     }
     at += length;

@@ -22,7 +22,10 @@ export interface ReleaseInfo {
 
 /** A new id of the shape isReleaseId (remote/release-names.ts) accepts. */
 export function newReleaseId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -41,7 +44,11 @@ export function localIdentity(): { user: string; origin: string } {
 /** Run `build.run` in the project directory, streaming its output as `local | ...` lines. */
 export async function runBuild(stage: Stage, output: Output, signal?: AbortSignal): Promise<void> {
   const build = stage.build;
-  if (!build) throw new ConfigError(`stage "${stage.name}" has no build in ${stage.configFile}`, 'add build: { run: [...], dir: "dist" } to hosts.ts');
+  if (!build)
+    throw new ConfigError(
+      `stage "${stage.name}" has no build in ${stage.configFile}`,
+      'add build: { run: [...], dir: "dist" } to hosts.ts',
+    );
   const out = lineSplitter((line) => output.hostLine('local', 'stdout', line));
   const err = lineSplitter((line) => output.hostLine('local', 'stderr', line));
   const [program, ...args] = build.run;
@@ -53,7 +60,8 @@ export async function runBuild(stage: Stage, output: Output, signal?: AbortSigna
   err.flush();
   // Ctrl-C in a terminal (or SIGTERM to the process group) reaches the build too, and may end it
   // before ship's own handler has run: a build killed that way was interrupted, not broken.
-  if (result.isCanceled || result.signal === 'SIGINT' || result.signal === 'SIGTERM') throw new ShipError(`build interrupted${result.signal ? ` by ${result.signal}` : ''}`, { exitCode: 130 });
+  if (result.isCanceled || result.signal === 'SIGINT' || result.signal === 'SIGTERM')
+    throw new ShipError(`build interrupted${result.signal ? ` by ${result.signal}` : ''}`, { exitCode: 130 });
   if (result.exitCode !== 0) {
     const why = result.failed && result.exitCode === undefined ? result.shortMessage : `exit ${result.exitCode}`;
     throw new ShipError(`build failed (${why}): ${build.run.join(' ')}`, { hint: `run it yourself in ${stage.configDir} to see why` });
@@ -64,7 +72,11 @@ export async function runBuild(stage: Stage, output: Output, signal?: AbortSigna
 export async function buildDir(stage: Stage): Promise<string> {
   const dir = stage.build!.dir;
   const entries = await readdir(dir).catch(() => undefined);
-  if (entries === undefined) throw new ShipError(`build directory ${dir} does not exist after the build`, { hint: `check build.dir in ${stage.configFile}` });
-  if (entries.length === 0) throw new ShipError(`build directory ${dir} is empty: nothing to deploy`, { hint: `check build.run and build.dir in ${stage.configFile}` });
+  if (entries === undefined)
+    throw new ShipError(`build directory ${dir} does not exist after the build`, { hint: `check build.dir in ${stage.configFile}` });
+  if (entries.length === 0)
+    throw new ShipError(`build directory ${dir} is empty: nothing to deploy`, {
+      hint: `check build.run and build.dir in ${stage.configFile}`,
+    });
   return dir;
 }

@@ -47,7 +47,10 @@ let zstdHere: Promise<boolean> | undefined;
 
 /** Whether this machine has the zstd command (asked once per run). */
 export function hasLocalZstd(): Promise<boolean> {
-  zstdHere ??= execa('zstd', ['--version'], { reject: false, stdin: 'ignore' }).then((r) => r.exitCode === 0, () => false);
+  zstdHere ??= execa('zstd', ['--version'], { reject: false, stdin: 'ignore' }).then(
+    (r) => r.exitCode === 0,
+    () => false,
+  );
   return zstdHere;
 }
 

@@ -45,7 +45,8 @@ async function linkProblem(root: string, path: string): Promise<string | undefin
     const part = todo.shift()!;
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      if (real.length === 0) return `${shown} is a symbolic link to ${target}, which leads out of the release${hops > 0 ? ' through the links it passes' : ''}`;
+      if (real.length === 0)
+        return `${shown} is a symbolic link to ${target}, which leads out of the release${hops > 0 ? ' through the links it passes' : ''}`;
       real.pop();
       continue;
     }
@@ -59,7 +60,8 @@ async function linkProblem(root: string, path: string): Promise<string | undefin
     if (!info.isSymbolicLink()) continue;
     if (++hops > MAX_HOPS) return `${shown} is a symbolic link that loops (more than ${MAX_HOPS} links to follow)`;
     const next = await readlink(join(root, ...real));
-    if (next.startsWith('/')) return `${shown} is a symbolic link to ${target}, which leads to an absolute path (${real.join('/')} -> ${next})`;
+    if (next.startsWith('/'))
+      return `${shown} is a symbolic link to ${target}, which leads to an absolute path (${real.join('/')} -> ${next})`;
     real.pop();
     todo.unshift(...next.split('/'));
   }

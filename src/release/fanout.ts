@@ -46,7 +46,12 @@ export class Fanout {
   private readonly source: Readable;
   private watch: NodeJS.Timeout | undefined;
 
-  constructor(stream: Readable, hosts: readonly string[], onBytes: (host: string, sent: number, last: boolean) => void, options: FanoutOptions = {}) {
+  constructor(
+    stream: Readable,
+    hosts: readonly string[],
+    onBytes: (host: string, sent: number, last: boolean) => void,
+    options: FanoutOptions = {},
+  ) {
     const hash = createHash('sha256');
     const hashing = new Transform({
       highWaterMark: 1 << 20,

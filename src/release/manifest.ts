@@ -71,7 +71,12 @@ export function parseManifest(text: string): Manifest | undefined {
 
 /** A path ship itself would put in a manifest: relative, `/`-separated, no empty, `.` or `..` part, no NUL. */
 export function isReleasePath(path: unknown): path is string {
-  return typeof path === 'string' && path !== '' && !path.includes('\0') && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+  return (
+    typeof path === 'string' &&
+    path !== '' &&
+    !path.includes('\0') &&
+    path.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+  );
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;

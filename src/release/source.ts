@@ -71,7 +71,10 @@ function existingSource(id: string): ReleaseSource {
   return {
     release: { id, ...localIdentity() },
     build: async () => {
-      throw new ConfigError('this run deploys a release the hosts already have, so its recipe cannot build one (local.buildRelease())', 'build and upload a new release with ship deploy <stage>');
+      throw new ConfigError(
+        'this run deploys a release the hosts already have, so its recipe cannot build one (local.buildRelease())',
+        'build and upload a new release with ship deploy <stage>',
+      );
     },
     dispose: async () => {},
   };
@@ -87,20 +90,39 @@ async function git(args: string[], cwd: string): Promise<{ ok: boolean; stdout: 
 async function refuseDirty(stage: Stage): Promise<void> {
   const status = await git(['status', '--porcelain', '--untracked-files=all'], stage.configDir);
   const where = `${displayPath(stage.configFile)} sets requireClean`;
-  if (!status.ok) throw new ConfigError(`${where}, but ${stage.configDir} is not a git checkout (${status.stderr.split('\n')[0]})`, 'deploy from a git checkout, or with --artifact');
-  const dirty = status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3));
+  if (!status.ok)
+    throw new ConfigError(
+      `${where}, but ${stage.configDir} is not a git checkout (${status.stderr.split('\n')[0]})`,
+      'deploy from a git checkout, or with --artifact',
+    );
+  const dirty = status.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(3));
   if (dirty.length === 0) return;
   const named = dirty.slice(0, DIRTY_SHOWN).join(', ') + (dirty.length > DIRTY_SHOWN ? ` and ${dirty.length - DIRTY_SHOWN} more` : '');
-  throw new ConfigError(`the working tree has uncommitted changes and ${where}: ${named}`, 'commit or stash them, or deploy a commit: ship deploy <stage> --ref HEAD');
+  throw new ConfigError(
+    `the working tree has uncommitted changes and ${where}: ${named}`,
+    'commit or stash them, or deploy a commit: ship deploy <stage> --ref HEAD',
+  );
 }
 
 async function refSource(stage: Stage, ref: string): Promise<ReleaseSource> {
   // A ref that starts with "-" would reach git as an option.
-  if (ref === '' || ref.startsWith('-')) throw new ConfigError(`--ref ${JSON.stringify(ref)}: not a git ref`, 'name a commit, branch or tag, such as --ref v1.2.0');
+  if (ref === '' || ref.startsWith('-'))
+    throw new ConfigError(`--ref ${JSON.stringify(ref)}: not a git ref`, 'name a commit, branch or tag, such as --ref v1.2.0');
   const top = await git(['rev-parse', '--show-toplevel'], stage.configDir);
-  if (!top.ok) throw new ConfigError(`--ref ${ref}: ${stage.configDir} is not a git checkout`, 'run ship from a git checkout, or deploy a tarball with --artifact');
+  if (!top.ok)
+    throw new ConfigError(
+      `--ref ${ref}: ${stage.configDir} is not a git checkout`,
+      'run ship from a git checkout, or deploy a tarball with --artifact',
+    );
   const commit = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], stage.configDir);
-  if (!commit.ok) throw new ConfigError(`--ref ${ref}: not a commit in ${top.stdout}`, 'list them with git log --oneline, git tag or git branch -a (git fetch first for a remote one)');
+  if (!commit.ok)
+    throw new ConfigError(
+      `--ref ${ref}: not a commit in ${top.stdout}`,
+      'list them with git log --oneline, git tag or git branch -a (git fetch first for a remote one)',
+    );
   const sha = commit.stdout.trim();
   const release = { ...(await describeRelease(stage)), commit: sha.slice(0, 12) };
   let work: string | undefined;
@@ -114,7 +136,10 @@ async function refSource(stage: Stage, ref: string): Promise<ReleaseSource> {
       const project = relative(top.stdout, await realpath(stage.configDir));
       const output_ = relative(stage.configDir, build.dir);
       if (output_.startsWith('..') || isAbsolute(output_)) {
-        throw new ConfigError(`--ref: build.dir ${build.dir} is outside the repository ${top.stdout}, so a checkout cannot hold it`, `point build.dir at a directory inside the repository in ${displayPath(stage.configFile)}`);
+        throw new ConfigError(
+          `--ref: build.dir ${build.dir} is outside the repository ${top.stdout}, so a checkout cannot hold it`,
+          `point build.dir at a directory inside the repository in ${displayPath(stage.configFile)}`,
+        );
       }
       await git(['worktree', 'prune'], top.stdout);
       work = await makeTempDir('ref');
@@ -143,14 +168,22 @@ async function artifactSource(stage: Stage, file: string): Promise<ReleaseSource
   const path = resolve(file);
   const shown = displayPath(path);
   const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) throw new ConfigError(`--artifact ${shown}: ${info ? 'not a file' : 'no such file'}`, 'give the path of a .tar.gz whose contents are the release, such as: tar -czf release.tar.gz -C dist .');
+  if (!info?.isFile())
+    throw new ConfigError(
+      `--artifact ${shown}: ${info ? 'not a file' : 'no such file'}`,
+      'give the path of a .tar.gz whose contents are the release, such as: tar -czf release.tar.gz -C dist .',
+    );
   const { commit: _local, ...release } = await describeRelease(stage);
   let work: string | undefined;
   return {
     release,
     async build(output, signal) {
       const problem = await artifactProblem(path);
-      if (problem) throw new ConfigError(`--artifact ${shown}: refused: ${problem}`, 'build it with the release content at its root: tar -czf release.tar.gz -C dist .');
+      if (problem)
+        throw new ConfigError(
+          `--artifact ${shown}: refused: ${problem}`,
+          'build it with the release content at its root: tar -czf release.tar.gz -C dist .',
+        );
       const hash = createHash('sha256');
       await pipeline(createReadStream(path), hash);
       output.step('local', `artifact ${basename(path)}: ${formatBytes(info.size)}, sha256 ${hash.digest('hex')} (no build)`);
@@ -158,10 +191,17 @@ async function artifactSource(stage: Stage, file: string): Promise<ReleaseSource
       const dir = join(work, 'content');
       await mkdir(dir);
       // Checked above; these options refuse the rest (owners and modes from another machine).
-      await execa('tar', ['-xf', path, '-C', dir, '--no-same-owner', '--no-same-permissions', '--no-overwrite-dir'], { cancelSignal: signal, stdin: 'ignore' });
+      await execa('tar', ['-xf', path, '-C', dir, '--no-same-owner', '--no-same-permissions', '--no-overwrite-dir'], {
+        cancelSignal: signal,
+        stdin: 'ignore',
+      });
       // The headers were read above; what tar made of them is checked too, links by where they really lead.
       const extracted = await extractedProblem(dir);
-      if (extracted) throw new ConfigError(`--artifact ${shown}: refused after extraction: ${extracted}`, 'build it with the release content at its root and links that stay inside it: tar -czf release.tar.gz -C dist .');
+      if (extracted)
+        throw new ConfigError(
+          `--artifact ${shown}: refused after extraction: ${extracted}`,
+          'build it with the release content at its root and links that stay inside it: tar -czf release.tar.gz -C dist .',
+        );
       return { ...stage, build: { run: [], env: {}, ...stage.build, dir } };
     },
     async dispose() {
@@ -173,5 +213,8 @@ async function artifactSource(stage: Stage, file: string): Promise<ReleaseSource
 
 function requireBuild(stage: Stage): NonNullable<Stage['build']> {
   if (stage.build) return stage.build;
-  throw new ConfigError(`stage "${stage.name}" has no build in ${displayPath(stage.configFile)}`, 'add build: { run: [...], dir: "dist" } to hosts.ts, or deploy a tarball with --artifact');
+  throw new ConfigError(
+    `stage "${stage.name}" has no build in ${displayPath(stage.configFile)}`,
+    'add build: { run: [...], dir: "dist" } to hosts.ts, or deploy a tarball with --artifact',
+  );
 }

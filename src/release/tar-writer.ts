@@ -29,8 +29,15 @@ export function tarStream(items: readonly TarSource[], mtime = Math.floor(Date.n
 async function* generate(items: readonly TarSource[], mtime: number): AsyncGenerator<Buffer> {
   for (const { entry, source } of items) {
     const name = entry.type === 'dir' ? `${entry.path}/` : entry.path;
-    const size = entry.type === 'file' ? entry.size ?? 0 : 0;
-    yield* header({ name, mode: entry.mode, size, mtime, type: entry.type === 'file' ? '0' : entry.type === 'dir' ? '5' : '2', link: entry.target ?? '' });
+    const size = entry.type === 'file' ? (entry.size ?? 0) : 0;
+    yield* header({
+      name,
+      mode: entry.mode,
+      size,
+      mtime,
+      type: entry.type === 'file' ? '0' : entry.type === 'dir' ? '5' : '2',
+      link: entry.target ?? '',
+    });
     if (entry.type !== 'file') continue;
     if (!source) throw new Error(`tarStream: no source for ${entry.path}`);
     yield* fileBody(entry, source, size);
@@ -65,7 +72,9 @@ async function* fileBody(entry: ManifestEntry, source: string, size: number): As
 }
 
 function changed(path: string, how: string): ShipError {
-  return new ShipError(`build.dir/${path} ${how} while ship was sending it`, { hint: 'let the build finish before ship deploys; nothing else may write to build.dir meanwhile' });
+  return new ShipError(`build.dir/${path} ${how} while ship was sending it`, {
+    hint: 'let the build finish before ship deploys; nothing else may write to build.dir meanwhile',
+  });
 }
 
 interface Header {
@@ -81,7 +90,11 @@ interface Header {
 function* header(h: Header): Generator<Buffer> {
   const long = !fits(h.name, 100) || !fits(h.link, 100) || h.size > 0o77777777777;
   if (long) {
-    const records = paxRecords({ path: h.name, ...(h.link ? { linkpath: h.link } : {}), ...(h.size > 0o77777777777 ? { size: String(h.size) } : {}) });
+    const records = paxRecords({
+      path: h.name,
+      ...(h.link ? { linkpath: h.link } : {}),
+      ...(h.size > 0o77777777777 ? { size: String(h.size) } : {}),
+    });
     yield* header({ name: 'PaxHeader', mode: 0o644, size: records.length, mtime: h.mtime, type: 'x', link: '' });
     yield records;
     yield Buffer.alloc((BLOCK - (records.length % BLOCK)) % BLOCK);

@@ -17,7 +17,15 @@ import type { RunOptions, RunResult } from '../transport/types.js';
 import { isReleaseId } from '../remote/release-names.js';
 import { chooseCodec, compressor, shrinks, type Codec } from './codec.js';
 import { Fanout } from './fanout.js';
-import { compareManifests, contentIndex, parseManifest, serializeManifest, type Difference, type Manifest, type ManifestEntry } from './manifest.js';
+import {
+  compareManifests,
+  contentIndex,
+  parseManifest,
+  serializeManifest,
+  type Difference,
+  type Manifest,
+  type ManifestEntry,
+} from './manifest.js';
 import { parseReport } from './report.js';
 import type { Scan } from './scan.js';
 import { tarStream, type TarSource } from './tar-writer.js';
@@ -115,11 +123,18 @@ export class ReleaseUpload {
     if (!(await this.stage(host, plan))) {
       this.facts.delete(host.name);
       plan = this.plan(await this.factsOf(host));
-      if (!(await this.stage(host, plan))) throw new ShipError(`${host.name}: current keeps changing under this deploy`, { host: host.name, hint: 'another process switches releases on this host: find it' });
+      if (!(await this.stage(host, plan)))
+        throw new ShipError(`${host.name}: current keeps changing under this deploy`, {
+          host: host.name,
+          hint: 'another process switches releases on this host: find it',
+        });
     }
     this.plans.set(host.name, plan);
     if (plan.moved.length > 0) {
-      await host.run(commands.stageMoved(host.layout, this.id, plan.previous), { stdin: nulList(plan.moved.flat()), stdinLabel: `${plan.moved.length} moved files` });
+      await host.run(commands.stageMoved(host.layout, this.id, plan.previous), {
+        stdin: nulList(plan.moved.flat()),
+        stdinLabel: `${plan.moved.length} moved files`,
+      });
     }
     // Everyone of this step who uploads, together: one stream for hosts that need the same.
     const arrived = gathering ? await gathering.arrive(host.name) : [host.name];
@@ -142,7 +157,10 @@ export class ReleaseUpload {
     if (dryRun) return void (await host.run(finalize, { stdin: manifest, stdinLabel: 'manifest' }));
     const report = parseReport(collected(host));
     if (report.stream !== sent) {
-      throw new ShipError(`${host.name}: checksum mismatch: the release stream arrived as sha256 ${report.stream ?? '(none)'}, ship sent ${sent}`, { host: host.name });
+      throw new ShipError(
+        `${host.name}: checksum mismatch: the release stream arrived as sha256 ${report.stream ?? '(none)'}, ship sent ${sent}`,
+        { host: host.name },
+      );
     }
     await this.checkAndRepair(host, report.actual);
     host.progress('verified; put in place');
@@ -152,10 +170,16 @@ export class ReleaseUpload {
 
   /** Make the partial release and copy what the host has; false when current is not what the plan assumed. */
   private async stage(host: UploadTarget, plan: Plan): Promise<boolean> {
-    host.progress(plan.same.length + plan.moved.length > 0
-      ? `upload: ${plan.send.filter((e) => e.type === 'file').length} changed files, ${plan.same.length + plan.moved.length} kept from ${plan.previous}`
-      : 'upload');
-    const staged = await host.run(commands.stage(host.layout, this.id, plan.previous, plan.current), { stdin: nulList(plan.same), stdinLabel: `${plan.same.length} paths to copy from releases/${plan.previous || '-'}`, allowFailure: true });
+    host.progress(
+      plan.same.length + plan.moved.length > 0
+        ? `upload: ${plan.send.filter((e) => e.type === 'file').length} changed files, ${plan.same.length + plan.moved.length} kept from ${plan.previous}`
+        : 'upload',
+    );
+    const staged = await host.run(commands.stage(host.layout, this.id, plan.previous, plan.current), {
+      stdin: nulList(plan.same),
+      stdinLabel: `${plan.same.length} paths to copy from releases/${plan.previous || '-'}`,
+      allowFailure: true,
+    });
     if (staged.code === CURRENT_MOVED) return false;
     if (staged.code !== 0) throw new RemoteCommandError(host.name, 'prepare the new release', staged.code, staged.stderr);
     return true;
@@ -175,12 +199,20 @@ export class ReleaseUpload {
     const roots = [...differing].filter((path) => !ancestors(path).some((a) => differing.has(a)));
     await host.run(commands.clear(host.layout, this.id), { stdin: nulList(roots), stdinLabel: `${roots.length} paths to clear` });
     const items = this.manifest.entries.filter((e) => e.type !== 'file' || differing.has(e.path)).map((entry) => this.item(entry));
-    await host.run(commands.receive(host.layout, this.id, 'none'), { stdin: tarStream(items), stdinLabel: `${differences.length} paths again`, onStdout: collect(host) });
+    await host.run(commands.receive(host.layout, this.id, 'none'), {
+      stdin: tarStream(items),
+      stdinLabel: `${differences.length} paths again`,
+      onStdout: collect(host),
+    });
     const left = compareManifests(this.manifest, parseReport(collected(host)).actual);
     if (left.length > 0) {
-      throw new ShipError(`${host.name}: the new release does not match its manifest after extraction: ${left.length} difference(s), first ${describe(left[0]!)}`, {
-        host: host.name, hint: 'something on the host changes files as they are written (disk, tar, another process): check the host; nothing was switched',
-      });
+      throw new ShipError(
+        `${host.name}: the new release does not match its manifest after extraction: ${left.length} difference(s), first ${describe(left[0]!)}`,
+        {
+          host: host.name,
+          hint: 'something on the host changes files as they are written (disk, tar, another process): check the host; nothing was switched',
+        },
+      );
     }
   }
 
@@ -201,7 +233,13 @@ export class ReleaseUpload {
       }
       const old = before.get(e.path);
       if (e.sha256 && old?.sha256 === e.sha256 && old.mode === e.mode) same.push(e.path);
-      else if (e.sha256 && content.has(e.sha256) && before.get(content.get(e.sha256)!)?.mode === e.mode && canPair(content.get(e.sha256)!, e.path)) moved.push([content.get(e.sha256)!, e.path]);
+      else if (
+        e.sha256 &&
+        content.has(e.sha256) &&
+        before.get(content.get(e.sha256)!)?.mode === e.mode &&
+        canPair(content.get(e.sha256)!, e.path)
+      )
+        moved.push([content.get(e.sha256)!, e.path]);
       else send.push(e);
     }
     const key = kept ? createHash('sha256').update(serializeManifest(kept)).digest('hex') : 'cold';
@@ -218,7 +256,10 @@ export class ReleaseUpload {
     if (!streams) this.groups.set(step, (streams = new Map()));
     let group = streams.get(plan.key);
     if (!group) {
-      group = this.makeGroup(plan, arrived.filter((name) => this.plans.get(name)?.key === plan.key));
+      group = this.makeGroup(
+        plan,
+        arrived.filter((name) => this.plans.get(name)?.key === plan.key),
+      );
       streams.set(plan.key, group);
     }
     return group;
@@ -227,13 +268,20 @@ export class ReleaseUpload {
   private async makeGroup(plan: Plan, members: readonly string[]): Promise<Group> {
     const files = plan.send.filter((e) => e.type === 'file');
     const zstd = (await Promise.all(members.map((m) => this.facts.get(m)!))).every((f) => f.zstd);
-    const codec = await chooseCodec({ shrinks: await shrinks(files.map((e) => ({ source: this.source(e), size: e.size ?? 0 }))), hostsHaveZstd: zstd });
+    const codec = await chooseCodec({
+      shrinks: await shrinks(files.map((e) => ({ source: this.source(e), size: e.size ?? 0 }))),
+      hostsHaveZstd: zstd,
+    });
     const bytes = files.reduce((n, e) => n + (e.size ?? 0), 0);
     const raw = tarStream(plan.send.map((entry) => this.item(entry)));
     const stream = codec === 'none' ? raw : raw.pipe(compressor(codec));
     if (codec !== 'none') raw.on('error', (error) => stream.destroy(error));
     const stallSeconds = Math.min(...members.map((m) => this.targets.get(m)?.stallTimeout ?? 0));
-    return { codec, bytes, fanout: new Fanout(stream, members, (name, sent, last) => this.progressOf(name, sent, bytes, codec, last), { stallSeconds }) };
+    return {
+      codec,
+      bytes,
+      fanout: new Fanout(stream, members, (name, sent, last) => this.progressOf(name, sent, bytes, codec, last), { stallSeconds }),
+    };
   }
 
   private readonly shown = new Map<string, number>();
@@ -250,7 +298,9 @@ export class ReleaseUpload {
     const now = Date.now();
     if (!last && now - (this.shown.get(name) ?? 0) < 250) return;
     this.shown.set(name, now);
-    this.targets.get(name)?.progress(`upload ${formatBytes(sent)}${codec === 'none' ? ` / ${formatBytes(total)}` : ` (${codec}) of ${formatBytes(total)}`}`);
+    this.targets
+      .get(name)
+      ?.progress(`upload ${formatBytes(sent)}${codec === 'none' ? ` / ${formatBytes(total)}` : ` (${codec}) of ${formatBytes(total)}`}`);
   }
 
   private item(entry: ManifestEntry): TarSource {

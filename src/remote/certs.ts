@@ -21,8 +21,7 @@ export const READ_MISSING_KEY = 45;
 
 export const certCommands = {
   /** Prints the full chain; exits 44 when it is missing, 45 when the key next to it is. */
-  read: (certPath: string, keyPath: string, sudo: boolean): Command =>
-    script(sudo, 'read-cert.sh', certPath, keyPath),
+  read: (certPath: string, keyPath: string, sudo: boolean): Command => script(sudo, 'read-cert.sh', certPath, keyPath),
 
   /**
    * stdin (`bytes` long) -> `<path>.ship-new` with MODE; creates the directory (0755) when
@@ -32,30 +31,24 @@ export const certCommands = {
     script(sudo, 'stage-cert-file.sh', path, mode, String(bytes)),
 
   /** Prints the origin record (origin.ts) when there is one, nothing otherwise. */
-  readOrigin: (path: string, sudo: boolean): Command =>
-    script(sudo, 'read-if-present.sh', path),
+  readOrigin: (path: string, sudo: boolean): Command => script(sudo, 'read-if-present.sh', path),
 
   /** Keep the current files as .prev (or forget a stale .prev), then move the new ones in, in order. */
-  swap: (paths: readonly string[], sudo: boolean): Command =>
-    script(sudo, 'swap-cert-files.sh', ...paths),
+  swap: (paths: readonly string[], sudo: boolean): Command => script(sudo, 'swap-cert-files.sh', ...paths),
 
   /** Undo `swap`: the .prev files back in place, or none at all where there were none before. */
-  restore: (paths: readonly string[], sudo: boolean): Command =>
-    script(sudo, 'restore-cert-files.sh', ...paths),
+  restore: (paths: readonly string[], sudo: boolean): Command => script(sudo, 'restore-cert-files.sh', ...paths),
 
   /** Drop staged files when a run stops before `swap` (never `restore` then: .prev is older). */
-  discard: (paths: readonly string[], sudo: boolean): Command =>
-    script(sudo, 'discard-cert-files.sh', ...paths),
+  discard: (paths: readonly string[], sudo: boolean): Command => script(sudo, 'discard-cert-files.sh', ...paths),
 
   nginxTest: (sudo: boolean): Command => ({ argv: ['nginx', '-t'], sudo }),
 
   reload: systemctl.reloadForCerts,
 
   /** stdin (the key authorization) -> <webroot>/.well-known/acme-challenge/<token>, world-readable for the web server. */
-  placeToken: (webroot: string, token: string, sudo: boolean): Command =>
-    script(sudo, 'place-token.sh', webroot, token),
+  placeToken: (webroot: string, token: string, sudo: boolean): Command => script(sudo, 'place-token.sh', webroot, token),
 
   /** Succeeds when the token is not there afterwards, also when its directory never was. */
-  removeToken: (webroot: string, token: string, sudo: boolean): Command =>
-    script(sudo, 'remove-token.sh', webroot, token),
+  removeToken: (webroot: string, token: string, sudo: boolean): Command => script(sudo, 'remove-token.sh', webroot, token),
 };

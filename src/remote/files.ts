@@ -17,8 +17,10 @@ export const files = {
     script('read-directory-state.sh', owner, group ?? '', ...dirs),
 
   /** Create directories (and parents), owned by owner:group, mode 0755; fixes owner when they exist. */
-  createDirectories: (owner: string, group: string, dirs: readonly string[]): Command =>
-    ({ argv: ['install', '-d', '-m', '0755', '-o', owner, '-g', group, '--', ...dirs], sudo: true }),
+  createDirectories: (owner: string, group: string, dirs: readonly string[]): Command => ({
+    argv: ['install', '-d', '-m', '0755', '-o', owner, '-g', group, '--', ...dirs],
+    sudo: true,
+  }),
 
   /**
    * `missing`, or `MODE OWNER:GROUP` then the sha256 of the content. As root (sudo: the file may
@@ -53,8 +55,7 @@ export const files = {
   }),
 
   /** `missing`, `ship` when `path` carries ship's "written by ship setup" line, else `other`. */
-  origin: (path: string): Command =>
-    script('read-file-origin.sh', path),
+  origin: (path: string): Command => script('read-file-origin.sh', path),
 
   remove: (path: string): Command => ({ argv: ['rm', '-f', '--', path], sudo: true }),
 };

@@ -11,9 +11,7 @@ export const probe = {
   systemd: (): Command => script('probe-systemd.sh'),
   tool: (name: string): Command => script('find-tool.sh', name),
   /** Prints the nearest existing ancestor of PATH (PATH itself if it exists), then `writable` or not. */
-  existingAncestor: (path: string): Command =>
-    script('existing-ancestor.sh', path),
+  existingAncestor: (path: string): Command => script('existing-ancestor.sh', path),
   /** Free kilobytes on the filesystem holding PATH (or its nearest existing ancestor). */
-  freeSpace: (path: string): Command =>
-    script('free-space.sh', path),
+  freeSpace: (path: string): Command => script('free-space.sh', path),
 };

@@ -55,8 +55,7 @@ export const release = {
    * `current` with mv -T (rename(2)), then read back. The link is relative, so the whole deploy
    * path can be moved. Prints the release `current` pointed at before, if any.
    */
-  switchCurrent: (l: Layout, id: string): Command =>
-    labelled('switch current', script('switch-current.sh', l.root, id)),
+  switchCurrent: (l: Layout, id: string): Command => labelled('switch current', script('switch-current.sh', l.root, id)),
 
   /** The release id `current` points at (empty when there is none). */
   readCurrent: (l: Layout): Command => labelled('read current', script('read-current.sh', paths.current(l))),
@@ -74,7 +73,10 @@ export const release = {
    * (which the service user can make) never takes releases/<id> with it.
    */
   removeLeftovers: (l: Layout, leftovers: readonly Leftover[]): Command =>
-    labelled('remove leftovers', script('remove-leftovers.sh', l.root, ...leftovers.flatMap((left) => [left.kind, releaseIds([left.id])[0]!]))),
+    labelled(
+      'remove leftovers',
+      script('remove-leftovers.sh', l.root, ...leftovers.flatMap((left) => [left.kind, releaseIds([left.id])[0]!])),
+    ),
 
   /** Append one JSON line to the release log, never through a symlink or into a FIFO put in its place. */
   log: (l: Layout, entry: object): Command =>
@@ -84,6 +86,5 @@ export const release = {
    * Everything `ship releases` and cleanup need in one round trip: current, the release
    * directories with their size in KB, leftovers of interrupted deploys, and the release log.
    */
-  inventory: (l: Layout): Command =>
-    labelled('read releases and the release log', script('read-inventory.sh', l.root)),
+  inventory: (l: Layout): Command => labelled('read releases and the release log', script('read-inventory.sh', l.root)),
 };

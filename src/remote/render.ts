@@ -37,7 +37,8 @@ export function renderCommand(command: Command): string {
 
 /** A user name for `sudo -u`: never empty, never `#uid` (sudo reads `#0` as root) nor an option. */
 function sudoUser(name: string): string {
-  if (name === '' || name.startsWith('#') || name.startsWith('-')) throw new Error(`renderCommand: invalid sudo user ${JSON.stringify(name)}`);
+  if (name === '' || name.startsWith('#') || name.startsWith('-'))
+    throw new Error(`renderCommand: invalid sudo user ${JSON.stringify(name)}`);
   return name;
 }
 

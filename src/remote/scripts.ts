@@ -60,14 +60,15 @@ function inline(name: string, text: string, including: readonly string[]): strin
     const include = INCLUDE.exec(line)?.[1];
     if (include !== undefined) {
       const chain = [...including, name];
-      if (chain.includes(include)) throw new Error(`src/remote/sh/${name}:${i + 1}: ${include} is already being included (${chain.join(' -> ')})`);
+      if (chain.includes(include))
+        throw new Error(`src/remote/sh/${name}:${i + 1}: ${include} is already being included (${chain.join(' -> ')})`);
       out.push(...inline(include, readScript(include), chain).split('\n'));
     } else if (/^\s*\.\s/.test(line)) {
-      throw new Error(`src/remote/sh/${name}:${i + 1}: only includes of the form ". ./lib/NAME.sh" are inlined, not ${JSON.stringify(line)}`);
+      throw new Error(
+        `src/remote/sh/${name}:${i + 1}: only includes of the form ". ./lib/NAME.sh" are inlined, not ${JSON.stringify(line)}`,
+      );
     } else if (SOURCE.test(line) && INCLUDE.test(lines[i + 1] ?? '')) {
-      continue; // the include it names is inlined next
     } else if (i === 0 && including.length > 0 && line === '# shellcheck shell=sh') {
-      continue; // the including script says it already
     } else {
       out.push(line);
     }

@@ -12,6 +12,5 @@ export const statusCommands = {
    * deploy path exists) `current <link>`, `lock <info>` when locked, and after `log` the release
    * log's lines that name the current release, newest last.
    */
-  read: (root: string, units: readonly string[]): Command =>
-    labelled('read the host\'s status', script('read-status.sh', root, ...units)),
+  read: (root: string, units: readonly string[]): Command => labelled("read the host's status", script('read-status.sh', root, ...units)),
 };

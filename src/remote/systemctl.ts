@@ -31,14 +31,28 @@ export const systemctl = {
 
 export const journal = {
   /** The last `lines` of a unit's journal, shown when a deploy's health check fails. */
-  recent: (unit: string, lines: number): Command => ({ argv: ['journalctl', '-u', unit, '-n', String(lines), '--no-pager', '-o', 'short-iso'], sudo: true }),
+  recent: (unit: string, lines: number): Command => ({
+    argv: ['journalctl', '-u', unit, '-n', String(lines), '--no-pager', '-o', 'short-iso'],
+    sudo: true,
+  }),
   /**
    * `ship logs`: the last `lines`, oldest first, then with `follow` new lines as they come. No
    * hostname column: ship prefixes every line with the host already. sudo, because a system
    * unit's journal is readable only by root and the adm/systemd-journal groups.
    */
   logs: (unit: string, options: { lines: number; follow: boolean }): Command => ({
-    argv: ['journalctl', '-u', unit, '-n', String(options.lines), '--no-pager', '--no-hostname', '-o', 'short-iso', ...(options.follow ? ['-f'] : [])],
+    argv: [
+      'journalctl',
+      '-u',
+      unit,
+      '-n',
+      String(options.lines),
+      '--no-pager',
+      '--no-hostname',
+      '-o',
+      'short-iso',
+      ...(options.follow ? ['-f'] : []),
+    ],
     sudo: true,
   }),
 };

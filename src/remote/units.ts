@@ -9,6 +9,5 @@ export const units = {
    * unit file of that name anywhere else on systemd's search path, which writing
    * /etc/systemd/system/<name> would shadow (a distro's nginx.service); else `missing`.
    */
-  fileOwner: (name: string): Command =>
-    script('read-unit-owner.sh', name),
+  fileOwner: (name: string): Command => script('read-unit-owner.sh', name),
 };

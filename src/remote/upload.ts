@@ -28,8 +28,7 @@ export const CURRENT_MOVED = 76;
 
 export const upload = {
   /** Where current points, zstd here or not, then `manifest` and current's manifest (read-only). */
-  facts: (l: Layout): Command =>
-    labelled('read the current release and its manifest', script('read-upload-facts.sh', l.root)),
+  facts: (l: Layout): Command => labelled('read the current release and its manifest', script('read-upload-facts.sh', l.root)),
 
   /**
    * Make releases/.partial-<id>/release and copy into it, from releases/<previous>, the paths
@@ -55,8 +54,7 @@ export const upload = {
     labelled('receive and extract the release', script('receive-release.sh', l.root, id, codec)),
 
   /** Remove paths (stdin, NUL-separated, relative) from the new release before they are sent again. */
-  clear: (l: Layout, id: string): Command =>
-    labelled('clear paths to send again', script('clear-paths.sh', l.root, id)),
+  clear: (l: Layout, id: string): Command => labelled('clear paths to send again', script('clear-paths.sh', l.root, id)),
 
   /**
    * The manifest (stdin) beside the release, then both renamed into releases/: first

@@ -22,13 +22,12 @@ export const verifyCommands = {
    * NUL-separated: `root <physical deploy path>`, `current <link>`, then what parseReport reads
    * (`manifest`, its text, `where ...`, `files` and the `find` records).
    */
-  read: (l: Layout, id: string): Command =>
-    labelled('read the release and its manifest', script('read-release.sh', l.root, id)),
+  read: (l: Layout, id: string): Command => labelled('read the release and its manifest', script('read-release.sh', l.root, id)),
 
   /**
    * `sha256sum -z` lines for the paths on stdin, relative to releases/<id>, killed (with
    * whatever it was reading) after `seconds`; then DEADLINE_PASSED if it was.
    */
   hash: (l: Layout, id: string, seconds: number): Command =>
-    labelled('hash the release\'s files', script('hash-release.sh', l.root, id, String(seconds), DEADLINE_PASSED)),
+    labelled("hash the release's files", script('hash-release.sh', l.root, id, String(seconds), DEADLINE_PASSED)),
 };

@@ -12,7 +12,8 @@ import type { Connection, ResolvedHost, RunOptions, RunResult } from '../transpo
 import { currentStep, type PlanStep } from './plan-step.js';
 
 /** The facts an offline plan assumes, said once per host. */
-export const OFFLINE_FACTS = 'offline: assumed a first deploy on a freshly set-up host (no release, no lock, no setup files; programs in /usr/bin)';
+export const OFFLINE_FACTS =
+  'offline: assumed a first deploy on a freshly set-up host (no release, no lock, no setup files; programs in /usr/bin)';
 
 /** A step of the plan: its label and what it would run, one entry per command or note. */
 export interface PlannedStep {
@@ -92,7 +93,11 @@ function offlineAnswer(options: RunOptions): RunResult {
  *     web1 |   lock
  *     web1 |     mkdir -p -- /srv/hello/.ship
  */
-export function printPlans(plans: ReadonlyMap<string, PlanConnection>, info: (line: string) => void, options: { full?: boolean } = {}): void {
+export function printPlans(
+  plans: ReadonlyMap<string, PlanConnection>,
+  info: (line: string) => void,
+  options: { full?: boolean } = {},
+): void {
   for (const [host, plan] of plans) for (const line of planLines(plan, options)) info(`${host} | ${line}`);
 }
 

@@ -69,7 +69,11 @@ export class Session {
   /** The live connection to a host (connecting on first use). */
   async real(host: string): Promise<Connection> {
     // Commands that only read (doctor, releases, status, verify) have no plan to print.
-    if (this.offline) throw new ConfigError(`--offline: this command needs ${host} itself, and --offline connects to no host`, 'drop --offline: only deploy, rollback, setup, run, exec, logs and certs renew plan offline');
+    if (this.offline)
+      throw new ConfigError(
+        `--offline: this command needs ${host} itself, and --offline connects to no host`,
+        'drop --offline: only deploy, rollback, setup, run, exec, logs and certs renew plan offline',
+      );
     let pending = this.connections.get(host);
     if (!pending) {
       pending = this.connecting.run(() => connect(host, this.connectOptions()));
@@ -123,10 +127,17 @@ function selectRoles(stage: Stage, hosts: string[], roles: string[]): string[] {
   if (roles.length === 0) return hosts;
   const defined = Object.keys(stageRoles(stage));
   for (const role of roles) {
-    if (!defined.includes(role)) throw new ConfigError(`--role ${role}: not a role of stage "${stage.name}" in ${stage.configFile}`, `roles of ${stage.name}: ${defined.join(', ')}`);
+    if (!defined.includes(role))
+      throw new ConfigError(
+        `--role ${role}: not a role of stage "${stage.name}" in ${stage.configFile}`,
+        `roles of ${stage.name}: ${defined.join(', ')}`,
+      );
   }
   const chosen = hosts.filter((h) => roles.some((role) => hasRole(stage, h, role)));
-  if (chosen.length === 0) throw new ConfigError(`--role ${roles.join(', ')}: no host${hosts.length < stage.hosts.length ? ' chosen with --host' : ''} of stage "${stage.name}" carries ${roles.length === 1 ? 'it' : 'them'}`);
+  if (chosen.length === 0)
+    throw new ConfigError(
+      `--role ${roles.join(', ')}: no host${hosts.length < stage.hosts.length ? ' chosen with --host' : ''} of stage "${stage.name}" carries ${roles.length === 1 ? 'it' : 'them'}`,
+    );
   return chosen;
 }
 

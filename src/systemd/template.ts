@@ -35,23 +35,31 @@ export function renderTemplate(template: string, values: TemplateValues, source 
       if (!Object.hasOwn(values, name)) {
         throw new ConfigError(
           `${source}:${index + 1}: unknown placeholder {{${name}}}`,
-          `placeholders this template may use: ${Object.keys(values).map((n) => `{{${n}}}`).join(' ')}`,
+          `placeholders this template may use: ${Object.keys(values)
+            .map((n) => `{{${n}}}`)
+            .join(' ')}`,
         );
       }
     }
     const lists = [...new Set(names.filter((n) => Array.isArray(values[n])))];
-    if (lists.length > 1) throw new ConfigError(`${source}:${index + 1}: more than one list placeholder on one line ({{${lists.join('}}, {{')}}})`);
+    if (lists.length > 1)
+      throw new ConfigError(`${source}:${index + 1}: more than one list placeholder on one line ({{${lists.join('}}, {{')}}})`);
     if (names.every((n) => isEmpty(values[n]))) return;
     const items = lists.length === 1 ? (values[lists[0]!] as readonly string[]) : [undefined];
     for (const item of items) {
-      out.push(line.replace(PLACEHOLDER, (_, name: string) => {
-        const value = Array.isArray(values[name]) ? item : values[name];
-        return escapeSpecifiers(value === undefined ? '' : String(value));
-      }));
+      out.push(
+        line.replace(PLACEHOLDER, (_, name: string) => {
+          const value = Array.isArray(values[name]) ? item : values[name];
+          return escapeSpecifiers(value === undefined ? '' : String(value));
+        }),
+      );
     }
   });
   // Dropped lines can leave runs of blank lines; a unit file reads better without them.
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 function isEmpty(value: TemplateValue): boolean {

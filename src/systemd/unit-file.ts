@@ -18,7 +18,11 @@ export function unitBase(unit: string): string {
 /** The file a template becomes: `app.service` -> `hello.service`, `app.socket` -> `hello.socket`. */
 export function unitFileName(stageUnit: string, template: string): string {
   const dot = template.lastIndexOf('.');
-  if (dot <= 0) throw new ConfigError(`unit template ${JSON.stringify(template)} has no type suffix`, 'name templates like the unit type they make: app.service, app.socket, app.timer');
+  if (dot <= 0)
+    throw new ConfigError(
+      `unit template ${JSON.stringify(template)} has no type suffix`,
+      'name templates like the unit type they make: app.service, app.socket, app.timer',
+    );
   return `${unitBase(stageUnit)}${template.slice(dot)}`;
 }
 

@@ -44,7 +44,7 @@ export async function verifyHostKey(host: ResolvedHost, key: Buffer, ctx: HostKe
     if (revocation.revoked) {
       return refuse(
         `${ctx.label}: the ${type} host key ${print} is revoked by RevokedHostKeys ${file} (${revocation.where}); refusing to connect`,
-        'ask the host\'s administrator for its current key',
+        "ask the host's administrator for its current key",
       );
     }
   }
@@ -56,7 +56,7 @@ export async function verifyHostKey(host: ResolvedHost, key: Buffer, ctx: HostKe
     case 'revoked':
       return refuse(
         `${ctx.label}: the ${type} host key ${print} is marked @revoked in ${check.entry.file} line ${check.entry.line}; refusing to connect`,
-        'ask the host\'s administrator for its current key',
+        "ask the host's administrator for its current key",
       );
     case 'changed':
       return refuse(
@@ -78,16 +78,21 @@ export async function verifyHostKey(host: ResolvedHost, key: Buffer, ctx: HostKe
       if (userFile === undefined) throw new Error('no UserKnownHostsFile configured');
       await appendKnownHost(userFile, name, key, { hash: host.hashKnownHosts === true });
       const hashed = host.hashKnownHosts ? ', name hashed (HashKnownHosts yes)' : '';
-      ctx.onNotice?.(`${ctx.label}: added ${type} host key ${print} for ${name} to ${where} (StrictHostKeyChecking ${host.strictHostKeyChecking}${hashed})`);
+      ctx.onNotice?.(
+        `${ctx.label}: added ${type} host key ${print} for ${name} to ${where} (StrictHostKeyChecking ${host.strictHostKeyChecking}${hashed})`,
+      );
     } catch (error) {
-      ctx.onNotice?.(`${ctx.label}: accepted new ${type} host key ${print} but could not record it in ${where}: ${(error as Error).message}`);
+      ctx.onNotice?.(
+        `${ctx.label}: accepted new ${type} host key ${print} but could not record it in ${where}: ${(error as Error).message}`,
+      );
     }
     return { ok: true };
   }
 
-  const others = check.knownTypes.length > 0
-    ? ` (${userFile ?? 'known_hosts'} knows its ${check.knownTypes.map(keyTypeLabel).join(', ')} key, but the host offered ${type})`
-    : '';
+  const others =
+    check.knownTypes.length > 0
+      ? ` (${userFile ?? 'known_hosts'} knows its ${check.knownTypes.map(keyTypeLabel).join(', ')} key, but the host offered ${type})`
+      : '';
   const file = quote(userFile ?? '~/.ssh/known_hosts');
   const add = ctx.viaJump
     ? `connect once with ssh (ssh ${quote(host.name)}) and confirm the fingerprint`

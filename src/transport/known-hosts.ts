@@ -127,12 +127,14 @@ const appendQueues = new Map<string, Promise<unknown>>();
  */
 export async function appendKnownHost(file: string, name: string, key: Buffer, options: { hash?: boolean } = {}): Promise<void> {
   const previous = appendQueues.get(file) ?? Promise.resolve();
-  const next = previous.catch(() => {}).then(async () => {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const written = options.hash ? hashedHostName(name) : name;
-    const line = `${written} ${keyTypeOf(key) ?? 'unknown'} ${key.toString('base64')}\n`;
-    await appendFile(file, (await endsWithoutNewline(file)) ? `\n${line}` : line, { mode: 0o600 });
-  });
+  const next = previous
+    .catch(() => {})
+    .then(async () => {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      const written = options.hash ? hashedHostName(name) : name;
+      const line = `${written} ${keyTypeOf(key) ?? 'unknown'} ${key.toString('base64')}\n`;
+      await appendFile(file, (await endsWithoutNewline(file)) ? `\n${line}` : line, { mode: 0o600 });
+    });
   appendQueues.set(file, next);
   return next;
 }

@@ -36,7 +36,9 @@ function checkKeyList(text: string, key: Buffer): Revocation {
     const [type, base64] = line.split(/[ \t]+/);
     const blob = base64 !== undefined && /^[A-Za-z0-9+/]+={0,2}$/.test(base64) ? Buffer.from(base64, 'base64') : undefined;
     if (blob === undefined || keyTypeOf(blob) !== type) {
-      throw new RevokedKeysFileError(`line ${index + 1} is not a public key (want one per line, as in a .pub file, or a KRL from ssh-keygen -k)`);
+      throw new RevokedKeysFileError(
+        `line ${index + 1} is not a public key (want one per line, as in a .pub file, or a KRL from ssh-keygen -k)`,
+      );
     }
     if (blob.equals(key)) return { revoked: true, where: `line ${index + 1}` };
   }
@@ -60,7 +62,8 @@ function checkKrl(data: Buffer, key: Buffer): Revocation {
   const sha256 = createHash('sha256').update(key).digest();
   while (!reader.done()) {
     const type = reader.byte();
-    if (type === KRL_SIGNATURE) throw new RevokedKeysFileError('signed KRLs are not supported (ship cannot check the signature); write it without -s');
+    if (type === KRL_SIGNATURE)
+      throw new RevokedKeysFileError('signed KRLs are not supported (ship cannot check the signature); write it without -s');
     const section = new Reader(reader.string(), 0);
     if (type === KRL_CERTIFICATES) continue;
     const wanted = type === KRL_EXPLICIT_KEY ? key : type === KRL_SHA1 ? sha1 : type === KRL_SHA256 ? sha256 : undefined;

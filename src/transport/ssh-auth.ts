@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import ssh2 from 'ssh2';
-import type { AnyAuthMethod, AuthHandlerMiddleware, IdentityCallback, OpenSSHAgent, ParsedKey, SignCallback, SigningRequestOptions } from 'ssh2';
+import type {
+  AnyAuthMethod,
+  AuthHandlerMiddleware,
+  IdentityCallback,
+  OpenSSHAgent,
+  ParsedKey,
+  SignCallback,
+  SigningRequestOptions,
+} from 'ssh2';
 import { fingerprint, keyTypeLabel } from './known-hosts.js';
 import type { ResolvedHost } from './types.js';
 
@@ -69,10 +77,12 @@ export function createAuthenticator(host: ResolvedHost, options: AuthOptions): A
 async function planAttempts(host: ResolvedHost, options: AuthOptions, auth: Authenticator): Promise<Attempt[]> {
   const files = await existingIdentities(host.identityFiles);
   const agent = agentSocket(host.identityAgent);
-  const agentKeys = agent ? await agentIdentities(agent).catch((e: Error) => {
-    auth.agentProblem = `ssh-agent at ${agent}: ${e.message}`;
-    return [];
-  }) : [];
+  const agentKeys = agent
+    ? await agentIdentities(agent).catch((e: Error) => {
+        auth.agentProblem = `ssh-agent at ${agent}: ${e.message}`;
+        return [];
+      })
+    : [];
   if (agent && !auth.agentProblem) auth.agentKeys = agentKeys.length;
 
   const offered = new Set<string>();
@@ -128,7 +138,12 @@ async function existingIdentities(paths: readonly string[]): Promise<Identity[]>
   return found;
 }
 
-async function loadPrivateKey(path: string, host: ResolvedHost, options: AuthOptions, auth: Authenticator): Promise<AnyAuthMethod | undefined> {
+async function loadPrivateKey(
+  path: string,
+  host: ResolvedHost,
+  options: AuthOptions,
+  auth: Authenticator,
+): Promise<AnyAuthMethod | undefined> {
   const data = await readFile(path).catch(() => undefined);
   if (data === undefined) return undefined;
   let key = first(ssh2.utils.parseKey(data));

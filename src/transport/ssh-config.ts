@@ -198,7 +198,10 @@ export async function resolveHost(spec: string, options: ResolveOptions = {}): P
 
 async function resolve(spec: string, options: ResolveOptions, depth: number, ownJumps: boolean): Promise<ResolvedHost> {
   if (depth > MAX_JUMP_DEPTH) {
-    throw new ConfigError(`${spec}: ProxyJump nests deeper than ${MAX_JUMP_DEPTH} hops (a loop in ssh config?)`, 'set "ProxyJump none" in the jump host\'s own Host block');
+    throw new ConfigError(
+      `${spec}: ProxyJump nests deeper than ${MAX_JUMP_DEPTH} hops (a loop in ssh config?)`,
+      'set "ProxyJump none" in the jump host\'s own Host block',
+    );
   }
   const parsed = parseHostSpec(spec);
   const g = parseSshG(await runSshG(parsed, options.configFile));
@@ -262,7 +265,7 @@ async function runSshG(spec: HostSpec, configFile: string | undefined): Promise<
   const result = await execa('ssh', args, { reject: false, stdin: 'ignore', timeout: 30_000 });
   if ('code' in result && result.code === 'ENOENT') {
     throw new ConfigError(
-      'ssh is not installed: install openssh-client (ship reads ssh config through OpenSSH\'s own `ssh -G`)',
+      "ssh is not installed: install openssh-client (ship reads ssh config through OpenSSH's own `ssh -G`)",
       'apt-get install openssh-client (Debian/Ubuntu), dnf install openssh-clients (Fedora), brew install openssh (macOS)',
     );
   }

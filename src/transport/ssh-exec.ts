@@ -125,7 +125,12 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
     // A callback, not a promise: ssh2 may deliver the exit status in the same read as the channel,
     // and a listener attached one microtask later would miss it.
     openExec(client, line, signal, (err, ch) => {
-      if (err || !ch) return fail(stopping ? stopping.error : new ConnectionError(`${ctx.label}: could not start ${shown}: ${err?.message}`, ctx.host, undefined, err));
+      if (err || !ch)
+        return fail(
+          stopping
+            ? stopping.error
+            : new ConnectionError(`${ctx.label}: could not start ${shown}: ${err?.message}`, ctx.host, undefined, err),
+        );
       if (settled) return void stop(ch); // the grace ran out while the channel was opening
       channel = ch;
       attach(ch);
@@ -187,7 +192,9 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
       if (stopping) return;
       if (input instanceof Readable) {
         // The command would wait for input that never comes, or (stuck) never exit: stop it.
-        input.once('error', (e) => halt(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${e.message}`, { host: ctx.host, cause: e })));
+        input.once('error', (e) =>
+          halt(new ShipError(`${ctx.host}: reading the input for ${shown} failed: ${e.message}`, { host: ctx.host, cause: e })),
+        );
         // pipe() respects the SSH window: a 1 GB tarball streams in 64 KiB pieces, never buffered.
         // The input has ended once it is all read, even while its tail still waits in the
         // channel for a host that stopped reading: the deadline starts there, so that host is
@@ -207,7 +214,12 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
  * command only once it has reaped its process, which can be a moment after we saw the channel
  * close. Queueing (see Slots in ssh.ts) keeps us under the limit; this absorbs the lag.
  */
-function openExec(client: Client, line: string, signal: AbortSignal | undefined, done: (err: Error | undefined, ch?: ClientChannel) => void): void {
+function openExec(
+  client: Client,
+  line: string,
+  signal: AbortSignal | undefined,
+  done: (err: Error | undefined, ch?: ClientChannel) => void,
+): void {
   let attempt = 0;
   const open = (): void => {
     try {
@@ -229,7 +241,10 @@ function openExec(client: Client, line: string, signal: AbortSignal | undefined,
  * it always is here (stdin gets EOF), so the request goes through the protocol object directly.
  */
 function sendSignal(channel: ClientChannel, name: string): void {
-  const ch = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, name: string): void } } };
+  const ch = channel as unknown as {
+    outgoing?: { id: number; state: string };
+    _client?: { _protocol?: { signal(id: number, name: string): void } };
+  };
   const protocol = ch._client?._protocol;
   if (!ch.outgoing || ch.outgoing.state === 'closing' || ch.outgoing.state === 'closed' || !protocol) return channel.signal(name);
   try {

@@ -23,8 +23,14 @@ const KEEPALIVE_COUNT_MAX = 3;
 const MAX_SESSIONS = 8;
 /** Host key algorithms ssh2 implements; ssh -G's list is filtered to these. */
 const SSH2_HOST_KEY_ALGORITHMS = new Set([
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
-  'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+  'ssh-dss',
 ]);
 
 export async function connect(spec: string, options: ConnectOptions = {}): Promise<Connection> {
@@ -80,7 +86,8 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
       (client as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
       reject(error);
     };
-    const fail = (message: string, hint?: string, cause?: unknown): void => finish(new ConnectionError(`${label}: ${message}`, target.name, hint, cause));
+    const fail = (message: string, hint?: string, cause?: unknown): void =>
+      finish(new ConnectionError(`${label}: ${message}`, target.name, hint, cause));
 
     // ssh's ConnectTimeout, applied to everything up to a ready session except the time a
     // person spends typing a key passphrase (ssh2's own readyTimeout would count that too).
@@ -88,7 +95,11 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
     const arm = (): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        if (stage === 'connecting') fail(`connection timed out after ${seconds}`, `check the host in hosts.ts or HostName/Port in ~/.ssh/config, and that no firewall drops port ${host.port}`);
+        if (stage === 'connecting')
+          fail(
+            `connection timed out after ${seconds}`,
+            `check the host in hosts.ts or HostName/Port in ~/.ssh/config, and that no firewall drops port ${host.port}`,
+          );
         else if (stage === 'handshake') fail(`no SSH handshake within ${seconds}`, `is an SSH server listening on port ${host.port}?`);
         else fail(`authentication did not finish within ${seconds}`);
       }, host.connectTimeoutMs);
@@ -130,7 +141,11 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
         keepaliveCountMax: host.serverAliveCountMax ?? KEEPALIVE_COUNT_MAX,
         authHandler: auth.handler,
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-          verifyHostKey(host, key, { label, viaJump: host.proxyJump.length > 0 || via !== undefined, ...(options.onNotice ? { onNotice: options.onNotice } : {}) })
+          verifyHostKey(host, key, {
+            label,
+            viaJump: host.proxyJump.length > 0 || via !== undefined,
+            ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+          })
             .then((verdict) => {
               if (!verdict.ok) hostKeyError = verdict.error;
               verify(verdict.ok);
@@ -157,7 +172,13 @@ function openClient(host: ResolvedHost, target: ResolvedHost, options: ConnectOp
       // Commands are small request/response exchanges: with Nagle's algorithm each one waits for
       // a delayed ACK (~40 ms); without it a `true` round trip takes a few ms.
       client.setNoDelay(true);
-    })().catch((error: unknown) => finish(error instanceof ConnectionError ? error : new ConnectionError(`${label}: ${(error as Error).message}`, target.name, undefined, error)));
+    })().catch((error: unknown) =>
+      finish(
+        error instanceof ConnectionError
+          ? error
+          : new ConnectionError(`${label}: ${(error as Error).message}`, target.name, undefined, error),
+      ),
+    );
   });
 }
 
@@ -211,9 +232,12 @@ function authError(label: string, host: ResolvedHost, target: ResolvedHost, auth
   }
   if (auth.tried.length === 0) {
     if (encrypted.length > 0) return fail(encrypted.join('; '));
-    const agent = auth.agentProblem
-      ?? (auth.agentKeys === undefined ? 'no ssh-agent (SSH_AUTH_SOCK is not set)'
-        : auth.agentKeys === 0 ? 'the ssh-agent holds no keys'
+    const agent =
+      auth.agentProblem ??
+      (auth.agentKeys === undefined
+        ? 'no ssh-agent (SSH_AUTH_SOCK is not set)'
+        : auth.agentKeys === 0
+          ? 'the ssh-agent holds no keys'
           : `IdentitiesOnly is set and none of the ${auth.agentKeys} ssh-agent keys is one of the IdentityFiles`);
     return fail(
       `no SSH key to offer as ${host.user}: ${agent}, and none of the identity files exist (${host.identityFiles.join(', ') || 'none configured'})`,
@@ -222,7 +246,10 @@ function authError(label: string, host: ResolvedHost, target: ResolvedHost, auth
   }
   const parts = [`permission denied for user ${host.user}; tried ${auth.tried.join(', ')}`, ...encrypted];
   if (auth.agentProblem) parts.push(auth.agentProblem);
-  return fail(parts.join('; '), `check that one of these keys is in ~${host.user}/.ssh/authorized_keys on the host and that the user is right; ${debug}`);
+  return fail(
+    parts.join('; '),
+    `check that one of these keys is in ~${host.user}/.ssh/authorized_keys on the host and that the user is right; ${debug}`,
+  );
 }
 
 class SshConnection implements Connection {
@@ -256,7 +283,12 @@ class SshConnection implements Connection {
     try {
       this.ensureOpen();
       const ctx = { host: this.host.name, label: hostLabel(this.host), lostReason: () => this.lost };
-      return await execCommand(this.client, this.commandTimeout === undefined ? ctx : { ...ctx, commandTimeout: this.commandTimeout }, command, options);
+      return await execCommand(
+        this.client,
+        this.commandTimeout === undefined ? ctx : { ...ctx, commandTimeout: this.commandTimeout },
+        command,
+        options,
+      );
     } finally {
       release();
     }
@@ -268,7 +300,12 @@ class SshConnection implements Connection {
       this.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
         if (err) {
           const reason = err.message.replace(/^\(SSH\) Channel open failure: /, '');
-          return reject(new ShipError(`${this.host.name}: cannot connect to ${host}:${port} from the host: ${reason}`, { host: this.host.name, cause: err }));
+          return reject(
+            new ShipError(`${this.host.name}: cannot connect to ${host}:${port} from the host: ${reason}`, {
+              host: this.host.name,
+              cause: err,
+            }),
+          );
         }
         resolve(stream);
       });
@@ -296,7 +333,8 @@ class SshConnection implements Connection {
 
   private ensureOpen(): void {
     if (this.closing) throw new ConnectionError(`${hostLabel(this.host)}: connection already closed`, this.host.name);
-    if (this.lost) throw new ConnectionError(`${hostLabel(this.host)}: connection lost (${this.lost})`, this.host.name, 'run the command again');
+    if (this.lost)
+      throw new ConnectionError(`${hostLabel(this.host)}: connection lost (${this.lost})`, this.host.name, 'run the command again');
   }
 }
 

@@ -76,8 +76,12 @@ function exchange(stream: Duplex, options: TunnelGetOptions, stop: AbortSignal, 
   const maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
   return new Promise((resolve, reject) => {
     const req = request({
-      host: options.hostname, port: options.port, path: options.path, method: 'GET',
-      createConnection: () => stream as never, headers: { connection: 'close', ...options.headers },
+      host: options.hostname,
+      port: options.port,
+      path: options.path,
+      method: 'GET',
+      createConnection: () => stream as never,
+      headers: { connection: 'close', ...options.headers },
     });
     // Every way out: no timer or listener left, the request and the channel gone.
     const settle = (fn: () => void) => {
@@ -92,7 +96,8 @@ function exchange(stream: Duplex, options: TunnelGetOptions, stop: AbortSignal, 
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      const done = (cut: boolean) => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, maxBody), cut }));
+      const done = (cut: boolean) =>
+        settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, maxBody), cut }));
       res.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         size += chunk.length;

@@ -40,16 +40,25 @@ beforeAll(async () => {
     dnsServer: `${dns.primary.address}:53`,
     profiles: { shortlived: { validitySeconds: 160 * 3600 } },
   });
-  dir = await project({
-    app: 'hello',
-    stages: {
-      prod: {
-        hosts: HOSTS,
-        path: '/srv/hello',
-        certs: { domains: DOMAINS, email: 'ops@ship.test', directory: pebble.directoryUrl, reload: 'nginx', dns: { server: dns.primary.address, zone: ZONE, keyFile: 'acme.key' } },
+  dir = await project(
+    {
+      app: 'hello',
+      stages: {
+        prod: {
+          hosts: HOSTS,
+          path: '/srv/hello',
+          certs: {
+            domains: DOMAINS,
+            email: 'ops@ship.test',
+            directory: pebble.directoryUrl,
+            reload: 'nginx',
+            dns: { server: dns.primary.address, zone: ZONE, keyFile: 'acme.key' },
+          },
+        },
       },
     },
-  }, { 'acme.key': await readFile(dns.keyFile, 'utf8') });
+    { 'acme.key': await readFile(dns.keyFile, 'utf8') },
+  );
   env = { NODE_EXTRA_CA_CERTS: pebble.caFile, XDG_STATE_HOME: join(dir, 'state') };
   for (const host of HOSTS) await addTlsSite(run, host, { domains: DOMAINS, certPath: CERT, keyPath: KEY });
 });
@@ -85,7 +94,12 @@ describe('ship certs with DNS-01', () => {
     // The secondary is frozen: it cannot take the new records until it is let go.
     await dns.pause();
     let stderr = '';
-    const child = execa('node', [join(REPO, 'bin/ship'), 'certs', 'renew', '--no-random-sleep', '--verbose'], { cwd: dir, env: { ...env, SHIP_NO_COLOR: '1' }, reject: false, stdin: 'ignore' });
+    const child = execa('node', [join(REPO, 'bin/ship'), 'certs', 'renew', '--no-random-sleep', '--verbose'], {
+      cwd: dir,
+      env: { ...env, SHIP_NO_COLOR: '1' },
+      reject: false,
+      stdin: 'ignore',
+    });
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       while (!stderr.includes(`waiting for ${dns.secondary.name} (${dns.secondary.address})`)) {
@@ -101,14 +115,17 @@ describe('ship certs with DNS-01', () => {
     }
     const r = await child;
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^prod: renewed \*\.dns\.ship\.test, dns\.ship\.test on h1, h2: serial [0-9a-f]+, expires \S+ \(due: no certificate at \/etc\/ship\/certs\/dns\.ship\.test\/fullchain\.pem on h1, h2\)$/);
+    expect(r.stdout).toMatch(
+      /^prod: renewed \*\.dns\.ship\.test, dns\.ship\.test on h1, h2: serial [0-9a-f]+, expires \S+ \(due: no certificate at \/etc\/ship\/certs\/dns\.ship\.test\/fullchain\.pem on h1, h2\)$/,
+    );
     expect(r.stderr).toContain(`${dns.secondary.name} (${dns.secondary.address}) answers the DNS-01 records`);
     expect(r.stderr).toMatch(/\*\.dns\.ship\.test: validated over DNS-01/);
 
     // Both names, on both hosts, for any name under the wildcard; openssl agrees.
     const root = await pebble.root();
     for (const host of HOSTS) {
-      for (const name of ['anything.dns.ship.test', ZONE]) expect((await served(host, name, root)).subjectAltName).toBe('DNS:*.dns.ship.test, DNS:dns.ship.test');
+      for (const name of ['anything.dns.ship.test', ZONE])
+        expect((await served(host, name, root)).subjectAltName).toBe('DNS:*.dns.ship.test, DNS:dns.ship.test');
     }
     const pem = await run('h1', `sudo -n cat ${CERT}`);
     const text = (await execa('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: pem })).stdout;
@@ -130,10 +147,12 @@ describe('ship certs with DNS-01', () => {
       const r = await ship(['certs', 'renew', '--force', '--no-random-sleep'], { cwd: dir, env });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe([
-        `error: prod: *.dns.ship.test, dns.ship.test: could not add the DNS-01 record ${RECORD} TXT: ${dns.primary.address} did not accept the TSIG key "not-the-key" (NOTAUTH, BADKEY)`,
-        `  next: check that ${dns.primary.address} takes updates of ${ZONE} signed with the key "not-the-key" in ${join(dir, 'acme.key')} (BIND: update-policy { grant not-the-key zonesub TXT; };), then run: ship certs renew prod`,
-      ].join('\n'));
+      expect(r.stderr).toBe(
+        [
+          `error: prod: *.dns.ship.test, dns.ship.test: could not add the DNS-01 record ${RECORD} TXT: ${dns.primary.address} did not accept the TSIG key "not-the-key" (NOTAUTH, BADKEY)`,
+          `  next: check that ${dns.primary.address} takes updates of ${ZONE} signed with the key "not-the-key" in ${join(dir, 'acme.key')} (BIND: update-policy { grant not-the-key zonesub TXT; };), then run: ship certs renew prod`,
+        ].join('\n'),
+      );
       expect(r.stderr).not.toContain(wrong.match(/secret "([^"]+)"/)![1]!);
       expect(await Promise.all(HOSTS.map((h) => run(h, `sudo -n sha256sum ${CERT} ${KEY}`)))).toEqual(before);
       expect(await dns.txt(dns.primary, RECORD)).toEqual([]);
@@ -142,7 +161,7 @@ describe('ship certs with DNS-01', () => {
     }
   });
 
-  it('leaves the lab\'s network as it found it: ports that come and go keep the bridge\'s neighbours', async () => {
+  it("leaves the lab's network as it found it: ports that come and go keep the bridge's neighbours", async () => {
     await dns.stop();
     // The DNS servers' ports came and went on the lab's bridge. One more, with the lowest MAC
     // there is, which a bridge without an address of its own would take, changing its own.

@@ -36,7 +36,20 @@ const run = (host: string, script: string) => onHost(host, script);
 const renew = (...args: string[]) => ship(['certs', 'renew', ...args, '--no-random-sleep'], { cwd: dir, env });
 const config = (certs: Record<string, unknown>) => ({
   app: 'hello',
-  stages: { prod: { hosts: ['h1'], path: '/srv/hello', certs: { domains: [NAME], email: 'ops@ship.test', webroot: '/var/www/html', directory: pebble.directoryUrl, reload: 'nginx', ...certs } } },
+  stages: {
+    prod: {
+      hosts: ['h1'],
+      path: '/srv/hello',
+      certs: {
+        domains: [NAME],
+        email: 'ops@ship.test',
+        webroot: '/var/www/html',
+        directory: pebble.directoryUrl,
+        reload: 'nginx',
+        ...certs,
+      },
+    },
+  },
 });
 
 beforeAll(async () => {
@@ -73,7 +86,7 @@ const origin = async (path = CERT) => JSON.parse(await run('h1', `sudo -n cat ${
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('certificate profiles', () => {
-  it('issues a shortlived certificate: 160 hours as openssl shows it, renewed inside the CA\'s own window', async () => {
+  it("issues a shortlived certificate: 160 hours as openssl shows it, renewed inside the CA's own window", async () => {
     const r = await renew();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -83,7 +96,11 @@ describe('certificate profiles', () => {
     // Pebble ends the validity period one second early, as Let's Encrypt does.
     expect((notAfter.getTime() - notBefore.getTime()) / 1000).toBe(160 * HOUR - 1);
     expect(san).toBe(`DNS:${NAME}`);
-    expect(await origin()).toEqual({ directoryUrl: pebble.directoryUrl, fingerprint: new X509Certificate(pem).fingerprint256, profile: 'shortlived' });
+    expect(await origin()).toEqual({
+      directoryUrl: pebble.directoryUrl,
+      fingerprint: new X509Certificate(pem).fingerprint256,
+      profile: 'shortlived',
+    });
 
     // Not due, and when: inside the window Pebble suggests (2/3 of the lifetime, give or take a
     // day), not by ship's own rule for short lifetimes (half of it).
@@ -92,7 +109,9 @@ describe('certificate profiles', () => {
     expect(again.stdout).toBe('');
     const ideal = notAfter.getTime() - (160 * HOUR * 1000) / 3;
     const window = `the CA's renewal window ${iso(ideal - DAY * 1000)} to ${iso(ideal + DAY * 1000)}`;
-    expect(again.stderr).toMatch(new RegExp(`not due: renews in \\d+ (days|hours), inside ${window.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
+    expect(again.stderr).toMatch(
+      new RegExp(`not due: renews in \\d+ (days|hours), inside ${window.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'),
+    );
   });
 
   it('refuses a profile the CA does not offer before anything is ordered, naming those it offers', async () => {
@@ -102,19 +121,23 @@ describe('certificate profiles', () => {
     const r = await ship(['certs', 'renew', '--force', '--no-random-sleep'], { cwd: typo, env: { ...env, XDG_STATE_HOME: state } });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe([
-      `error: prod: p.ship.test: certs.profile "short-lived" is not a profile the CA at ${pebble.directoryUrl} offers; it offers: classic (The same profile you know), shortlived (160 hours), tlsserver (serverAuth only, 45 days)`,
-      '  next: set certs.profile in hosts.ts to one of classic, shortlived, tlsserver, or remove it for the CA\'s default, then run: ship certs renew prod',
-    ].join('\n'));
+    expect(r.stderr).toBe(
+      [
+        `error: prod: p.ship.test: certs.profile "short-lived" is not a profile the CA at ${pebble.directoryUrl} offers; it offers: classic (The same profile you know), shortlived (160 hours), tlsserver (serverAuth only, 45 days)`,
+        "  next: set certs.profile in hosts.ts to one of classic, shortlived, tlsserver, or remove it for the CA's default, then run: ship certs renew prod",
+      ].join('\n'),
+    );
     // Not even an account was made, and the host is as it was.
     expect(existsSync(join(state, 'ship', 'acme'))).toBe(false);
     expect(await run('h1', `sudo -n sha256sum ${CERT}`)).toBe(before);
   });
 
-  it('renews when the profile changes, and the new certificate has the new profile\'s lifetime', async () => {
+  it("renews when the profile changes, and the new certificate has the new profile's lifetime", async () => {
     await writeHosts(dir, config({ profile: 'classic' }));
     const status = await ship(['certs', 'status'], { cwd: dir, env });
-    expect(status.stdout).toMatch(/^prod\s+h1\s+.*\s+yes: h1: profile changed: ordered with profile "shortlived"; hosts\.ts names "classic"$/m);
+    expect(status.stdout).toMatch(
+      /^prod\s+h1\s+.*\s+yes: h1: profile changed: ordered with profile "shortlived"; hosts\.ts names "classic"$/m,
+    );
     const r = await renew();
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/\(due: h1: profile changed: ordered with profile "shortlived"; hosts\.ts names "classic"\)$/);
@@ -123,7 +146,7 @@ describe('certificate profiles', () => {
     expect((await origin()).profile).toBe('classic');
   });
 
-  it('renews at once when the CA\'s renewal window says so (the certificate was revoked), replacing it', async () => {
+  it("renews at once when the CA's renewal window says so (the certificate was revoked), replacing it", async () => {
     // Revoked with the account ship registered, as a CA revokes a batch it mis-issued.
     const pem = await onDisk();
     const accountDir = join(dir, 'state', 'ship', 'acme');
@@ -139,7 +162,9 @@ describe('certificate profiles', () => {
     // A fresh 90-day certificate, yet due: Pebble answers a window that has passed.
     const r = await renew('--verbose');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^prod: renewed p\.ship\.test on h1: serial [0-9a-f]+, expires \S+ \(due: the CA's renewal window is open, \S+ to \S+\)$/);
+    expect(r.stdout).toMatch(
+      /^prod: renewed p\.ship\.test on h1: serial [0-9a-f]+, expires \S+ \(due: the CA's renewal window is open, \S+ to \S+\)$/,
+    );
     const id = ariCertId(new X509Certificate(pem))!;
     expect(r.stderr).toContain(`with profile classic, replacing ${id}`);
     expect(await readFile(pebble.logFile, 'utf8')).toMatch(/ARI: order "\S+" is a replacement of "\S+"/);
@@ -152,7 +177,7 @@ describe('certificate profiles', () => {
 });
 
 describe('removing the profile', () => {
-  it('renews a shortlived certificate at once when hosts.ts names no profile any more (the CA\'s default is another profile)', async () => {
+  it("renews a shortlived certificate at once when hosts.ts names no profile any more (the CA's default is another profile)", async () => {
     await writeHosts(dir, config({ profile: 'shortlived' }));
     const short = await renew();
     expect(short.code, short.stderr).toBe(0);
@@ -161,7 +186,9 @@ describe('removing the profile', () => {
 
     await writeHosts(dir, config({}));
     const status = await ship(['certs', 'status'], { cwd: dir, env });
-    expect(status.stdout).toMatch(/^prod\s+h1\s+.*\s+yes: h1: profile changed: ordered with profile "shortlived"; hosts\.ts names none \(the CA's default\)$/m);
+    expect(status.stdout).toMatch(
+      /^prod\s+h1\s+.*\s+yes: h1: profile changed: ordered with profile "shortlived"; hosts\.ts names none \(the CA's default\)$/m,
+    );
     const r = await renew();
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/\(due: h1: profile changed: ordered with profile "shortlived"; hosts\.ts names none \(the CA's default\)\)$/);
@@ -177,14 +204,16 @@ describe('IP-address certificates', () => {
   const ip = () => address('h1');
   const ipCert = () => `/etc/ship/certs/${ip()}/fullchain.pem`;
 
-  it('gets a certificate for h1\'s address over HTTP-01 to that address', async () => {
+  it("gets a certificate for h1's address over HTTP-01 to that address", async () => {
     await addTlsSite(run, 'h1', { domains: [ip()], certPath: ipCert(), keyPath: `/etc/ship/certs/${ip()}/privkey.pem` });
     await writeHosts(dir, config({ domains: [ip()], profile: 'shortlived' }));
     const r = await renew();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^prod: renewed ${ip().replaceAll('.', '\\.')} on h1: serial [0-9a-f]+,`));
-    expect(await readFile(pebble.logFile, 'utf8')).toContain(`Attempting to validate w/ HTTP: http://${ip()}:80/.well-known/acme-challenge/`);
+    expect(await readFile(pebble.logFile, 'utf8')).toContain(
+      `Attempting to validate w/ HTTP: http://${ip()}:80/.well-known/acme-challenge/`,
+    );
     expect((await openssl(await onDisk(ipCert()))).san).toBe(`IP Address:${ip()}`);
     // Served on h1's address, verified against Pebble's root for that address (no SNI).
     const root = await pebble.root();
@@ -213,11 +242,16 @@ describe('ship certs status for monitoring', () => {
     expect(seven.stderr).toMatch(/^needs attention: prod h1: expires \S+, fewer than 7 days left$/m);
     const bad = await status('--warn', 'soon');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('error: --warn: expected a number of days such as 14, or a fraction of the lifetime such as 0.2 or 1/6, got "soon"');
+    expect(bad.stderr).toBe(
+      'error: --warn: expected a number of days such as 14, or a fraction of the lifetime such as 0.2 or 1/6, got "soon"',
+    );
   });
 
   it('exits 3 when a host cannot be reached, and nothing else is wrong', async () => {
-    const unreachable = await project({ ...config({}), stages: { prod: { ...config({}).stages.prod, hosts: [`deploy@${lab().deadAddress}`] } } });
+    const unreachable = await project({
+      ...config({}),
+      stages: { prod: { ...config({}).stages.prod, hosts: [`deploy@${lab().deadAddress}`] } },
+    });
     const r = await ship(['certs', 'status'], { cwd: unreachable, env });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`needs attention: prod deploy@${lab().deadAddress}: `);

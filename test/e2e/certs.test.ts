@@ -47,11 +47,13 @@ const run = (host: string, script: string) => onHost(host, script);
  */
 async function withoutRenewalInfo(): Promise<void> {
   // Both hosts at once: the checks of a fresh certificate below have its first 30 seconds.
-  await Promise.all(HOSTS.map(async (host) => {
-    const pem = await run(host, `sudo -n cat ${CERT} 2>/dev/null || true`);
-    // A certificate from before Pebble restarted is unknown to it, and asks ship nothing.
-    if (pem) await pebble.setRenewalInfo(pem, 'no renewal window here').catch(() => {});
-  }));
+  await Promise.all(
+    HOSTS.map(async (host) => {
+      const pem = await run(host, `sudo -n cat ${CERT} 2>/dev/null || true`);
+      // A certificate from before Pebble restarted is unknown to it, and asks ship nothing.
+      if (pem) await pebble.setRenewalInfo(pem, 'no renewal window here').catch(() => {});
+    }),
+  );
 }
 
 const renew = async (...args: string[]) => {
@@ -149,7 +151,9 @@ describe('ship certs', () => {
     const [account] = readdirSync(accounts);
     expect((await stat(join(accounts, account!, 'account.key'))).mode & 0o777).toBe(0o600);
     expect((await stat(join(accounts, account!))).mode & 0o777).toBe(0o700);
-    expect(JSON.parse(await readFile(join(accounts, account!, 'account.json'), 'utf8'))).toMatchObject({ directoryUrl: pebble.directoryUrl });
+    expect(JSON.parse(await readFile(join(accounts, account!, 'account.json'), 'utf8'))).toMatchObject({
+      directoryUrl: pebble.directoryUrl,
+    });
   });
 
   it('is silent on a second run and changes nothing', async () => {
@@ -177,7 +181,9 @@ describe('ship certs', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^STAGE\s+HOST\s+DOMAINS\s+ISSUER\s+NOT AFTER\s+DAYS LEFT\s+DUE$/);
     for (const host of HOSTS) {
-      expect(r.stdout).toMatch(new RegExp(`^prod\\s+${host}\\s+a\\.ship\\.test,b\\.ship\\.test\\s+Pebble Intermediate CA \\S+\\s+\\S+Z\\s+<1\\s+no$`, 'm'));
+      expect(r.stdout).toMatch(
+        new RegExp(`^prod\\s+${host}\\s+a\\.ship\\.test,b\\.ship\\.test\\s+Pebble Intermediate CA \\S+\\s+\\S+Z\\s+<1\\s+no$`, 'm'),
+      );
     }
   });
 
@@ -188,7 +194,9 @@ describe('ship certs', () => {
       const before = await fileState('h1');
       const r = await renew('--force');
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('error: prod: a.ship.test, b.ship.test: h1: `sudo -n -- nginx -t` failed, so nginx was not reloaded and the previous certificate was put back');
+      expect(r.stderr).toContain(
+        'error: prod: a.ship.test, b.ship.test: h1: `sudo -n -- nginx -t` failed, so nginx was not reloaded and the previous certificate was put back',
+      );
       expect(r.stderr).toMatch(/unknown directive "this_is_not_a_directive"/);
       expect(r.stderr).toContain('next: fix the nginx configuration on h1 until `sudo nginx -t` passes, then run: ship certs renew prod');
       const fresh = /^prod: renewed a\.ship\.test, b\.ship\.test on h2 \(not on h1\): serial ([0-9a-f]+),/.exec(r.stdout)?.[1];
@@ -208,7 +216,9 @@ describe('ship certs', () => {
       expect(again.stderr).toBe('');
       expect(again.code).toBe(0);
       const expires = new Date((await onDisk('h2')).validTo).toISOString();
-      expect(again.stdout).toBe(`prod: installed a.ship.test, b.ship.test on h1: serial ${fresh}, expires ${expires} (issued earlier, not yet on every host)`);
+      expect(again.stdout).toBe(
+        `prod: installed a.ship.test, b.ship.test on h1: serial ${fresh}, expires ${expires} (issued earlier, not yet on every host)`,
+      );
       expect((await served('h1')).serial).toBe(fresh);
       serial = fresh!;
     } finally {
@@ -253,7 +263,9 @@ describe('ship certs', () => {
       const r = await renew();
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toContain(`error: prod: a.ship.test, b.ship.test: could not get a new certificate: cannot reach the ACME server at ${pebble.directoryUrl}: connect ECONNREFUSED`);
+      expect(r.stderr).toContain(
+        `error: prod: a.ship.test, b.ship.test: could not get a new certificate: cannot reach the ACME server at ${pebble.directoryUrl}: connect ECONNREFUSED`,
+      );
       expect(r.stderr).toContain('the certificate and key on the hosts are unchanged');
       expect(r.stderr).toContain(`next: check that ${pebble.directoryUrl} is reachable from this machine, then run: ship certs renew prod`);
       expect(await Promise.all(HOSTS.map(fileState))).toEqual(before);
@@ -279,7 +291,9 @@ describe('ship certs', () => {
     });
     const r = await ship(['certs', 'status'], { cwd: other, env });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^prod\s+h1\s+missing\.ship\.test\s+-\s+-\s+-\s+yes: no certificate at \/etc\/ship\/certs\/missing\.ship\.test\/fullchain\.pem$/m);
+    expect(r.stdout).toMatch(
+      /^prod\s+h1\s+missing\.ship\.test\s+-\s+-\s+-\s+yes: no certificate at \/etc\/ship\/certs\/missing\.ship\.test\/fullchain\.pem$/m,
+    );
     expect(r.stderr).toContain('needs attention: prod h1: no certificate at /etc/ship/certs/missing.ship.test/fullchain.pem');
     const bare = await ship(['certs', 'status', 'bare'], { cwd: other, env });
     expect(bare.code).toBe(2);
@@ -293,15 +307,27 @@ describe('ship certs', () => {
       app: 'hello',
       stages: {
         // First in the file, and its CA is unreachable (nothing listens on that port).
-        down: { hosts: ['h1'], path: '/srv/hello', certs: { domains: ['d.ship.test'], email: 'ops@ship.test', webroot, directory: `https://${lab().gateway}:14999/dir` } },
-        up: { hosts: ['h2'], path: '/srv/hello', certs: { domains: ['c.ship.test'], email: 'ops@ship.test', webroot, directory: pebble.directoryUrl } },
+        down: {
+          hosts: ['h1'],
+          path: '/srv/hello',
+          certs: { domains: ['d.ship.test'], email: 'ops@ship.test', webroot, directory: `https://${lab().gateway}:14999/dir` },
+        },
+        up: {
+          hosts: ['h2'],
+          path: '/srv/hello',
+          certs: { domains: ['c.ship.test'], email: 'ops@ship.test', webroot, directory: pebble.directoryUrl },
+        },
         plain: { hosts: ['h1'], path: '/srv/hello' },
       },
     });
     const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: multi, env: { ...env, XDG_STATE_HOME: join(multi, 'state') } });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^up: renewed c\.ship\.test on h2: serial [0-9a-f]+, expires \S+ \(due: no certificate at \/etc\/ship\/certs\/c\.ship\.test\/fullchain\.pem on h2\)$/);
-    expect(r.stderr).toContain(`error: down: d.ship.test: could not get a new certificate: cannot reach the ACME server at https://${lab().gateway}:14999/dir: connect ECONNREFUSED`);
+    expect(r.stdout).toMatch(
+      /^up: renewed c\.ship\.test on h2: serial [0-9a-f]+, expires \S+ \(due: no certificate at \/etc\/ship\/certs\/c\.ship\.test\/fullchain\.pem on h2\)$/,
+    );
+    expect(r.stderr).toContain(
+      `error: down: d.ship.test: could not get a new certificate: cannot reach the ACME server at https://${lab().gateway}:14999/dir: connect ECONNREFUSED`,
+    );
     expect(await run('h2', 'sudo -n test -s /etc/ship/certs/c.ship.test/fullchain.pem && echo there')).toBe('there');
     expect(await run('h1', 'sudo -n test -e /etc/ship/certs/d.ship.test || echo absent')).toBe('absent');
   });
@@ -310,11 +336,26 @@ describe('ship certs', () => {
     // The name resolves to h1, but the webroot is one nginx does not serve: the CA's HTTP-01
     // check gets a 404 and the authorization fails after the order was created.
     await pebble.addA('e.ship.test', [address('h1')]);
-    const files = () => Promise.all(HOSTS.map((h) => run(h, `sudo sha256sum ${KEY} ${CERT} 2>&1; sudo stat -c '%i %Y' ${KEY} ${CERT} 2>&1`)));
+    const files = () =>
+      Promise.all(HOSTS.map((h) => run(h, `sudo sha256sum ${KEY} ${CERT} 2>&1; sudo stat -c '%i %Y' ${KEY} ${CERT} 2>&1`)));
     const before = await files();
     const bad = await project({
       app: 'hello',
-      stages: { prod: { hosts: HOSTS, path: '/srv/hello', certs: { domains: ['e.ship.test'], email: 'ops@ship.test', webroot: '/var/www/not-served', directory: pebble.directoryUrl, reload: 'nginx', keyPath: KEY, certPath: CERT } } },
+      stages: {
+        prod: {
+          hosts: HOSTS,
+          path: '/srv/hello',
+          certs: {
+            domains: ['e.ship.test'],
+            email: 'ops@ship.test',
+            webroot: '/var/www/not-served',
+            directory: pebble.directoryUrl,
+            reload: 'nginx',
+            keyPath: KEY,
+            certPath: CERT,
+          },
+        },
+      },
     });
     const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: bad, env });
     expect(r.code).toBe(1);
@@ -322,10 +363,17 @@ describe('ship certs', () => {
     // What cron mails: one paragraph. What failed first; under it, indented, the warnings met
     // on the way (each host's own check of its webroot); last, the one thing to do next.
     const lines = r.stderr.split('\n');
-    expect(lines[0]).toMatch(/^error: prod: e\.ship\.test: could not get a new certificate: the CA could not validate e\.ship\.test over HTTP-01: .+; the certificate and key on the hosts are unchanged$/);
+    expect(lines[0]).toMatch(
+      /^error: prod: e\.ship\.test: could not get a new certificate: the CA could not validate e\.ship\.test over HTTP-01: .+; the certificate and key on the hosts are unchanged$/,
+    );
     expect(lines.slice(1).filter((l) => !l.startsWith('  '))).toEqual([]);
-    for (const h of HOSTS) expect(lines).toContain(`  ${h}: http://e.ship.test/.well-known/acme-challenge/ on this host does not serve /var/www/not-served (got HTTP 404); the CA may fail to validate`);
-    expect(lines.at(-1)).toBe('  next: check that http://e.ship.test/.well-known/acme-challenge/ is served from /var/www/not-served on every host, on port 80 of the address the CA reaches, then run: ship certs renew prod');
+    for (const h of HOSTS)
+      expect(lines).toContain(
+        `  ${h}: http://e.ship.test/.well-known/acme-challenge/ on this host does not serve /var/www/not-served (got HTTP 404); the CA may fail to validate`,
+      );
+    expect(lines.at(-1)).toBe(
+      '  next: check that http://e.ship.test/.well-known/acme-challenge/ is served from /var/www/not-served on every host, on port 80 of the address the CA reaches, then run: ship certs renew prod',
+    );
     expect(lines.filter((l) => l.includes('next:'))).toHaveLength(1);
     expect(await files()).toEqual(before);
     for (const h of HOSTS) expect((await run(h, 'sudo find /var/www/not-served -type f 2>/dev/null | wc -l')).trim()).toBe('0');
@@ -339,9 +387,18 @@ describe('ship certs', () => {
     try {
       const blocked = await project({
         app: 'hello',
-        stages: { prod: { hosts: HOSTS, path: '/srv/hello', certs: { domains: ['f.ship.test'], email: 'ops@ship.test', webroot: '/var/www/html', directory: pebble.directoryUrl } } },
+        stages: {
+          prod: {
+            hosts: HOSTS,
+            path: '/srv/hello',
+            certs: { domains: ['f.ship.test'], email: 'ops@ship.test', webroot: '/var/www/html', directory: pebble.directoryUrl },
+          },
+        },
       });
-      const r = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: blocked, env: { ...env, XDG_STATE_HOME: join(blocked, 'state') } });
+      const r = await ship(['certs', 'renew', '--no-random-sleep'], {
+        cwd: blocked,
+        env: { ...env, XDG_STATE_HOME: join(blocked, 'state') },
+      });
       // No token left anywhere: h1, where it was written, and h2, where only the blocking file is.
       expect(await run('h1', 'sudo find /var/www/html/.well-known -type f')).toBe('');
       expect(await run('h2', 'sudo find /var/www/html/.well-known -type f')).toBe(challenges);
@@ -366,7 +423,13 @@ describe('ship certs when certs.directory changes', () => {
   const stage = (ca: Pebble) => ({ app: 'hello', stages: { prod: { hosts: HOSTS, path: '/srv/hello', certs: certs(ca.directoryUrl) } } });
 
   beforeAll(async () => {
-    const ca = (instance: number) => startPebble({ address: lab().gateway, dir: join(tmpdir(), `ship-pebble-lab${lab().id}-${instance}`), validitySeconds: 90 * 86_400, instance });
+    const ca = (instance: number) =>
+      startPebble({
+        address: lab().gateway,
+        dir: join(tmpdir(), `ship-pebble-lab${lab().id}-${instance}`),
+        validitySeconds: 90 * 86_400,
+        instance,
+      });
     [staging, production] = await Promise.all([ca(1), ca(2)]);
     for (const each of [staging, production]) {
       await each.addA('a.ship.test', [address('h1')]);
@@ -384,12 +447,17 @@ describe('ship certs when certs.directory changes', () => {
     await Promise.all([staging?.stop(), production?.stop()]);
   });
 
-  const verifiesAgainst = async (host: string, ca: Pebble) => served(host, { ca: await ca.root() }).then(() => true, () => false);
+  const verifiesAgainst = async (host: string, ca: Pebble) =>
+    served(host, { ca: await ca.root() }).then(
+      () => true,
+      () => false,
+    );
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   /** The due reason for a certificate from `from` when hosts.ts names `to`, as a pattern. */
-  const fromTo = (from: Pebble, to: Pebble) => `ordered from ${escape(from.directoryUrl)} \\(issuer Pebble Intermediate CA [0-9a-f]+\\); hosts\\.ts asks for ${escape(to.directoryUrl)}`;
+  const fromTo = (from: Pebble, to: Pebble) =>
+    `ordered from ${escape(from.directoryUrl)} \\(issuer Pebble Intermediate CA [0-9a-f]+\\); hosts\\.ts asks for ${escape(to.directoryUrl)}`;
 
-  it('never installs the old CA\'s pending pair after the switch, and reports the old CA\'s certificate due', async () => {
+  it("never installs the old CA's pending pair after the switch, and reports the old CA's certificate due", async () => {
     // Against "staging", with h2 unable to take the certificate (its nginx -t fails, as a host
     // that is down at install time would): h1 gets it, and the pair is kept as pending for h2.
     // --force: whatever earlier tests left on the hosts, this run orders.
@@ -418,7 +486,10 @@ describe('ship certs when certs.directory changes', () => {
 
     // Beside each certificate, the record of where it came from.
     for (const host of HOSTS) {
-      expect(JSON.parse(await run(host, `sudo -n cat ${CERT}.ship.json`))).toEqual({ directoryUrl: production.directoryUrl, fingerprint: (await served(host)).fingerprint });
+      expect(JSON.parse(await run(host, `sudo -n cat ${CERT}.ship.json`))).toEqual({
+        directoryUrl: production.directoryUrl,
+        fingerprint: (await served(host)).fingerprint,
+      });
     }
 
     // And production's certificate is not due again: ship knows where it came from.
@@ -430,7 +501,11 @@ describe('ship certs when certs.directory changes', () => {
     await writeHosts(switched, stage(staging));
     const back = await ship(['certs', 'renew', '--no-random-sleep'], { cwd: switched, env: switchedEnv });
     expect(back.stderr).toBe('');
-    expect(back.stdout).toMatch(new RegExp(`^prod: renewed a\\.ship\\.test, b\\.ship\\.test on h1, h2: serial [0-9a-f]+, expires \\S+ \\(due: h1: ${fromTo(production, staging)}\\)$`));
+    expect(back.stdout).toMatch(
+      new RegExp(
+        `^prod: renewed a\\.ship\\.test, b\\.ship\\.test on h1, h2: serial [0-9a-f]+, expires \\S+ \\(due: h1: ${fromTo(production, staging)}\\)$`,
+      ),
+    );
     for (const host of HOSTS) {
       expect((await served(host)).fingerprint).not.toBe(stagingPair.fingerprint);
       expect(await verifiesAgainst(host, staging)).toBe(true);
@@ -441,11 +516,20 @@ describe('ship certs when certs.directory changes', () => {
 describe('ship certs renew and deploys', () => {
   it('waits while a deploy holds the lock on a host, installs nothing meanwhile, then renews', async () => {
     const info = JSON.stringify({ user: 'alice', origin: 'laptop', pid: 1, command: 'ship deploy prod', time: '2026-01-01T00:00:00Z' });
-    for (const host of HOSTS) await run(host, 'sudo mkdir -p /srv/certlock && sudo chown deploy: /srv/certlock && mkdir -p /srv/certlock/.ship');
+    for (const host of HOSTS)
+      await run(host, 'sudo mkdir -p /srv/certlock && sudo chown deploy: /srv/certlock && mkdir -p /srv/certlock/.ship');
     await run('h1', `mkdir /srv/certlock/.ship/lock && printf '%s\\n' '${info}' > /srv/certlock/.ship/lock/info`);
-    const lockDir = await project({ app: 'hello', stages: { prod: { hosts: HOSTS, path: '/srv/certlock', certs: certs(pebble.directoryUrl) } } });
+    const lockDir = await project({
+      app: 'hello',
+      stages: { prod: { hosts: HOSTS, path: '/srv/certlock', certs: certs(pebble.directoryUrl) } },
+    });
     const before = await run('h1', `sudo sha256sum ${CERT} 2>/dev/null || echo none`);
-    const child = execa('node', [join(REPO, 'bin/ship'), 'certs', 'renew', '--force', '--no-random-sleep', '--verbose'], { cwd: lockDir, env, reject: false, stdin: 'ignore' });
+    const child = execa('node', [join(REPO, 'bin/ship'), 'certs', 'renew', '--force', '--no-random-sleep', '--verbose'], {
+      cwd: lockDir,
+      env,
+      reject: false,
+      stdin: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 6000));
     expect(child.exitCode).toBeNull(); // still waiting for the deploy
     expect(await run('h1', `sudo sha256sum ${CERT} 2>/dev/null || echo none`)).toBe(before);
@@ -463,12 +547,28 @@ describe('ship certs renew and deploys', () => {
     const dead = { pid: child.pid!, start: processStart(child.pid!)! };
     child.kill('SIGKILL');
     await once(child, 'exit');
-    const info = JSON.stringify({ user: 'bob', origin: hostname(), machine: machineFingerprint(), ...dead, command: 'ship deploy prod', time: 't', token: 'dead' });
-    await run('h1', `mkdir -p /srv/certlock/.ship && mkdir /srv/certlock/.ship/lock && printf '%s\\n' '${info}' > /srv/certlock/.ship/lock/info`);
-    const lockDir = await project({ app: 'hello', stages: { prod: { hosts: HOSTS, path: '/srv/certlock', certs: certs(pebble.directoryUrl) } } });
+    const info = JSON.stringify({
+      user: 'bob',
+      origin: hostname(),
+      machine: machineFingerprint(),
+      ...dead,
+      command: 'ship deploy prod',
+      time: 't',
+      token: 'dead',
+    });
+    await run(
+      'h1',
+      `mkdir -p /srv/certlock/.ship && mkdir /srv/certlock/.ship/lock && printf '%s\\n' '${info}' > /srv/certlock/.ship/lock/info`,
+    );
+    const lockDir = await project({
+      app: 'hello',
+      stages: { prod: { hosts: HOSTS, path: '/srv/certlock', certs: certs(pebble.directoryUrl) } },
+    });
     const r = await ship(['certs', 'renew', '--force', '--no-random-sleep'], { cwd: lockDir, env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`h1 | breaking a stale lock left by a dead process (bob@${hostname()} pid ${dead.pid} (ship deploy prod) since t)`);
+    expect(r.stderr).toContain(
+      `h1 | breaking a stale lock left by a dead process (bob@${hostname()} pid ${dead.pid} (ship deploy prod) since t)`,
+    );
     for (const host of HOSTS) expect(await run(host, 'ls -A /srv/certlock/.ship')).toBe('');
   });
 });

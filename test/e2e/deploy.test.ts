@@ -18,7 +18,11 @@ const config = {
   build: { run: ['sh', 'build.sh'], dir: 'dist' },
   stages: {
     prod: {
-      hosts: HOSTS, path: PATH, unit: UNIT, keep: 2, shared: ['.env', 'uploads/'],
+      hosts: HOSTS,
+      path: PATH,
+      unit: UNIT,
+      keep: 2,
+      shared: ['.env', 'uploads/'],
       health: { url: 'http://127.0.0.1:4100/health', timeout: 8 },
     },
   },
@@ -26,7 +30,12 @@ const config = {
 
 /** What the app on a host answers on /, or ERR <code>. */
 async function answer(host: string): Promise<string> {
-  return (await onHost(host, `node -e "require('http').get('http://127.0.0.1:4100/',r=>{let d='';r.on('data',c=>d+=c);r.on('end',()=>console.log(d.trim()))}).on('error',e=>console.log('ERR '+e.code))"`)).trim();
+  return (
+    await onHost(
+      host,
+      `node -e "require('http').get('http://127.0.0.1:4100/',r=>{let d='';r.on('data',c=>d+=c);r.on('end',()=>console.log(d.trim()))}).on('error',e=>console.log('ERR '+e.code))"`,
+    )
+  ).trim();
 }
 
 async function current(host: string): Promise<string> {
@@ -35,8 +44,15 @@ async function current(host: string): Promise<string> {
 
 /** The release directories on a host; each must have its manifest beside it, and no manifest is left without its release. */
 async function releaseDirs(host: string): Promise<string[]> {
-  const dirs = (await onHost(host, `find ${PATH}/releases -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'`)).split('\n').filter(Boolean).sort();
-  const manifests = (await onHost(host, `find ${PATH}/releases -mindepth 1 -maxdepth 1 -name '.manifest-*' -printf '%f\\n'`)).split('\n').filter(Boolean).map((m) => m.slice('.manifest-'.length)).sort();
+  const dirs = (await onHost(host, `find ${PATH}/releases -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'`))
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+  const manifests = (await onHost(host, `find ${PATH}/releases -mindepth 1 -maxdepth 1 -name '.manifest-*' -printf '%f\\n'`))
+    .split('\n')
+    .filter(Boolean)
+    .map((m) => m.slice('.manifest-'.length))
+    .sort();
   expect(manifests, `${host}: manifests`).toEqual(dirs.filter((d) => !d.startsWith('.')));
   return dirs;
 }
@@ -56,13 +72,25 @@ beforeAll(async () => {
   await execa('sh', ['-c', 'printf "dist/\n" > .gitignore && git add -A'], { cwd: dir });
   await execa('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-q', '-m', 'x'], { cwd: dir });
   const unit = [
-    '[Service]', `WorkingDirectory=${PATH}/current`, 'ExecStart=/usr/bin/node server.js', 'User=deploy', 'Environment=PORT=4100', '',
+    '[Service]',
+    `WorkingDirectory=${PATH}/current`,
+    'ExecStart=/usr/bin/node server.js',
+    'User=deploy',
+    'Environment=PORT=4100',
+    '',
   ].join('\\n');
-  await Promise.all(HOSTS.map((h) => onHost(h, [
-    `sudo systemctl stop ${UNIT} 2>/dev/null; sudo rm -rf ${PATH}`,
-    `sudo mkdir -p ${PATH} && sudo chown deploy: ${PATH}`,
-    `printf '${unit}' | sudo tee /etc/systemd/system/${UNIT}.service >/dev/null && sudo systemctl daemon-reload`,
-  ].join(' && '))));
+  await Promise.all(
+    HOSTS.map((h) =>
+      onHost(
+        h,
+        [
+          `sudo systemctl stop ${UNIT} 2>/dev/null; sudo rm -rf ${PATH}`,
+          `sudo mkdir -p ${PATH} && sudo chown deploy: ${PATH}`,
+          `printf '${unit}' | sudo tee /etc/systemd/system/${UNIT}.service >/dev/null && sudo systemctl daemon-reload`,
+        ].join(' && '),
+      ),
+    ),
+  );
 });
 
 describe('ship deploy', () => {
@@ -79,8 +107,10 @@ describe('ship deploy', () => {
       const log = (await onHost(h, `tail -n 1 ${PATH}/.ship/releases.log`)).trim();
       expect(JSON.parse(log)).toMatchObject({ release: id, result: 'ok', commit, user: 'root' });
       // shared entries are links into shared/
-      expect((await onHost(h, `readlink ${PATH}/current/.env; readlink ${PATH}/current/uploads`)).trim().split('\n'))
-        .toEqual([`${PATH}/shared/.env`, `${PATH}/shared/uploads`]);
+      expect((await onHost(h, `readlink ${PATH}/current/.env; readlink ${PATH}/current/uploads`)).trim().split('\n')).toEqual([
+        `${PATH}/shared/.env`,
+        `${PATH}/shared/uploads`,
+      ]);
       expect((await onHost(h, `ls -A ${PATH}/.ship`)).trim()).toBe('releases.log');
     }
   });
@@ -137,7 +167,10 @@ describe('ship deploy', () => {
   });
 
   it('with health.confirm: 0 there is no second look: the same dying release is taken as healthy (then replaced)', async () => {
-    const noConfirm = await project({ ...config, stages: { prod: { ...config.stages.prod, health: { ...config.stages.prod.health, confirm: 0 } } } });
+    const noConfirm = await project({
+      ...config,
+      stages: { prod: { ...config.stages.prod, health: { ...config.stages.prod.health, confirm: 0 } } },
+    });
     for (const file of ['server.js', 'build.sh']) await copyFile(join(REPO, 'test/e2e/fixtures/app', file), join(noConfirm, file));
     const r = await ship(['deploy', 'prod'], { cwd: noConfirm, env: { APP_VERSION: 'v5b', APP_DIE_AFTER: '2000' } });
     expect(r.code, r.stderr).toBe(0);
@@ -179,7 +212,10 @@ describe('ship deploy', () => {
     await execa('tc', ['qdisc', 'add', 'dev', veth, 'root', 'tbf', 'rate', '40mbit', 'burst', '64kb', 'latency', '400ms']);
     try {
       const child = execa('node', [join(REPO, 'bin/ship'), 'deploy', 'prod'], {
-        cwd: dir, reject: false, env: { APP_VERSION: 'v7', APP_PAD_MB: '40' }, stdin: 'ignore',
+        cwd: dir,
+        reject: false,
+        env: { APP_VERSION: 'v7', APP_PAD_MB: '40' },
+        stdin: 'ignore',
       });
       let sent = false;
       child.stdout!.on('data', (d: Buffer) => {
@@ -251,7 +287,10 @@ describe('ship verify', () => {
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     for (const h of HOSTS) expect(clean.stdout).toMatch(new RegExp(`^${h}\\s+\\S+\\s+ok\\s*$`, 'm'));
     // Someone edits the live release on h2.
-    await onHost('h2', `cd ${PATH}/current && printf x >> server.js && chmod 666 VERSION && rm -f FAIL_START DIE_AFTER && mkdir -p extra && touch extra/added && rm VERSION && echo v9 > VERSION && chmod 664 VERSION`);
+    await onHost(
+      'h2',
+      `cd ${PATH}/current && printf x >> server.js && chmod 666 VERSION && rm -f FAIL_START DIE_AFTER && mkdir -p extra && touch extra/added && rm VERSION && echo v9 > VERSION && chmod 664 VERSION`,
+    );
     const drift = await ship(['verify', 'prod'], { cwd: dir });
     expect(drift.code).toBe(1);
     const id = await current('h2');
@@ -263,12 +302,16 @@ describe('ship verify', () => {
     // A release named, and --json for machines.
     const named = await ship(['verify', 'prod', id, '--host', 'h1', '--json'], { cwd: dir });
     expect(named.code).toBe(0);
-    expect(named.stdout.split('\n').map((l) => JSON.parse(l) as Record<string, string>)).toContainEqual(expect.objectContaining({ host: 'h1', release: id, result: 'ok' }));
+    expect(named.stdout.split('\n').map((l) => JSON.parse(l) as Record<string, string>)).toContainEqual(
+      expect.objectContaining({ host: 'h1', release: id, result: 'ok' }),
+    );
     // The shared entries are links to shared/, not release content: removing one is a difference.
     await onHost('h3', `rm ${PATH}/current/uploads`);
     const unlinked = await ship(['verify', 'prod', '--host', 'h3'], { cwd: dir });
     expect(unlinked.code).toBe(1);
-    expect(unlinked.stdout).toMatch(new RegExp(`^h3\\s+\\S+\\s+changed\\s+uploads \\(target ${PATH}/shared/uploads -> \\(missing\\)\\)$`, 'm'));
+    expect(unlinked.stdout).toMatch(
+      new RegExp(`^h3\\s+\\S+\\s+changed\\s+uploads \\(target ${PATH}/shared/uploads -> \\(missing\\)\\)$`, 'm'),
+    );
     // The next deploy is whole again everywhere.
     expect((await deploy('v10')).code).toBe(0);
     expect((await ship(['verify', 'prod'], { cwd: dir })).code).toBe(0);

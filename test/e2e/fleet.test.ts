@@ -52,13 +52,19 @@ async function writeRecipe(app: App, name: string, lines: string[]): Promise<voi
 
 /** Each host's InvocationID of `unit`: a new one means systemd started the unit again. */
 async function invocations(app: App, unit: string, hosts = app.hosts): Promise<Map<string, string>> {
-  const ids = await Promise.all(hosts.map(async (h) => [h, (await app.onHost(h, `systemctl show -p InvocationID --value ${unit}`)).trim()] as const));
+  const ids = await Promise.all(
+    hosts.map(async (h) => [h, (await app.onHost(h, `systemctl show -p InvocationID --value ${unit}`)).trim()] as const),
+  );
   return new Map(ids);
 }
 
 /** When each host's unit last became active, in µs of the (one, shared) monotonic clock. */
 async function activeSince(app: App, unit: string, hosts = app.hosts): Promise<Map<string, number>> {
-  const times = await Promise.all(hosts.map(async (h) => [h, Number((await app.onHost(h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`)).trim())] as const));
+  const times = await Promise.all(
+    hosts.map(
+      async (h) => [h, Number((await app.onHost(h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`)).trim())] as const,
+    ),
+  );
   return new Map(times);
 }
 
@@ -103,14 +109,23 @@ describe('rolling deploys in batches of 2 to ten hosts', () => {
     const now = await invocations(app, app.name);
     // The first batch ran v2 (healthy), and was switched back when the second batch failed.
     for (const h of ['f1', 'f2']) {
-      const mine = after.find((s) => s.host === h)!.log.filter((e) => e.release === id).map((e) => e.result);
+      const mine = after
+        .find((s) => s.host === h)!
+        .log.filter((e) => e.release === id)
+        .map((e) => e.result);
       expect(mine, `${h} release log`).toEqual(['ok', 'failed']);
       expect(now.get(h), `${h} restarted`).not.toBe(before.get(h));
     }
     // Later batches had the release (phase 1), never ran it: never restarted, logged failed only.
     for (const h of HOSTS.slice(4)) {
       expect(now.get(h), `${h} was restarted`).toBe(before.get(h));
-      expect(after.find((s) => s.host === h)!.log.filter((e) => e.release === id).map((e) => e.result), `${h} release log`).toEqual(['failed']);
+      expect(
+        after
+          .find((s) => s.host === h)!
+          .log.filter((e) => e.release === id)
+          .map((e) => e.result),
+        `${h} release log`,
+      ).toEqual(['failed']);
     }
   });
 
@@ -174,20 +189,36 @@ describe('roles: web hosts and worker hosts with units of their own', () => {
 
   beforeAll(async () => {
     app = await newApp({
-      name: 'fleetrole', port: 4411, hosts: roleHosts,
+      name: 'fleetrole',
+      port: 4411,
+      hosts: roleHosts,
       stage: {
         hosts: ['f1', 'f2', { host: 'f3', roles: ['worker'] }, { host: 'f4', roles: ['app', 'worker'] }],
         roles: { worker: { unit: 'fleetrole-worker', service: { env: { PORT: String(WORKER_PORT) } } } },
       },
     });
-    await Promise.all(roleHosts.map((h) => app.onHost(h, 'sudo systemctl disable --now fleetrole-worker.service 2>/dev/null; sudo rm -f /etc/systemd/system/fleetrole-worker.service', { reject: false })));
+    await Promise.all(
+      roleHosts.map((h) =>
+        app.onHost(
+          h,
+          'sudo systemctl disable --now fleetrole-worker.service 2>/dev/null; sudo rm -f /etc/systemd/system/fleetrole-worker.service',
+          { reject: false },
+        ),
+      ),
+    );
     await app.setup();
   });
 
   const units = async (h: string) => (await app.onHost(h, 'ls /etc/systemd/system | grep "^fleetrole" | sort | tr "\\n" " "')).trim();
-  const answers = (h: string, port: number) => app.onHost(h, `timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && tail -n 1 <&3' 2>/dev/null || echo ERR`).then((s) => s.trim());
+  const answers = (h: string, port: number) =>
+    app
+      .onHost(
+        h,
+        `timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && tail -n 1 <&3' 2>/dev/null || echo ERR`,
+      )
+      .then((s) => s.trim());
 
-  it('ship setup writes each role\'s unit on the hosts of that role only', async () => {
+  it("ship setup writes each role's unit on the hosts of that role only", async () => {
     expect(await units('f1')).toBe('fleetrole.service');
     expect(await units('f3')).toBe('fleetrole-worker.service');
     expect(await units('f4')).toBe('fleetrole-worker.service fleetrole.service');
@@ -242,16 +273,23 @@ describe('a run-once migration', () => {
   let app: App;
   const hosts = HOSTS.slice(0, 4);
   // Runs in releases/<id>: records where it ran, what `current` was then, and fails for "bad".
-  const migrate = ['sh', '-c', 'echo "$(hostname) $(pwd) $(readlink ../../current)" >> ../../shared/migrations.log; [ "$(cat VERSION)" != bad ]'];
+  const migrate = [
+    'sh',
+    '-c',
+    'echo "$(hostname) $(pwd) $(readlink ../../current)" >> ../../shared/migrations.log; [ "$(cat VERSION)" != bad ]',
+  ];
 
   beforeAll(async () => {
     app = await newApp({ name: 'fleetmig', port: 4421, hosts, stage: { migrate } });
     await app.setup();
   });
 
-  const migrations = async () => (await Promise.all(hosts.map((h) => app.onHost(h, `cat ${app.path}/shared/migrations.log 2>/dev/null || true`)))).flatMap((t) => t.split('\n').filter(Boolean));
+  const migrations = async () =>
+    (await Promise.all(hosts.map((h) => app.onHost(h, `cat ${app.path}/shared/migrations.log 2>/dev/null || true`)))).flatMap((t) =>
+      t.split('\n').filter(Boolean),
+    );
 
-  it('runs on exactly one host, in the new release\'s directory, before any host switched', async () => {
+  it("runs on exactly one host, in the new release's directory, before any host switched", async () => {
     const first = await app.deploy('m1');
     expect(first.code, first.stderr).toBe(0);
     const before = await app.states();
@@ -295,7 +333,13 @@ describe('hooks run here, around a deploy', () => {
     await app.setup();
   });
 
-  const env = async (name: string) => Object.fromEntries((await readFile(join(app.dir, `hook-${name}.env`), 'utf8')).trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const env = async (name: string) =>
+    Object.fromEntries(
+      (await readFile(join(app.dir, `hook-${name}.env`), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
   const hookFiles = async () => (await readdir(app.dir)).filter((f) => f.startsWith('hook-')).sort();
   const clear = () => execa('sh', ['-c', 'rm -f hook-*.env'], { cwd: app.dir });
 
@@ -305,8 +349,20 @@ describe('hooks run here, around a deploy', () => {
     const id = RELEASE_ID.exec(r.stdout)![1]!;
     const commit = (await execa('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: app.dir })).stdout.trim();
     expect(await hookFiles()).toEqual(['hook-after.env', 'hook-before.env']);
-    expect(await env('before')).toMatchObject({ SHIP_STAGE: 'prod', SHIP_RELEASE: id, SHIP_COMMIT: commit, SHIP_HOSTS: 'f5 f6', SHIP_RESULT: 'pending' });
-    expect(await env('after')).toMatchObject({ SHIP_STAGE: 'prod', SHIP_RELEASE: id, SHIP_COMMIT: commit, SHIP_HOSTS: 'f5 f6', SHIP_RESULT: 'ok' });
+    expect(await env('before')).toMatchObject({
+      SHIP_STAGE: 'prod',
+      SHIP_RELEASE: id,
+      SHIP_COMMIT: commit,
+      SHIP_HOSTS: 'f5 f6',
+      SHIP_RESULT: 'pending',
+    });
+    expect(await env('after')).toMatchObject({
+      SHIP_STAGE: 'prod',
+      SHIP_RELEASE: id,
+      SHIP_COMMIT: commit,
+      SHIP_HOSTS: 'f5 f6',
+      SHIP_RESULT: 'ok',
+    });
     // The hooks printed the env file: what reached the output is redacted.
     for (const secret of SECRETS) expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
     expect(r.stdout).toContain('local | API_TOKEN=***');
@@ -329,7 +385,13 @@ describe('hooks run here, around a deploy', () => {
     const r = await app.ship(['rollback', 'prod']);
     expect(r.code, r.stderr).toBe(0);
     expect(await hookFiles()).toEqual(['hook-after.env', 'hook-before.env']);
-    expect(await env('after')).toMatchObject({ SHIP_COMMAND: 'rollback', SHIP_RELEASE: '', SHIP_COMMIT: '', SHIP_RESULT: 'ok', SHIP_HOSTS: 'f5 f6' });
+    expect(await env('after')).toMatchObject({
+      SHIP_COMMAND: 'rollback',
+      SHIP_RELEASE: '',
+      SHIP_COMMIT: '',
+      SHIP_RESULT: 'ok',
+      SHIP_HOSTS: 'f5 f6',
+    });
   });
 
   it('a failing `before` stops the deploy before any host changes; a failing `after` does not change the exit code', async () => {
@@ -406,7 +468,10 @@ describe('what is deployed: --ref, --artifact, requireClean', () => {
 
   it('--ref interrupted during its build (Ctrl-C): exit 130, the temporary worktree is gone', async () => {
     const child = execa('node', [SHIP, 'deploy', 'prod', '--ref', 'HEAD'], {
-      cwd: app.dir, reject: false, stdin: 'ignore', detached: true,
+      cwd: app.dir,
+      reject: false,
+      stdin: 'ignore',
+      detached: true,
       env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), APP_BUILD_SLEEP: '5' },
     });
     let sent = false;
@@ -448,7 +513,11 @@ describe('what is deployed: --ref, --artifact, requireClean', () => {
     await writeFile(join(content, 'MARK'), 'artifact\n');
     const tarball = join(out, 'release.tar.gz');
     await execa('tar', ['-czf', tarball, '-C', content, '.']);
-    await writeHosts(app.dir, appConfig({ ...app.spec, top: { build: { run: ['sh', '-c', 'touch BUILD_RAN; exit 1'], dir: 'dist' } } }), fleet);
+    await writeHosts(
+      app.dir,
+      appConfig({ ...app.spec, top: { build: { run: ['sh', '-c', 'touch BUILD_RAN; exit 1'], dir: 'dist' } } }),
+      fleet,
+    );
 
     const r = await app.ship(['deploy', 'prod', '--artifact', tarball]);
     expect(r.code, r.stderr).toBe(0);
@@ -456,7 +525,12 @@ describe('what is deployed: --ref, --artifact, requireClean', () => {
     for (const s of await app.states()) expect(s.answer).toBe('from-ci');
     for (const h of hosts) expect(await mark(h)).toBe('artifact');
     expect(await app.leakedTempDirs()).toEqual([]);
-    expect(r.stdout).toContain(createHash('sha256').update(await readFile(tarball)).digest('hex').slice(0, 12));
+    expect(r.stdout).toContain(
+      createHash('sha256')
+        .update(await readFile(tarball))
+        .digest('hex')
+        .slice(0, 12),
+    );
   });
 
   it('--artifact refuses a tarball with an absolute path, a ".." or a device file, before any host changes', async () => {
@@ -488,23 +562,56 @@ describe('ship status on hosts in several states', () => {
   let certExpiry: string;
 
   beforeAll(async () => {
-    const certs = { domains: ['status.example.com'], email: 'ops@example.com', webroot: '/var/www/html', certPath: '/srv/fleetstat-cert/fullchain.pem', keyPath: '/srv/fleetstat-cert/privkey.pem' };
+    const certs = {
+      domains: ['status.example.com'],
+      email: 'ops@example.com',
+      webroot: '/var/www/html',
+      certPath: '/srv/fleetstat-cert/fullchain.pem',
+      keyPath: '/srv/fleetstat-cert/privkey.pem',
+    };
     app = await newApp({ name: 'fleetstat', port: 4451, hosts, stage: { certs } });
     await app.setup();
     const r = await app.deploy('s1');
     expect(r.code, r.stderr).toBe(0);
     // f2: the unit is stopped. f3: another deploy holds the lock. f10: set up, never deployed.
     await app.onHost('f2', 'sudo systemctl stop fleetstat');
-    await app.onHost('f3', `mkdir ${app.path}/.ship/lock && echo '{"user":"carol","origin":"ci-7","pid":4242,"command":"ship deploy prod","time":"2026-01-02T03:04:05Z"}' > ${app.path}/.ship/lock/info`);
+    await app.onHost(
+      'f3',
+      `mkdir ${app.path}/.ship/lock && echo '{"user":"carol","origin":"ci-7","pid":4242,"command":"ship deploy prod","time":"2026-01-02T03:04:05Z"}' > ${app.path}/.ship/lock/info`,
+    );
     await app.onHost('f10', `rm -f ${app.path}/current && sudo systemctl stop fleetstat`);
     // f1: a certificate valid for 30 more days.
     const dir = await mkdtemp(join(tmpdir(), 'ship-cert-'));
-    await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', '/CN=status.example.com',
-      '-addext', 'subjectAltName=DNS:status.example.com', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
-    certExpiry = new Date((await execa('openssl', ['x509', '-noout', '-enddate', '-in', join(dir, 'cert.pem')])).stdout.replace('notAfter=', '')).toISOString().slice(0, 10);
+    await execa('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=status.example.com',
+      '-addext',
+      'subjectAltName=DNS:status.example.com',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    certExpiry = new Date(
+      (await execa('openssl', ['x509', '-noout', '-enddate', '-in', join(dir, 'cert.pem')])).stdout.replace('notAfter=', ''),
+    )
+      .toISOString()
+      .slice(0, 10);
     const pem = await readFile(join(dir, 'cert.pem'), 'utf8');
     const key = await readFile(join(dir, 'key.pem'), 'utf8');
-    await app.onHost('f1', `sudo mkdir -p /srv/fleetstat-cert && printf '%s' '${pem}' | sudo tee /srv/fleetstat-cert/fullchain.pem >/dev/null && printf '%s' '${key}' | sudo tee /srv/fleetstat-cert/privkey.pem >/dev/null`);
+    await app.onHost(
+      'f1',
+      `sudo mkdir -p /srv/fleetstat-cert && printf '%s' '${pem}' | sudo tee /srv/fleetstat-cert/fullchain.pem >/dev/null && printf '%s' '${key}' | sudo tee /srv/fleetstat-cert/privkey.pem >/dev/null`,
+    );
   });
 
   afterAll(async () => {
@@ -529,13 +636,21 @@ describe('ship status on hosts in several states', () => {
   it('--json: one status event per host with the same facts as fields', async () => {
     const r = await app.ship(['status', 'prod', '--json']);
     expect(r.code).toBe(1);
-    const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === 'status');
+    const events = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.type === 'status');
     expect(events.map((e) => e.host)).toEqual(hosts);
     const f1 = events[0]!;
     expect(f1).toMatchObject({
-      host: 'f1', release: (await app.state('f1')).current, deployed: { user: 'root', result: 'ok' },
-      units: [{ unit: 'fleetstat', state: 'active' }], health: [{ url: 'http://127.0.0.1:4451/health', answer: 'HTTP 200', ok: true }],
-      lock: null, cert: { notAfter: expect.stringMatching(new RegExp(`^${certExpiry}`)) as unknown },
+      host: 'f1',
+      release: (await app.state('f1')).current,
+      deployed: { user: 'root', result: 'ok' },
+      units: [{ unit: 'fleetstat', state: 'active' }],
+      health: [{ url: 'http://127.0.0.1:4451/health', answer: 'HTTP 200', ok: true }],
+      lock: null,
+      cert: { notAfter: expect.stringMatching(new RegExp(`^${certExpiry}`)) as unknown },
     });
     expect((f1.disk as { availableBytes: number }).availableBytes).toBeGreaterThan(0);
     expect(events[2]!.lock).toMatchObject({ user: 'carol', origin: 'ci-7', pid: 4242 });

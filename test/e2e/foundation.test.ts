@@ -16,16 +16,19 @@ const stage = (hosts: string[], extra: Record<string, unknown> = {}) => ({
 /** An ssh_config for one test: every host by address, with the given known_hosts and policy. */
 async function sshConfigWith(dir: string, knownHosts: string, strict: string, extra: string[] = []): Promise<string> {
   const file = join(dir, 'ssh_config');
-  await writeFile(file, [
-    'Host 10.213.*',
-    '  User deploy',
-    `  IdentityFile ${lab().key}`,
-    '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${knownHosts}`,
-    `  StrictHostKeyChecking ${strict}`,
-    ...extra.map((line) => `  ${line}`),
-    '',
-  ].join('\n'));
+  await writeFile(
+    file,
+    [
+      'Host 10.213.*',
+      '  User deploy',
+      `  IdentityFile ${lab().key}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${knownHosts}`,
+      `  StrictHostKeyChecking ${strict}`,
+      ...extra.map((line) => `  ${line}`),
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -35,7 +38,8 @@ async function useSshConfig(dir: string, config: string): Promise<void> {
 }
 
 /** OpenSSH itself with that config: what ship must agree with. */
-const openssh = (config: string, host: string, command: string) => execa('ssh', ['-F', config, '-o', 'BatchMode=yes', host, command], { reject: false });
+const openssh = (config: string, host: string, command: string) =>
+  execa('ssh', ['-F', config, '-o', 'BatchMode=yes', host, command], { reject: false });
 
 describe('ship exec', () => {
   it('runs on every host in parallel, output prefixed by host', async () => {
@@ -76,7 +80,10 @@ describe('ship exec', () => {
     const names = Array.from({ length: 50 }, (_, i) => `m${String(i + 1).padStart(2, '0')}`);
     const dir = await project(stage(names));
     const config = await sshConfigWith(dir, lab().knownHosts, 'yes');
-    await writeFile(config, `Host m??\n  HostName ${address('h1')}\n${await readFile(config, 'utf8')}`.replace('Host 10.213.*', 'Host m?? 10.213.*'));
+    await writeFile(
+      config,
+      `Host m??\n  HostName ${address('h1')}\n${await readFile(config, 'utf8')}`.replace('Host 10.213.*', 'Host m?? 10.213.*'),
+    );
     await useSshConfig(dir, config);
     const r = await ship(['exec', 'prod', '--', 'hostname'], { cwd: dir });
     expect(r.stderr).toBe('');
@@ -131,7 +138,11 @@ describe('host keys', () => {
     const dir = await project(stage([`deploy@${h2()}`]));
     const known = join(dir, 'known_hosts');
     const lines = (await readFile(lab().knownHosts, 'utf8')).split('\n');
-    const h1Key = lines.find((l) => l.startsWith(`${address('h1')} `))!.split(' ').slice(1).join(' ');
+    const h1Key = lines
+      .find((l) => l.startsWith(`${address('h1')} `))!
+      .split(' ')
+      .slice(1)
+      .join(' ');
     // Line 2 claims h2 has h1's key: exactly what a man in the middle would look like.
     await writeFile(known, `# comment\n${h2()} ${h1Key}\n`);
     const before = await readFile(known, 'utf8');
@@ -165,18 +176,28 @@ describe('host keys', () => {
   it('refuses a host whose key is in RevokedHostKeys, a key list or a KRL, though known_hosts holds it, as OpenSSH does', async () => {
     const dir = await project(stage([`deploy@${h2()}`]));
     const lines = (await readFile(lab().knownHosts, 'utf8')).split('\n');
-    const keyOf = (host: string) => lines.find((l) => l.startsWith(`${host} `))!.split(' ').slice(1).join(' ');
+    const keyOf = (host: string) =>
+      lines
+        .find((l) => l.startsWith(`${host} `))!
+        .split(' ')
+        .slice(1)
+        .join(' ');
     await writeFile(join(dir, 'h2.pub'), `${keyOf(h2())}\n`);
     const list = join(dir, 'revoked_keys');
     await writeFile(list, `# retired host keys\n${keyOf(address('h1'))}\n${keyOf(h2())}\n`);
     const krl = join(dir, 'revoked.krl');
     await execa('ssh-keygen', ['-q', '-k', '-f', krl, join(dir, 'h2.pub')]);
-    for (const [file, where] of [[list, 'line 3'], [krl, 'KRL key']] as const) {
+    for (const [file, where] of [
+      [list, 'line 3'],
+      [krl, 'KRL key'],
+    ] as const) {
       const config = await sshConfigWith(dir, lab().knownHosts, 'yes', [`RevokedHostKeys ${file}`]);
       await useSshConfig(dir, config);
       const r = await ship(['exec', 'prod', '--', 'true'], { cwd: dir });
       expect(r.code).toBe(3);
-      expect(r.stderr).toContain(`host key ${(await execa('ssh-keygen', ['-lf', join(dir, 'h2.pub')])).stdout.split(' ')[1]} is revoked by RevokedHostKeys ${file} (${where}); refusing to connect`);
+      expect(r.stderr).toContain(
+        `host key ${(await execa('ssh-keygen', ['-lf', join(dir, 'h2.pub')])).stdout.split(' ')[1]} is revoked by RevokedHostKeys ${file} (${where}); refusing to connect`,
+      );
       expect((await openssh(config, h2(), 'true')).stderr).toContain('revoked by file');
     }
     // A list that does not hold h2's key lets it through.

@@ -48,7 +48,12 @@ export async function loadUntil(stop: Promise<unknown>, options: LoadOptions): P
   const deadline = Date.now() + maxMs;
   let stopping = false;
   // Keep going half a second past the end, to catch a process that died just after it.
-  void stop.then(() => new Promise((r) => setTimeout(r, 500)), () => undefined).finally(() => (stopping = true));
+  void stop
+    .then(
+      () => new Promise((r) => setTimeout(r, 500)),
+      () => undefined,
+    )
+    .finally(() => (stopping = true));
 
   const worker = async (url: string) => {
     while (!stopping && Date.now() < deadline && result.sent < maxRequests) {

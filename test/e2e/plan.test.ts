@@ -42,7 +42,16 @@ describe('ship deploy --dry-run --offline', () => {
       app: 'hello',
       build: { run: ['sh', '-c', 'mkdir -p dist && echo hello > dist/index.html && echo ok > dist/health'], dir: 'dist' },
       service: { exec: 'node server.js', user: 'deploy', env: { PORT: '4000' } },
-      stages: { prod: { hosts, path: '/srv/hello', unit: 'hello', keep: 5, shared: ['.env', 'uploads/'], health: { url: 'http://127.0.0.1:4000/health', timeout: 30 } } },
+      stages: {
+        prod: {
+          hosts,
+          path: '/srv/hello',
+          unit: 'hello',
+          keep: 5,
+          shared: ['.env', 'uploads/'],
+          health: { url: 'http://127.0.0.1:4000/health', timeout: 30 },
+        },
+      },
     });
     const r = await ship(['deploy', 'prod', '--dry-run', '--offline'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
@@ -63,7 +72,7 @@ describe('ship deploy --dry-run --offline', () => {
         expect(label, `${line}: under a step`).toBeDefined();
       }
       expect(lines.some((l) => l.endsWith('|   lock'))).toBe(true);
-      expect(lines.some((l) => /\|   switch current -> \S+$/.test(l))).toBe(true);
+      expect(lines.some((l) => /\| {3}switch current -> \S+$/.test(l))).toBe(true);
       expect(lines.some((l) => l.includes('sudo -n -- systemctl restart -- hello'))).toBe(true);
     }
     // The upload tells what it would send, not bytes a dry run never sent.

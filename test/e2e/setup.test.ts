@@ -52,12 +52,20 @@ async function appProject(service: Record<string, unknown> = {}): Promise<string
 const allHosts = (script: string) => Promise.all(HOSTS.map((h) => onHost(h, script)));
 
 afterAll(async () => {
-  await Promise.all(['h1', 'h2', 'h3'].map((h) => onHost(h, [
-    `sudo systemctl disable --now ${APP}.socket ${APP}.service 2>/dev/null`,
-    `sudo rm -f /etc/systemd/system/${APP}.service /etc/systemd/system/${APP}.socket`,
-    'sudo systemctl daemon-reload',
-    `sudo rm -rf ${PATH} /srv/ghost`,
-  ].join('; '), { reject: false })));
+  await Promise.all(
+    ['h1', 'h2', 'h3'].map((h) =>
+      onHost(
+        h,
+        [
+          `sudo systemctl disable --now ${APP}.socket ${APP}.service 2>/dev/null`,
+          `sudo rm -f /etc/systemd/system/${APP}.service /etc/systemd/system/${APP}.socket`,
+          'sudo systemctl daemon-reload',
+          `sudo rm -rf ${PATH} /srv/ghost`,
+        ].join('; '),
+        { reject: false },
+      ),
+    ),
+  );
 });
 
 describe('ship init', () => {
@@ -107,13 +115,24 @@ describe('ship setup, then deploy of a socket-activated app', () => {
     dir = await appProject();
     const r = await run(['setup', 'prod', '--dry-run'], dir);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`sudo -n -- install -d -m 0755 -o deploy -g deploy -- ${PATH} ${PATH}/releases ${PATH}/shared ${PATH}/.ship`);
+    expect(r.stdout).toContain(
+      `sudo -n -- install -d -m 0755 -o deploy -g deploy -- ${PATH} ${PATH}/releases ${PATH}/shared ${PATH}/.ship`,
+    );
     // shared/ is the service user's: the env file is written as that user, not by root (here the
     // SSH user is the service user, so without sudo).
-    expect(r.stdout).toMatch(new RegExp(`^h1 \\|   upload env file\nh1 \\|     install-file\\.sh ${PATH}/shared/\\.env 600 \\d+  < \\(env file: 2 variables\\)$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^h1 \\|   upload env file\nh1 \\|     install-file\\.sh ${PATH}/shared/\\.env 600 \\d+  < \\(env file: 2 variables\\)$`,
+        'm',
+      ),
+    );
     expect(r.stdout).toContain(`sudo -n -- systemctl enable -- ${APP}.socket`);
-    expect(r.stdout).toContain(`h1: would create ${PATH} releases/ shared/ .ship/, write ${APP}.service, write ${APP}.socket, write shared/.env, reload systemd`);
-    for (const state of await allHosts(`test -e ${PATH} && echo exists; test -e /etc/systemd/system/${APP}.service && echo unit; echo checked`)) {
+    expect(r.stdout).toContain(
+      `h1: would create ${PATH} releases/ shared/ .ship/, write ${APP}.service, write ${APP}.socket, write shared/.env, reload systemd`,
+    );
+    for (const state of await allHosts(
+      `test -e ${PATH} && echo exists; test -e /etc/systemd/system/${APP}.service && echo unit; echo checked`,
+    )) {
       expect(state).toBe('checked');
     }
   });
@@ -123,33 +142,51 @@ describe('ship setup, then deploy of a socket-activated app', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     for (const host of HOSTS) {
-      expect(r.stdout).toContain(`${host}: created ${PATH} releases/ shared/ .ship/, wrote ${APP}.service, wrote ${APP}.socket, wrote shared/.env, reloaded systemd, enabled ${APP}.service, enabled ${APP}.socket`);
+      expect(r.stdout).toContain(
+        `${host}: created ${PATH} releases/ shared/ .ship/, wrote ${APP}.service, wrote ${APP}.socket, wrote shared/.env, reloaded systemd, enabled ${APP}.service, enabled ${APP}.socket`,
+      );
     }
     const localSha = (await execa('sha256sum', { input: ENV_FILE })).stdout.split(' ')[0];
     for (const host of HOSTS) {
-      expect(await onHost(host, `stat -c '%U:%G %a %n' ${PATH} ${PATH}/releases ${PATH}/shared ${PATH}/.ship ${PATH}/shared/.env`)).toBe([
-        `deploy:deploy 755 ${PATH}`, `deploy:deploy 755 ${PATH}/releases`, `deploy:deploy 755 ${PATH}/shared`,
-        `deploy:deploy 755 ${PATH}/.ship`, `deploy:deploy 600 ${PATH}/shared/.env`,
-      ].join('\n'));
+      expect(await onHost(host, `stat -c '%U:%G %a %n' ${PATH} ${PATH}/releases ${PATH}/shared ${PATH}/.ship ${PATH}/shared/.env`)).toBe(
+        [
+          `deploy:deploy 755 ${PATH}`,
+          `deploy:deploy 755 ${PATH}/releases`,
+          `deploy:deploy 755 ${PATH}/shared`,
+          `deploy:deploy 755 ${PATH}/.ship`,
+          `deploy:deploy 600 ${PATH}/shared/.env`,
+        ].join('\n'),
+      );
       expect((await onHost(host, `sudo sha256sum < ${PATH}/shared/.env`)).split(' ')[0]).toBe(localSha);
       const unit = await onHost(host, `cat /etc/systemd/system/${APP}.service`);
-      expect(unit).toContain(`WorkingDirectory=${PATH}/current\nExecStart=/usr/bin/node server.js\nEnvironment="PORT=${PORT}"\nEnvironmentFile=-${PATH}/shared/.env\n`);
+      expect(unit).toContain(
+        `WorkingDirectory=${PATH}/current\nExecStart=/usr/bin/node server.js\nEnvironment="PORT=${PORT}"\nEnvironmentFile=-${PATH}/shared/.env\n`,
+      );
       expect(unit).toContain(`Requires=${APP}.socket\nAfter=${APP}.socket\n`);
       expect(await onHost(host, `cat /etc/systemd/system/${APP}.socket`)).toContain(`ListenStream=${PORT}\n`);
       expect(await onHost(host, `systemctl is-enabled ${APP}.service ${APP}.socket`)).toBe('enabled\nenabled');
-      expect(await onHost(host, `sudo systemd-analyze verify /etc/systemd/system/${APP}.service /etc/systemd/system/${APP}.socket 2>&1; echo verified`)).toBe('verified');
+      expect(
+        await onHost(
+          host,
+          `sudo systemd-analyze verify /etc/systemd/system/${APP}.service /etc/systemd/system/${APP}.socket 2>&1; echo verified`,
+        ),
+      ).toBe('verified');
     }
   });
 
   it('a second setup changes nothing and says so', async () => {
-    const before = await allHosts(`stat -c '%Y %i' /etc/systemd/system/${APP}.service /etc/systemd/system/${APP}.socket ${PATH}/shared/.env`);
+    const before = await allHosts(
+      `stat -c '%Y %i' /etc/systemd/system/${APP}.service /etc/systemd/system/${APP}.socket ${PATH}/shared/.env`,
+    );
     const r = await run(['setup', 'prod'], dir);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^h1: nothing changed$/m);
     expect(r.stdout).toMatch(/^h2: nothing changed$/m);
     expect(r.stdout).not.toMatch(/wrote|created|reloaded|enabled/);
-    expect(await allHosts(`stat -c '%Y %i' /etc/systemd/system/${APP}.service /etc/systemd/system/${APP}.socket ${PATH}/shared/.env`)).toEqual(before);
+    expect(
+      await allHosts(`stat -c '%Y %i' /etc/systemd/system/${APP}.service /etc/systemd/system/${APP}.socket ${PATH}/shared/.env`),
+    ).toEqual(before);
 
     const json = await run(['setup', 'prod', '--json'], dir);
     expect(json.code).toBe(0);
@@ -165,16 +202,26 @@ describe('ship setup, then deploy of a socket-activated app', () => {
     expect(r.code, r.stderr).toBe(0);
     for (const host of HOSTS) {
       expect(await get(`http://${address(host)}:${PORT}/health`, 5000)).toEqual({ status: 200, body: '2.0.0\n' });
-      expect(await onHost(host, `sudo journalctl -u ${APP} --no-pager -o cat | tail -n 1`)).toBe('version 2.0.0 listening on the socket from systemd (fd 3)');
+      expect(await onHost(host, `sudo journalctl -u ${APP} --no-pager -o cat | tail -n 1`)).toBe(
+        'version 2.0.0 listening on the socket from systemd (fd 3)',
+      );
       // The variables are in the process's environment (names only are compared here).
-      expect(await onHost(host, `sudo cat /proc/$(systemctl show -p MainPID --value ${APP})/environ | tr '\\0' '\\n' | cut -d= -f1 | grep -E '^(API_TOKEN|DB_PASSWORD|LISTEN_FDS)$' | sort`))
-        .toBe('API_TOKEN\nDB_PASSWORD\nLISTEN_FDS');
+      expect(
+        await onHost(
+          host,
+          `sudo cat /proc/$(systemctl show -p MainPID --value ${APP})/environ | tr '\\0' '\\n' | cut -d= -f1 | grep -E '^(API_TOKEN|DB_PASSWORD|LISTEN_FDS)$' | sort`,
+        ),
+      ).toBe('API_TOKEN\nDB_PASSWORD\nLISTEN_FDS');
     }
   });
 
   it('a deploy under continuous requests fails none of them', async () => {
     const deploy = run(['deploy', 'prod'], dir, { APP_VERSION: '2.1.0' });
-    const load = await loadUntil(deploy, { urls: HOSTS.map((h) => `http://${address(h)}:${PORT}/health`), workersPerUrl: 3, maxMs: 100_000 });
+    const load = await loadUntil(deploy, {
+      urls: HOSTS.map((h) => `http://${address(h)}:${PORT}/health`),
+      workersPerUrl: 3,
+      maxMs: 100_000,
+    });
     expect((await deploy).code).toBe(0);
     expect(load.failed, load.errors.join(', ')).toBe(0);
     expect(load.ok).toBeGreaterThan(20);
@@ -192,13 +239,16 @@ describe('ship setup, then deploy of a socket-activated app', () => {
     const cat = await run(['exec', 'prod', '--', 'sh', '-c', 'cat "$1"; cat "$1" >&2; exit 3', 'sh', `${PATH}/shared/.env`], dir);
     expect(cat.code).toBe(1);
     expect(cat.stdout).toContain('h1 | API_TOKEN=***');
-    expect(cat.stderr).toContain("h2 | DB_PASSWORD=***");
+    expect(cat.stderr).toContain('h2 | DB_PASSWORD=***');
   });
 
   it('ship logs shows the journal of every host, prefixed by host', async () => {
     const r = await run(['logs', 'prod', '--lines', '3'], dir);
     expect(r.code).toBe(0);
-    for (const host of HOSTS) expect(r.stdout).toMatch(new RegExp(`^${host} \\| \\S+ ${APP}\\[\\d+\\]: version 2\\.1\\.0 listening on the socket from systemd \\(fd 3\\)$`, 'm'));
+    for (const host of HOSTS)
+      expect(r.stdout).toMatch(
+        new RegExp(`^${host} \\| \\S+ ${APP}\\[\\d+\\]: version 2\\.1\\.0 listening on the socket from systemd \\(fd 3\\)$`, 'm'),
+      );
     expect(r.stdout.split('\n').filter((l) => l.startsWith('h1 | '))).toHaveLength(3);
     expect(r.stdout.indexOf('h1 | ')).toBeLessThan(r.stdout.indexOf('h2 | '));
   });
@@ -228,7 +278,9 @@ describe('ship setup, then deploy of a socket-activated app', () => {
 
   it('runs a user recipe from recipes/ with ship run, and a project recipes/setup.ts replaces the built-in', async () => {
     await mkdir(join(dir, 'recipes'));
-    await writeFile(join(dir, 'recipes/stamp.ts'), `import { recipe } from 'ship-deploy';
+    await writeFile(
+      join(dir, 'recipes/stamp.ts'),
+      `import { recipe } from 'ship-deploy';
 
 // ship run prod stamp <words...>: which version is live, and a note in shared/stamp.
 export default recipe('stamp', async ({ stage, hosts, args, log }) => {
@@ -238,7 +290,8 @@ export default recipe('stamp', async ({ stage, hosts, args, log }) => {
     log(\`\${host.name}: version \${version.stdout.trim()}, stamped \${args.join(' ')}\`);
   });
 });
-`);
+`,
+    );
     const r = await run(['run', 'prod', 'stamp', "it's", '$(done)'], dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -246,12 +299,15 @@ export default recipe('stamp', async ({ stage, hosts, args, log }) => {
     expect(r.stdout).toMatch(/^h2: version 2\.1\.0, stamped it's \$\(done\)$/m);
     expect(await onHost('h2', `cat ${PATH}/shared/stamp`)).toBe("it's $(done)");
 
-    await writeFile(join(dir, 'recipes/setup.ts'), `import { recipe } from 'ship-deploy';
+    await writeFile(
+      join(dir, 'recipes/setup.ts'),
+      `import { recipe } from 'ship-deploy';
 export default recipe('setup', async ({ hosts, log }) => {
   await hosts.each(async (host) => { await host.createDirectories(); });
   log('project setup ran');
 });
-`);
+`,
+    );
     const own = await run(['setup', 'prod'], dir);
     expect(own.code).toBe(0);
     expect(own.stdout).toContain('project setup ran');
@@ -260,13 +316,20 @@ export default recipe('setup', async ({ hosts, log }) => {
   });
 
   it('without service.socket, setup removes the socket unit it wrote and the app listens on PORT', async () => {
-    const plain = await project(config({ socket: undefined }), Object.fromEntries(await Promise.all(
-      ['server.js', 'build.js', 'package.json', '.env.prod'].map(async (n) => [n, await readFile(join(dir, n), 'utf8')] as const),
-    )));
+    const plain = await project(
+      config({ socket: undefined }),
+      Object.fromEntries(
+        await Promise.all(
+          ['server.js', 'build.js', 'package.json', '.env.prod'].map(async (n) => [n, await readFile(join(dir, n), 'utf8')] as const),
+        ),
+      ),
+    );
     const r = await run(['setup', 'prod'], plain);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^h1: wrote ${APP}\\.service, removed ${APP}\\.socket, reloaded systemd$`, 'm'));
-    expect(await onHost('h1', `test -e /etc/systemd/system/${APP}.socket || echo gone; systemctl is-active ${APP}.socket`, { reject: false })).toBe('gone\ninactive');
+    expect(
+      await onHost('h1', `test -e /etc/systemd/system/${APP}.socket || echo gone; systemctl is-active ${APP}.socket`, { reject: false }),
+    ).toBe('gone\ninactive');
     // The running app was not stopped with its socket: it serves on the one it inherited until restarted.
     expect(await get(`http://${address('h1')}:${PORT}/health`, 5000)).toEqual({ status: 200, body: '2.1.0\n' });
     const deploy = await run(['deploy', 'prod'], plain, { APP_VERSION: '3.0.0' });
@@ -276,7 +339,10 @@ export default recipe('setup', async ({ hosts, log }) => {
   });
 
   it('fails clearly when the service user does not exist, naming the command that fixes it', async () => {
-    const ghost = await project({ ...config({ user: 'ghost', envFile: undefined }, ['h3']), stages: { prod: { hosts: ['h3'], path: '/srv/ghost' } } });
+    const ghost = await project({
+      ...config({ user: 'ghost', envFile: undefined }, ['h3']),
+      stages: { prod: { hosts: ['h3'], path: '/srv/ghost' } },
+    });
     const r = await run(['setup', 'prod'], ghost);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('h3: service.user "ghost" does not exist on this host');
@@ -291,25 +357,37 @@ describe('a unit file ship did not write', () => {
     project({ ...config({ envFile: undefined, socket: undefined }, ['h3']), stages: { prod: { hosts: ['h3'], path: SHADOW, unit } } });
   afterAll(async () => {
     // Only what this describe made (nginx.service only if a broken ship wrote it).
-    await onHost('h3', `sudo rm -rf ${SHADOW} /etc/systemd/system/mine.service; grep -q 'written by ship setup' /etc/systemd/system/nginx.service && sudo rm /etc/systemd/system/nginx.service; sudo systemctl daemon-reload`, { reject: false });
+    await onHost(
+      'h3',
+      `sudo rm -rf ${SHADOW} /etc/systemd/system/mine.service; grep -q 'written by ship setup' /etc/systemd/system/nginx.service && sudo rm /etc/systemd/system/nginx.service; sudo systemctl daemon-reload`,
+      { reject: false },
+    );
   });
 
-  it('refuses a unit name the distro\'s unit has (unit: nginx), which /etc/systemd/system would shadow', async () => {
+  it("refuses a unit name the distro's unit has (unit: nginx), which /etc/systemd/system would shadow", async () => {
     const r = await run(['setup', 'prod'], await shadowProject('nginx'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('h3: /lib/systemd/system/nginx.service exists and was not written by ship setup; writing /etc/systemd/system/nginx.service would shadow it');
+    expect(r.stderr).toContain(
+      'h3: /lib/systemd/system/nginx.service exists and was not written by ship setup; writing /etc/systemd/system/nginx.service would shadow it',
+    );
     expect(r.stderr).toMatch(/next: give the stage a unit name of its own in hosts\.ts/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(await onHost('h3', 'test -e /etc/systemd/system/nginx.service && echo shadowed; systemctl show -P FragmentPath nginx.service')).toBe('/lib/systemd/system/nginx.service');
+    expect(
+      await onHost('h3', 'test -e /etc/systemd/system/nginx.service && echo shadowed; systemctl show -P FragmentPath nginx.service'),
+    ).toBe('/lib/systemd/system/nginx.service');
   });
 
   it('refuses to overwrite /etc/systemd/system/<unit>.service that someone else wrote, and leaves it as it was', async () => {
-    const mine = '[Unit]\nDescription=mine, not ship\'s\n\n[Service]\nExecStart=/bin/true\n';
+    const mine = "[Unit]\nDescription=mine, not ship's\n\n[Service]\nExecStart=/bin/true\n";
     await onHost('h3', `printf '%s' '${mine.replaceAll("'", "'\\''")}' | sudo tee /etc/systemd/system/mine.service >/dev/null`);
     const r = await run(['setup', 'prod'], await shadowProject('mine'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('h3: /etc/systemd/system/mine.service exists and was not written by ship setup; writing it would overwrite it');
-    expect(r.stderr).toMatch(/next: .*remove it yourself .*ship exec prod --host h3 -- sudo rm \/etc\/systemd\/system\/mine\.service.*or give the stage a unit name of its own in hosts\.ts/);
+    expect(r.stderr).toContain(
+      'h3: /etc/systemd/system/mine.service exists and was not written by ship setup; writing it would overwrite it',
+    );
+    expect(r.stderr).toMatch(
+      /next: .*remove it yourself .*ship exec prod --host h3 -- sudo rm \/etc\/systemd\/system\/mine\.service.*or give the stage a unit name of its own in hosts\.ts/,
+    );
     expect(await onHost('h3', 'cat /etc/systemd/system/mine.service')).toBe(mine.trimEnd());
   });
 });

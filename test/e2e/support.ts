@@ -25,7 +25,10 @@ export interface ShipResult {
 }
 
 /** Run the real CLI. Not a terminal, so output is plain prefixed lines. */
-export async function ship(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ShipResult> {
+export async function ship(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<ShipResult> {
   const started = Date.now();
   const result = await execa('node', [SHIP, ...args], {
     cwd: options.cwd,
@@ -42,7 +45,9 @@ export async function ship(args: string[], options: { cwd: string; env?: Record<
  * shared lab unless a test file booted its own and names it).
  */
 export async function onHost(host: string, script: string, options: { reject?: boolean; lab?: Lab } = {}): Promise<string> {
-  const result = await execa('ssh', ['-F', (options.lab ?? lab()).sshConfig, '-o', 'BatchMode=yes', host, script], { reject: options.reject ?? true });
+  const result = await execa('ssh', ['-F', (options.lab ?? lab()).sshConfig, '-o', 'BatchMode=yes', host, script], {
+    reject: options.reject ?? true,
+  });
   return result.stdout;
 }
 
@@ -60,7 +65,10 @@ export async function project(config: Record<string, unknown>, files: Record<str
 /** (Re)writes `dir/hosts.ts` from `config`, as a user editing it would: same file, new content. */
 export async function writeHosts(dir: string, config: Record<string, unknown>, on: Lab = lab()): Promise<void> {
   const withSsh = { ssh: { config: on.sshConfig, connectTimeout: 5 }, ...config };
-  await writeFile(join(dir, 'hosts.ts'), `import { defineHosts } from 'ship-deploy';\n\nexport default defineHosts(${JSON.stringify(withSsh, null, 2)});\n`);
+  await writeFile(
+    join(dir, 'hosts.ts'),
+    `import { defineHosts } from 'ship-deploy';\n\nexport default defineHosts(${JSON.stringify(withSsh, null, 2)});\n`,
+  );
 }
 
 export function address(host: string): string {

@@ -29,8 +29,16 @@ const HOST_PACKAGES: Record<string, string> = {
 
 /** Packages inside each test host: minbase plus what ship and later features need. */
 const GUEST_PACKAGES = [
-  'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'sudo', 'nginx-light', 'iproute2',
-  'nodejs', 'procps', 'ca-certificates',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'openssh-server',
+  'sudo',
+  'nginx-light',
+  'iproute2',
+  'nodejs',
+  'procps',
+  'ca-certificates',
 ];
 
 /** Runs inside the fresh root with chroot; keep it idempotent and readable. */
@@ -91,9 +99,7 @@ export async function ensureBaseImage(log: (line: string) => void): Promise<stri
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   log(`building Debian bookworm base image in ${dir} (debootstrap, about a minute)`);
-  await execa('debootstrap', [
-    '--variant=minbase', `--include=${GUEST_PACKAGES.join(',')}`, 'bookworm', tmp, MIRROR,
-  ]);
+  await execa('debootstrap', ['--variant=minbase', `--include=${GUEST_PACKAGES.join(',')}`, 'bookworm', tmp, MIRROR]);
   const script = join(tmp, 'tmp/customise.sh');
   await writeFile(script, CUSTOMISE);
   await chmod(script, 0o755);

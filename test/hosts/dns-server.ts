@@ -79,36 +79,46 @@ export async function startDnsServers(options: DnsOptions): Promise<DnsServers> 
     const isPrimary = server === primary;
     if (isPrimary) await writeFile(join(home, 'zone.db'), zoneText);
     const conf = join(home, 'named.conf');
-    await writeFile(conf, [
-      ...(isPrimary ? [`include "${keyFile}";`] : []),
-      'options {',
-      `  directory "${home}";`,
-      `  pid-file "${home}/named.pid";`,
-      `  session-keyfile "${home}/session.key";`,
-      `  listen-on port 53 { ${server.address}; };`,
-      '  listen-on-v6 { none; };',
-      '  recursion no;',
-      '  dnssec-validation no;',
-      // The primary tells the secondary about every change at once; the secondary asks soon.
-      ...(isPrimary ? [`  allow-transfer { ${secondary.address}; };`, `  also-notify { ${secondary.address}; };`, '  notify-delay 0;'] : ['  min-refresh-time 5;', '  min-retry-time 5;']),
-      '};',
-      // No rndc control channel: nothing here needs one.
-      'controls { };',
-      `zone "${zone}" {`,
-      ...(isPrimary
-        ? ['  type primary;', `  file "${home}/zone.db";`, `  update-policy { grant ${keyName} zonesub TXT; };`]
-        : ['  type secondary;', `  primaries { ${primary.address}; };`, `  file "${home}/zone.db";`]),
-      '};',
-      '',
-    ].join('\n'));
+    await writeFile(
+      conf,
+      [
+        ...(isPrimary ? [`include "${keyFile}";`] : []),
+        'options {',
+        `  directory "${home}";`,
+        `  pid-file "${home}/named.pid";`,
+        `  session-keyfile "${home}/session.key";`,
+        `  listen-on port 53 { ${server.address}; };`,
+        '  listen-on-v6 { none; };',
+        '  recursion no;',
+        '  dnssec-validation no;',
+        // The primary tells the secondary about every change at once; the secondary asks soon.
+        ...(isPrimary
+          ? [`  allow-transfer { ${secondary.address}; };`, `  also-notify { ${secondary.address}; };`, '  notify-delay 0;']
+          : ['  min-refresh-time 5;', '  min-retry-time 5;']),
+        '};',
+        // No rndc control channel: nothing here needs one.
+        'controls { };',
+        `zone "${zone}" {`,
+        ...(isPrimary
+          ? ['  type primary;', `  file "${home}/zone.db";`, `  update-policy { grant ${keyName} zonesub TXT; };`]
+          : ['  type secondary;', `  primaries { ${primary.address}; };`, `  file "${home}/zone.db";`]),
+        '};',
+        '',
+      ].join('\n'),
+    );
     const netns = `shipt${lab.id}-ns${i + 1}`;
     await wire(lab, netns, `shv${lab.id}n${i + 1}`, server.address);
     servers.push({ server, netns, conf });
   }
 
   // `ip netns exec` execs named in place: the child's pid is named's.
-  const children: ChildProcess[] = servers.map(({ server, netns, conf }) => spawnLogged(dir, server.name, 'ip', ['netns', 'exec', netns, NAMED, '-g', '-c', conf]));
-  await writePids(dir, children.map((c) => c.pid));
+  const children: ChildProcess[] = servers.map(({ server, netns, conf }) =>
+    spawnLogged(dir, server.name, 'ip', ['netns', 'exec', netns, NAMED, '-g', '-c', conf]),
+  );
+  await writePids(
+    dir,
+    children.map((c) => c.pid),
+  );
   const txt = async (server: NameServer, name: string) => {
     const resolver = new Resolver({ timeout: 2_000, tries: 1 });
     resolver.setServers([server.address]);

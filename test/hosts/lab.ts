@@ -82,7 +82,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const publicKey = await readFile(`${key}.pub`, 'utf8');
 
   const hosts: LabHost[] = options.hosts.map((name, i) => ({
-    name, address: `10.213.${id}.${11 + i}`, netns: `shipt${id}-${name}`, root: join(dir, name, 'root'), hidden: false,
+    name,
+    address: `10.213.${id}.${11 + i}`,
+    netns: `shipt${id}-${name}`,
+    root: join(dir, name, 'root'),
+    hidden: false,
   }));
   if (options.hidden) {
     hosts.push({ name: 'hidden', address: `10.214.${id}.2`, netns: `shipt${id}-hidden`, root: join(dir, 'hidden', 'root'), hidden: true });
@@ -115,8 +119,14 @@ async function prepareHost(base: string, dir: string, host: LabHost, publicKey: 
   await mkdir(join(hostDir, 'upper'), { recursive: true });
   await mkdir(join(hostDir, 'work'), { recursive: true });
   await mkdir(host.root, { recursive: true });
-  await sh('mount', ['-t', 'overlay', 'overlay', '-o',
-    `lowerdir=${base},upperdir=${join(hostDir, 'upper')},workdir=${join(hostDir, 'work')}`, host.root]);
+  await sh('mount', [
+    '-t',
+    'overlay',
+    'overlay',
+    '-o',
+    `lowerdir=${base},upperdir=${join(hostDir, 'upper')},workdir=${join(hostDir, 'work')}`,
+    host.root,
+  ]);
   await writeFile(join(host.root, 'etc/hostname'), `${host.name}\n`);
   await writeFile(join(host.root, 'etc/hosts'), `127.0.0.1 localhost\n127.0.1.1 ${host.name}\n`);
   const passwd = await readFile(join(host.root, 'etc/passwd'), 'utf8');
@@ -190,10 +200,25 @@ async function bootHost(dir: string, host: LabHost): Promise<void> {
   const cgroups = cgroupDirs(host);
   for (const cg of cgroups) await mkdir(cg, { recursive: true });
   const enter = cgroups.map((cg) => `echo $$ > ${cg}/cgroup.procs`).join(' && ');
-  const child = spawn('sh', ['-c', `${enter} && exec "$@"`, 'sh', 'systemd-nspawn',
-    '-b', '--register=no', '--keep-unit', `--network-namespace-path=/run/netns/${host.netns}`,
-    '-D', host.root, '-M', host.name, '--console=read-only',
-  ], { detached: true, stdio: ['ignore', console, console] });
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      `${enter} && exec "$@"`,
+      'sh',
+      'systemd-nspawn',
+      '-b',
+      '--register=no',
+      '--keep-unit',
+      `--network-namespace-path=/run/netns/${host.netns}`,
+      '-D',
+      host.root,
+      '-M',
+      host.name,
+      '--console=read-only',
+    ],
+    { detached: true, stdio: ['ignore', console, console] },
+  );
   child.unref();
   await writeFile(join(dir, host.name, 'pid'), String(child.pid));
 }
@@ -239,8 +264,16 @@ async function banner(address: string): Promise<boolean> {
 
 async function bannerVia(jump: LabHost, host: LabHost): Promise<boolean> {
   // The hidden host is not routable from here; probe it from inside the jump host's namespace.
-  const result = await quiet('ip', ['netns', 'exec', jump.netns, 'timeout', '1', 'bash', '-c',
-    `exec 3<>/dev/tcp/${host.address}/22 && head -c 4 <&3`]);
+  const result = await quiet('ip', [
+    'netns',
+    'exec',
+    jump.netns,
+    'timeout',
+    '1',
+    'bash',
+    '-c',
+    `exec 3<>/dev/tcp/${host.address}/22 && head -c 4 <&3`,
+  ]);
   return result.stdout.startsWith('SSH-');
 }
 
@@ -252,17 +285,21 @@ async function knownHostsLine(host: LabHost): Promise<string> {
 
 function renderSshConfig(hosts: LabHost[], key: string, knownHosts: string): string {
   const jump = hosts[0]!;
-  return hosts.map((h) => [
-    `Host ${h.name}`,
-    `  HostName ${h.address}`,
-    '  User deploy',
-    `  IdentityFile ${key}`,
-    '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${knownHosts}`,
-    '  StrictHostKeyChecking yes',
-    ...(h.hidden ? [`  ProxyJump ${jump.name}`] : []),
-    '',
-  ].join('\n')).join('\n');
+  return hosts
+    .map((h) =>
+      [
+        `Host ${h.name}`,
+        `  HostName ${h.address}`,
+        '  User deploy',
+        `  IdentityFile ${key}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${knownHosts}`,
+        '  StrictHostKeyChecking yes',
+        ...(h.hidden ? [`  ProxyJump ${jump.name}`] : []),
+        '',
+      ].join('\n'),
+    )
+    .join('\n');
 }
 
 /** Read a running lab's description (for tools in another process). */
@@ -275,11 +312,13 @@ export async function stopLab(id: number): Promise<void> {
   const dir = labDir(id);
   if (existsSync(dir)) {
     const { readdir } = await import('node:fs/promises');
-    await Promise.all((await readdir(dir)).map(async (name) => {
-      const pidFile = join(dir, name, 'pid');
-      if (!existsSync(pidFile)) return;
-      await stopContainer(Number(await readFile(pidFile, 'utf8')));
-    }));
+    await Promise.all(
+      (await readdir(dir)).map(async (name) => {
+        const pidFile = join(dir, name, 'pid');
+        if (!existsSync(pidFile)) return;
+        await stopContainer(Number(await readFile(pidFile, 'utf8')));
+      }),
+    );
     for (const name of await readdir(dir)) {
       const root = join(dir, name, 'root');
       if (existsSync(root)) await quiet('umount', ['-l', root]);

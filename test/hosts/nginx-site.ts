@@ -51,17 +51,24 @@ export async function repairNginx(run: HostRunner, host: string): Promise<void> 
 
 /** Back to the base image's nginx: no TLS site, no broken file, no certificates; reloaded. */
 export async function restoreNginx(run: HostRunner, host: string, certDirs: string[]): Promise<void> {
-  await run(host, [
-    `sudo -n rm -f ${SITE} ${BROKEN}`,
-    ...certDirs.map((d) => `sudo -n rm -rf ${sh(d)}`),
-    'sudo -n rm -rf /var/www/html/.well-known',
-    'sudo -n nginx -t -q && sudo -n systemctl reload nginx',
-  ].join(' && '));
+  await run(
+    host,
+    [
+      `sudo -n rm -f ${SITE} ${BROKEN}`,
+      ...certDirs.map((d) => `sudo -n rm -rf ${sh(d)}`),
+      'sudo -n rm -rf /var/www/html/.well-known',
+      'sudo -n nginx -t -q && sudo -n systemctl reload nginx',
+    ].join(' && '),
+  );
 }
 
 /** Pids of the nginx workers: a reload replaces them all, so unchanged pids mean "not reloaded". */
 export async function nginxWorkers(run: HostRunner, host: string): Promise<string> {
   // ps -C matches the program name, so the shell running this command is never counted.
   const lines = (await run(host, 'ps -C nginx -o pid=,args=')).split('\n');
-  return lines.filter((l) => l.includes('worker process')).map((l) => l.trim().split(/\s+/)[0]).sort().join(' ');
+  return lines
+    .filter((l) => l.includes('worker process'))
+    .map((l) => l.trim().split(/\s+/)[0])
+    .sort()
+    .join(' ');
 }

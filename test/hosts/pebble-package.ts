@@ -77,12 +77,17 @@ async function downloadFromSid(work: string, mirror: string): Promise<string> {
   const sources = join(work, 'sources.list');
   await writeFile(sources, `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} sid main\n`);
   const options = [
-    '-o', `Dir::Etc::SourceList=${sources}`,
-    '-o', `Dir::Etc::SourceParts=${parts}`,
-    '-o', `Dir::State::Lists=${lists}`,
-    '-o', `Dir::Cache=${cache}`,
+    '-o',
+    `Dir::Etc::SourceList=${sources}`,
+    '-o',
+    `Dir::Etc::SourceParts=${parts}`,
+    '-o',
+    `Dir::State::Lists=${lists}`,
+    '-o',
+    `Dir::Cache=${cache}`,
     // The work directory belongs to root; apt's unprivileged _apt user could not write there.
-    '-o', 'APT::Sandbox::User=root',
+    '-o',
+    'APT::Sandbox::User=root',
   ];
   await execa('apt-get', ['-qq', ...options, 'update'], { cwd: work });
   await execa('apt-get', ['-qq', ...options, 'download', 'pebble'], { cwd: work });
@@ -113,7 +118,12 @@ export async function debianMirror(): Promise<string> {
 
 function deb822Uris(text: string): string[] {
   return text.split(/\n\s*\n/).flatMap((stanza) => {
-    const fields = Object.fromEntries(stanza.split('\n').filter((l) => /^[A-Za-z-]+:/.test(l)).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    const fields = Object.fromEntries(
+      stanza
+        .split('\n')
+        .filter((l) => /^[A-Za-z-]+:/.test(l))
+        .map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+    );
     if (fields.enabled === 'no' || !(fields.types ?? '').split(/\s+/).includes('deb')) return [];
     return (fields.uris ?? '').split(/\s+/).filter(Boolean);
   });
@@ -121,7 +131,10 @@ function deb822Uris(text: string): string[] {
 
 function oneLineUris(text: string): string[] {
   return text.split('\n').flatMap((line) => {
-    const words = line.replace(/\[[^\]]*\]/, '').trim().split(/\s+/);
+    const words = line
+      .replace(/\[[^\]]*\]/, '')
+      .trim()
+      .split(/\s+/);
     return words[0] === 'deb' && words[1] ? [words[1]] : [];
   });
 }

@@ -82,30 +82,56 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const profiles = options.profiles ?? { default: { validitySeconds: options.validitySeconds ?? 90 * 86_400 } };
 
   const config = join(dir, 'pebble-config.json');
-  await writeFile(config, JSON.stringify({
-    pebble: {
-      listenAddress: `${address}:${ports.acme}`,
-      managementListenAddress: `${address}:${ports.management}`,
-      certificate: ca.cert,
-      privateKey: ca.key,
-      // Validate HTTP-01 on the real port 80 of the test hosts, as Let's Encrypt does.
-      httpPort: 80,
-      tlsPort: 443,
-      ocspResponderURL: '',
-      externalAccountBindingRequired: false,
-      profiles: Object.fromEntries(Object.entries(profiles).map(([name, p]) => [name, { description: p.description ?? `${name} (${p.validitySeconds} s)`, validityPeriod: p.validitySeconds }])),
-    },
-  }, null, 2));
+  await writeFile(
+    config,
+    JSON.stringify(
+      {
+        pebble: {
+          listenAddress: `${address}:${ports.acme}`,
+          managementListenAddress: `${address}:${ports.management}`,
+          certificate: ca.cert,
+          privateKey: ca.key,
+          // Validate HTTP-01 on the real port 80 of the test hosts, as Let's Encrypt does.
+          httpPort: 80,
+          tlsPort: 443,
+          ocspResponderURL: '',
+          externalAccountBindingRequired: false,
+          profiles: Object.fromEntries(
+            Object.entries(profiles).map(([name, p]) => [
+              name,
+              { description: p.description ?? `${name} (${p.validitySeconds} s)`, validityPeriod: p.validitySeconds },
+            ]),
+          ),
+        },
+      },
+      null,
+      2,
+    ),
+  );
 
   const dnsManagement = `http://${address}:${ports.dnsManagement}`;
-  const challtestsrv = options.dnsServer ? undefined : spawnLogged(dir, 'challtestsrv', binaries.challtestsrv, [
-    '-dnsserver', `${address}:${ports.dns}`,
-    '-management', `${address}:${ports.dnsManagement}`,
-    // Only the fake DNS is wanted; its own challenge servers would take ports for nothing.
-    '-http01', '', '-https01', '', '-tlsalpn01', '', '-doh', '',
-    // Unknown names resolve to a dead address, and no AAAA, so Pebble never tries ::1.
-    '-defaultIPv4', '127.0.0.9', '-defaultIPv6', '',
-  ]);
+  const challtestsrv = options.dnsServer
+    ? undefined
+    : spawnLogged(dir, 'challtestsrv', binaries.challtestsrv, [
+        '-dnsserver',
+        `${address}:${ports.dns}`,
+        '-management',
+        `${address}:${ports.dnsManagement}`,
+        // Only the fake DNS is wanted; its own challenge servers would take ports for nothing.
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-doh',
+        '',
+        // Unknown names resolve to a dead address, and no AAAA, so Pebble never tries ::1.
+        '-defaultIPv4',
+        '127.0.0.9',
+        '-defaultIPv6',
+        '',
+      ]);
   // Pids on disk at once: a start that fails half-way must not leave ports taken for the next one.
   await writePids(dir, [challtestsrv?.pid]);
   if (challtestsrv) await waitFor(`challtestsrv at ${dnsManagement}`, () => httpGet(`${dnsManagement}/`), challtestsrv);
@@ -160,14 +186,46 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
 async function listenerCertificate(dir: string, address: string): Promise<{ cert: string; key: string }> {
   const file = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  await execa('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=ship test listener CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-keyout', file('listener-ca.key'), '-out', file('listener-ca.pem')]);
-  await execa('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=pebble',
-    '-CA', file('listener-ca.pem'), '-CAkey', file('listener-ca.key'),
-    '-addext', `subjectAltName=IP:${address},DNS:localhost`, '-addext', 'basicConstraints=CA:FALSE',
-    '-addext', 'extendedKeyUsage=serverAuth',
-    '-keyout', file('listener.key'), '-out', file('listener.pem')]);
+  await execa('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=ship test listener CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout',
+    file('listener-ca.key'),
+    '-out',
+    file('listener-ca.pem'),
+  ]);
+  await execa('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=pebble',
+    '-CA',
+    file('listener-ca.pem'),
+    '-CAkey',
+    file('listener-ca.key'),
+    '-addext',
+    `subjectAltName=IP:${address},DNS:localhost`,
+    '-addext',
+    'basicConstraints=CA:FALSE',
+    '-addext',
+    'extendedKeyUsage=serverAuth',
+    '-keyout',
+    file('listener.key'),
+    '-out',
+    file('listener.pem'),
+  ]);
   return { cert: file('listener.pem'), key: file('listener.key') };
 }
 
@@ -207,7 +265,7 @@ function httpGet(url: string): Promise<string> {
 function httpPost(url: string, body: string, ca?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const options = { method: 'POST', timeout: 5_000, headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT } };
-    const req = (ca ? httpsRequest(url, { ...options, ca }, done) : httpRequest(url, options, done));
+    const req = ca ? httpsRequest(url, { ...options, ca }, done) : httpRequest(url, options, done);
     function done(res: IncomingMessage): void {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -47,7 +47,9 @@ export const nodeLookups: Lookups = {
   ns: async (zone, via) => resolverFor(await addressed(via)).resolveNs(zone),
   addresses: async (name, via) => {
     const resolver = resolverFor(await addressed(via));
-    const found = (await Promise.allSettled([resolver.resolve4(name), resolver.resolve6(name)])).flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    const found = (await Promise.allSettled([resolver.resolve4(name), resolver.resolve6(name)])).flatMap((r) =>
+      r.status === 'fulfilled' ? r.value : [],
+    );
     if (found.length > 0) return found;
     // Outside the zone (ns1.provider.net): the updated server need not know; ask as usual.
     return (await lookup(name, { all: true })).map((a) => a.address);
@@ -68,13 +70,15 @@ export async function authoritativeServers(zone: string, via: DnsServer, lookups
     throw new Error(`cannot read the NS records of ${zone} from ${formatServer(via)}: ${reason(error)}`);
   }
   if (names.length === 0) throw new Error(`${formatServer(via)} lists no NS records for ${zone}`);
-  const servers = await Promise.all(names.map(async (name) => {
-    try {
-      return (await lookups.addresses(name, via)).map((address) => ({ name, address }));
-    } catch (error) {
-      throw new Error(`cannot find the address of ${name}, a name server of ${zone}: ${reason(error)}`);
-    }
-  }));
+  const servers = await Promise.all(
+    names.map(async (name) => {
+      try {
+        return (await lookups.addresses(name, via)).map((address) => ({ name, address }));
+      } catch (error) {
+        throw new Error(`cannot find the address of ${name}, a name server of ${zone}: ${reason(error)}`);
+      }
+    }),
+  );
   return servers.flat();
 }
 
@@ -92,17 +96,19 @@ export async function waitForRecords(servers: readonly NameServer[], records: re
   const deadline = Date.now() + options.timeoutMs;
   const pending = new Map(servers.map((s) => [s, '']));
   for (;;) {
-    await Promise.all([...pending.keys()].map(async (server) => {
-      const missing = await lacking(server, records, lookups);
-      const label = `${server.name} (${server.address})`;
-      if (missing === undefined) {
-        pending.delete(server);
-        options.log?.(`${label} answers the DNS-01 record${records.length === 1 ? '' : 's'}`);
-      } else if (pending.get(server) !== missing) {
-        pending.set(server, missing);
-        options.log?.(`waiting for ${label}: ${missing}`);
-      }
-    }));
+    await Promise.all(
+      [...pending.keys()].map(async (server) => {
+        const missing = await lacking(server, records, lookups);
+        const label = `${server.name} (${server.address})`;
+        if (missing === undefined) {
+          pending.delete(server);
+          options.log?.(`${label} answers the DNS-01 record${records.length === 1 ? '' : 's'}`);
+        } else if (pending.get(server) !== missing) {
+          pending.set(server, missing);
+          options.log?.(`waiting for ${label}: ${missing}`);
+        }
+      }),
+    );
     if (pending.size === 0) return;
     if (Date.now() >= deadline) {
       const list = [...pending].map(([s, why]) => `${s.name} (${s.address}): ${why}`).join('; ');
@@ -130,6 +136,12 @@ async function lacking(server: NameServer, records: readonly TxtRecord[], lookup
 /** node:dns codes say what happened better than its messages. */
 function reason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  const known: Record<string, string> = { ENODATA: 'no such record yet', ENOTFOUND: 'no such name yet', ETIMEOUT: 'no answer', ECONNREFUSED: 'connection refused', EREFUSED: 'refused' };
+  const known: Record<string, string> = {
+    ENODATA: 'no such record yet',
+    ENOTFOUND: 'no such name yet',
+    ETIMEOUT: 'no answer',
+    ECONNREFUSED: 'connection refused',
+    EREFUSED: 'refused',
+  };
   return (code && known[code]) ?? (error instanceof Error ? error.message : String(error));
 }

@@ -30,10 +30,13 @@ export async function loadTsigKey(dns: ResolvedDns): Promise<TsigKey> {
   try {
     text = await readFile(dns.keyFile, 'utf8');
   } catch (error) {
-    throw new ShipError(`cannot read the TSIG key file ${dns.keyFile} (certs.dns.keyFile): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      exitCode: ExitCode.config,
-      hint: `make one with \`tsig-keygen -a hmac-sha256 acme-${dns.zone} > ${dns.keyFile}\` and allow that key to update ${dns.zone} on ${dns.server}`,
-    });
+    throw new ShipError(
+      `cannot read the TSIG key file ${dns.keyFile} (certs.dns.keyFile): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        exitCode: ExitCode.config,
+        hint: `make one with \`tsig-keygen -a hmac-sha256 acme-${dns.zone} > ${dns.keyFile}\` and allow that key to update ${dns.zone} on ${dns.server}`,
+      },
+    );
   }
   try {
     return parseKeyFile(text);
@@ -70,11 +73,18 @@ export function dnsResponder(options: DnsResponderOptions): ChallengeResponder {
       try {
         const servers = await authoritativeServers(dns.zone, server, options.lookups);
         options.log(`authoritative servers of ${dns.zone}: ${servers.map((s) => `${s.name} (${s.address})`).join(', ')}`);
-        await waitForRecords(servers, [...records.values()], { timeoutMs: dns.timeout * 1000, log: options.log, ...(options.lookups ? { lookups: options.lookups } : {}) });
-      } catch (error) {
-        throw new ShipError(`the DNS-01 records for ${[...new Set([...records.values()].map((r) => r.name))].join(', ')} did not reach every name server of ${dns.zone}: ${(error as Error).message}`, {
-          hint: `check that every name server of ${dns.zone} gets the zone's changes from ${dns.server} (NOTIFY and zone transfers), or give them longer with certs.dns.timeout (now ${dns.timeout} s)`,
+        await waitForRecords(servers, [...records.values()], {
+          timeoutMs: dns.timeout * 1000,
+          log: options.log,
+          ...(options.lookups ? { lookups: options.lookups } : {}),
         });
+      } catch (error) {
+        throw new ShipError(
+          `the DNS-01 records for ${[...new Set([...records.values()].map((r) => r.name))].join(', ')} did not reach every name server of ${dns.zone}: ${(error as Error).message}`,
+          {
+            hint: `check that every name server of ${dns.zone} gets the zone's changes from ${dns.server} (NOTIFY and zone transfers), or give them longer with certs.dns.timeout (now ${dns.timeout} s)`,
+          },
+        );
       }
     },
     async remove(token) {
@@ -85,7 +95,9 @@ export function dnsResponder(options: DnsResponderOptions): ChallengeResponder {
         await sendUpdate(server, dns.zone, [deleteTxt(record.name, record.value)], key);
         options.log(`removed ${record.name} TXT from ${formatServer(server)}`);
       } catch (error) {
-        options.warn(`could not remove the DNS-01 record ${record.name} TXT "${record.value}" from ${formatServer(server)}: ${(error as Error).message}; remove it by hand`);
+        options.warn(
+          `could not remove the DNS-01 record ${record.name} TXT "${record.value}" from ${formatServer(server)}: ${(error as Error).message}; remove it by hand`,
+        );
       }
     },
   };

@@ -37,7 +37,10 @@ export function parseKeyFile(text: string): TsigKey {
   const algorithm = /\balgorithm\s+"?([A-Za-z0-9.-]+?)\.?"?\s*;/.exec(body)?.[1]?.toLowerCase();
   const secret = /\bsecret\s+"([^"]*)"\s*;/.exec(body)?.[1];
   if (!algorithm) throw new Error(`key "${name}" has no algorithm`);
-  if (!(ALGORITHMS as readonly string[]).includes(algorithm)) throw new Error(`key "${name}" uses ${algorithm}; ship signs with ${ALGORITHMS.join(', ')} (make a new key with tsig-keygen -a hmac-sha256)`);
+  if (!(ALGORITHMS as readonly string[]).includes(algorithm))
+    throw new Error(
+      `key "${name}" uses ${algorithm}; ship signs with ${ALGORITHMS.join(', ')} (make a new key with tsig-keygen -a hmac-sha256)`,
+    );
   if (secret === undefined || !/^[A-Za-z0-9+/]+=*$/.test(secret.replace(/\s+/g, ''))) throw new Error(`key "${name}" has no base64 secret`);
   return { name, algorithm: algorithm as Algorithm, secret: Buffer.from(secret.replace(/\s+/g, ''), 'base64') };
 }
@@ -61,7 +64,14 @@ function variables(key: TsigKey, algorithmName: string, timeAndFudgeBytes: Buffe
   const errorOther = Buffer.alloc(4);
   errorOther.writeUInt16BE(error, 0);
   errorOther.writeUInt16BE(other.length, 2);
-  return Buffer.concat([encodeName(key.name.toLowerCase()), classTtl, encodeName(algorithmName.toLowerCase()), timeAndFudgeBytes, errorOther, other]);
+  return Buffer.concat([
+    encodeName(key.name.toLowerCase()),
+    classTtl,
+    encodeName(algorithmName.toLowerCase()),
+    timeAndFudgeBytes,
+    errorOther,
+    other,
+  ]);
 }
 
 export interface Signed {
@@ -74,7 +84,10 @@ export interface Signed {
 export function sign(message: Buffer, key: TsigKey, now: Date = new Date()): Signed {
   const timeSigned = Math.floor(now.getTime() / 1000);
   const tf = timeAndFudge(timeSigned);
-  const mac = createHmac(hmacName(key.algorithm), key.secret).update(message).update(variables(key, key.algorithm, tf, 0, Buffer.alloc(0))).digest();
+  const mac = createHmac(hmacName(key.algorithm), key.secret)
+    .update(message)
+    .update(variables(key, key.algorithm, tf, 0, Buffer.alloc(0)))
+    .digest();
   const macSize = Buffer.alloc(2);
   macSize.writeUInt16BE(mac.length, 0);
   const tail = Buffer.alloc(6);
@@ -102,7 +115,8 @@ export interface ReplySignature {
 export function verifyReply(reply: Buffer, requestMac: Buffer, key: TsigKey, now: Date = new Date()): ReplySignature {
   const decoded = decodeMessage(reply);
   const tsig = decoded.additionals.at(-1);
-  if (!tsig || tsig.type !== TYPE.TSIG || decoded.lastAdditionalOffset === undefined) return { error: 0, verified: false, problem: 'the reply is not signed' };
+  if (!tsig || tsig.type !== TYPE.TSIG || decoded.lastAdditionalOffset === undefined)
+    return { error: 0, verified: false, problem: 'the reply is not signed' };
   // The algorithm name may be compressed against the rest of the reply, so read it in place.
   const algorithm = readName(reply, tsig.data.byteOffset - reply.byteOffset);
   let at = algorithm.end;
@@ -126,8 +140,14 @@ export function verifyReply(reply: Buffer, requestMac: Buffer, key: TsigKey, now
   const requestMacSize = Buffer.alloc(2);
   requestMacSize.writeUInt16BE(requestMac.length, 0);
   const expected = createHmac(hmacName(key.algorithm), key.secret)
-    .update(requestMacSize).update(requestMac).update(unsigned).update(variables(key, algorithm.name, tf, error, other)).digest();
-  if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return { error, verified: false, problem: 'the reply\'s signature does not match our key' };
-  if (Math.abs(now.getTime() / 1000 - timeSigned) > FUDGE) return { error, verified: false, problem: 'the reply was signed more than 5 minutes away from this machine\'s clock' };
+    .update(requestMacSize)
+    .update(requestMac)
+    .update(unsigned)
+    .update(variables(key, algorithm.name, tf, error, other))
+    .digest();
+  if (mac.length !== expected.length || !timingSafeEqual(mac, expected))
+    return { error, verified: false, problem: "the reply's signature does not match our key" };
+  if (Math.abs(now.getTime() / 1000 - timeSigned) > FUDGE)
+    return { error, verified: false, problem: "the reply was signed more than 5 minutes away from this machine's clock" };
   return { error, verified: true };
 }

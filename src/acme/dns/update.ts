@@ -6,7 +6,18 @@
 import { randomInt } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP, Socket } from 'node:net';
-import { CLASS, OPCODE_UPDATE, RCODE_NAMES, TYPE, decodeMessage, encodeMessage, opcodeOf, rcodeOf, txtData, type ResourceRecord } from './wire.js';
+import {
+  CLASS,
+  OPCODE_UPDATE,
+  RCODE_NAMES,
+  TYPE,
+  decodeMessage,
+  encodeMessage,
+  opcodeOf,
+  rcodeOf,
+  txtData,
+  type ResourceRecord,
+} from './wire.js';
 import { sign, verifyReply, type TsigKey } from './tsig.js';
 
 export interface DnsServer {
@@ -30,7 +41,10 @@ export function formatServer(server: DnsServer): string {
 
 /** Why a server did not take an update: its RCODE (and TSIG error), or a check of its reply. */
 export class DnsUpdateError extends Error {
-  constructor(message: string, readonly rcode?: string) {
+  constructor(
+    message: string,
+    readonly rcode?: string,
+  ) {
     super(message);
     this.name = 'DnsUpdateError';
   }
@@ -67,7 +81,13 @@ export interface UpdateOptions {
 }
 
 /** Send one signed UPDATE and check the reply; resolves when the server applied it. */
-export async function sendUpdate(server: DnsServer, zone: string, updates: readonly ResourceRecord[], key: TsigKey, options: UpdateOptions = {}): Promise<void> {
+export async function sendUpdate(
+  server: DnsServer,
+  zone: string,
+  updates: readonly ResourceRecord[],
+  key: TsigKey,
+  options: UpdateOptions = {},
+): Promise<void> {
   const id = randomInt(0, 0x10000);
   const signed = sign(updateMessage(id, zone, updates), key, options.now?.());
   const address = isIP(server.host) ? server.host : (await lookup(server.host)).address;
@@ -85,9 +105,16 @@ export async function sendUpdate(server: DnsServer, zone: string, updates: reado
   const signature = verifyReply(reply, signed.mac, key, options.now?.());
   if (signature.error !== 0) {
     const name = RCODE_NAMES[signature.error] ?? `TSIG error ${signature.error}`;
-    throw new DnsUpdateError(`${formatServer(server)} did not accept the TSIG key "${key.name}" (${RCODE_NAMES[rcode] ?? rcode}, ${name})`, name);
+    throw new DnsUpdateError(
+      `${formatServer(server)} did not accept the TSIG key "${key.name}" (${RCODE_NAMES[rcode] ?? rcode}, ${name})`,
+      name,
+    );
   }
-  if (rcode !== 0) throw new DnsUpdateError(`${formatServer(server)} refused the update of zone ${zone}: ${RCODE_NAMES[rcode] ?? `RCODE ${rcode}`}`, RCODE_NAMES[rcode]);
+  if (rcode !== 0)
+    throw new DnsUpdateError(
+      `${formatServer(server)} refused the update of zone ${zone}: ${RCODE_NAMES[rcode] ?? `RCODE ${rcode}`}`,
+      RCODE_NAMES[rcode],
+    );
   // A server that took the update yet cannot prove it was the one holding our key: do not trust it.
   if (!signature.verified) throw new DnsUpdateError(`${formatServer(server)} answered the update, but ${signature.problem}`);
 }

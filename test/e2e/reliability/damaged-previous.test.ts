@@ -32,7 +32,10 @@ async function onH1Current(): Promise<string> {
   const listing = await app.onHost('h1', `cd ${app.path}/current && { ${LISTING}; }`);
   const shared = `l .env -> ${app.path}/shared/.env`;
   expect(listing.split('\n')).toContain(shared);
-  return listing.split('\n').filter((line) => line !== shared).join('\n');
+  return listing
+    .split('\n')
+    .filter((line) => line !== shared)
+    .join('\n');
 }
 
 /** The release id `current` points at on h1. */
@@ -63,7 +66,10 @@ const CASES: Array<[string, string]> = [
   ['a kept file removed', 'rm "$rel/server.js"'],
   ['a kept file replaced by a directory', 'rm "$rel/lib/a.txt" && mkdir -p "$rel/lib/a.txt/inside" && echo x > "$rel/lib/a.txt/inside/x"'],
   ['a directory replaced by a file', 'rm -rf "$rel/lib/deep" && echo "not a directory" > "$rel/lib/deep"'],
-  ['a directory replaced by a symlink out of the release', 'mkdir -p /tmp/reldamaged-out && echo b > /tmp/reldamaged-out/b.txt && rm -rf "$rel/lib/deep" && ln -s /tmp/reldamaged-out "$rel/lib/deep"'],
+  [
+    'a directory replaced by a symlink out of the release',
+    'mkdir -p /tmp/reldamaged-out && echo b > /tmp/reldamaged-out/b.txt && rm -rf "$rel/lib/deep" && ln -s /tmp/reldamaged-out "$rel/lib/deep"',
+  ],
   ['a kept file made unreadable', 'chmod 000 "$rel/lib/a.txt"'],
   ['a link retargeted', 'ln -sfn /etc/passwd "$rel/lib/link"'],
   ['the manifest missing', 'rm "$path/releases/.manifest-$id"'],
@@ -99,7 +105,13 @@ describe('a damaged previous release', () => {
     // VERSION's next content is new to the host: the planted entry claims it, so a trusting
     // planner would pair its "old path" (server.js, then a path out of the release) for a copy.
     const sha = createHash('sha256').update(`${next}\n`).digest('hex');
-    const planted = { path: 'server.js\u0000../../../../tmp/reldamaged-pwned', type: 'file', mode: 0o644, size: next.length + 1, sha256: sha };
+    const planted = {
+      path: 'server.js\u0000../../../../tmp/reldamaged-pwned',
+      type: 'file',
+      mode: 0o644,
+      size: next.length + 1,
+      sha256: sha,
+    };
     const manifest = `${app.path}/releases/.manifest-${id}`;
     const text = JSON.parse(await app.onHost('h1', `cat ${manifest}`)) as { version: 1; entries: unknown[] };
     text.entries.push(planted);
@@ -115,13 +127,18 @@ describe('a damaged previous release', () => {
   });
 
   it('an old release holding what only root may remove: cleanup says so, the deploy stands, and later deploys too', async () => {
-    const releases = (await app.onHost('h1', `ls ${app.path}/releases`)).split('\n').filter((n) => /^\d{8}T/.test(n)).sort();
+    const releases = (await app.onHost('h1', `ls ${app.path}/releases`))
+      .split('\n')
+      .filter((n) => /^\d{8}T/.test(n))
+      .sort();
     const oldest = releases[0]!;
     await app.onHost('h1', `sudo mkdir ${app.path}/releases/${oldest}/rootonly && sudo touch ${app.path}/releases/${oldest}/rootonly/x`);
     for (let i = 0; i < 2; i++) {
       const r = await deployNext();
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-      expect(r.stderr).toMatch(/h1 +\| cleanup could not remove every old release \(rm: cannot remove .*Permission denied\); this deploy stands/);
+      expect(r.stderr).toMatch(
+        /h1 +\| cleanup could not remove every old release \(rm: cannot remove .*Permission denied\); this deploy stands/,
+      );
       expectNoStack(r.stderr);
       for (const s of await app.states()) expect(s.answer, s.host).toBe(r.version);
     }

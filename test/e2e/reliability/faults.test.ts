@@ -34,7 +34,10 @@ async function newApp(name: string, port: number, extra: Partial<Parameters<type
 /** A ship run we can watch line by line and act on while it runs. */
 function start(app: App, args: string[], env: Record<string, string> = {}): ResultPromise<{ reject: false }> & { lines: string[] } {
   const child = execa('node', [SHIP, ...args], {
-    cwd: app.dir, reject: false, stdin: 'ignore', env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), ...env },
+    cwd: app.dir,
+    reject: false,
+    stdin: 'ignore',
+    env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), ...env },
   }) as ResultPromise<{ reject: false }> & { lines: string[] };
   child.lines = [];
   let rest = '';
@@ -67,7 +70,10 @@ function expectUntouched(states: HostState[], before: HostState[]): void {
     expect(s.answer, s.host).toBe(before[i]!.answer);
     expect(s.leftovers, `${s.host} leftovers`).toEqual([]);
     expect(s.lock, `${s.host} lock`).toBe('');
-    expect(s.releases.filter((r) => r.startsWith('.')), s.host).toEqual([]);
+    expect(
+      s.releases.filter((r) => r.startsWith('.')),
+      s.host,
+    ).toEqual([]);
   });
 }
 
@@ -86,7 +92,7 @@ describe('the network to one host is cut in the middle of the upload', () => {
     app = await newApp('relnet', 4321, { top: { ssh: { config, connectTimeout: 5 } } });
   });
 
-  it('fails naming the host, switches no host, removes the others\' half release; the next deploy recovers', async () => {
+  it("fails naming the host, switches no host, removes the others' half release; the next deploy recovers", async () => {
     const before = await app.states();
     // Slow h2's link so the 8 MB upload is surely in flight when the cable is pulled.
     await execa('tc', ['qdisc', 'add', 'dev', veth('h2'), 'root', 'tbf', 'rate', '30mbit', 'burst', '64kb', 'latency', '400ms']);
@@ -105,7 +111,9 @@ describe('the network to one host is cut in the middle of the upload', () => {
       await execa('tc', ['qdisc', 'del', 'dev', veth('h2'), 'root'], { reject: false });
     }
     expect(run.exitCode).not.toBe(0);
-    expect(run.stderr).toMatch(/^error: h2 \(10\.213\.\d+\.\d+:22\): connection lost \(Keepalive timeout\) while running receive and extract the release$/m);
+    expect(run.stderr).toMatch(
+      /^error: h2 \(10\.213\.\d+\.\d+:22\): connection lost \(Keepalive timeout\) while running receive and extract the release$/m,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
     // h1 finished its upload, but phase 2 never started: nothing switched, its release removed.
     const [h1, h2] = await app.states();
@@ -127,7 +135,7 @@ describe('the network to one host is cut in the middle of the upload', () => {
   });
 });
 
-describe('a host\'s disk fills up (a 20 MB tmpfs as the deploy path on h2)', () => {
+describe("a host's disk fills up (a 20 MB tmpfs as the deploy path on h2)", () => {
   let app: App;
   beforeAll(async () => {
     app = await App.create({ name: 'relfull', port: 4322, hosts: HOSTS, healthTimeout: 5 });
@@ -198,7 +206,9 @@ describe('what lands on a host differs from what ship sent', () => {
     }
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/h2 +\| 1 path\(s\) differ from the manifest \(padding\.bin: changed \(content\)\); sending them again/);
-    expect(r.stderr).toMatch(/^error: h2: the new release does not match its manifest after extraction: 1 difference\(s\), first padding\.bin: changed \(content\)$/m);
+    expect(r.stderr).toMatch(
+      /^error: h2: the new release does not match its manifest after extraction: 1 difference\(s\), first padding\.bin: changed \(content\)$/m,
+    );
     expectUntouched(await app.states(), before);
     expect((await app.state('h2')).log.at(-1)!.result).toBe('failed');
   });
@@ -208,7 +218,10 @@ describe('what lands on a host differs from what ship sent', () => {
     const first = await app.deploy('v2', { APP_PAD_MB: '1', APP_PAD_SEED: 'prev' });
     expect(first.code, first.stderr).toBe(0);
     // The app (or a person) writes into its own release.
-    await onHost('h1', `cd ${app.path}/current && printf changed | dd of=padding.bin bs=1 seek=10 conv=notrunc status=none && chmod 666 server.js`);
+    await onHost(
+      'h1',
+      `cd ${app.path}/current && printf changed | dd of=padding.bin bs=1 seek=10 conv=notrunc status=none && chmod 666 server.js`,
+    );
     const r = await app.deploy('v3', { APP_PAD_MB: '1', APP_PAD_SEED: 'prev' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/h1 +\| upload: \d+ changed files, \d+ kept from /);
@@ -228,7 +241,7 @@ describe('the unit fails its health check on one host only', () => {
     app = await newApp('relonefail', 4324);
   });
 
-  it('rolls every host back, shows that host\'s journal, exits non-zero', async () => {
+  it("rolls every host back, shows that host's journal, exits non-zero", async () => {
     const before = await app.states();
     const r = await app.deploy('v2', { APP_FAIL_ON_HOST: 'h2' });
     expect(r.code).toBe(1);
@@ -243,7 +256,10 @@ describe('the unit fails its health check on one host only', () => {
 
   it('keeps every lock until the whole run is undone: a waiting deploy never sees a host half-undone', async () => {
     // Watch h1: every change of (lock holder, current), sampled every 20 ms.
-    const monitor = onHost('h1', `cd ${app.path}; end=$(($(date +%s) + 40)); last=; while [ $(date +%s) -lt $end ]; do s="$(grep -o '"pid":[0-9]*' .ship/lock/info 2>/dev/null) $(readlink current)"; [ "$s" != "$last" ] && echo "$s"; last=$s; [ -e .ship/stop-monitor ] && break; sleep 0.02; done; rm -f .ship/stop-monitor`);
+    const monitor = onHost(
+      'h1',
+      `cd ${app.path}; end=$(($(date +%s) + 40)); last=; while [ $(date +%s) -lt $end ]; do s="$(grep -o '"pid":[0-9]*' .ship/lock/info 2>/dev/null) $(readlink current)"; [ "$s" != "$last" ] && echo "$s"; last=$s; [ -e .ship/stop-monitor ] && break; sleep 0.02; done; rm -f .ship/stop-monitor`,
+    );
     const a = start(app, ['deploy', 'prod'], { APP_VERSION: 'v3', APP_FAIL_ON_HOST: 'h2' });
     await waitForLine(a, /^h2 \| upload/);
     const b = start(await app.clone(), ['deploy', 'prod', '--lock-wait', '60'], { APP_VERSION: 'v4' });
@@ -256,7 +272,10 @@ describe('the unit fails its health check on one host only', () => {
     // While B held h1's lock, h1's current was never A's failed release.
     const underB = samples.filter((s) => s.startsWith(`"pid":${b.pid} `));
     expect(underB.length, samples.join('\n')).toBeGreaterThan(0);
-    expect(underB.filter((s) => s.endsWith(`releases/${idA}`)), samples.join('\n')).toEqual([]);
+    expect(
+      underB.filter((s) => s.endsWith(`releases/${idA}`)),
+      samples.join('\n'),
+    ).toEqual([]);
     for (const s of await app.states()) expect(s.answer).toBe('v4');
   });
 });
@@ -339,7 +358,9 @@ describe('two deploys at once, from two checkouts of the project', () => {
     const info = JSON.stringify({ user: 'alice', origin: 'laptop', pid: 4242, command: 'ship deploy prod', time: '2026-01-01T00:00:00Z' });
     const lockDir = (h: string) => join(lab().hosts.find((l) => l.name === h)!.root, app.path, '.ship/lock');
     const logBefore = (await app.states()).map((s) => s.log.length);
-    await Promise.all(HOSTS.map((h) => onHost(h, `mkdir ${app.path}/.ship/lock && printf '%s\\n' '${info}' > ${app.path}/.ship/lock/info`)));
+    await Promise.all(
+      HOSTS.map((h) => onHost(h, `mkdir ${app.path}/.ship/lock && printf '%s\\n' '${info}' > ${app.path}/.ship/lock/info`)),
+    );
     const y = start(other, ['deploy', 'prod', '--lock-wait', '40'], { APP_VERSION: 'dy' });
     await waitForLine(y, /^h1 \| waiting for lock held by alice/);
     await rm(lockDir('h2'), { recursive: true });

@@ -52,7 +52,10 @@ describe('health endpoint that accepts and never answers', () => {
   it('Ctrl-C during the wait undoes the deploy: previous release current, no lock, exit 130', async () => {
     const previous = (await app.state('h1')).current;
     const child = execa('node', [SHIP, 'deploy', 'prod'], {
-      cwd: app.dir, reject: false, stdin: 'ignore', detached: true,
+      cwd: app.dir,
+      reject: false,
+      stdin: 'ignore',
+      detached: true,
       env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), APP_VERSION: 'v3', APP_HANG_HEALTH: '1' },
     });
     let sentAt = 0;

@@ -57,7 +57,6 @@ async function restoreKey(): Promise<void> {
 }
 
 describe('the host key of h3 changes between two deploys', () => {
-
   it('refuses the deploy, names the host and the new fingerprint, and changes nothing anywhere', async () => {
     const before = await Promise.all(HOSTS.map(snapshot));
     original = { key: await readFile(keyFile(), 'utf8'), pub: await readFile(`${keyFile()}.pub`, 'utf8') };

@@ -33,7 +33,8 @@ function ok(r: ShipRun): void {
 
 /** Deploy `version`, with the deploying machine's clock `skewDays` off; the id of the new release. */
 async function deploy(app: App, version: string, skewDays = 0): Promise<string> {
-  const env: Record<string, string> = skewDays === 0 ? {} : { NODE_OPTIONS: `--import ${join(app.dir, 'skew.mjs')}`, SHIP_TEST_SKEW_MS: String(skewDays * DAY_MS) };
+  const env: Record<string, string> =
+    skewDays === 0 ? {} : { NODE_OPTIONS: `--import ${join(app.dir, 'skew.mjs')}`, SHIP_TEST_SKEW_MS: String(skewDays * DAY_MS) };
   const r = await app.deploy(version, env);
   ok(r);
   expect(r.stderr).not.toMatch(/cleanup/);
@@ -57,7 +58,10 @@ afterAll(async () => {
 describe('leftovers a host holds', () => {
   it('names ship never makes (.partial-.., .removing-x) are left alone and never fail a deploy or its cleanup', async () => {
     await deploy(leftovers, 'v1');
-    await leftovers.onHost('h1', `cd ${leftovers.path} && mkdir -- releases/.partial-.. releases/.removing-x && : > '.ship/upload-...tar.gz'`);
+    await leftovers.onHost(
+      'h1',
+      `cd ${leftovers.path} && mkdir -- releases/.partial-.. releases/.removing-x && : > '.ship/upload-...tar.gz'`,
+    );
     await deploy(leftovers, 'v2');
     await deploy(leftovers, 'v3');
     const s = await leftovers.state('h1');
@@ -69,7 +73,10 @@ describe('leftovers a host holds', () => {
   it('a leftover with the id of a kept release is removed as itself; the release stays', async () => {
     // keep 3: after the next deploy, the two newest of these stay beside it.
     const [, second, third] = (await leftovers.state('h1')).releases.filter((n) => !n.startsWith('.')).sort();
-    await leftovers.onHost('h1', `cd ${leftovers.path} && mkdir releases/.partial-${second} releases/.removing-${third} && : > .ship/upload-${third}.tar.gz`);
+    await leftovers.onHost(
+      'h1',
+      `cd ${leftovers.path} && mkdir releases/.partial-${second} releases/.removing-${third} && : > .ship/upload-${third}.tar.gz`,
+    );
     const id = await deploy(leftovers, 'v4');
     const s = await leftovers.state('h1');
     expect(s.releases.filter((n) => !n.startsWith('.')).sort()).toEqual([second, third, id]);
@@ -79,7 +86,7 @@ describe('leftovers a host holds', () => {
 });
 
 describe('the order of releases', () => {
-  it('is the release log\'s, not the clock in the id: cleanup keeps and rollback picks the real previous release', async () => {
+  it("is the release log's, not the clock in the id: cleanup keeps and rollback picks the real previous release", async () => {
     const first = await deploy(clock, 'v1', -2);
     const previous = await deploy(clock, 'v2');
     const last = await deploy(clock, 'v3', -1);

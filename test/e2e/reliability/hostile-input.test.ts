@@ -14,12 +14,22 @@ import { App, expectNoSecretsPrinted, expectNoStack } from './support.js';
 const HOSTS = ['h1', 'h2'];
 const MARK = `/tmp/pwned-${randomBytes(3).toString('hex')}`;
 // Each of these runs `touch MARK` if any shell ever evaluates it.
-const INJECTIONS = [`$(touch ${MARK})`, `\`touch ${MARK}\``, `x; touch ${MARK}`, `x\ntouch ${MARK}`, `x && touch ${MARK}`, `x | touch ${MARK}`];
+const INJECTIONS = [
+  `$(touch ${MARK})`,
+  `\`touch ${MARK}\``,
+  `x; touch ${MARK}`,
+  `x\ntouch ${MARK}`,
+  `x && touch ${MARK}`,
+  `x | touch ${MARK}`,
+];
 
 async function expectNoMarker(): Promise<void> {
   expect(existsSync(MARK), `${MARK} was created on this machine`).toBe(false);
   for (const h of ['h1', 'h2', 'h3']) {
-    expect((await onHost(h, `ls ${MARK} 2>/dev/null; sudo ls /tmp/systemd-private-*/tmp/${MARK.slice(5)} 2>/dev/null; true`)).trim(), `${MARK} on ${h}`).toBe('');
+    expect(
+      (await onHost(h, `ls ${MARK} 2>/dev/null; sudo ls /tmp/systemd-private-*/tmp/${MARK.slice(5)} 2>/dev/null; true`)).trim(),
+      `${MARK} on ${h}`,
+    ).toBe('');
   }
 }
 
@@ -51,7 +61,11 @@ describe('refused by validation: one paragraph naming the field and the value', 
   it('app names', async () => {
     const values = ['hel lo', '$(id)', '`id`', 'a;b', 'a\nb', '-rf', "it's", 'Hello'];
     const errors = await Promise.all(values.map((app) => refused({ ...base, app })));
-    errors.forEach((e, i) => expect(e).toContain(`hosts.ts: app: expected lowercase letters, digits, - and _, starting with a letter or digit, at most 63 characters, got ${quoted(values[i]!)}`));
+    errors.forEach((e, i) =>
+      expect(e).toContain(
+        `hosts.ts: app: expected lowercase letters, digits, - and _, starting with a letter or digit, at most 63 characters, got ${quoted(values[i]!)}`,
+      ),
+    );
   });
 
   it('deploy paths, units and hosts (one stage per value, all reported at once)', async () => {
@@ -63,9 +77,17 @@ describe('refused by validation: one paragraph naming the field and the value', 
     units.forEach((unit, i) => (stages[`u${i}`] = { hosts: ['h1'], path: '/srv/x', unit }));
     stages.hosts = { hosts, path: '/srv/x' };
     const e = await refused({ ...base, stages });
-    paths.forEach((path, i) => expect(e).toMatch(new RegExp(`^(?:error: )?hosts\\.ts: stages\\.p${i}\\.path: .*, got ${escape(quoted(path))}$`, 'm')));
-    units.forEach((unit, i) => expect(e).toMatch(new RegExp(`^(?:error: )?hosts\\.ts: stages\\.u${i}\\.unit: expected a systemd unit name .*, got ${escape(quoted(unit))}$`, 'm')));
-    hosts.forEach((host, i) => expect(e).toMatch(new RegExp(`^(?:error: )?hosts\\.ts: stages\\.hosts\\.hosts\\[${i}\\]: .*, got ${escape(quoted(host))}$`, 'm')));
+    paths.forEach((path, i) =>
+      expect(e).toMatch(new RegExp(`^(?:error: )?hosts\\.ts: stages\\.p${i}\\.path: .*, got ${escape(quoted(path))}$`, 'm')),
+    );
+    units.forEach((unit, i) =>
+      expect(e).toMatch(
+        new RegExp(`^(?:error: )?hosts\\.ts: stages\\.u${i}\\.unit: expected a systemd unit name .*, got ${escape(quoted(unit))}$`, 'm'),
+      ),
+    );
+    hosts.forEach((host, i) =>
+      expect(e).toMatch(new RegExp(`^(?:error: )?hosts\\.ts: stages\\.hosts\\.hosts\\[${i}\\]: .*, got ${escape(quoted(host))}$`, 'm')),
+    );
     // Say why, in the user's terms.
     expect(e).toContain('stages.hosts.hosts[5]: starts with "-", which ssh would read as an option');
     expect(e).toContain('stages.p1.path: contains "$"');
@@ -79,7 +101,9 @@ describe('refused by validation: one paragraph naming the field and the value', 
       service: { exec: 'node server.js', user: '$(id)', env: { 'A B': 'x', '$(id)': 'x', NEWLINE: `x\ntouch ${MARK}`, CR: 'x\ry' } },
       stages: { prod: { hosts: ['h1'], path: '/srv/x', shared } },
     });
-    shared.forEach((entry, i) => expect(e).toMatch(new RegExp(`^(?:error: )?hosts\\.ts: stages\\.prod\\.shared\\[${i}\\]: .*, got ${escape(quoted(entry))}$`, 'm')));
+    shared.forEach((entry, i) =>
+      expect(e).toMatch(new RegExp(`^(?:error: )?hosts\\.ts: stages\\.prod\\.shared\\[${i}\\]: .*, got ${escape(quoted(entry))}$`, 'm')),
+    );
     expect(e).toMatch(/^(?:error: )?hosts\.ts: service\.user: expected a unix user name .*, got "\$\(id\)"$/m);
     expect(e).toMatch(/^(?:error: )?hosts\.ts: service\.env\["A B"\]: not a valid variable name/m);
     expect(e).toMatch(/^(?:error: )?hosts\.ts: service\.env\["\$\(id\)"\]: not a valid variable name/m);
@@ -126,7 +150,10 @@ describe('accepted and handled safely on real hosts', () => {
 
   beforeAll(async () => {
     app = await App.create({
-      name: 'relhostile', port: 4331, hosts: HOSTS, healthTimeout: 5,
+      name: 'relhostile',
+      port: 4331,
+      hosts: HOSTS,
+      healthTimeout: 5,
       service: { env: { PORT: '4331', ...env } },
       // Leading dashes and odd but legal characters in shared entries.
       stage: { shared: ['.env', '-rf', '--help/', 'a+b@c.d', '-n/-x'] },
@@ -144,7 +171,9 @@ describe('accepted and handled safely on real hosts', () => {
     const r = await app.deploy('v1');
     expect(r.code, r.stderr).toBe(0);
     for (const h of HOSTS) {
-      const seen = JSON.parse(await onHost(h, `node -e "require('http').get('http://127.0.0.1:4331/env',r=>r.pipe(process.stdout))"`)) as Record<string, string>;
+      const seen = JSON.parse(
+        await onHost(h, `node -e "require('http').get('http://127.0.0.1:4331/env',r=>r.pipe(process.stdout))"`),
+      ) as Record<string, string>;
       expect(seen).toEqual(env);
     }
     await expectNoMarker();
@@ -152,13 +181,20 @@ describe('accepted and handled safely on real hosts', () => {
 
   it('shared entries with leading dashes are linked as files and directories, nothing else', async () => {
     for (const h of HOSTS) {
-      const links = await onHost(h, `cd ${app.path}/current && for e in ./-rf ./--help ./a+b@c.d ./-n/-x; do printf '%s -> %s\\n' "$e" "$(readlink -- "$e")"; done; ls -A ${app.path}/shared`);
+      const links = await onHost(
+        h,
+        `cd ${app.path}/current && for e in ./-rf ./--help ./a+b@c.d ./-n/-x; do printf '%s -> %s\\n' "$e" "$(readlink -- "$e")"; done; ls -A ${app.path}/shared`,
+      );
       expect(links.split('\n')).toEqual([
         `./-rf -> ${app.path}/shared/-rf`,
         `./--help -> ${app.path}/shared/--help`,
         `./a+b@c.d -> ${app.path}/shared/a+b@c.d`,
         `./-n/-x -> ${app.path}/shared/-n/-x`,
-        '--help', '-n', '-rf', '.env', 'a+b@c.d',
+        '--help',
+        '-n',
+        '-rf',
+        '.env',
+        'a+b@c.d',
       ]);
     }
   });
@@ -167,8 +203,17 @@ describe('accepted and handled safely on real hosts', () => {
     const args = ['a b', "it's", 'say "hi"', '-n', '--', '', '*', '~', '$HOME', ...INJECTIONS];
     const r = await app.ship(['exec', 'prod', '--', 'printf', '[%s]\\n', ...args]);
     expect(r.code, r.stderr).toBe(0);
-    const expected = args.map((a) => `[${a}]`).join('\n').split('\n');
-    for (const h of HOSTS) expect(r.stdout.split('\n').filter((l) => l.startsWith(`${h} | `)).map((l) => l.slice(5))).toEqual(expected);
+    const expected = args
+      .map((a) => `[${a}]`)
+      .join('\n')
+      .split('\n');
+    for (const h of HOSTS)
+      expect(
+        r.stdout
+          .split('\n')
+          .filter((l) => l.startsWith(`${h} | `))
+          .map((l) => l.slice(5)),
+      ).toEqual(expected);
     await expectNoMarker();
   });
 

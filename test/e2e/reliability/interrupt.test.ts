@@ -13,7 +13,19 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onHost, SHIP } from '../support.js';
-import { App, appConfig, expectNoSecretsPrinted, hostState, eachLine, printed, prng, stepOf, sleep, type AppSpec, type HostState } from './support.js';
+import {
+  App,
+  appConfig,
+  expectNoSecretsPrinted,
+  hostState,
+  eachLine,
+  printed,
+  prng,
+  stepOf,
+  sleep,
+  type AppSpec,
+  type HostState,
+} from './support.js';
 
 const SEED = Number(process.env.SHIP_RELIABILITY_SEED ?? Date.now() % 1_000_000);
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -39,9 +51,19 @@ interface Interrupted {
 }
 
 /** Run ship in its own process group; send `signal` to the group `delay` ms after `trigger`. */
-async function interrupted(app: App, args: string[], env: Record<string, string>, plan: Plan, delay: number, signal: Signal): Promise<Interrupted> {
+async function interrupted(
+  app: App,
+  args: string[],
+  env: Record<string, string>,
+  plan: Plan,
+  delay: number,
+  signal: Signal,
+): Promise<Interrupted> {
   const child = execa('node', [SHIP, ...args], {
-    cwd: app.dir, reject: false, stdin: 'ignore', detached: true,
+    cwd: app.dir,
+    reject: false,
+    stdin: 'ignore',
+    detached: true,
     env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), ...env, ...plan.env },
   });
   const last: Record<string, string | undefined> = {};
@@ -100,7 +122,6 @@ afterAll(async () => {
   await app.remove();
 });
 
-
 interface Trial {
   plan: Plan;
   signal: Signal;
@@ -141,10 +162,19 @@ async function trials(kind: string, plans: Plan[], once: (t: Trial) => Promise<I
 
 const landed = (run: Interrupted) => HOSTS.map((h) => `${h}: ${stepOf(run.last[h] ?? run.last.local)}`).join(', ');
 const counted = (run: Interrupted) => run.sent && run.code !== 0;
-const describeTrial = (kind: string, t: Trial, run: Interrupted) => `${kind}, ${t.signal} aimed at ${t.plan.aim} +${t.delay} ms (seed ${SEED}), landed in ${landed(run)}`;
+const describeTrial = (kind: string, t: Trial, run: Interrupted) =>
+  `${kind}, ${t.signal} aimed at ${t.plan.aim} +${t.delay} ms (seed ${SEED}), landed in ${landed(run)}`;
 
 /** Everything an interrupted run must leave, host by host, against the state before it. */
-async function expectUndone(context: string, before: HostState[], run: Interrupted, signal: Signal, release: string | undefined, logged: (host: string) => boolean, target = app): Promise<void> {
+async function expectUndone(
+  context: string,
+  before: HostState[],
+  run: Interrupted,
+  signal: Signal,
+  release: string | undefined,
+  logged: (host: string) => boolean,
+  target = app,
+): Promise<void> {
   expect(run.code, `${context}\n${run.stderr}`).toBe(130);
   // The run says it was interrupted, by which signal: ship's handler ("SIGINT: stopping; cleaning
   // up"), or, when the build got the same signal and died before that handler ran, the build's
@@ -165,7 +195,10 @@ async function expectUndone(context: string, before: HostState[], run: Interrupt
     const mine = s.log.slice(was.log.length);
     if (logged(s.host)) expect(mine.length, `${context}: ${s.host} release log`).toBeGreaterThan(0);
     if (mine.length > 0) expect(mine.at(-1), `${context}: ${s.host} release log`).toMatchObject({ result: 'interrupted' });
-    expect(mine.filter((e) => e.result === 'failed'), `${context}: ${s.host} release log`).toEqual([]);
+    expect(
+      mine.filter((e) => e.result === 'failed'),
+      `${context}: ${s.host} release log`,
+    ).toEqual([]);
   });
   expect(await target.leakedTempDirs(), context).toEqual([]);
 }
@@ -189,7 +222,14 @@ describe('SIGINT and SIGTERM during a deploy to two hosts', () => {
       const run = await interrupted(app, ['deploy', 'prod'], { APP_VERSION: `d${t.attempt}`, ...START }, t.plan, t.delay, t.signal);
       if (!counted(run)) return undefined;
       const release = /release (\d{8}T\d{6}Z-[0-9a-f]{6}):/.exec(run.stdout)?.[1];
-      await expectUndone(describeTrial('deploy', t, run), before, run, t.signal, release, (h) => release !== undefined && UPLOADED.has(stepOf(run.last[h])));
+      await expectUndone(
+        describeTrial('deploy', t, run),
+        before,
+        run,
+        t.signal,
+        release,
+        (h) => release !== undefined && UPLOADED.has(stepOf(run.last[h])),
+      );
       return run;
     });
     for (const step of ['build', 'lock', 'stage', 'upload', 'verify', 'switch', 'restart', 'health']) {
@@ -212,7 +252,10 @@ describe('SIGINT and SIGTERM during a deploy to two hosts', () => {
 
   it('a second Ctrl-C during the undo exits at once; the next deploy recovers (breaks the dead lock)', async () => {
     const child = execa('node', [SHIP, 'deploy', 'prod'], {
-      cwd: app.dir, reject: false, stdin: 'ignore', detached: true,
+      cwd: app.dir,
+      reject: false,
+      stdin: 'ignore',
+      detached: true,
       env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), APP_VERSION: 'twice', ...START },
     });
     let stage = 0;
@@ -247,7 +290,11 @@ describe('SIGINT and SIGTERM during a rolling deploy with a migration (batches o
   // The phases batches add: the run-once step before any switch, the pause between batches, and
   // the second batch while the first is live on the new release (undo must reach back to it).
   const rolling: AppSpec = {
-    name: 'relintroll', port: 4332, hosts: HOSTS, healthTimeout: 20, keep: 3,
+    name: 'relintroll',
+    port: 4332,
+    hosts: HOSTS,
+    healthTimeout: 20,
+    keep: 3,
     stage: { rollout: { batch: 1, pause: 1 }, migrate: ['sh', '-c', 'sleep 0.5; echo migrated'] },
   };
   let roll: App;
@@ -283,9 +330,13 @@ describe('SIGINT and SIGTERM during a rolling deploy with a migration (batches o
       }
       // Where the run was: in the run-once step, in the pause, or in the second batch (the first one live).
       const lines = Object.keys(run.last);
-      const phase = HOSTS.some((h) => stepOf(run.last[h]) === 'once') ? 'once'
-        : lines.some((l) => l.startsWith('batch 2/2')) ? 'batch 2'
-          : lines.some((l) => l.startsWith('pause ')) ? 'pause' : stepOf(run.last[HOSTS[0]!] ?? run.last.local);
+      const phase = HOSTS.some((h) => stepOf(run.last[h]) === 'once')
+        ? 'once'
+        : lines.some((l) => l.startsWith('batch 2/2'))
+          ? 'batch 2'
+          : lines.some((l) => l.startsWith('pause '))
+            ? 'pause'
+            : stepOf(run.last[HOSTS[0]!] ?? run.last.local);
       phases.set(phase, (phases.get(phase) ?? 0) + 1);
       rows.push(`${row}${phase}: ${landed(run)}`);
       const release = /release (\d{8}T\d{6}Z-[0-9a-f]{6}):/.exec(run.stdout)?.[1];
@@ -317,10 +368,13 @@ describe('SIGINT and SIGTERM during a rollback', () => {
         return undefined;
       }
       // A host whose last line was "switch current" may not have switched yet: only later steps must be logged.
-      await expectUndone(describeTrial('rollback', t, run), before, run, t.signal, undefined, (h) => ['restart', 'health'].includes(stepOf(run.last[h])));
+      await expectUndone(describeTrial('rollback', t, run), before, run, t.signal, undefined, (h) =>
+        ['restart', 'health'].includes(stepOf(run.last[h])),
+      );
       return run;
     });
-    for (const step of ['lock', 'switch', 'restart', 'health']) expect(steps.get(step) ?? 0, `no signal landed in ${step}`).toBeGreaterThan(0);
+    for (const step of ['lock', 'switch', 'restart', 'health'])
+      expect(steps.get(step) ?? 0, `no signal landed in ${step}`).toBeGreaterThan(0);
   }, 600_000);
 });
 
@@ -339,7 +393,10 @@ describe('SIGINT and SIGTERM during ship setup', () => {
     const file = join(app.dir, 'hosts.ts');
     const text = await readFile(file, 'utf8');
     const ssh = /"ssh": (\{[^}]*\})/.exec(text)![1]!;
-    await writeFile(file, `import { defineHosts } from 'ship-deploy';\n\nexport default defineHosts(${JSON.stringify({ ssh: JSON.parse(ssh), ...config }, null, 2)});\n`);
+    await writeFile(
+      file,
+      `import { defineHosts } from 'ship-deploy';\n\nexport default defineHosts(${JSON.stringify({ ssh: JSON.parse(ssh), ...config }, null, 2)});\n`,
+    );
   }
 
   it('every file is whole (old or new), systemd has loaded what is on disk, no lock or temp file, the app still serves', async () => {
@@ -357,13 +414,16 @@ describe('SIGINT and SIGTERM during ship setup', () => {
       await expectUndone(context, before, run, t.signal, undefined, () => false);
       for (const h of HOSTS) {
         const unit = `/etc/systemd/system/${app.name}.service`;
-        const out = await onHost(h, [
-          `grep -o 'GENERATION=[^" ]*' ${unit}`,
-          `tail -c 1 ${unit} | od -An -c | tr -d ' '`,
-          `systemctl show -p NeedDaemonReload --value ${app.name}.service`,
-          `ls -A /etc/systemd/system ${app.path}/shared | grep -c 'ship-' || true`,
-          `sudo stat -c '%a %U' ${app.path}/shared/.env`,
-        ].join('; echo "|"; '));
+        const out = await onHost(
+          h,
+          [
+            `grep -o 'GENERATION=[^" ]*' ${unit}`,
+            `tail -c 1 ${unit} | od -An -c | tr -d ' '`,
+            `systemctl show -p NeedDaemonReload --value ${app.name}.service`,
+            `ls -A /etc/systemd/system ${app.path}/shared | grep -c 'ship-' || true`,
+            `sudo stat -c '%a %U' ${app.path}/shared/.env`,
+          ].join('; echo "|"; '),
+        );
         const [generation, lastChar, needReload, temps, envFile] = out.split('\n|\n').map((x) => x.trim());
         expect([`GENERATION=${old}`, `GENERATION=${fresh}`], `${context}: ${h} unit`).toContain(generation);
         expect(lastChar, `${context}: ${h} unit file ends whole`).toBe('\\n');
@@ -373,7 +433,8 @@ describe('SIGINT and SIGTERM during ship setup', () => {
       }
       return run;
     });
-    for (const step of ['directories', 'lock', 'unit', 'env file']) expect(steps.get(step) ?? 0, `no signal landed in ${step}`).toBeGreaterThan(0);
+    for (const step of ['directories', 'lock', 'unit', 'env file'])
+      expect(steps.get(step) ?? 0, `no signal landed in ${step}`).toBeGreaterThan(0);
     // And setup still finishes the job when run again.
     const again = await app.ship(['setup', 'prod']);
     expect(again.code, again.stderr).toBe(0);

@@ -158,8 +158,9 @@ async function chain(app: App, quota: number, random: () => number, tally: Tally
     for (const s of after) {
       if (s.lock !== '') {
         expect(s.lock, context).toContain(`"pid":${run.pid}`);
-        expect(next.stderr, `${context}: ${s.host}'s lock`)
-          .toContain(`${s.host} | breaking a stale lock left by a dead process (root@${hostname()} pid ${run.pid} `);
+        expect(next.stderr, `${context}: ${s.host}'s lock`).toContain(
+          `${s.host} | breaking a stale lock left by a dead process (root@${hostname()} pid ${run.pid} `,
+        );
         tally.brokenLocks++;
       } else {
         expect(next.stderr, context).not.toContain(`${s.host} | breaking a stale lock`);
@@ -174,8 +175,10 @@ async function chain(app: App, quota: number, random: () => number, tally: Tally
       expect(s.lock, context).toBe('');
     }
     built.add(`v${attempt + 1}-next`);
-    rows.push(`${row}${where.padEnd(34)}  current ${after.map((s) => s.version).join('/')}, answered ${after.map((s) => s.answer).join('/')}`
-      + `, locks left ${after.filter((s) => s.lock).length}, leftovers ${after.reduce((n, s) => n + s.leftovers.length, 0)}`);
+    rows.push(
+      `${row}${where.padEnd(34)}  current ${after.map((s) => s.version).join('/')}, answered ${after.map((s) => s.answer).join('/')}` +
+        `, locks left ${after.filter((s) => s.lock).length}, leftovers ${after.reduce((n, s) => n + s.leftovers.length, 0)}`,
+    );
     kill++;
   }
 }
@@ -185,7 +188,9 @@ describe(`kill -9 of ship during a deploy to two hosts (${TRIALS} trials)`, () =
     const tally: Tally = { kills: 0, steps: new Map(), brokenLocks: 0 };
     const quota = Math.ceil(TRIALS / CHAINS.length);
     await Promise.all(apps.map((app, i) => chain(app, quota, prng(SEED + i), tally, i * 4)));
-    console.log(`kill -9: ${tally.kills} kills, steps hit (per host): ${[...tally.steps].map(([s, n]) => `${s} ${n}`).join(', ')}; stale locks broken: ${tally.brokenLocks}`);
+    console.log(
+      `kill -9: ${tally.kills} kills, steps hit (per host): ${[...tally.steps].map(([s, n]) => `${s} ${n}`).join(', ')}; stale locks broken: ${tally.brokenLocks}`,
+    );
     expect(tally.kills).toBeGreaterThanOrEqual(20);
     for (const step of ['build', 'stage', 'upload', 'verify', 'switch', 'restart', 'health']) {
       expect(tally.steps.get(step) ?? 0, `no kill landed in ${step}`).toBeGreaterThan(0);

@@ -37,16 +37,26 @@ const config = (value: unknown) => `${HEADER}\nexport default defineHosts(${JSON
 
 describe('malformed hosts.ts', () => {
   it('wrong types: every field named, with what was expected and what was found', async () => {
-    const e = await refused(config({
-      app: 5,
-      build: 'npm run build',
-      sudo: 'yes',
-      stages: {
-        prod: { hosts: 'h1', path: '/srv/hello', keep: 'two', health: { url: 'http://127.0.0.1:4000/', timeout: '5' }, service: { exec: 'x', user: 'deploy', socket: 80.5 } },
-      },
-    }));
+    const e = await refused(
+      config({
+        app: 5,
+        build: 'npm run build',
+        sudo: 'yes',
+        stages: {
+          prod: {
+            hosts: 'h1',
+            path: '/srv/hello',
+            keep: 'two',
+            health: { url: 'http://127.0.0.1:4000/', timeout: '5' },
+            service: { exec: 'x', user: 'deploy', socket: 80.5 },
+          },
+        },
+      }),
+    );
     expect(e).toMatch(/^error: hosts\.ts: app: expected the app name, such as "hello", got 5$/m);
-    expect(e).toMatch(/^hosts\.ts: build: expected an object such as \{ run: \["npm", "run", "build"\], dir: "dist" \}, got "npm run build"$/m);
+    expect(e).toMatch(
+      /^hosts\.ts: build: expected an object such as \{ run: \["npm", "run", "build"\], dir: "dist" \}, got "npm run build"$/m,
+    );
     expect(e).toMatch(/^hosts\.ts: sudo: expected true or false, got "yes"$/m);
     expect(e).toMatch(/^hosts\.ts: stages\.prod\.hosts: expected an array of hosts.*, got "h1"$/m);
     expect(e).toMatch(/^hosts\.ts: stages\.prod\.keep: expected an integer >= 1, got "two"$/m);
@@ -61,7 +71,9 @@ describe('malformed hosts.ts', () => {
   });
 
   it('missing fields inside a stage and half-written sections', async () => {
-    const e = await refused(config({ app: 'hello', build: { run: ['make'] }, service: { exec: 'node server.js' }, stages: { prod: { keep: 2 } } }));
+    const e = await refused(
+      config({ app: 'hello', build: { run: ['make'] }, service: { exec: 'node server.js' }, stages: { prod: { keep: 2 } } }),
+    );
     expect(e).toMatch(/^error: hosts\.ts: stages\.prod\.hosts: missing; /m);
     expect(e).toMatch(/^hosts\.ts: stages\.prod\.path: missing; expected the absolute directory on the hosts, such as "\/srv\/hello"/m);
     expect(e).toMatch(/^hosts\.ts: build\.dir: missing; /m);
@@ -69,12 +81,14 @@ describe('malformed hosts.ts', () => {
   });
 
   it('unknown keys: a guess at what was meant, or where the field belongs', async () => {
-    const e = await refused(config({
-      ...good,
-      hosts: ['h1'],
-      stagse: {},
-      stages: { prod: { ...good.stages.prod, hots: ['h2'], health: { url: 'http://127.0.0.1:4000/', timout: 5 } } },
-    }));
+    const e = await refused(
+      config({
+        ...good,
+        hosts: ['h1'],
+        stagse: {},
+        stages: { prod: { ...good.stages.prod, hots: ['h2'], health: { url: 'http://127.0.0.1:4000/', timout: 5 } } },
+      }),
+    );
     expect(e).toMatch(/^hosts\.ts: hosts: unknown field at the top level; it belongs in each stage, as stages\.<name>\.hosts$/m);
     expect(e).toMatch(/stagse: unknown field; did you mean "stages"\?$/m);
     expect(e).toMatch(/stages\.prod\.hots: unknown field; did you mean "hosts"\?$/m);
@@ -82,14 +96,18 @@ describe('malformed hosts.ts', () => {
   });
 
   it('a module that throws: the message and the line in hosts.ts', async () => {
-    const e = await refused(`${HEADER}\nconst port = Number(process.env.NOPE_PORT);\nif (!port) throw new Error('NOPE_PORT is not set');\nexport default defineHosts({} as never);\n`);
+    const e = await refused(
+      `${HEADER}\nconst port = Number(process.env.NOPE_PORT);\nif (!port) throw new Error('NOPE_PORT is not set');\nexport default defineHosts({} as never);\n`,
+    );
     expect(e).toBe('error: hosts.ts threw while loading: NOPE_PORT is not set (hosts.ts:4)');
   });
 
   it('a module that throws something that is not an Error, or rejects at the top level', async () => {
     const e1 = await refused(`${HEADER}\nthrow 'plain string';\n`);
     expect(e1).toMatch(/^error: hosts\.ts threw while loading: plain string/);
-    const e2 = await refused(`${HEADER}\nawait Promise.reject(new Error('top-level await failed'));\nexport default defineHosts({} as never);\n`);
+    const e2 = await refused(
+      `${HEADER}\nawait Promise.reject(new Error('top-level await failed'));\nexport default defineHosts({} as never);\n`,
+    );
     expect(e2).toMatch(/^error: hosts\.ts threw while loading: top-level await failed/);
   });
 
@@ -115,7 +133,9 @@ describe('malformed hosts.ts', () => {
       ship(['releases', 'prod', '--config', 'conf.ts'], { cwd: dir }),
     ]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe(`error: hosts.ts not found at ${join(dir, 'hosts.ts')}. Create one with \`ship init\`, or point to another with --config FILE.`);
+    expect(missing.stderr.trim()).toBe(
+      `error: hosts.ts not found at ${join(dir, 'hosts.ts')}. Create one with \`ship init\`, or point to another with --config FILE.`,
+    );
     expect(directory.code).toBe(2);
     expect(directory.stderr.trim()).toBe(`error: ${join(dir, 'conf.ts')} is a directory; --config expects a file such as hosts.ts.`);
   });

@@ -25,16 +25,78 @@ const BASE = `/tmp/ship-render-${SEED}`;
 // Prints, NUL-terminated: the argument count, each argument, RT_VAR, and the working directory.
 const PRINT = 'printf "%s\\000" "$#" "$@" "${RT_VAR-<unset>}" "$PWD"';
 
-const HOSTILE = ["'", '"', '\\', '$', '`', '(', ')', '{', '}', ';', '&', '|', '<', '>', '*', '?', '[', ']', '~', '#', '!', '%', '=',
-  ' ', '\t', '\n', '\r', '-', 'a', 'é', '\x01', '\x1b', '\x7f', '\u00a0', '\u2028', '😀'];
-const SPECIAL = ['', '-', '--', '-n', '-e', '--help', '$(id)', '`id`', "'", "''", '"', '\\', '\n', '~', '~root', '*', '#x', '!!', '%s', 'a=b', '$HOME', '${PATH}', "'\"'\"'"];
+const HOSTILE = [
+  "'",
+  '"',
+  '\\',
+  '$',
+  '`',
+  '(',
+  ')',
+  '{',
+  '}',
+  ';',
+  '&',
+  '|',
+  '<',
+  '>',
+  '*',
+  '?',
+  '[',
+  ']',
+  '~',
+  '#',
+  '!',
+  '%',
+  '=',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '-',
+  'a',
+  'é',
+  '\x01',
+  '\x1b',
+  '\x7f',
+  '\u00a0',
+  '\u2028',
+  '😀',
+];
+const SPECIAL = [
+  '',
+  '-',
+  '--',
+  '-n',
+  '-e',
+  '--help',
+  '$(id)',
+  '`id`',
+  "'",
+  "''",
+  '"',
+  '\\',
+  '\n',
+  '~',
+  '~root',
+  '*',
+  '#x',
+  '!!',
+  '%s',
+  'a=b',
+  '$HOME',
+  '${PATH}',
+  "'\"'\"'",
+];
 
 /** Any string the renderer must carry: hostile ASCII, any Unicode, and known troublemakers; never NUL. */
-const word = fc.oneof(
-  fc.string({ unit: fc.constantFrom(...HOSTILE), maxLength: 12 }),
-  fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom(...SPECIAL),
-).filter((s) => !s.includes('\0') && Buffer.from(s, 'utf8').toString('utf8') === s); // no lone surrogates
+const word = fc
+  .oneof(
+    fc.string({ unit: fc.constantFrom(...HOSTILE), maxLength: 12 }),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    fc.constantFrom(...SPECIAL),
+  )
+  .filter((s) => !s.includes('\0') && Buffer.from(s, 'utf8').toString('utf8') === s); // no lone surrogates
 
 /** A directory name for cwd: one path component, created under BASE. */
 const dirName = word.filter((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('/') && Buffer.byteLength(s) < 200);
@@ -46,12 +108,15 @@ interface Case {
   sudo: boolean;
 }
 
-const cases: fc.Arbitrary<Case> = fc.record({
-  args: fc.array(word, { maxLength: 5 }),
-  env: fc.option(word, { nil: undefined }),
-  dir: fc.option(dirName, { nil: undefined }),
-  sudo: fc.boolean(),
-}, { requiredKeys: ['args', 'sudo'] });
+const cases: fc.Arbitrary<Case> = fc.record(
+  {
+    args: fc.array(word, { maxLength: 5 }),
+    env: fc.option(word, { nil: undefined }),
+    dir: fc.option(dirName, { nil: undefined }),
+    sudo: fc.boolean(),
+  },
+  { requiredKeys: ['args', 'sudo'] },
+);
 
 function command(c: Case): Command {
   return {
@@ -94,7 +159,7 @@ async function makeDir(c: Case): Promise<void> {
 }
 
 describe(`renderCommand round-trips through a real remote shell (${RUNS} random commands, seed ${SEED})`, () => {
-  it('bash (the login shell, through ship\'s SSH transport), one command per case', async () => {
+  it("bash (the login shell, through ship's SSH transport), one command per case", async () => {
     await fc.assert(
       fc.asyncProperty(cases, async (c) => {
         await makeDir(c);
@@ -125,7 +190,11 @@ describe(`renderCommand round-trips through a real remote shell (${RUNS} random 
     }
     for (const batch of batches) {
       const script = batch.map((c) => `(${renderCommand(command(c))})`).join('\n');
-      const r = await execa('ssh', ['-F', lab().sshConfig, '-o', 'BatchMode=yes', 'h1', 'sh -c "$(cat)"'], { input: script, reject: false, stripFinalNewline: false });
+      const r = await execa('ssh', ['-F', lab().sshConfig, '-o', 'BatchMode=yes', 'h1', 'sh -c "$(cat)"'], {
+        input: script,
+        reject: false,
+        stripFinalNewline: false,
+      });
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
       // Each case prints its count first, so the output splits back into cases.

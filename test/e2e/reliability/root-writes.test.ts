@@ -30,7 +30,10 @@ async function plantVictim(): Promise<void> {
 const victimState = () => onHost('h1', `sudo stat -c '%U:%G %a' ${VICTIM}; sudo cat ${VICTIM}`, { reject: false });
 
 describe('a release holding setuid, setgid and group or world writable files', () => {
-  for (const [login, port] of [['deploy', 4361], ['root', 4362]] as const) {
+  for (const [login, port] of [
+    ['deploy', 4361],
+    ['root', 4362],
+  ] as const) {
     it(`deploys with those bits removed when the SSH user is ${login}`, async () => {
       const app = await App.create({ name: `relmodes${login}`, port, hosts: [login === 'root' ? 'root@h1' : 'h1'] });
       apps.push(app);
@@ -40,10 +43,23 @@ describe('a release holding setuid, setgid and group or world writable files', (
       const state = await app.state(app.hosts[0]!);
       expect(state.answer).toBe('v1');
       expect(state.complete).toBe(true);
-      expect(await onHost('h1', `cd ${app.path}/current && stat -c '%a %U %n' . suid sgid everyone-writes group-writes open open/inside server.js`)).toBe([
-        `755 ${login} .`, `755 ${login} suid`, `755 ${login} sgid`, `644 ${login} everyone-writes`, `644 ${login} group-writes`,
-        `755 ${login} open`, `644 ${login} open/inside`, `644 ${login} server.js`,
-      ].join('\n'));
+      expect(
+        await onHost(
+          'h1',
+          `cd ${app.path}/current && stat -c '%a %U %n' . suid sgid everyone-writes group-writes open open/inside server.js`,
+        ),
+      ).toBe(
+        [
+          `755 ${login} .`,
+          `755 ${login} suid`,
+          `755 ${login} sgid`,
+          `644 ${login} everyone-writes`,
+          `644 ${login} group-writes`,
+          `755 ${login} open`,
+          `644 ${login} open/inside`,
+          `644 ${login} server.js`,
+        ].join('\n'),
+      );
       expect(state.leftovers).toEqual([]);
     });
   }
@@ -62,7 +78,7 @@ describe('shared/.env, in shared/ which the service user owns (service.user nosu
     // name and arguments), which the same builder, given those arguments, must show too.
     const plan = await app.ship(['setup', 'prod', '--dry-run']);
     expect(plan.code, plan.stderr).toBe(0);
-    const shown = /^root@h1 \|     (.+) {2}< \(env file: \d+ variables\)$/m.exec(plan.stdout)?.[1];
+    const shown = /^root@h1 \| {5}(.+) {2}< \(env file: \d+ variables\)$/m.exec(plan.stdout)?.[1];
     expect(shown, plan.stdout).toContain(`${app.path}/shared/.env`);
     const bytes = /^sudo -n -u nosudo -- install-file\.sh \S+ 600 (\d+)$/.exec(shown!)?.[1];
     expect(bytes, shown).toBeDefined();
@@ -73,7 +89,10 @@ describe('shared/.env, in shared/ which the service user owns (service.user nosu
     // Run it with a stdin we hold open: the temporary file exists, and the write is not done.
     const write = execa('ssh', ['-F', lab().sshConfig, '-o', 'BatchMode=yes', 'root@h1', line], { reject: false, stdin: 'pipe' });
     // Meanwhile the service user swaps the temporary file for a symlink to root's file.
-    const swapped = await onHost('h1', `cd ${app.path}/shared && sudo -n -u nosudo sh -c 'for i in $(seq 600); do for f in .env.ship-*; do [ -f "$f" ] && ln -sfn ${VICTIM} "$f" && echo "swapped $f" && exit 0; done; sleep 0.05; done; echo "no temporary file appeared"'`);
+    const swapped = await onHost(
+      'h1',
+      `cd ${app.path}/shared && sudo -n -u nosudo sh -c 'for i in $(seq 600); do for f in .env.ship-*; do [ -f "$f" ] && ln -sfn ${VICTIM} "$f" && echo "swapped $f" && exit 0; done; sleep 0.05; done; echo "no temporary file appeared"'`,
+    );
     expect(swapped).toMatch(/^swapped \.env\.ship-\w+$/);
     write.stdin!.end('API_TOKEN=new\n');
     await write;

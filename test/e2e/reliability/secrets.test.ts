@@ -43,7 +43,13 @@ export default recipe('leak', async ({ stage, hosts }) => {
 let app: App;
 
 beforeAll(async () => {
-  app = await App.create({ name: 'relsecret', port: 4341, hosts: HOSTS, healthTimeout: 4, files: { '.env.prod': ENV_TEXT, 'recipes/leak.ts': LEAK_RECIPE } });
+  app = await App.create({
+    name: 'relsecret',
+    port: 4341,
+    hosts: HOSTS,
+    healthTimeout: 4,
+    files: { '.env.prod': ENV_TEXT, 'recipes/leak.ts': LEAK_RECIPE },
+  });
   await app.setup();
 });
 
@@ -57,7 +63,7 @@ function expectRedacted(text: string): void {
   expect(leakedValues(text, VALUES)).toEqual([]);
 }
 
-describe('the env file\'s values in every command\'s output', () => {
+describe("the env file's values in every command's output", () => {
   it('setup: --dry-run, --json, and an upload of a changed file', async () => {
     expect((await app.ship(['setup', 'prod', '--dry-run'])).code).toBe(0);
     expect((await app.ship(['setup', 'prod', '--json'])).code).toBe(0);
@@ -86,7 +92,10 @@ describe('the env file\'s values in every command\'s output', () => {
       const r = await app.ship(['setup', 'prod', ...extra]);
       expect(r.code, r.stderr).toBe(0);
       // What a person reads: the lines, or in --json each event's text (its time may hold 42).
-      const texts = extra.length === 0 ? r.stderr.split('\n') : r.stdout.split('\n').map((l) => String((JSON.parse(l) as { text?: string }).text ?? ''));
+      const texts =
+        extra.length === 0
+          ? r.stderr.split('\n')
+          : r.stdout.split('\n').map((l) => String((JSON.parse(l) as { text?: string }).text ?? ''));
       const warnings = texts.filter((l) => l.includes('PIN') && l.includes('shorter than 3 characters'));
       expect(warnings, `${r.stdout}\n${r.stderr}`).toHaveLength(1);
       expect(warnings[0]).not.toContain('42');
@@ -132,7 +141,17 @@ describe('the env file\'s values in every command\'s output', () => {
     expect(plan.stdout).toContain('   exec\nh1 |     printf %s ***');
     const json = await app.ship(['exec', 'prod', '--json', '--', 'cat', `${app.path}/shared/.env`]);
     expectRedacted(json.stdout);
-    const failingJson = await app.ship(['exec', 'prod', '--json', '--', 'sh', '-c', 'cat "$1" >&2; exit 3', 'sh', `${app.path}/shared/.env`]);
+    const failingJson = await app.ship([
+      'exec',
+      'prod',
+      '--json',
+      '--',
+      'sh',
+      '-c',
+      'cat "$1" >&2; exit 3',
+      'sh',
+      `${app.path}/shared/.env`,
+    ]);
     expect(failingJson.code).toBe(1);
     expectRedacted(failingJson.stdout);
   });
@@ -151,7 +170,14 @@ describe('the env file\'s values in every command\'s output', () => {
   });
 
   it('releases, rollback, lock status, doctor', async () => {
-    for (const args of [['releases', 'prod'], ['releases', 'prod', '--json'], ['rollback', 'prod', '--dry-run'], ['lock', 'status', 'prod'], ['doctor', 'prod'], ['doctor', 'prod', '--json']]) {
+    for (const args of [
+      ['releases', 'prod'],
+      ['releases', 'prod', '--json'],
+      ['rollback', 'prod', '--dry-run'],
+      ['lock', 'status', 'prod'],
+      ['doctor', 'prod'],
+      ['doctor', 'prod', '--json'],
+    ]) {
       const r = await app.ship(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBeLessThanOrEqual(1);
     }

@@ -16,7 +16,12 @@ const EXTRACT = '[t]ar -x -C release'; // [t]: never matches the shell that runs
 let app: App;
 
 beforeAll(async () => {
-  app = await App.create({ name: 'relstall', port: 4381, hosts: HOSTS, top: { ssh: { config: lab().sshConfig, connectTimeout: 5, stallTimeout: STALL_S } } });
+  app = await App.create({
+    name: 'relstall',
+    port: 4381,
+    hosts: HOSTS,
+    top: { ssh: { config: lab().sshConfig, connectTimeout: 5, stallTimeout: STALL_S } },
+  });
   await app.setup();
   const first = await app.deploy('v1');
   expect(first.code, first.stderr).toBe(0);
@@ -29,11 +34,14 @@ afterAll(async () => {
 
 /** On h3: stop the extraction as soon as it starts; prints `stopped` once it has. */
 function stopExtractionOnH3(): Promise<string> {
-  return app.onHost('h3', [
-    'end=$(($(date +%s) + 100))',
-    `while [ "$(date +%s)" -lt "$end" ]; do sudo pkill -STOP -f '${EXTRACT}' && { echo stopped; exit 0; }; done`,
-    'echo never-started',
-  ].join('\n'));
+  return app.onHost(
+    'h3',
+    [
+      'end=$(($(date +%s) + 100))',
+      `while [ "$(date +%s)" -lt "$end" ]; do sudo pkill -STOP -f '${EXTRACT}' && { echo stopped; exit 0; }; done`,
+      'echo never-started',
+    ].join('\n'),
+  );
 }
 
 describe('a host whose receiving process stops reading', () => {

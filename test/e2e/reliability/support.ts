@@ -145,13 +145,21 @@ export class App {
   /** Stop and remove the unit and the deploy path everywhere this app may have been. */
   async remove(): Promise<void> {
     const everywhere = this.spec.lab ? this.spec.lab.hosts.filter((h) => !h.hidden).map((h) => h.name) : ['h1', 'h2', 'h3'];
-    await Promise.all(everywhere.map((h) => this.onHost(h, [
-      `sudo systemctl disable --now ${this.name}.service 2>/dev/null`,
-      `sudo rm -f /etc/systemd/system/${this.name}.service`,
-      'sudo systemctl daemon-reload',
-      `mountpoint -q ${this.path} && sudo umount ${this.path}`,
-      `sudo rm -rf ${this.path}`,
-    ].join('; '), { reject: false })));
+    await Promise.all(
+      everywhere.map((h) =>
+        this.onHost(
+          h,
+          [
+            `sudo systemctl disable --now ${this.name}.service 2>/dev/null`,
+            `sudo rm -f /etc/systemd/system/${this.name}.service`,
+            'sudo systemctl daemon-reload',
+            `mountpoint -q ${this.path} && sudo umount ${this.path}`,
+            `sudo rm -rf ${this.path}`,
+          ].join('; '),
+          { reject: false },
+        ),
+      ),
+    );
   }
 
   /** A shell script on one of this app's lab hosts, as deploy. */
@@ -244,13 +252,16 @@ export async function hostState(host: string, path: string, port: number, option
     lock: fields.get('lock') ?? '',
     answer: fields.get('answer') ?? '',
     ...(fields.has('restarted') ? { restarted: fields.get('restarted') } : {}),
-    log: logText.split('\n').filter(Boolean).map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return { unparsable: l };
-      }
-    }),
+    log: logText
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return { unparsable: l };
+        }
+      }),
   };
 }
 
@@ -295,7 +306,8 @@ export async function expectNoSecretsPrinted(apps: App[], extra: readonly string
   const values = [...SECRETS, ...extra];
   const leaks: string[] = [];
   for (const run of printed) {
-    for (const value of leakedValues(`${run.stdout}\n${run.stderr}`, values)) leaks.push(`ship ${run.args.join(' ')} printed ${JSON.stringify(value)}`);
+    for (const value of leakedValues(`${run.stdout}\n${run.stderr}`, values))
+      leaks.push(`ship ${run.args.join(' ')} printed ${JSON.stringify(value)}`);
   }
   for (const app of apps) {
     for (const host of app.hosts) {

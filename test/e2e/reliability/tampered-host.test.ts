@@ -19,7 +19,10 @@ const BUILD = 'sh build.sh\n[ -z "${APP_PUBLIC_LINK:-}" ] || ln -s "$APP_PUBLIC_
 
 beforeAll(async () => {
   app = await App.create({
-    name: 'reltamper', port: 4461, hosts: [HOST], healthTimeout: 5,
+    name: 'reltamper',
+    port: 4461,
+    hosts: [HOST],
+    healthTimeout: 5,
     stage: { shared: ['.env', 'public/uploads/'] },
     top: { build: { run: ['sh', 'build-link.sh'], dir: 'dist' } },
     files: { 'build-link.sh': BUILD },
@@ -39,7 +42,6 @@ afterAll(async () => {
   await expectNoSecretsPrinted([app, plain]);
 });
 
-
 describe('linking shared entries into a release', () => {
   it('a release with a nested shared entry verifies clean (the directory above it, made by the deploy, is no difference)', async () => {
     const r = await app.ship(['verify', 'prod']);
@@ -52,8 +54,14 @@ describe('linking shared entries into a release', () => {
     const r = await app.deploy('v2', { APP_PUBLIC_LINK: ELSEWHERE });
     expect(r.code).not.toBe(0);
     expectNoStack(r.stderr);
-    expect(r.stderr).toMatch(new RegExp(`refusing to use ${app.path}/releases/\\S+/public: it is a symbolic link \\(to ${ELSEWHERE}\\) in the release, above the shared entry public/uploads/`));
-    expect((await app.onHost(HOST, `cat ${ELSEWHERE}/uploads/keep; [ -L ${ELSEWHERE}/uploads ] && echo linked; ls -A ${ELSEWHERE}`)).trim()).toBe('keep\nuploads');
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `refusing to use ${app.path}/releases/\\S+/public: it is a symbolic link \\(to ${ELSEWHERE}\\) in the release, above the shared entry public/uploads/`,
+      ),
+    );
+    expect(
+      (await app.onHost(HOST, `cat ${ELSEWHERE}/uploads/keep; [ -L ${ELSEWHERE}/uploads ] && echo linked; ls -A ${ELSEWHERE}`)).trim(),
+    ).toBe('keep\nuploads');
     const after = await app.state(HOST);
     expect(after.current).toBe(before);
     expect(after.version).toBe('v1');
@@ -97,7 +105,7 @@ describe('ship verify on a tampered host', () => {
     );
   });
 
-  it('flags a shared link to another deploy path\'s shared/', async () => {
+  it("flags a shared link to another deploy path's shared/", async () => {
     const id = (await plain.state(HOST)).current;
     const env = `${plain.path}/releases/${id}/.env`;
     await expectFlagged(
@@ -116,7 +124,10 @@ describe('ship verify on a tampered host', () => {
     await expectFlagged(
       // 1 TB of zeros (sparse) where server.js was; a FIFO where VERSION was, and a new one.
       `truncate -s 1T ${dir}/server.js && rm ${dir}/VERSION && mkfifo ${dir}/VERSION ${dir}/pipe`,
-      new RegExp(`^${HOST}\\s+${id}\\s+changed\\s+server\\.js \\(content\\)$[\\s\\S]*^${HOST}\\s+${id}\\s+changed\\s+VERSION \\(type file -> special \\(p\\)\\)$|^${HOST}\\s+${id}\\s+changed\\s+VERSION \\(type file -> special \\(p\\)\\)$[\\s\\S]*^${HOST}\\s+${id}\\s+changed\\s+server\\.js \\(content\\)$`, 'm'),
+      new RegExp(
+        `^${HOST}\\s+${id}\\s+changed\\s+server\\.js \\(content\\)$[\\s\\S]*^${HOST}\\s+${id}\\s+changed\\s+VERSION \\(type file -> special \\(p\\)\\)$|^${HOST}\\s+${id}\\s+changed\\s+VERSION \\(type file -> special \\(p\\)\\)$[\\s\\S]*^${HOST}\\s+${id}\\s+changed\\s+server\\.js \\(content\\)$`,
+        'm',
+      ),
       `rm -f ${dir}/VERSION ${dir}/pipe && cp -p /tmp/ship-evil/server.js /tmp/ship-evil/VERSION ${dir}/`,
     );
     // Reading 1 TB would take many minutes; nothing was read.

@@ -26,7 +26,11 @@ describe('ACME account store', () => {
     const again = await loadAccount(url, root);
     expect(again.keyPem).toBe(first.keyPem);
     expect(again.url).toBe('https://ca.example/acct/1');
-    expect(JSON.parse(await readFile(join(first.dir, 'account.json'), 'utf8'))).toEqual({ directoryUrl: url, url: 'https://ca.example/acct/1', email: 'ops@example.com' });
+    expect(JSON.parse(await readFile(join(first.dir, 'account.json'), 'utf8'))).toEqual({
+      directoryUrl: url,
+      url: 'https://ca.example/acct/1',
+      email: 'ops@example.com',
+    });
 
     const other = await loadAccount('https://other.example/dir', root);
     expect(other.keyPem).not.toBe(first.keyPem);

@@ -41,7 +41,9 @@ describe('Retry-After', () => {
 });
 
 /** A renewalInfo endpoint on localhost: real HTTP, answers set by the test. */
-async function renewalInfoServer(answer: () => { status: number; body?: unknown; retryAfter?: string }): Promise<{ url: string; requests: string[]; server: Server }> {
+async function renewalInfoServer(
+  answer: () => { status: number; body?: unknown; retryAfter?: string },
+): Promise<{ url: string; requests: string[]; server: Server }> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(req.url ?? '');
@@ -57,7 +59,10 @@ describe('renewal window', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-  const window = { suggestedWindow: { start: '2025-02-01T00:00:00Z', end: '2025-02-03T00:00:00Z' }, explanationURL: 'https://ca.example/why' };
+  const window = {
+    suggestedWindow: { start: '2025-02-01T00:00:00Z', end: '2025-02-03T00:00:00Z' },
+    explanationURL: 'https://ca.example/why',
+  };
   const id = 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE';
 
   it('GETs <renewalInfo>/<id>, picks a moment inside the window and caches it until Retry-After', async () => {
@@ -67,7 +72,12 @@ describe('renewal window', () => {
     const now = new Date('2025-01-15T00:00:00Z');
     const got = await renewalWindow(ca.url, id, { now, cacheDir, random: () => 0.25 });
     expect(ca.requests).toEqual([`/renewal-info/${id}`]);
-    expect(got).toEqual({ start: new Date('2025-02-01T00:00:00Z'), end: new Date('2025-02-03T00:00:00Z'), selected: new Date('2025-02-01T12:00:00Z'), explanationUrl: 'https://ca.example/why' });
+    expect(got).toEqual({
+      start: new Date('2025-02-01T00:00:00Z'),
+      end: new Date('2025-02-03T00:00:00Z'),
+      selected: new Date('2025-02-01T12:00:00Z'),
+      explanationUrl: 'https://ca.example/why',
+    });
     expect(JSON.parse(await readFile(join(cacheDir, `${id}.json`), 'utf8'))).toMatchObject({ retryAfter: '2025-01-15T01:00:00.000Z' });
 
     // Within Retry-After: no request, same answer.
@@ -87,11 +97,20 @@ describe('renewal window', () => {
     server = ca.server;
     const cacheDir = await mkdtemp(join(tmpdir(), 'ship-ari-'));
     const log: string[] = [];
-    expect(await renewalWindow(ca.url, 'other.id', { now: new Date('2025-01-15T00:00:00Z'), cacheDir, random: () => 0, log: (t) => log.push(t) })).toBeDefined();
+    expect(
+      await renewalWindow(ca.url, 'other.id', {
+        now: new Date('2025-01-15T00:00:00Z'),
+        cacheDir,
+        random: () => 0,
+        log: (t) => log.push(t),
+      }),
+    ).toBeDefined();
     status = 500;
     const stale = await renewalWindow(ca.url, 'other.id', { now: new Date('2025-01-16T00:00:00Z'), cacheDir, log: (t) => log.push(t) });
     expect(stale?.selected).toEqual(new Date('2025-02-01T00:00:00Z'));
-    expect(await renewalWindow(ca.url, 'never.seen', { now: new Date('2025-01-16T00:00:00Z'), cacheDir, log: (t) => log.push(t) })).toBeUndefined();
+    expect(
+      await renewalWindow(ca.url, 'never.seen', { now: new Date('2025-01-16T00:00:00Z'), cacheDir, log: (t) => log.push(t) }),
+    ).toBeUndefined();
     expect(log.join('\n')).toMatch(/HTTP 500/);
   });
 

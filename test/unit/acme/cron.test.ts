@@ -22,7 +22,7 @@ describe('crontab line', () => {
     expect(cronLine(input)).toBe(cronLine(input));
   });
 
-  it('quotes paths for cron\'s sh and escapes %, which cron would turn into a newline', () => {
+  it("quotes paths for cron's sh and escapes %, which cron would turn into a newline", () => {
     const line = cronLine({ ...input, cwd: "/srv/my app's", config: '/srv/100%/hosts.ts' });
     expect(line).toContain(`cd '/srv/my app'\\''s' && `);
     expect(line).toContain('--config /srv/100\\%/hosts.ts');

@@ -19,7 +19,7 @@ const oldSocketName = (dir: string) => `\0ship-certs-renew-${sha256(dir).slice(0
 const asNobody = (argv: string[]) => execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv], { reject: false });
 
 describe('renewal lock', () => {
-  it('refuses a second holder with the locked exit code and the holder\'s pid', async () => {
+  it("refuses a second holder with the locked exit code and the holder's pid", async () => {
     const dir = await newDir();
     const lock = await acquireLock('certs-renew', dir, 'renewal');
     const second = await acquireLock('certs-renew', dir, 'renewal').catch((e: unknown) => e);
@@ -57,7 +57,11 @@ describe('renewal lock', () => {
   it.runIf(linux && root)('cannot be blocked by another local user', async () => {
     const dir = await newDir();
     // The other user squats the old abstract name, and cannot reach the lock file at all.
-    const squatter = asNobody([process.execPath, '-e', `require('net').createServer().listen({ path: ${JSON.stringify(oldSocketName(dir))} }, () => console.log('bound'))`]);
+    const squatter = asNobody([
+      process.execPath,
+      '-e',
+      `require('net').createServer().listen({ path: ${JSON.stringify(oldSocketName(dir))} }, () => console.log('bound'))`,
+    ]);
     try {
       await once(squatter.stdout!, 'data');
       const taken = await asNobody(['flock', '-n', join(dir, 'certs-renew.lock'), 'true']);
@@ -76,17 +80,23 @@ describe('renewal lock', () => {
     // A holder that takes the lock, starts a long-lived child (ship runs ssh, builds...), and
     // then is killed without any chance to release it.
     const script = join(dir, 'holder.ts');
-    await writeFile(script, [
-      `import { spawn } from 'node:child_process';`,
-      `import { acquireLock } from ${JSON.stringify(module)};`,
-      `await acquireLock('certs-renew', ${JSON.stringify(dir)}, 'x');`,
-      `const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });`,
-      `child.unref();`,
-      `console.log(child.pid);`,
-      `setInterval(() => {}, 1000);`,
-    ].join('\n'));
+    await writeFile(
+      script,
+      [
+        `import { spawn } from 'node:child_process';`,
+        `import { acquireLock } from ${JSON.stringify(module)};`,
+        `await acquireLock('certs-renew', ${JSON.stringify(dir)}, 'x');`,
+        `const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });`,
+        `child.unref();`,
+        `console.log(child.pid);`,
+        `setInterval(() => {}, 1000);`,
+      ].join('\n'),
+    );
     const holder = spawn(process.execPath, [jiti, script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const started = await Promise.race([once(holder.stdout, 'data').then(([chunk]) => String(chunk)), once(holder, 'exit').then(() => 'exited')]);
+    const started = await Promise.race([
+      once(holder.stdout, 'data').then(([chunk]) => String(chunk)),
+      once(holder, 'exit').then(() => 'exited'),
+    ]);
     const orphan = Number(started);
     expect(orphan).toBeGreaterThan(0);
     try {

@@ -9,7 +9,7 @@ const PRODUCTION = 'https://production.example/dir';
 const pair = (directoryUrl: string) => ({ keyPem: 'KEY', certPem: 'CERT', directoryUrl });
 
 describe('pending pairs', () => {
-  it('are kept per CA directory: after a switch the other CA\'s pair is not found', async () => {
+  it("are kept per CA directory: after a switch the other CA's pair is not found", async () => {
     const root = await mkdtemp(join(tmpdir(), 'ship-pending-'));
     const at = (directoryUrl: string) => pendingDir('/p/hosts.ts', 'prod', ['a.example.com'], directoryUrl, root);
     await savePending(at(STAGING), pair(STAGING));

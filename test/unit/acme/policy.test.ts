@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WARN, decide, describeWarn, duration, lifetimeDecision, needsAttention, originProblem, parseWarn, windowDecision, type CertOrigin, type HostCert } from '../../../src/acme/policy.js';
+import {
+  DEFAULT_WARN,
+  decide,
+  describeWarn,
+  duration,
+  lifetimeDecision,
+  needsAttention,
+  originProblem,
+  parseWarn,
+  windowDecision,
+  type CertOrigin,
+  type HostCert,
+} from '../../../src/acme/policy.js';
 import { ACME_DIRECTORIES } from '../../../src/config/rules.js';
 import type { CertFacts } from '../../../src/acme/x509.js';
 
@@ -21,14 +33,23 @@ function facts(notBefore: string, lifetimeMs: number, extra: Partial<CertFacts> 
   };
 }
 
-const on = (host: string, f: CertFacts, origin: CertOrigin = { trusted: false, directoryUrl: CA }): HostCert => ({ host, state: 'present', facts: f, origin });
+const on = (host: string, f: CertFacts, origin: CertOrigin = { trusted: false, directoryUrl: CA }): HostCert => ({
+  host,
+  state: 'present',
+  facts: f,
+  origin,
+});
 const at = (iso: string) => new Date(iso);
 
 describe('due policy', () => {
   const ninety = facts('2025-01-01T00:00:00Z', 90 * DAY);
 
   it('is due when the certificate is missing on any host, naming the hosts', () => {
-    const d = decide([on('h1', ninety), { host: 'h2', state: 'missing', detail: 'no certificate at /etc/x.pem' }], wanted, at('2025-01-02T00:00:00Z'));
+    const d = decide(
+      [on('h1', ninety), { host: 'h2', state: 'missing', detail: 'no certificate at /etc/x.pem' }],
+      wanted,
+      at('2025-01-02T00:00:00Z'),
+    );
     expect(d).toEqual({ due: true, reason: 'no certificate at /etc/x.pem on h2' });
   });
 
@@ -38,15 +59,21 @@ describe('due policy', () => {
   });
 
   it('is due when the key is missing or the file does not parse', () => {
-    expect(decide([{ host: 'h1', state: 'key-missing', detail: 'no private key at /k.pem' }], wanted, at('2025-01-02T00:00:00Z')).due).toBe(true);
+    expect(decide([{ host: 'h1', state: 'key-missing', detail: 'no private key at /k.pem' }], wanted, at('2025-01-02T00:00:00Z')).due).toBe(
+      true,
+    );
     expect(decide([{ host: 'h1', state: 'unreadable', detail: 'garbage' }], wanted, at('2025-01-02T00:00:00Z')).due).toBe(true);
   });
 
   it('is due when the names changed, whatever the order or case in hosts.ts', () => {
-    expect(decide([on('h1', ninety)], { ...wanted, domains: ['B.example.com', 'a.example.com'] }, at('2025-01-02T00:00:00Z')).due).toBe(false);
+    expect(decide([on('h1', ninety)], { ...wanted, domains: ['B.example.com', 'a.example.com'] }, at('2025-01-02T00:00:00Z')).due).toBe(
+      false,
+    );
     const d = decide([on('h1', ninety)], { ...wanted, domains: ['a.example.com', 'c.example.com'] }, at('2025-01-02T00:00:00Z'));
     expect(d.due).toBe(true);
-    expect(d.reason).toBe('h1: names changed: the certificate has a.example.com, b.example.com; hosts.ts wants a.example.com, c.example.com');
+    expect(d.reason).toBe(
+      'h1: names changed: the certificate has a.example.com, b.example.com; hosts.ts wants a.example.com, c.example.com',
+    );
   });
 
   it('is due when the key type changed in hosts.ts', () => {
@@ -56,7 +83,9 @@ describe('due policy', () => {
 
   it('is due when hosts serve different certificates', () => {
     const other = { ...ninety, fingerprint: 'BB', serial: '02' };
-    expect(decide([on('h1', ninety), on('h2', other)], wanted, at('2025-01-02T00:00:00Z')).reason).toBe('hosts serve different certificates (h1: serial 01, h2: serial 02)');
+    expect(decide([on('h1', ninety), on('h2', other)], wanted, at('2025-01-02T00:00:00Z')).reason).toBe(
+      'hosts serve different certificates (h1: serial 01, h2: serial 02)',
+    );
   });
 
   it('is due when a fresh certificate comes from another CA than hosts.ts names', () => {
@@ -69,8 +98,14 @@ describe('due policy', () => {
   });
 
   it('renews a 90-day certificate when less than 1/3 of its lifetime is left (day 60)', () => {
-    expect(decide([on('h1', ninety)], wanted, at('2025-03-01T23:59:00Z'))).toMatchObject({ due: false, renewAt: at('2025-03-02T00:00:00Z') });
-    expect(decide([on('h1', ninety)], wanted, at('2025-03-02T00:00:00Z'))).toEqual({ due: true, reason: 'expires in 30 days, less than 1/3 of its lifetime (90 days) is left' });
+    expect(decide([on('h1', ninety)], wanted, at('2025-03-01T23:59:00Z'))).toMatchObject({
+      due: false,
+      renewAt: at('2025-03-02T00:00:00Z'),
+    });
+    expect(decide([on('h1', ninety)], wanted, at('2025-03-02T00:00:00Z'))).toEqual({
+      due: true,
+      reason: 'expires in 30 days, less than 1/3 of its lifetime (90 days) is left',
+    });
   });
 
   it('renews a certificate living under 10 days when less than 1/2 is left', () => {
@@ -85,7 +120,9 @@ describe('due policy', () => {
   it('works for test certificates that live a minute', () => {
     const minute = facts('2025-01-01T00:00:00Z', 60_000);
     expect(lifetimeDecision(minute, at('2025-01-01T00:00:29Z')).due).toBe(false);
-    expect(lifetimeDecision(minute, at('2025-01-01T00:00:30Z')).reason).toBe('expires in 30 seconds, less than 1/2 of its lifetime (60 seconds) is left');
+    expect(lifetimeDecision(minute, at('2025-01-01T00:00:30Z')).reason).toBe(
+      'expires in 30 seconds, less than 1/2 of its lifetime (60 seconds) is left',
+    );
   });
 
   it('is due once expired', () => {
@@ -96,19 +133,30 @@ describe('due policy', () => {
     const window = { start: at('2025-01-10T00:00:00Z'), end: at('2025-01-12T00:00:00Z'), selected: at('2025-01-11T00:00:00Z') };
     // Early by the lifetime rule (day 10 of 90), yet due: the CA asked.
     expect(decide([on('h1', ninety)], wanted, at('2025-01-11T00:00:00Z'), { window }).due).toBe(true);
-    expect(decide([on('h1', ninety)], wanted, at('2025-01-10T12:00:00Z'), { window })).toMatchObject({ due: false, renewAt: window.selected });
+    expect(decide([on('h1', ninety)], wanted, at('2025-01-10T12:00:00Z'), { window })).toMatchObject({
+      due: false,
+      renewAt: window.selected,
+    });
     // Late by the lifetime rule (day 61), yet not due: the window says later.
     const late = { start: at('2025-03-20T00:00:00Z'), end: at('2025-03-22T00:00:00Z'), selected: at('2025-03-21T00:00:00Z') };
     expect(decide([on('h1', ninety)], wanted, at('2025-03-03T00:00:00Z'), { window: late }).due).toBe(false);
   });
 
   it('names the explanation URL the CA gives', () => {
-    const window = { start: at('2025-01-10T00:00:00Z'), end: at('2025-01-12T00:00:00Z'), selected: at('2025-01-10T00:00:00Z'), explanationUrl: 'https://ca.example/incident' };
+    const window = {
+      start: at('2025-01-10T00:00:00Z'),
+      end: at('2025-01-12T00:00:00Z'),
+      selected: at('2025-01-10T00:00:00Z'),
+      explanationUrl: 'https://ca.example/incident',
+    };
     expect(windowDecision(window, at('2025-01-11T00:00:00Z')).reason).toContain('explanation: https://ca.example/incident');
   });
 
   it('is due regardless of anything when forced', () => {
-    expect(decide([on('h1', ninety)], wanted, at('2025-01-02T00:00:00Z'), { force: true })).toEqual({ due: true, reason: 'forced (--force)' });
+    expect(decide([on('h1', ninety)], wanted, at('2025-01-02T00:00:00Z'), { force: true })).toEqual({
+      due: true,
+      reason: 'forced (--force)',
+    });
   });
 
   it('flags the last 1/6 of the lifetime for monitoring', () => {
@@ -118,7 +166,13 @@ describe('due policy', () => {
   });
 
   it('says durations in whole units', () => {
-    expect([duration(90 * DAY), duration(36 * 3600_000), duration(90_000), duration(1000), duration(-5)]).toEqual(['90 days', '36 hours', '90 seconds', '1 second', '0 seconds']);
+    expect([duration(90 * DAY), duration(36 * 3600_000), duration(90_000), duration(1000), duration(-5)]).toEqual([
+      '90 days',
+      '36 hours',
+      '90 seconds',
+      '1 second',
+      '0 seconds',
+    ]);
   });
 });
 
@@ -128,8 +182,12 @@ describe('whether a certificate is from the CA hosts.ts names', () => {
 
   it('for any directory but a public one: only what ship recorded ordering from that URL', () => {
     expect(originProblem({ trusted: false, directoryUrl: CA }, fresh, CA)).toBeUndefined();
-    expect(originProblem({ trusted: false, directoryUrl: 'https://other.example/dir' }, fresh, CA)).toBe('ordered from https://other.example/dir (issuer Test CA); hosts.ts asks for https://ca.example/dir');
-    expect(originProblem({ trusted: false }, fresh, CA)).toBe('issued by Test CA, not recorded as ordered from https://ca.example/dir, which hosts.ts asks for');
+    expect(originProblem({ trusted: false, directoryUrl: 'https://other.example/dir' }, fresh, CA)).toBe(
+      'ordered from https://other.example/dir (issuer Test CA); hosts.ts asks for https://ca.example/dir',
+    );
+    expect(originProblem({ trusted: false }, fresh, CA)).toBe(
+      'issued by Test CA, not recorded as ordered from https://ca.example/dir, which hosts.ts asks for',
+    );
     // Let's Encrypt's staging directory is one of these: its certificates are not trusted.
     const staging = ACME_DIRECTORIES['letsencrypt-staging'];
     expect(originProblem({ trusted: false, directoryUrl: letsencrypt }, fresh, staging)).toMatch(/^ordered from https:\/\/acme-v02/);
@@ -140,7 +198,7 @@ describe('whether a certificate is from the CA hosts.ts names', () => {
     expect(originProblem({ trusted: true, directoryUrl: 'https://other.example/dir' }, fresh, CA)).toBeUndefined();
   });
 
-  it('for Let\'s Encrypt: due unless browsers trust it, whatever was recorded', () => {
+  it("for Let's Encrypt: due unless browsers trust it, whatever was recorded", () => {
     expect(originProblem({ trusted: true }, fresh, letsencrypt)).toBeUndefined();
     const reason = `issued by Test CA, which browsers do not trust (a staging or test CA); hosts.ts asks for ${letsencrypt}`;
     expect(originProblem({ trusted: false }, fresh, letsencrypt)).toBe(reason);
@@ -159,15 +217,21 @@ describe('whether a certificate has the profile hosts.ts names', () => {
       due: true,
       reason: 'h1: profile changed: ordered with profile "shortlived"; hosts.ts names "classic"',
     });
-    expect(decide([on('h1', ninety, recorded())], { ...wanted, profile: 'shortlived' }, now).reason).toBe('h1: profile changed: ordered without a profile (the CA\'s default); hosts.ts names "shortlived"');
-    expect(decide([on('h1', ninety, recorded('shortlived'))], wanted, now).reason).toBe('h1: profile changed: ordered with profile "shortlived"; hosts.ts names none (the CA\'s default)');
+    expect(decide([on('h1', ninety, recorded())], { ...wanted, profile: 'shortlived' }, now).reason).toBe(
+      'h1: profile changed: ordered without a profile (the CA\'s default); hosts.ts names "shortlived"',
+    );
+    expect(decide([on('h1', ninety, recorded('shortlived'))], wanted, now).reason).toBe(
+      'h1: profile changed: ordered with profile "shortlived"; hosts.ts names none (the CA\'s default)',
+    );
     expect(decide([on('h1', ninety, recorded())], wanted, now).due).toBe(false);
   });
 
   it('renews a certificate without a record once, when hosts.ts names a profile', () => {
     const letsencrypt = { ...wanted, directoryUrl: ACME_DIRECTORIES.letsencrypt };
     expect(decide([on('h1', ninety, { trusted: true })], letsencrypt, now).due).toBe(false);
-    expect(decide([on('h1', ninety, { trusted: true })], { ...letsencrypt, profile: 'shortlived' }, now).reason).toBe('h1: not recorded as ordered with profile "shortlived", which hosts.ts names');
+    expect(decide([on('h1', ninety, { trusted: true })], { ...letsencrypt, profile: 'shortlived' }, now).reason).toBe(
+      'h1: not recorded as ordered with profile "shortlived", which hosts.ts names',
+    );
   });
 });
 
@@ -176,7 +240,10 @@ describe('the CA window and the lifetime', () => {
     const ninety = facts('2025-01-01T00:00:00Z', 90 * DAY);
     // A window that ends at expiry, with the moment picked on day 88: ship renews at day 75.
     const late = { start: at('2025-03-01T00:00:00Z'), end: at('2025-04-01T00:00:00Z'), selected: at('2025-03-29T00:00:00Z') };
-    expect(decide([on('h1', ninety)], wanted, at('2025-03-15T23:59:00Z'), { window: late })).toMatchObject({ due: false, renewAt: at('2025-03-17T00:00:00Z') });
+    expect(decide([on('h1', ninety)], wanted, at('2025-03-15T23:59:00Z'), { window: late })).toMatchObject({
+      due: false,
+      renewAt: at('2025-03-17T00:00:00Z'),
+    });
     expect(decide([on('h1', ninety)], wanted, at('2025-03-17T00:00:00Z'), { window: late }).due).toBe(true);
   });
 
@@ -184,7 +251,10 @@ describe('the CA window and the lifetime', () => {
     const six = facts('2025-01-01T00:00:00Z', 6 * DAY + 16 * 3600_000);
     const now = at('2025-01-01T01:00:00Z');
     const past = { start: at('2025-01-01T00:00:00Z'), end: at('2025-01-01T00:00:01Z'), selected: at('2025-01-01T00:00:00.500Z') };
-    expect(decide([on('h1', six)], wanted, now, { window: past })).toEqual({ due: true, reason: 'the CA\'s renewal window is open, 2025-01-01T00:00:00.000Z to 2025-01-01T00:00:01.000Z' });
+    expect(decide([on('h1', six)], wanted, now, { window: past })).toEqual({
+      due: true,
+      reason: "the CA's renewal window is open, 2025-01-01T00:00:00.000Z to 2025-01-01T00:00:01.000Z",
+    });
     expect(decide([on('h1', six)], wanted, now).due).toBe(false);
   });
 });

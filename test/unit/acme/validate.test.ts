@@ -10,7 +10,12 @@ const now = new Date('2030-01-01T00:00:00Z');
 describe('certificate facts', () => {
   it('reads names, key type, serial, issuer and dates with node:crypto', () => {
     const facts = certFacts(cert('leaf.pem'));
-    expect(facts).toMatchObject({ names: ['a.example.com', 'b.example.com'], keyType: 'ecdsa-p256', serial: '87654321', issuer: 'ship test CA' });
+    expect(facts).toMatchObject({
+      names: ['a.example.com', 'b.example.com'],
+      keyType: 'ecdsa-p256',
+      serial: '87654321',
+      issuer: 'ship test CA',
+    });
     expect(facts.notAfter.getUTCFullYear()).toBe(2126);
     expect(certFacts(cert('rsa.pem')).keyType).toBe('rsa-2048');
   });
@@ -26,16 +31,22 @@ describe('validating a new pair before it is installed', () => {
     expect(validatePair(fixture('leaf.key'), fixture('fullchain.pem'), wanted, now).serial).toBe('87654321');
   });
 
-  it('refuses a key that is not the certificate\'s', () => {
-    expect(() => validatePair(fixture('other.key'), fixture('fullchain.pem'), wanted, now)).toThrow('the new private key does not belong to the new certificate');
+  it("refuses a key that is not the certificate's", () => {
+    expect(() => validatePair(fixture('other.key'), fixture('fullchain.pem'), wanted, now)).toThrow(
+      'the new private key does not belong to the new certificate',
+    );
   });
 
   it('refuses names other than the wanted ones', () => {
-    expect(() => validatePair(fixture('leaf.key'), fixture('fullchain.pem'), { ...wanted, domains: ['a.example.com'] }, now)).toThrow(/names changed/);
+    expect(() => validatePair(fixture('leaf.key'), fixture('fullchain.pem'), { ...wanted, domains: ['a.example.com'] }, now)).toThrow(
+      /names changed/,
+    );
   });
 
   it('refuses another key type than configured', () => {
-    expect(() => validatePair(fixture('rsa.key'), fixture('rsa.pem'), wanted, now)).toThrow(/key type changed: the certificate has rsa-2048/);
+    expect(() => validatePair(fixture('rsa.key'), fixture('rsa.pem'), wanted, now)).toThrow(
+      /key type changed: the certificate has rsa-2048/,
+    );
     expect(validatePair(fixture('rsa.key'), fixture('rsa.pem'), { ...wanted, keyType: 'rsa-2048' }, now).keyType).toBe('rsa-2048');
   });
 
@@ -49,7 +60,9 @@ describe('validating a new pair before it is installed', () => {
   });
 
   it('refuses a certificate that is not valid now', () => {
-    expect(() => validatePair(fixture('leaf.key'), fixture('fullchain.pem'), wanted, new Date('2200-01-01T00:00:00Z'))).toThrow(/not valid now/);
+    expect(() => validatePair(fixture('leaf.key'), fixture('fullchain.pem'), wanted, new Date('2200-01-01T00:00:00Z'))).toThrow(
+      /not valid now/,
+    );
   });
 });
 

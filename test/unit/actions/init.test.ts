@@ -21,7 +21,8 @@ describe('ship init', () => {
     expect(await readFile(join(dir, 'hosts.ts'), 'utf8')).toBe(await readFile(join(REPO, 'hosts.example.ts'), 'utf8'));
     const recipes = (await readdir(join(REPO, 'recipes'))).filter((f) => f.endsWith('.ts'));
     expect(recipes).toEqual(expect.arrayContaining(['deploy.ts', 'setup.ts']));
-    for (const file of recipes) expect(await readFile(join(dir, 'recipes', file), 'utf8')).toBe(await readFile(join(REPO, 'recipes', file), 'utf8'));
+    for (const file of recipes)
+      expect(await readFile(join(dir, 'recipes', file), 'utf8')).toBe(await readFile(join(REPO, 'recipes', file), 'utf8'));
     expect(await readdir(join(dir, 'recipes/templates'))).toEqual(expect.arrayContaining(['app.service', 'app.socket']));
     expect(text()).toMatch(/wrote .*hosts\.ts/);
     expect(text()).not.toContain('kept');
@@ -36,7 +37,9 @@ describe('ship init', () => {
     await init(first.output, { configFile: join(dir, 'hosts.ts'), force: false, dryRun: false });
     expect(await readFile(join(dir, 'hosts.ts'), 'utf8')).toBe('mine\n');
     expect(await readFile(join(dir, 'recipes/deploy.ts'), 'utf8')).toBe('my deploy\n');
-    expect(first.text()).toMatch(/kept 2 existing files \(ship init --force overwrites them\):\n {2}\S*hosts\.ts\n {2}\S*recipes\/deploy\.ts\n/);
+    expect(first.text()).toMatch(
+      /kept 2 existing files \(ship init --force overwrites them\):\n {2}\S*hosts\.ts\n {2}\S*recipes\/deploy\.ts\n/,
+    );
     expect(await readFile(join(dir, 'recipes/setup.ts'), 'utf8')).toContain("recipe('setup'");
 
     const forced = capture();

@@ -13,9 +13,24 @@ const log = [
 
 describe('parseStatus', () => {
   it('reads disk, units, current, lock and the log lines of the current release', () => {
-    const reading = parseStatus(['disk 1000 4000', 'unit hello active', 'unit hello-worker failed', 'current releases/R2', 'lock {"user":"x","pid":1,"token":"t"}', 'log', ...log, '{"cut', ''].join('\n'));
+    const reading = parseStatus(
+      [
+        'disk 1000 4000',
+        'unit hello active',
+        'unit hello-worker failed',
+        'current releases/R2',
+        'lock {"user":"x","pid":1,"token":"t"}',
+        'log',
+        ...log,
+        '{"cut',
+        '',
+      ].join('\n'),
+    );
     expect(reading.disk).toEqual({ availableBytes: 1024000, sizeBytes: 4096000 });
-    expect(reading.units).toEqual([{ unit: 'hello', state: 'active' }, { unit: 'hello-worker', state: 'failed' }]);
+    expect(reading.units).toEqual([
+      { unit: 'hello', state: 'active' },
+      { unit: 'hello-worker', state: 'failed' },
+    ]);
     expect(reading.current).toBe('R2');
     expect(reading.lock).toBe('{"user":"x","pid":1,"token":"t"}');
     expect(reading.log).toHaveLength(3);
@@ -29,8 +44,13 @@ describe('parseStatus', () => {
 });
 
 describe('hostStatus', () => {
-  it('went live by the latest deploy or rollback to it; the commit is the deploy\'s; the lock without its token', () => {
-    const s = hostStatus('h1', parseStatus(['current releases/R2', 'lock {"user":"x","pid":1,"token":"t"}', 'log', ...log].join('\n')), [], null);
+  it("went live by the latest deploy or rollback to it; the commit is the deploy's; the lock without its token", () => {
+    const s = hostStatus(
+      'h1',
+      parseStatus(['current releases/R2', 'lock {"user":"x","pid":1,"token":"t"}', 'log', ...log].join('\n')),
+      [],
+      null,
+    );
     expect(s.deployed).toEqual({ time: '2026-01-03T10:00:00.000Z', user: 'carol', origin: 'desk', result: 'rollback' });
     expect(s.commit).toBe('abc123');
     expect(s.lock).toEqual({ user: 'x', pid: 1 });

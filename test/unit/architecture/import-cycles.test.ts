@@ -46,10 +46,20 @@ function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
 
 describe('import graph of src/', () => {
   it('finds a cycle when there is one (the check itself)', () => {
-    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']], ['e', ['e']]]);
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+      ['e', ['e']],
+    ]);
     expect(cycles(graph)).toEqual([['a', 'b', 'c'], ['e']]);
-    expect(specifiers('x.ts', "import type { A } from './a.js'; export { b } from './b.js'; const c = () => import('./c.js'); type D = typeof import('./d.js');"))
-      .toEqual(['./a.js', './b.js', './c.js', './d.js']);
+    expect(
+      specifiers(
+        'x.ts',
+        "import type { A } from './a.js'; export { b } from './b.js'; const c = () => import('./c.js'); type D = typeof import('./d.js');",
+      ),
+    ).toEqual(['./a.js', './b.js', './c.js', './d.js']);
   });
 
   it('has no cycle', () => {

@@ -15,7 +15,7 @@ const LAYERS: ReadonlyArray<{ folder: string; why: string }> = [
   { folder: 'remote', why: 'commands as data and their one renderer; nothing here runs anything' },
   { folder: 'output', why: 'what the user sees; prints rendered commands' },
   { folder: 'systemd', why: 'unit files and env files as text, from values, for setup to write' },
-  { folder: 'config', why: "hosts.ts: its types, loading and validation; writes the env file the way systemd reads it" },
+  { folder: 'config', why: 'hosts.ts: its types, loading and validation; writes the env file the way systemd reads it' },
   { folder: 'transport', why: 'ssh and the local shell: runs commands from remote/ on hosts from config/' },
   { folder: 'session', why: 'one command run: the stage, its connections, the dry-run plan' },
   { folder: 'release', why: 'builds and streams a release to the hosts of a session' },
@@ -52,8 +52,14 @@ function upImports(graph: ReadonlyMap<string, readonly string[]>, layers: readon
 
 describe('layers of src/', () => {
   it('finds an import that runs up (the check itself)', () => {
-    const graph = new Map([['low/a.ts', ['high/b.ts', 'low/c.ts']], ['high/b.ts', ['low/a.ts']], ['low/c.ts', []]]);
-    expect(upImports(graph, ['low', 'high'], (f) => f.split('/')[0] as string)).toEqual(['low/a.ts imports high/b.ts: low/ is below high/']);
+    const graph = new Map([
+      ['low/a.ts', ['high/b.ts', 'low/c.ts']],
+      ['high/b.ts', ['low/a.ts']],
+      ['low/c.ts', []],
+    ]);
+    expect(upImports(graph, ['low', 'high'], (f) => f.split('/')[0] as string)).toEqual([
+      'low/a.ts imports high/b.ts: low/ is below high/',
+    ]);
   });
 
   it('names every folder and top-level file of src/ exactly once', () => {
@@ -69,7 +75,11 @@ describe('layers of src/', () => {
     const graph = importGraph(files, (file) => readFileSync(file, 'utf8'));
     const named = (file: string) => `src/${relative(root, file)}`;
     const relativeGraph = new Map([...graph].map(([from, to]) => [named(from), to.map(named)]));
-    const found = upImports(relativeGraph, LAYERS.map((l) => l.folder), (file) => layerOf(`${root}/${file.slice('src/'.length)}`));
+    const found = upImports(
+      relativeGraph,
+      LAYERS.map((l) => l.folder),
+      (file) => layerOf(`${root}/${file.slice('src/'.length)}`),
+    );
     expect(found, `imports that run up the layers (move the shared piece down into a module of its own):\n${found.join('\n')}`).toEqual([]);
   });
 });

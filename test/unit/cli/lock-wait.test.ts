@@ -3,7 +3,12 @@ import { ExitCode } from '../../../src/errors.js';
 import { main } from '../../../src/cli/main.js';
 
 describe('--lock-wait', () => {
-  for (const [command, value] of [['deploy', 'abc'], ['rollback', '-5'], ['setup', ''], ['run', 'NaN']] as const) {
+  for (const [command, value] of [
+    ['deploy', 'abc'],
+    ['rollback', '-5'],
+    ['setup', ''],
+    ['run', 'NaN'],
+  ] as const) {
     it(`ship ${command} --lock-wait ${JSON.stringify(value)} is refused (exit 2) before anything runs`, async () => {
       const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
       try {

@@ -56,7 +56,9 @@ describe('env file secrets', () => {
   it('a missing file is no error when only registering, and a clear one when reading', () => {
     const output = new Output({ mode: 'plain', verbose: false });
     expect(() => registerEnvSecrets(stageWith('/nonexistent/.env.prod'), output)).not.toThrow();
-    expect(() => readEnvFile(stageWith('/nonexistent/.env.prod'))).toThrow(/service.envFile: cannot read \/nonexistent\/.env.prod \(ENOENT\)/);
+    expect(() => readEnvFile(stageWith('/nonexistent/.env.prod'))).toThrow(
+      /service.envFile: cannot read \/nonexistent\/.env.prod \(ENOENT\)/,
+    );
     expect(readEnvFile(stageWith(undefined))).toBeUndefined();
   });
 });

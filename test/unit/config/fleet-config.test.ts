@@ -45,8 +45,12 @@ describe('hosts with roles', () => {
     expect(problems(withStage({ hosts: ['web1', { host: 'a;b', roles: ['app'] }] }))).toEqual([
       'stages.prod.hosts[1].host: contains ";", which no host name has; expected user@host[:port], [ipv6]:port or an ssh config alias, got "a;b"',
     ]);
-    expect(problems(withStage({ hosts: [{ host: 'w', role: ['app'] }] }))).toEqual(['stages.prod.hosts[0].role: unknown field; did you mean "roles"?']);
-    expect(problems(withStage({ hosts: [{ host: 'w', roles: [] }] }))[0]).toMatch(/^stages\.prod\.hosts\[0\]\.roles: expected at least one role/);
+    expect(problems(withStage({ hosts: [{ host: 'w', role: ['app'] }] }))).toEqual([
+      'stages.prod.hosts[0].role: unknown field; did you mean "roles"?',
+    ]);
+    expect(problems(withStage({ hosts: [{ host: 'w', roles: [] }] }))[0]).toMatch(
+      /^stages\.prod\.hosts\[0\]\.roles: expected at least one role/,
+    );
     expect(problems(withStage({ hosts: [42] }))).toEqual([
       'stages.prod.hosts[0]: expected a host such as "deploy@web1.example.com", or { host: "work1", roles: ["worker"] }, got 42',
     ]);
@@ -62,20 +66,38 @@ describe('hosts with roles', () => {
   });
 
   it('refuses a role called app and unknown role fields', () => {
-    expect(problems(withStage({ roles: { app: { unit: 'x' } } }))[0]).toMatch(/^stages\.prod\.roles\.app: "app" is the role of the stage's own unit/);
-    expect(problems(withStage({ roles: { worker: { unti: 'x' } } }))).toEqual(['stages.prod.roles.worker.unti: unknown field; expected one of: unit, health, service']);
+    expect(problems(withStage({ roles: { app: { unit: 'x' } } }))[0]).toMatch(
+      /^stages\.prod\.roles\.app: "app" is the role of the stage's own unit/,
+    );
+    expect(problems(withStage({ roles: { worker: { unti: 'x' } } }))).toEqual([
+      'stages.prod.roles.worker.unti: unknown field; expected one of: unit, health, service',
+    ]);
   });
 
   it('resolves each role on top of the stage: unit <app>-<role>, the service without its socket, no inherited health', () => {
     const stage = resolveStage(loaded(withStage(fleet)), 'prod');
     expect(stage.hosts).toEqual(['web1', 'deploy@work1:2222', 'both']);
     expect(rolesOf(stage, 'web1')).toEqual([
-      { name: 'app', unit: 'hello', health: { url: 'http://127.0.0.1:4000/health', timeout: 30, confirm: 1.5 }, service: expect.objectContaining({ exec: 'node server.js', socket: 4000 }) as unknown },
+      {
+        name: 'app',
+        unit: 'hello',
+        health: { url: 'http://127.0.0.1:4000/health', timeout: 30, confirm: 1.5 },
+        service: expect.objectContaining({ exec: 'node server.js', socket: 4000 }) as unknown,
+      },
     ]);
     const [worker] = rolesOf(stage, 'deploy@work1:2222');
     expect(worker).toEqual({
-      name: 'worker', unit: 'hello-worker', health: undefined,
-      service: { exec: 'node worker.js', user: 'deploy', group: undefined, env: { PORT: '4000' }, envFile: '/p/.env.prod', socket: undefined },
+      name: 'worker',
+      unit: 'hello-worker',
+      health: undefined,
+      service: {
+        exec: 'node worker.js',
+        user: 'deploy',
+        group: undefined,
+        env: { PORT: '4000' },
+        envFile: '/p/.env.prod',
+        socket: undefined,
+      },
     });
     expect(rolesOf(stage, 'both').map((r) => r.unit)).toEqual(['hello', 'hello-worker']);
   });
@@ -90,9 +112,15 @@ describe('hosts with roles', () => {
 
 describe('rollout, migrate, hooks, requireClean', () => {
   it('accepts them in a stage or at the top level; sections merge field by field', () => {
-    const config = withStage({ rollout: { pause: 5 }, hooks: { failed: ['./page.sh'] }, requireClean: false }, {
-      rollout: { canary: 1, batch: '25%' }, hooks: { after: ['./notify.sh', 'done'] }, migrate: ['bin/migrate'], requireClean: true,
-    });
+    const config = withStage(
+      { rollout: { pause: 5 }, hooks: { failed: ['./page.sh'] }, requireClean: false },
+      {
+        rollout: { canary: 1, batch: '25%' },
+        hooks: { after: ['./notify.sh', 'done'] },
+        migrate: ['bin/migrate'],
+        requireClean: true,
+      },
+    );
     expect(problems(config)).toEqual([]);
     const stage = resolveStage(loaded(config), 'prod');
     expect(stage.rollout).toEqual({ canary: 1, batch: '25%', pause: 5 });
@@ -110,9 +138,15 @@ describe('rollout, migrate, hooks, requireClean', () => {
       'stages.prod.rollout.canary: expected a number of hosts, 1 or more, got 1.5',
       'stages.prod.rollout.pause: expected a number of seconds, 0 or more, got -1',
     ]);
-    expect(problems(withStage({ rollout: { batchsize: 2 } }))).toEqual(['stages.prod.rollout.batchsize: unknown field; expected one of: canary, batch, pause']);
-    expect(problems(withStage({ migrate: 'bin/migrate' }))).toEqual(['stages.prod.migrate: expected the command as an array of words, such as ["bin/migrate"], got "bin/migrate"']);
+    expect(problems(withStage({ rollout: { batchsize: 2 } }))).toEqual([
+      'stages.prod.rollout.batchsize: unknown field; expected one of: canary, batch, pause',
+    ]);
+    expect(problems(withStage({ migrate: 'bin/migrate' }))).toEqual([
+      'stages.prod.migrate: expected the command as an array of words, such as ["bin/migrate"], got "bin/migrate"',
+    ]);
     expect(problems(withStage({ hooks: { after: [] } }))[0]).toMatch(/^stages\.prod\.hooks\.after: expected at least the program to run/);
-    expect(problems(withStage({ hooks: { success: ['x'] } }))).toEqual(['stages.prod.hooks.success: unknown field; expected one of: before, after, failed']);
+    expect(problems(withStage({ hooks: { success: ['x'] } }))).toEqual([
+      'stages.prod.hooks.success: unknown field; expected one of: before, after, failed',
+    ]);
   });
 });

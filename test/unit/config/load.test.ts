@@ -85,9 +85,7 @@ describe('loadConfig', () => {
   it('says where hosts.ts was expected and how to create one', async () => {
     const missing = join(dir, 'nowhere', 'hosts.ts');
     const error = await loadError(missing);
-    expect(error.message).toBe(
-      `hosts.ts not found at ${missing}. Create one with \`ship init\`, or point to another with --config FILE.`,
-    );
+    expect(error.message).toBe(`hosts.ts not found at ${missing}. Create one with \`ship init\`, or point to another with --config FILE.`);
     expect(error.exitCode).toBe(ExitCode.config);
     expect((await loadError(join(dir, 'nowhere', 'prod.ts'))).message).toBe(
       `prod.ts not found at ${join(dir, 'nowhere', 'prod.ts')}. Check the --config path, or create hosts.ts with \`ship init\`.`,
@@ -156,7 +154,9 @@ export default { app: required('SHIP_TEST_NOT_SET'), port };
 
   it('asks for an object', async () => {
     const array = await fixture(`export default [];\n`);
-    expect((await loadError(array)).message).toBe(`${array}: the default export must be an object, \`defineHosts({ ... })\`, got an empty array.`);
+    expect((await loadError(array)).message).toBe(
+      `${array}: the default export must be an object, \`defineHosts({ ... })\`, got an empty array.`,
+    );
     const fn = await fixture(`import { defineHosts } from 'ship-deploy';\nexport default defineHosts;\n`);
     expect((await loadError(fn)).message).toMatch(/got a function\.$/);
   });

@@ -75,8 +75,18 @@ describe('resolveStage', () => {
         staging: { hosts: ['w2'], path: '/srv/b', keep: 1, shared: [], health: { url: 'http://127.0.0.1:4001/', timeout: 5 } },
       },
     });
-    expect(resolveStage(config, 'prod')).toMatchObject({ keep: 10, sudo: false, shared: ['.env'], health: { url: 'http://127.0.0.1:4000/health', timeout: 60 } });
-    expect(resolveStage(config, 'staging')).toMatchObject({ keep: 1, sudo: false, shared: [], health: { url: 'http://127.0.0.1:4001/', timeout: 5 } });
+    expect(resolveStage(config, 'prod')).toMatchObject({
+      keep: 10,
+      sudo: false,
+      shared: ['.env'],
+      health: { url: 'http://127.0.0.1:4000/health', timeout: 60 },
+    });
+    expect(resolveStage(config, 'staging')).toMatchObject({
+      keep: 1,
+      sudo: false,
+      shared: [],
+      health: { url: 'http://127.0.0.1:4001/', timeout: 5 },
+    });
   });
 
   it('defaults the health timeout to 30 seconds and the second look to 1.5 s later; confirm: 0 turns it off', () => {
@@ -97,7 +107,17 @@ describe('resolveStage', () => {
       certs: { email: 'ops@example.com', webroot: '/var/www/html' },
       stages: {
         prod: { hosts: ['w'], path: '/srv/a', certs: { domains: ['Hello.Example.com', 'www.example.com'], reload: 'nginx' } },
-        staging: { hosts: ['w'], path: '/srv/b', certs: { domains: ['s.example.com'], directory: 'letsencrypt-staging', keyType: 'rsa-2048', keyPath: '/etc/k.pem', certPath: '/etc/c.pem' } },
+        staging: {
+          hosts: ['w'],
+          path: '/srv/b',
+          certs: {
+            domains: ['s.example.com'],
+            directory: 'letsencrypt-staging',
+            keyType: 'rsa-2048',
+            keyPath: '/etc/k.pem',
+            certPath: '/etc/c.pem',
+          },
+        },
         plain: { hosts: ['w'], path: '/srv/c', certs: { domains: ['p.example.com'], directory: 'https://ca.example/dir' } },
       },
     });
@@ -126,8 +146,21 @@ describe('resolveStage', () => {
     const config = loaded({
       app: 'a',
       stages: {
-        wild: { hosts: ['w'], path: '/srv/a', certs: { domains: ['*.Example.com', 'example.com.'], email: 'o@example.com', profile: 'shortlived', dns: { server: 'ns1.example.com', zone: 'Example.COM.', keyFile: 'keys/acme.key' } } },
-        ip: { hosts: ['w'], path: '/srv/a', certs: { domains: ['2001:DB8:0:0:0:0:0:10', '192.0.2.10'], email: 'o@example.com', webroot: '/var/www', profile: 'shortlived' } },
+        wild: {
+          hosts: ['w'],
+          path: '/srv/a',
+          certs: {
+            domains: ['*.Example.com', 'example.com.'],
+            email: 'o@example.com',
+            profile: 'shortlived',
+            dns: { server: 'ns1.example.com', zone: 'Example.COM.', keyFile: 'keys/acme.key' },
+          },
+        },
+        ip: {
+          hosts: ['w'],
+          path: '/srv/a',
+          certs: { domains: ['2001:DB8:0:0:0:0:0:10', '192.0.2.10'], email: 'o@example.com', webroot: '/var/www', profile: 'shortlived' },
+        },
       },
     });
     expect(resolveStage(config, 'wild').certs).toMatchObject({
@@ -147,7 +180,10 @@ describe('resolveStage', () => {
   it('lists only stages that have certificates', () => {
     const config = loaded({
       ...base,
-      stages: { ...base.stages, web: { hosts: ['w'], path: '/srv/w', certs: { domains: ['a.example.com'], email: 'o@example.com', webroot: '/var/www' } } },
+      stages: {
+        ...base.stages,
+        web: { hosts: ['w'], path: '/srv/w', certs: { domains: ['a.example.com'], email: 'o@example.com', webroot: '/var/www' } },
+      },
     });
     expect(stagesWithCerts(config).map((s) => s.name)).toEqual(['web']);
   });

@@ -51,7 +51,9 @@ describe('validateHosts', () => {
       'service.env_file: unknown field; did you mean "envFile"?',
     ]);
     expect(problems({ ...valid(), stage: {} })).toEqual(['stage: unknown field; did you mean "stages"?']);
-    expect(problems({ ...valid(), colour: 'blue' })[0]).toMatch(/^colour: unknown field; expected one of: app, path, unit, keep, .*stages$/);
+    expect(problems({ ...valid(), colour: 'blue' })[0]).toMatch(
+      /^colour: unknown field; expected one of: app, path, unit, keep, .*stages$/,
+    );
     expect(problems({ ...valid(), hosts: ['web1'] })).toEqual([
       'hosts: unknown field at the top level; it belongs in each stage, as stages.<name>.hosts',
     ]);
@@ -90,7 +92,11 @@ describe('validateHosts', () => {
   });
 
   it('reports a hole every stage inherits once, where it is', () => {
-    const config = { ...valid(), service: { user: 'deploy' }, stages: { a: { hosts: ['w1'], path: '/srv/a' }, b: { hosts: ['w2'], path: '/srv/b' } } };
+    const config = {
+      ...valid(),
+      service: { user: 'deploy' },
+      stages: { a: { hosts: ['w1'], path: '/srv/a' }, b: { hosts: ['w2'], path: '/srv/b' } },
+    };
     expect(problems(config)).toEqual(['service.exec: missing; expected the command line of the service, such as "node server.js"']);
   });
 
@@ -119,17 +125,38 @@ describe('validateHosts', () => {
     [{ shared: ['a//b'] }, 'stages.prod.shared[0]: is not normalised (empty, "." or "//" parts), got "a//b"'],
     [{ unit: '-x' }, 'stages.prod.unit: expected a systemd unit name such as "hello" or "nginx.service", got "-x"'],
     [{ sudo: 'yes' }, 'stages.prod.sudo: expected true or false, got "yes"'],
-    [{ health: { url: 'https://x/health' } }, 'stages.prod.health.url: expected an http:// URL as seen from the host, such as "http://127.0.0.1:4000/health", got "https://x/health"'],
+    [
+      { health: { url: 'https://x/health' } },
+      'stages.prod.health.url: expected an http:// URL as seen from the host, such as "http://127.0.0.1:4000/health", got "https://x/health"',
+    ],
     [{ health: { url: 'http://x/', timeout: 0 } }, 'stages.prod.health.timeout: expected a number of seconds greater than 0, got 0'],
     [{ ssh: { connectTimeout: '10' } }, 'stages.prod.ssh.connectTimeout: expected a number of seconds greater than 0, got "10"'],
     [{ service: { socket: 70000 } }, 'stages.prod.service.socket: expected a TCP port number from 1 to 65535, got 70000'],
-    [{ service: { env: { PORT: 4000 } } }, 'stages.prod.service.env.PORT: expected a string (write numbers in quotes, like "4000"), got 4000'],
-    [{ service: { env: { 'MY-VAR': 'x' } } }, 'stages.prod.service.env.MY-VAR: not a valid variable name; use letters, digits and _, not starting with a digit'],
+    [
+      { service: { env: { PORT: 4000 } } },
+      'stages.prod.service.env.PORT: expected a string (write numbers in quotes, like "4000"), got 4000',
+    ],
+    [
+      { service: { env: { 'MY-VAR': 'x' } } },
+      'stages.prod.service.env.MY-VAR: not a valid variable name; use letters, digits and _, not starting with a digit',
+    ],
     [{ service: { env: { A: 'x\ny' } } }, 'stages.prod.service.env.A: contains a newline; it must fit on one line, got "x\\ny"'],
-    [{ service: { exec: 'node a.js\nExecStartPre=/bin/evil' } }, 'stages.prod.service.exec: contains a newline; it must fit on one line, got "node a.js\\nExecStartPre=/bin/evil"'],
-    [{ service: { user: 'Deploy' } }, 'stages.prod.service.user: expected a unix user name (lowercase letters, digits, _ and -), got "Deploy"'],
-    [{ build: { run: 'npm run build' } }, 'stages.prod.build.run: expected the command as an array of words, such as ["npm", "run", "build"], got "npm run build"'],
-    [{ build: { run: [] } }, 'stages.prod.build.run: expected at least the program to run, such as ["npm", "run", "build"], got an empty array'],
+    [
+      { service: { exec: 'node a.js\nExecStartPre=/bin/evil' } },
+      'stages.prod.service.exec: contains a newline; it must fit on one line, got "node a.js\\nExecStartPre=/bin/evil"',
+    ],
+    [
+      { service: { user: 'Deploy' } },
+      'stages.prod.service.user: expected a unix user name (lowercase letters, digits, _ and -), got "Deploy"',
+    ],
+    [
+      { build: { run: 'npm run build' } },
+      'stages.prod.build.run: expected the command as an array of words, such as ["npm", "run", "build"], got "npm run build"',
+    ],
+    [
+      { build: { run: [] } },
+      'stages.prod.build.run: expected at least the program to run, such as ["npm", "run", "build"], got an empty array',
+    ],
   ])('rejects %j', (fields, message) => {
     expect(problems(withStage(fields))).toEqual([message]);
   });
@@ -138,29 +165,65 @@ describe('validateHosts', () => {
   const DNS = { server: 'ns1.example.com', zone: 'example.com', keyFile: 'acme.key' };
 
   it.each([
-    [{ domains: ['*.example.com'] }, 'stages.prod.certs.domains[0]: "*.example.com" is a wildcard name, which only DNS-01 can validate; set certs.dns: { server, zone, keyFile }'],
+    [
+      { domains: ['*.example.com'] },
+      'stages.prod.certs.domains[0]: "*.example.com" is a wildcard name, which only DNS-01 can validate; set certs.dns: { server, zone, keyFile }',
+    ],
     [{ domains: ['localhost'] }, `stages.prod.certs.domains[0]: ${NAME}, got "localhost"`],
     [{ domains: ['a_b.example.com'] }, `stages.prod.certs.domains[0]: ${NAME}, got "a_b.example.com"`],
     [{ domains: ['a.*.example.com'] }, `stages.prod.certs.domains[0]: ${NAME}, got "a.*.example.com"`],
     [{ domains: ['*.*.example.com'], dns: DNS }, `stages.prod.certs.domains[0]: ${NAME}, got "*.*.example.com"`],
     [{ domains: ['fe80::1%eth0'] }, `stages.prod.certs.domains[0]: ${NAME}, got "fe80::1%eth0"`],
-    [{ domains: ['192.0.2.10'] }, 'stages.prod.certs.profile: Let\'s Encrypt issues certificates for IP addresses ("192.0.2.10") only under the "shortlived" profile; set profile: "shortlived"'],
-    [{ domains: ['192.0.2.10'], directory: 'letsencrypt-staging', profile: 'classic' }, 'stages.prod.certs.profile: Let\'s Encrypt issues certificates for IP addresses ("192.0.2.10") only under the "shortlived" profile; set profile: "shortlived"'],
-    [{ domains: ['a.example.com', 'b.example.org'], dns: DNS }, 'stages.prod.certs.domains[1]: "b.example.org" is not in the zone "example.com" (certs.dns.zone), where ship adds the DNS-01 record'],
-    [{ domains: ['*.notexample.com'], dns: DNS }, 'stages.prod.certs.domains[0]: "*.notexample.com" is not in the zone "example.com" (certs.dns.zone), where ship adds the DNS-01 record'],
-    [{ profile: 'short lived' }, 'stages.prod.certs.profile: expected a profile name the CA offers, such as "shortlived", got "short lived"'],
-    [{ dns: { ...DNS, server: 'ns1 example.com' } }, 'stages.prod.certs.dns.server: expected a DNS server as host or host:port, such as "ns1.example.com" or "192.0.2.53:53", got "ns1 example.com"'],
-    [{ dns: { ...DNS, server: '192.0.2.53:70000' } }, 'stages.prod.certs.dns.server: expected a DNS server as host or host:port, such as "ns1.example.com" or "192.0.2.53:53", got "192.0.2.53:70000"'],
-    [{ dns: { ...DNS, zone: '*.example.com' } }, 'stages.prod.certs.dns.zone: expected a DNS name such as "hello.example.com", got "*.example.com"'],
+    [
+      { domains: ['192.0.2.10'] },
+      'stages.prod.certs.profile: Let\'s Encrypt issues certificates for IP addresses ("192.0.2.10") only under the "shortlived" profile; set profile: "shortlived"',
+    ],
+    [
+      { domains: ['192.0.2.10'], directory: 'letsencrypt-staging', profile: 'classic' },
+      'stages.prod.certs.profile: Let\'s Encrypt issues certificates for IP addresses ("192.0.2.10") only under the "shortlived" profile; set profile: "shortlived"',
+    ],
+    [
+      { domains: ['a.example.com', 'b.example.org'], dns: DNS },
+      'stages.prod.certs.domains[1]: "b.example.org" is not in the zone "example.com" (certs.dns.zone), where ship adds the DNS-01 record',
+    ],
+    [
+      { domains: ['*.notexample.com'], dns: DNS },
+      'stages.prod.certs.domains[0]: "*.notexample.com" is not in the zone "example.com" (certs.dns.zone), where ship adds the DNS-01 record',
+    ],
+    [
+      { profile: 'short lived' },
+      'stages.prod.certs.profile: expected a profile name the CA offers, such as "shortlived", got "short lived"',
+    ],
+    [
+      { dns: { ...DNS, server: 'ns1 example.com' } },
+      'stages.prod.certs.dns.server: expected a DNS server as host or host:port, such as "ns1.example.com" or "192.0.2.53:53", got "ns1 example.com"',
+    ],
+    [
+      { dns: { ...DNS, server: '192.0.2.53:70000' } },
+      'stages.prod.certs.dns.server: expected a DNS server as host or host:port, such as "ns1.example.com" or "192.0.2.53:53", got "192.0.2.53:70000"',
+    ],
+    [
+      { dns: { ...DNS, zone: '*.example.com' } },
+      'stages.prod.certs.dns.zone: expected a DNS name such as "hello.example.com", got "*.example.com"',
+    ],
     [{ dns: { ...DNS, timeout: 0 } }, 'stages.prod.certs.dns.timeout: expected a number of seconds greater than 0, got 0'],
-    [{ dns: { server: 'ns1.example.com', zone: 'example.com' } }, 'stages.prod.certs.dns.keyFile: missing; expected the local path of a TSIG key file (as `tsig-keygen` writes it), relative to hosts.ts'],
+    [
+      { dns: { server: 'ns1.example.com', zone: 'example.com' } },
+      'stages.prod.certs.dns.keyFile: missing; expected the local path of a TSIG key file (as `tsig-keygen` writes it), relative to hosts.ts',
+    ],
     [{ dns: { ...DNS, keyfile: 'x' } }, 'stages.prod.certs.dns.keyfile: unknown field; did you mean "keyFile"?'],
     [{ domains: [] }, 'stages.prod.certs.domains: expected at least one DNS name, such as ["hello.example.com"], got an empty array'],
     [{ email: 'ops' }, 'stages.prod.certs.email: expected a contact email address, such as "ops@example.com", got "ops"'],
     [{ webroot: 'www' }, 'stages.prod.certs.webroot: expected an absolute path, starting with /, got "www"'],
-    [{ directory: 'http://acme.local/dir' }, 'stages.prod.certs.directory: expected "letsencrypt", "letsencrypt-staging" or an https:// directory URL, got "http://acme.local/dir"'],
+    [
+      { directory: 'http://acme.local/dir' },
+      'stages.prod.certs.directory: expected "letsencrypt", "letsencrypt-staging" or an https:// directory URL, got "http://acme.local/dir"',
+    ],
     [{ keyType: 'rsa-4096' }, 'stages.prod.certs.keyType: expected "ecdsa-p256" or "rsa-2048", got "rsa-4096"'],
-    [{ reload: 'nginx; reboot' }, 'stages.prod.certs.reload: expected a systemd unit name such as "hello" or "nginx.service", got "nginx; reboot"'],
+    [
+      { reload: 'nginx; reboot' },
+      'stages.prod.certs.reload: expected a systemd unit name such as "hello" or "nginx.service", got "nginx; reboot"',
+    ],
   ])('rejects certs %j', (fields, message) => {
     const certs = { domains: ['hello.example.com'], email: 'ops@example.com', webroot: '/var/www/html', ...fields };
     expect(problems(withStage({ certs }))).toEqual([message]);
@@ -170,8 +233,12 @@ describe('validateHosts', () => {
     const base = { email: 'ops@example.com' };
     const dns = { server: '[2001:db8::53]:53', zone: 'Example.com.', keyFile: 'acme.key', timeout: 300 };
     expect(problems(withStage({ certs: { ...base, domains: ['*.example.com', 'example.com', 'www.Example.com'], dns } }))).toEqual([]);
-    expect(problems(withStage({ certs: { ...base, domains: ['192.0.2.10', '2001:db8::10'], webroot: '/var/www/html', profile: 'shortlived' } }))).toEqual([]);
-    expect(problems(withStage({ certs: { ...base, domains: ['192.0.2.10'], webroot: '/var/www/html', directory: 'https://ca.example/dir' } }))).toEqual([]);
+    expect(
+      problems(withStage({ certs: { ...base, domains: ['192.0.2.10', '2001:db8::10'], webroot: '/var/www/html', profile: 'shortlived' } })),
+    ).toEqual([]);
+    expect(
+      problems(withStage({ certs: { ...base, domains: ['192.0.2.10'], webroot: '/var/www/html', directory: 'https://ca.example/dir' } })),
+    ).toEqual([]);
     // An IP address always needs HTTP-01, DNS-01 or not.
     expect(problems(withStage({ certs: { ...base, domains: ['example.com', '192.0.2.10'], dns, profile: 'shortlived' } }))).toEqual([
       'stages.prod.certs.webroot: missing; expected the absolute directory on the hosts served at /.well-known/acme-challenge/ (for HTTP-01; not needed when certs.dns answers every name) (set it in stages.<name>.certs or in the top-level certs)',
@@ -179,14 +246,28 @@ describe('validateHosts', () => {
   });
 
   it('checks certs across the top level and the stage, reporting a field where it is set', () => {
-    const config = { ...valid(), certs: { email: 'ops@example.com', domains: ['*.example.com'] }, stages: { prod: { ...valid().stages.prod, certs: { webroot: '/var/www/html' } } } };
-    expect(problems(config)).toEqual(['certs.domains[0]: "*.example.com" is a wildcard name, which only DNS-01 can validate; set certs.dns: { server, zone, keyFile }']);
-    const fixed = { ...config, stages: { prod: { ...valid().stages.prod, certs: { dns: { server: 'ns1.example.com', zone: 'example.com', keyFile: 'k' } } } } };
+    const config = {
+      ...valid(),
+      certs: { email: 'ops@example.com', domains: ['*.example.com'] },
+      stages: { prod: { ...valid().stages.prod, certs: { webroot: '/var/www/html' } } },
+    };
+    expect(problems(config)).toEqual([
+      'certs.domains[0]: "*.example.com" is a wildcard name, which only DNS-01 can validate; set certs.dns: { server, zone, keyFile }',
+    ]);
+    const fixed = {
+      ...config,
+      stages: { prod: { ...valid().stages.prod, certs: { dns: { server: 'ns1.example.com', zone: 'example.com', keyFile: 'k' } } } },
+    };
     expect(problems(fixed)).toEqual([]);
   });
 
   it('accepts custom ACME directories and IDN names', () => {
-    const certs = { domains: ['xn--bcher-kva.example', 'Hello.Example.com'], email: 'ops@example.com', webroot: '/var/www/html', directory: 'https://acme.example/dir' };
+    const certs = {
+      domains: ['xn--bcher-kva.example', 'Hello.Example.com'],
+      email: 'ops@example.com',
+      webroot: '/var/www/html',
+      directory: 'https://acme.example/dir',
+    };
     expect(problems(withStage({ certs }))).toEqual([]);
   });
 

@@ -51,7 +51,13 @@ describe('DeployLock', () => {
     await lock.acquire({ deadline: now() });
     const info = await readInfo();
     expect(Object.keys(info).sort()).toEqual(['command', 'machine', 'origin', 'pid', 'start', 'time', 'token', 'user']);
-    expect(info).toMatchObject({ user: 'alice', origin: hostname(), pid: process.pid, command: 'ship deploy prod', machine: machineFingerprint() });
+    expect(info).toMatchObject({
+      user: 'alice',
+      origin: hostname(),
+      pid: process.pid,
+      command: 'ship deploy prod',
+      machine: machineFingerprint(),
+    });
     expect((await stat(dir)).mode & 0o777).toBe(0o750);
     expect((await stat(join(dir, 'info'))).mode & 0o777).toBe(0o640);
     await lock.release();
@@ -65,7 +71,9 @@ describe('DeployLock', () => {
     const refused = await second.acquire({ deadline: now() }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ShipError);
     expect((refused as ShipError).exitCode).toBe(ExitCode.locked);
-    expect((refused as ShipError).message).toMatch(new RegExp(`^h1: locked by alice@${hostname()} pid ${process.pid} \\(ship deploy prod\\) since `));
+    expect((refused as ShipError).message).toMatch(
+      new RegExp(`^h1: locked by alice@${hostname()} pid ${process.pid} \\(ship deploy prod\\) since `),
+    );
     const waits: string[] = [];
     const waiting = second.acquire({ deadline: now() + 20_000, onWait: (h) => waits.push(h) });
     while (waits.length === 0) await new Promise((r) => setTimeout(r, 10));
@@ -76,7 +84,15 @@ describe('DeployLock', () => {
 
   it('breaks the lock of a dead ship of this machine, saying so', async () => {
     const dead = await deadProcess();
-    await plantLock({ user: 'bob', origin: hostname(), machine: machineFingerprint(), ...dead, command: 'ship deploy prod', time: 't', token: 'old' });
+    await plantLock({
+      user: 'bob',
+      origin: hostname(),
+      machine: machineFingerprint(),
+      ...dead,
+      command: 'ship deploy prod',
+      time: 't',
+      token: 'old',
+    });
     const broken: string[] = [];
     await new DeployLock(new LocalShell(), 'h1', dir, owner()).acquire({ deadline: now(), onBreak: (h) => broken.push(h) });
     expect(broken).toEqual([`bob@${hostname()} pid ${dead.pid} (ship deploy prod) since t`]);
@@ -86,16 +102,32 @@ describe('DeployLock', () => {
   it('never breaks a lock from another machine with the same hostname and a pid that is free here', async () => {
     const dead = await deadProcess();
     // A CI container called like us, whose ship is alive over there: only the fingerprint differs.
-    const text = await plantLock({ user: 'bob', origin: hostname(), machine: 'a'.repeat(24), ...dead, command: 'ship deploy prod', time: 't', token: 'theirs' });
+    const text = await plantLock({
+      user: 'bob',
+      origin: hostname(),
+      machine: 'a'.repeat(24),
+      ...dead,
+      command: 'ship deploy prod',
+      time: 't',
+      token: 'theirs',
+    });
     expect(holderIsDead(text)).toBe(false);
     const error = await new DeployLock(new LocalShell(), 'h1', dir, owner()).acquire({ deadline: now() }).catch((e: unknown) => e);
     expect((error as ShipError).exitCode).toBe(ExitCode.locked);
     expect((await readInfo()).token).toBe('theirs');
   });
 
-  it('two ships that saw the same dead holder: the second never removes the first one\'s new lock', async () => {
+  it("two ships that saw the same dead holder: the second never removes the first one's new lock", async () => {
     const dead = await deadProcess();
-    await plantLock({ user: 'bob', origin: hostname(), machine: machineFingerprint(), ...dead, command: 'ship deploy prod', time: 't', token: 'old' });
+    await plantLock({
+      user: 'bob',
+      origin: hostname(),
+      machine: machineFingerprint(),
+      ...dead,
+      command: 'ship deploy prod',
+      time: 't',
+      token: 'old',
+    });
     // B reads the dead lock, then is held back until A has broken it and taken the lock.
     let release!: () => void;
     const aHasIt = new Promise<void>((r) => (release = r));
@@ -134,7 +166,11 @@ describe('DeployLock', () => {
   it('waiting is cut short by the abort signal', async () => {
     await plantLock({ user: 'bob', origin: 'elsewhere', pid: 1, command: 'ship deploy prod', time: 't' });
     const abort = new AbortController();
-    const waiting = new DeployLock(new LocalShell(), 'h1', dir, owner()).acquire({ deadline: now() + 60_000, signal: abort.signal, onWait: () => abort.abort(new Error('stop')) });
+    const waiting = new DeployLock(new LocalShell(), 'h1', dir, owner()).acquire({
+      deadline: now() + 60_000,
+      signal: abort.signal,
+      onWait: () => abort.abort(new Error('stop')),
+    });
     await expect(waiting).rejects.toThrow('stop');
   });
 

@@ -20,16 +20,41 @@ beforeEach(async () => {
   const output = new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink });
   output.addSecrets(['hunter2-secret']);
   const stage = { name: 'prod', configDir: dir, hooks: {} } as unknown as Stage;
-  run = { stage, release: { id: 'R1', user: 'alice', origin: 'laptop', commit: 'abc' }, command: 'deploy', hosts: ['web1', 'web2'], result: 'ok', output, dryRun: false };
+  run = {
+    stage,
+    release: { id: 'R1', user: 'alice', origin: 'laptop', commit: 'abc' },
+    command: 'deploy',
+    hosts: ['web1', 'web2'],
+    result: 'ok',
+    output,
+    dryRun: false,
+  };
 });
 
-const withHook = (name: 'before' | 'after' | 'failed', argv: string[]): HookRun => ({ ...run, stage: { ...run.stage, hooks: { [name]: argv } } });
+const withHook = (name: 'before' | 'after' | 'failed', argv: string[]): HookRun => ({
+  ...run,
+  stage: { ...run.stage, hooks: { [name]: argv } },
+});
 
 describe('runHook', () => {
   it('runs in the hosts.ts directory with the SHIP_* variables; shows the program, never its arguments; output redacted', async () => {
-    await runHook('after', withHook('after', ['sh', '-c', 'env | grep ^SHIP_ | sort > env.txt; echo "posting hunter2-secret"', 'https://hooks.example/T0/secret-token']));
+    await runHook(
+      'after',
+      withHook('after', [
+        'sh',
+        '-c',
+        'env | grep ^SHIP_ | sort > env.txt; echo "posting hunter2-secret"',
+        'https://hooks.example/T0/secret-token',
+      ]),
+    );
     expect((await readFile(join(dir, 'env.txt'), 'utf8')).trim().split('\n')).toEqual([
-      'SHIP_COMMAND=deploy', 'SHIP_COMMIT=abc', 'SHIP_HOSTS=web1 web2', 'SHIP_RELEASE=R1', 'SHIP_RESULT=ok', 'SHIP_STAGE=prod', 'SHIP_USER=alice',
+      'SHIP_COMMAND=deploy',
+      'SHIP_COMMIT=abc',
+      'SHIP_HOSTS=web1 web2',
+      'SHIP_RELEASE=R1',
+      'SHIP_RESULT=ok',
+      'SHIP_STAGE=prod',
+      'SHIP_USER=alice',
     ]);
     expect(printed).toContain('local | hooks.after: sh');
     expect(printed).toContain('local | posting ***');
@@ -38,7 +63,9 @@ describe('runHook', () => {
 
   it('a failure names the hook and the exit code; a missing program too; none set: nothing runs', async () => {
     await expect(runHook('before', withHook('before', ['sh', '-c', 'exit 7']))).rejects.toThrow('hooks.before failed (exit 7): sh');
-    await expect(runHook('failed', withHook('failed', ['./no-such-hook']))).rejects.toThrow("hooks.failed failed (program not found): ./no-such-hook");
+    await expect(runHook('failed', withHook('failed', ['./no-such-hook']))).rejects.toThrow(
+      'hooks.failed failed (program not found): ./no-such-hook',
+    );
     printed = '';
     await runHook('before', run);
     expect(printed).toBe('');
@@ -61,7 +88,9 @@ describe('runHook', () => {
   };
 
   it('a hook that leaves a child holding stdout open is stopped at its deadline, child and all', async () => {
-    await expect(runHook('after', { ...withHook('after', orphaning), timeoutMs: 1500 })).rejects.toThrow('hooks.after failed (stopped after 1.5 s): sh');
+    await expect(runHook('after', { ...withHook('after', orphaning), timeoutMs: 1500 })).rejects.toThrow(
+      'hooks.after failed (stopped after 1.5 s): sh',
+    );
     expect(printed).toContain('local | hi');
     await orphanGone();
   }, 20_000);

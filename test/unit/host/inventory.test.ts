@@ -24,7 +24,12 @@ const cleanup = (inv: Inventory, keep: number) => {
 
 describe('releaseState', () => {
   it('current, good after ok or rollback, failed when the last word is failed, else incomplete', () => {
-    const inv = inventory([r1, r2, r3, r4, r5], r5, { [r1]: ['ok'], [r2]: ['ok', 'failed'], [r3]: ['interrupted'], [r4]: ['ok', 'interrupted'] });
+    const inv = inventory([r1, r2, r3, r4, r5], r5, {
+      [r1]: ['ok'],
+      [r2]: ['ok', 'failed'],
+      [r3]: ['interrupted'],
+      [r4]: ['ok', 'interrupted'],
+    });
     expect([r1, r2, r3, r4, r5].map((id) => releaseState(inv, id))).toEqual(['good', 'failed', 'incomplete', 'good', 'current']);
   });
 });
@@ -39,7 +44,9 @@ describe('rollbackTarget', () => {
     expect(rollbackTarget(inventory([r1, r2], r2, { [r1]: ['ok', 'failed'], [r2]: ['ok'] }))).toBeUndefined();
   });
   it('with no current, or one the log does not know, the newest good release', () => {
-    const inv = parseInventory(['current ', `dir 1 ${r1}`, `dir 1 ${r2}`, 'log', JSON.stringify({ release: r1, result: 'ok', time: 't' })].join('\n'));
+    const inv = parseInventory(
+      ['current ', `dir 1 ${r1}`, `dir 1 ${r2}`, 'log', JSON.stringify({ release: r1, result: 'ok', time: 't' })].join('\n'),
+    );
     expect(rollbackTarget(inv)).toBe(r1);
     expect(rollbackTarget(inventory([r1, r2, r3], r3, { [r2]: ['ok'], [r1]: ['ok'] }))).toBe(r1);
   });
@@ -56,7 +63,12 @@ describe('rollbackTarget', () => {
 
 describe('planCleanup', () => {
   it('keeps current, the rollback target and the newest good ones up to keep; removes failed and leftovers', () => {
-    const inv = inventory([r1, r2, r3, r4, r5, r6], r6, { [r1]: ['ok'], [r2]: ['ok'], [r3]: ['ok'], [r4]: ['failed'], [r5]: ['ok'], [r6]: ['ok'] }, [r7]);
+    const inv = inventory(
+      [r1, r2, r3, r4, r5, r6],
+      r6,
+      { [r1]: ['ok'], [r2]: ['ok'], [r3]: ['ok'], [r4]: ['failed'], [r5]: ['ok'], [r6]: ['ok'] },
+      [r7],
+    );
     expect(cleanup(inv, 3)).toEqual({ releases: [r1, r2, r4], leftovers: [`upload ${r7}`] });
   });
   it('keeps the rollback target even when keep is 1', () => {
@@ -72,15 +84,26 @@ describe('planCleanup', () => {
     expect(planCleanup(inv, 5).releases).toEqual([r2]);
   });
   it('finishes removals cut short: .removing-<id> and .partial-<id> are leftovers', () => {
-    const inv = parseInventory([`current releases/${r2}`, `dir 1 ${r2}`, `dir 1 .removing-${r1}`, `dir 1 .partial-${r3}`, 'log'].join('\n'));
+    const inv = parseInventory(
+      [`current releases/${r2}`, `dir 1 ${r2}`, `dir 1 .removing-${r1}`, `dir 1 .partial-${r3}`, 'log'].join('\n'),
+    );
     expect(inv.releases.map((x) => x.id)).toEqual([r2]);
     expect(cleanup(inv, 3)).toEqual({ releases: [], leftovers: [`partial ${r3}`, `removing ${r1}`] });
   });
-  it('removes a leftover of a kept release\'s id as itself, never the release', () => {
-    const inv = parseInventory([
-      `current releases/${r2}`, `dir 1 ${r1}`, `dir 1 ${r2}`, `dir 1 .partial-${r1}`, `dir 1 .removing-${r2}`, `upload ${r1}.tar.gz`, 'log',
-      JSON.stringify({ release: r1, result: 'ok', time: 't' }), JSON.stringify({ release: r2, result: 'ok', time: 't' }),
-    ].join('\n'));
+  it("removes a leftover of a kept release's id as itself, never the release", () => {
+    const inv = parseInventory(
+      [
+        `current releases/${r2}`,
+        `dir 1 ${r1}`,
+        `dir 1 ${r2}`,
+        `dir 1 .partial-${r1}`,
+        `dir 1 .removing-${r2}`,
+        `upload ${r1}.tar.gz`,
+        'log',
+        JSON.stringify({ release: r1, result: 'ok', time: 't' }),
+        JSON.stringify({ release: r2, result: 'ok', time: 't' }),
+      ].join('\n'),
+    );
     expect(cleanup(inv, 2)).toEqual({ releases: [], leftovers: [`partial ${r1}`, `removing ${r2}`, `upload ${r1}`] });
   });
   it('keeps the real previous release after a deploy from a clock a day behind, with keep 2', () => {
@@ -96,13 +119,34 @@ describe('planCleanup', () => {
 
 describe('names a host sends that ship never makes', () => {
   it('are neither releases nor leftovers, so nothing removes them', () => {
-    const inv = parseInventory([
-      `current releases/${r1}`, `dir 1 ${r1}`, 'dir 1 .partial-..', 'dir 1 .removing-', 'dir 1 .partial-../../etc', 'dir 1 not-a-release',
-      'dir 1 .removing-x y', 'upload ../../x.tar.gz', 'upload ...tar.gz', 'log', JSON.stringify({ release: r1, result: 'ok', time: 't' }),
-    ].join('\n'));
+    const inv = parseInventory(
+      [
+        `current releases/${r1}`,
+        `dir 1 ${r1}`,
+        'dir 1 .partial-..',
+        'dir 1 .removing-',
+        'dir 1 .partial-../../etc',
+        'dir 1 not-a-release',
+        'dir 1 .removing-x y',
+        'upload ../../x.tar.gz',
+        'upload ...tar.gz',
+        'log',
+        JSON.stringify({ release: r1, result: 'ok', time: 't' }),
+      ].join('\n'),
+    );
     expect(inv.releases.map((x) => x.id)).toEqual([r1]);
     expect(inv.leftovers).toEqual([]);
-    expect(inv.foreign.sort()).toEqual(['.ship/upload-...tar.gz', '.ship/upload-../../x.tar.gz', 'releases/.partial-..', 'releases/.partial-../../etc', 'releases/.removing-', 'releases/.removing-x y', 'releases/not-a-release'].sort());
+    expect(inv.foreign.sort()).toEqual(
+      [
+        '.ship/upload-...tar.gz',
+        '.ship/upload-../../x.tar.gz',
+        'releases/.partial-..',
+        'releases/.partial-../../etc',
+        'releases/.removing-',
+        'releases/.removing-x y',
+        'releases/not-a-release',
+      ].sort(),
+    );
     expect(planCleanup(inv, 1)).toEqual({ releases: [], leftovers: [] });
   });
 });

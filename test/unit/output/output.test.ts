@@ -18,8 +18,16 @@ describe('Output redaction', () => {
     output.error(`h1: command failed:\n  | ${QUOTED}`, 'next');
     output.notice(`value ${QUOTED}`, 'h1');
     output.event('row', { nested: { list: [QUOTED, 3] }, at: 1 });
-    const events = text().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.map((e) => e.line ?? e.message ?? e.text ?? e.nested)).toEqual(['password=***', 'h1: command failed:\n  | ***', 'value ***', { list: ['***', 3] }]);
+    const events = text()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => e.line ?? e.message ?? e.text ?? e.nested)).toEqual([
+      'password=***',
+      'h1: command failed:\n  | ***',
+      'value ***',
+      { list: ['***', 3] },
+    ]);
     expect(text()).not.toContain(JSON.stringify(QUOTED).slice(1, -1));
   });
 

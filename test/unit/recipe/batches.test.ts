@@ -16,7 +16,10 @@ describe('planBatches', () => {
 
   it('a canary batch first, then batches of the rest', () => {
     expect(planBatches(hosts(6), { canary: 1, batch: 2, pause: 0 })).toEqual([['h1'], ['h2', 'h3'], ['h4', 'h5'], ['h6']]);
-    expect(planBatches(hosts(4), { canary: 2, pause: 0 })).toEqual([['h1', 'h2'], ['h3', 'h4']]);
+    expect(planBatches(hosts(4), { canary: 2, pause: 0 })).toEqual([
+      ['h1', 'h2'],
+      ['h3', 'h4'],
+    ]);
     expect(planBatches(hosts(2), { canary: 5, batch: 1, pause: 0 })).toEqual([['h1', 'h2']]);
   });
 

@@ -11,8 +11,17 @@ import { RemoteHost } from '../../../src/host/host.js';
 import type { Connection } from '../../../src/transport/types.js';
 
 const stage = {
-  name: 'prod', app: 'app', hosts: ['h1', 'h2', 'h3', 'h4', 'h5'], path: '/srv/app', unit: 'app', keep: 3, shared: [], sudo: false,
-  ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 }, configFile: '/x/hosts.ts', configDir: '/x',
+  name: 'prod',
+  app: 'app',
+  hosts: ['h1', 'h2', 'h3', 'h4', 'h5'],
+  path: '/srv/app',
+  unit: 'app',
+  keep: 3,
+  shared: [],
+  sudo: false,
+  ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 },
+  configFile: '/x/hosts.ts',
+  configDir: '/x',
   roles: { app: { name: 'app', unit: 'app' }, worker: { name: 'worker', unit: 'app-worker' } },
   hostRoles: { h4: ['worker'], h5: ['app', 'worker'] },
 } as Stage;
@@ -26,19 +35,30 @@ beforeEach(() => {
   const sink = new PassThrough();
   sink.on('data', (d: Buffer) => (printed += d.toString()));
   output = new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink });
-  hosts = stage.hosts.map((name) => new RemoteHost(name, {} as Connection, {
-    stage, output, release: { id: 'R', user: 'u', origin: 'o' }, dryRun: false, signal: new AbortController().signal, command: 'ship deploy prod', lockWait: 0,
-  }));
+  hosts = stage.hosts.map(
+    (name) =>
+      new RemoteHost(name, {} as Connection, {
+        stage,
+        output,
+        release: { id: 'R', user: 'u', origin: 'o' },
+        dryRun: false,
+        signal: new AbortController().signal,
+        command: 'ship deploy prod',
+        lockWait: 0,
+      }),
+  );
 });
 
 describe('hosts.rollout', () => {
   it('runs batch by batch, announcing each; a failure stops before the next batch', async () => {
     const ran: string[] = [];
     const group = hostGroup(output, hosts, { rollout: { canary: 1, batch: 2, pause: 0 } });
-    await expect(group.rollout(async (host) => {
-      ran.push(host.name);
-      if (host.name === 'h3') throw new Error('unhealthy');
-    })).rejects.toBeInstanceOf(PhaseError);
+    await expect(
+      group.rollout(async (host) => {
+        ran.push(host.name);
+        if (host.name === 'h3') throw new Error('unhealthy');
+      }),
+    ).rejects.toBeInstanceOf(PhaseError);
     expect(printed).toMatch(/^batch 1\/3: h1$/m);
     expect(printed).toMatch(/^batch 2\/3: h2, h3$/m);
     expect(printed).not.toMatch(/batch 3\/3/);
@@ -71,12 +91,24 @@ describe('hosts.once and hosts.withRole', () => {
     await group.once(async (host) => void ran.push(host.name));
     await group.once(async (host) => void ran.push(host.name), { role: 'worker' });
     expect(ran).toEqual(['h1', 'h4']);
-    await expect(group.once(async () => { throw new Error('migration failed'); })).rejects.toThrow(/h1: migration failed/);
+    await expect(
+      group.once(async () => {
+        throw new Error('migration failed');
+      }),
+    ).rejects.toThrow(/h1: migration failed/);
   });
 
   it('withRole: the hosts that carry the role; a role the stage does not define is an error', async () => {
-    expect(hostGroup(output, hosts).withRole('worker').list.map((h) => h.name)).toEqual(['h4', 'h5']);
-    expect(hostGroup(output, hosts).withRole('app').list.map((h) => h.name)).toEqual(['h1', 'h2', 'h3', 'h5']);
+    expect(
+      hostGroup(output, hosts)
+        .withRole('worker')
+        .list.map((h) => h.name),
+    ).toEqual(['h4', 'h5']);
+    expect(
+      hostGroup(output, hosts)
+        .withRole('app')
+        .list.map((h) => h.name),
+    ).toEqual(['h1', 'h2', 'h3', 'h5']);
     expect(() => hostGroup(output, hosts).withRole('db')).toThrow(/does not define/);
   });
 });

@@ -45,18 +45,40 @@ beforeEach(async () => {
   for (const d of [`releases/${OLD}`, `releases/${NEW}`, 'shared', '.ship']) await mkdir(join(root, d), { recursive: true });
   await symlink(`releases/${NEW}`, join(root, 'current'));
   await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: OLD, result: 'ok', time: 't' })}\n`);
-  stage = { name: 'prod', app: 'app', hosts: ['h1'], path: root, unit: 'app', keep: 3, shared: [], sudo: false, ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 }, configFile: '/x/hosts.ts', configDir: '/x' };
+  stage = {
+    name: 'prod',
+    app: 'app',
+    hosts: ['h1'],
+    path: root,
+    unit: 'app',
+    keep: 3,
+    shared: [],
+    sudo: false,
+    ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 },
+    configFile: '/x/hosts.ts',
+    configDir: '/x',
+  };
   printed = '';
   const sink = new PassThrough();
   sink.on('data', (d: Buffer) => (printed += d.toString()));
-  session = { output: new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink }), stage, dryRun: false } as unknown as Session;
+  session = {
+    output: new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink }),
+    stage,
+    dryRun: false,
+  } as unknown as Session;
 });
 
 function interruptedHost(connection: FakeSystem): RemoteHost {
   const abort = new AbortController();
   abort.abort(new Error('interrupted by SIGINT'));
   const host = new RemoteHost('h1', connection, {
-    stage, output: session.output, release: { id: NEW, user: 'alice', origin: 'laptop' }, dryRun: false, signal: abort.signal, command: 'ship deploy prod', lockWait: 0,
+    stage,
+    output: session.output,
+    release: { id: NEW, user: 'alice', origin: 'laptop' },
+    dryRun: false,
+    signal: abort.signal,
+    command: 'ship deploy prod',
+    lockWait: 0,
   });
   Object.assign(host.changes, { uploaded: [NEW], switchedFrom: OLD, switchedTo: NEW });
   return host;
@@ -73,7 +95,10 @@ describe('undo after Ctrl-C', () => {
     expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
     expect(connection.systemctl).toEqual(expect.arrayContaining(['systemctl reset-failed -- app', 'systemctl restart -- app']));
     expect(await readdir(join(root, 'releases'))).toEqual([OLD]);
-    const log = (await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = (await readFile(join(root, '.ship/releases.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log.at(-1)).toMatchObject({ release: NEW, result: 'interrupted', user: 'alice' });
     expect(printed).toMatch(new RegExp(`h1 \\| rolled back to ${OLD}; it is healthy`));
   });
@@ -95,7 +120,10 @@ describe('undo after Ctrl-C', () => {
     Object.assign(host.changes, { uploaded: [] });
     await undo(session, host.undoView(), false);
     expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
-    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<
+      string,
+      unknown
+    >;
     expect(last).toMatchObject({ release: NEW, result: 'rollback-failed' });
     expect((await readdir(join(root, 'releases'))).sort()).toEqual([OLD, NEW]);
   });
@@ -107,7 +135,10 @@ describe('undo after Ctrl-C', () => {
     await undo(session, host.undoView(), false);
     expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
     expect(await readdir(join(root, 'releases'))).toEqual([OLD]);
-    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<
+      string,
+      unknown
+    >;
     expect(last).toMatchObject({ release: NEW, result: 'failed' });
     expect(printed).toContain(`${GONE}, is gone; switching to ${OLD}`);
   });
@@ -120,7 +151,10 @@ describe('undo after Ctrl-C', () => {
     await undo(session, host.undoView(), false);
     expect(await readlink(join(root, 'current'))).toBe(`releases/${NEW}`);
     expect((await readdir(join(root, 'releases'))).sort()).toEqual([OLD, NEW]);
-    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<string, unknown>;
+    const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<
+      string,
+      unknown
+    >;
     expect(last).toMatchObject({ release: NEW, result: 'failed' });
     expect(printed).toContain(`current stays at ${NEW} rather than at nothing`);
   });

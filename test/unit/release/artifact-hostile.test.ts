@@ -49,12 +49,14 @@ function data(bytes: Buffer): Buffer {
 
 /** A pax extended header (`x`, or `g` for global) with its records. */
 function pax(records: Record<string, string>, type = 'x'): Buffer {
-  const body = Buffer.concat(Object.entries(records).map(([k, v]) => {
-    const rest = ` ${k}=${v}\n`;
-    let n = rest.length + 1;
-    while (`${n}${rest}`.length !== n) n++;
-    return Buffer.from(`${n}${rest}`);
-  }));
+  const body = Buffer.concat(
+    Object.entries(records).map(([k, v]) => {
+      const rest = ` ${k}=${v}\n`;
+      let n = rest.length + 1;
+      while (`${n}${rest}`.length !== n) n++;
+      return Buffer.from(`${n}${rest}`);
+    }),
+  );
   return Buffer.concat([header({ name: 'PaxHeaders/x', type, size: body.length }), data(body)]);
 }
 
@@ -134,12 +136,16 @@ describe('artifactProblem on hostile tarballs', () => {
   });
 
   it('still accepts a plain tarball built this way', async () => {
-    expect(await artifactProblem(await write(file('a', 'x'), header({ name: 'd/', type: '5' }), header({ name: 'd/l', type: '2', link: '../a' })))).toBeUndefined();
+    expect(
+      await artifactProblem(
+        await write(file('a', 'x'), header({ name: 'd/', type: '5' }), header({ name: 'd/l', type: '2', link: '../a' })),
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe('--artifact after extraction', () => {
-  const stage = () => ({ name: 'prod', app: 't', configDir: dir, build: undefined } as unknown as Stage);
+  const stage = () => ({ name: 'prod', app: 't', configDir: dir, build: undefined }) as unknown as Stage;
   const output = { step: () => {} } as unknown as Output;
   /** Build the tarball as `ship deploy --artifact` does, look at what it extracted, then dispose. */
   async function build(t: string, look: (dir: string) => Promise<void> = async () => {}): Promise<void> {
@@ -152,18 +158,21 @@ describe('--artifact after extraction', () => {
   }
 
   /** d/b -> .. (d's parent: the release root), then a -> `a`, and index.html holding "hello". */
-  const chain = (a: string) => write(
-    header({ name: 'd/', type: '5' }),
-    header({ name: 'd/b', type: '2', link: '..' }),
-    header({ name: 'a', type: '2', link: a }),
-    file('index.html', 'hello'),
-  );
+  const chain = (a: string) =>
+    write(
+      header({ name: 'd/', type: '5' }),
+      header({ name: 'd/b', type: '2', link: '..' }),
+      header({ name: 'a', type: '2', link: a }),
+      file('index.html', 'hello'),
+    );
 
   it('refuses a chain of links that each look inside the release but together lead out', async () => {
     // a -> d/b/.. is the release root's parent.
     const t = await chain('d/b/..');
     expect(await artifactProblem(t)).toBeUndefined(); // each link alone stays inside
-    await expect(build(t)).rejects.toThrow(/refused after extraction: member "a" is a symbolic link to d\/b\/\.\., which leads out of the release/);
+    await expect(build(t)).rejects.toThrow(
+      /refused after extraction: member "a" is a symbolic link to d\/b\/\.\., which leads out of the release/,
+    );
   });
 
   it('deploys a tarball whose links resolve inside, through other links', async () => {

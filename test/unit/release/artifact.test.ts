@@ -40,21 +40,44 @@ describe('artifactProblem', () => {
 
   it('refuses absolute names, "..", also hidden in a long name', async () => {
     expect(await artifactProblem(await tarball('abs.tar.gz', ['-P', join(dir, 'c', 'server.js')]))).toMatch(/has an absolute path/);
-    expect(await artifactProblem(await tarball('up.tar', ['-P', '-C', join(dir, 'c'), '--transform', 's,^,../,', 'server.js']))).toBe('member "../server.js" has ".." in its path');
-    const hidden = await tarball('long-up.tar', ['-P', '-C', join(dir, 'c'), '--transform', 's,file.txt,../../../../x,', `${long}/file.txt`]);
+    expect(await artifactProblem(await tarball('up.tar', ['-P', '-C', join(dir, 'c'), '--transform', 's,^,../,', 'server.js']))).toBe(
+      'member "../server.js" has ".." in its path',
+    );
+    const hidden = await tarball('long-up.tar', [
+      '-P',
+      '-C',
+      join(dir, 'c'),
+      '--transform',
+      's,file.txt,../../../../x,',
+      `${long}/file.txt`,
+    ]);
     expect(await artifactProblem(hidden)).toMatch(/has "\.\." in its path/);
-    const paxHidden = await tarball('pax-up.tar', ['--format=pax', '-P', '-C', join(dir, 'c'), '--transform', 's,file.txt,../../../../x,', `${long}/file.txt`]);
+    const paxHidden = await tarball('pax-up.tar', [
+      '--format=pax',
+      '-P',
+      '-C',
+      join(dir, 'c'),
+      '--transform',
+      's,file.txt,../../../../x,',
+      `${long}/file.txt`,
+    ]);
     expect(await artifactProblem(paxHidden)).toMatch(/has "\.\." in its path/);
   });
 
   it('refuses device files, FIFOs and links that lead out of the release', async () => {
     if (process.getuid?.() === 0) {
       await execa('mknod', [join(dir, 'odd', 'null'), 'c', '1', '3']);
-      expect(await artifactProblem(await tarball('dev.tar', ['-C', join(dir, 'odd'), 'null']))).toBe('member "null" is a device file (character device); a release holds regular files, directories and links only');
+      expect(await artifactProblem(await tarball('dev.tar', ['-C', join(dir, 'odd'), 'null']))).toBe(
+        'member "null" is a device file (character device); a release holds regular files, directories and links only',
+      );
     }
     expect(await artifactProblem(await tarball('fifo.tar', ['-C', join(dir, 'odd'), 'fifo']))).toMatch(/is a FIFO/);
-    expect(await artifactProblem(await tarball('abs-link.tar', ['-C', join(dir, 'odd'), 'abs-link']))).toMatch(/symbolic link to an absolute path \(\/etc\/passwd\)/);
-    expect(await artifactProblem(await tarball('out-link.tar', ['-C', join(dir, 'odd'), 'out-link']))).toMatch(/symbolic link that leads out of the release/);
+    expect(await artifactProblem(await tarball('abs-link.tar', ['-C', join(dir, 'odd'), 'abs-link']))).toMatch(
+      /symbolic link to an absolute path \(\/etc\/passwd\)/,
+    );
+    expect(await artifactProblem(await tarball('out-link.tar', ['-C', join(dir, 'odd'), 'out-link']))).toMatch(
+      /symbolic link that leads out of the release/,
+    );
   });
 
   it('says what a file is when it is not a tarball', async () => {

@@ -37,12 +37,16 @@ describe('codec choice', () => {
     const input = Buffer.from('release bytes\n'.repeat(1000));
     for (const codec of ['gzip', 'none'] as const) {
       const chunks: Buffer[] = [];
-      await pipeline(Readable.from([input]), compressor(codec), new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          chunks.push(chunk);
-          done();
-        },
-      }));
+      await pipeline(
+        Readable.from([input]),
+        compressor(codec),
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            chunks.push(chunk);
+            done();
+          },
+        }),
+      );
       const out = Buffer.concat(chunks);
       expect(codec === 'gzip' ? gunzipSync(out) : out).toEqual(input);
     }

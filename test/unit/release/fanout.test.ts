@@ -10,7 +10,7 @@ async function drain(stream: Readable): Promise<Buffer> {
 }
 
 describe('Fanout', () => {
-  it('sends the same bytes to every host, hashes them once, and reports each host\'s whole count last', async () => {
+  it("sends the same bytes to every host, hashes them once, and reports each host's whole count last", async () => {
     const parts = [Buffer.alloc(10, 1), Buffer.alloc(70_000, 2), Buffer.alloc(5, 3)];
     const whole = Buffer.concat(parts);
     const counts = new Map<string, Array<[number, boolean]>>();
@@ -23,13 +23,18 @@ describe('Fanout', () => {
     for (const host of ['h1', 'h2']) {
       const seen = counts.get(host)!;
       expect(seen.at(-1), host).toEqual([whole.length, true]);
-      expect(seen.filter(([, last]) => last), host).toHaveLength(1);
+      expect(
+        seen.filter(([, last]) => last),
+        host,
+      ).toHaveLength(1);
     }
   });
 
   it('a receiver that takes nothing while bytes wait is dropped after the stall timeout; the others get everything', async () => {
     const whole = Buffer.alloc(5 * 1024 * 1024, 7);
-    const fanout = new Fanout(Readable.from([whole.subarray(0, 1 << 20), whole.subarray(1 << 20)]), ['h1', 'stuck', 'h2'], () => {}, { stallSeconds: 1 });
+    const fanout = new Fanout(Readable.from([whole.subarray(0, 1 << 20), whole.subarray(1 << 20)]), ['h1', 'stuck', 'h2'], () => {}, {
+      stallSeconds: 1,
+    });
     const stuck = fanout.output('stuck');
     const closed = new Promise<unknown>((resolve) => stuck.once('error', resolve));
     const [a, b] = await Promise.all([drain(fanout.output('h1')), drain(fanout.output('h2'))]);

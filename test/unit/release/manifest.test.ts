@@ -24,7 +24,10 @@ describe('parseManifest', () => {
   });
 
   it.each([
-    ['a path holding NUL', { path: 'server.js\u0000../../../../root/.ssh/authorized_keys', type: 'file', mode: 0o644, size: 1, sha256: SHA }],
+    [
+      'a path holding NUL',
+      { path: 'server.js\u0000../../../../root/.ssh/authorized_keys', type: 'file', mode: 0o644, size: 1, sha256: SHA },
+    ],
     ['the root', { path: '/', type: 'file', mode: 0o644, size: 1, sha256: SHA }],
     ['an absolute path', { path: '/etc/passwd', type: 'file', mode: 0o644, size: 1, sha256: SHA }],
     ['a path with ..', { path: 'a/../../b', type: 'file', mode: 0o644, size: 1, sha256: SHA }],
@@ -48,7 +51,15 @@ describe('parseManifest', () => {
   });
 
   it('rejects text that is not a manifest of ours', () => {
-    for (const text of ['', '{', '[]', 'null', '{"version":2,"entries":[]}', '{"version":1,"entries":{}}', serializeManifest(good).slice(0, 60)]) {
+    for (const text of [
+      '',
+      '{',
+      '[]',
+      'null',
+      '{"version":2,"entries":[]}',
+      '{"version":1,"entries":{}}',
+      serializeManifest(good).slice(0, 60),
+    ]) {
       expect(parseManifest(text)).toBeUndefined();
     }
   });

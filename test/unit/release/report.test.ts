@@ -6,7 +6,19 @@ const HASH_S = '5'.repeat(64);
 
 describe('parseReport', () => {
   it('reads the stream hash, the find list and the hashes into a manifest sorted by path', () => {
-    const text = [`received\nstream ${HASH_S}\n`, 'files', 'f 644 5 b.txt', '', 'l 777 0 link', 'b.txt', 'd 755 0 dir', '', '', 'hashes', `${HASH_A}  b.txt`].join('\0');
+    const text = [
+      `received\nstream ${HASH_S}\n`,
+      'files',
+      'f 644 5 b.txt',
+      '',
+      'l 777 0 link',
+      'b.txt',
+      'd 755 0 dir',
+      '',
+      '',
+      'hashes',
+      `${HASH_A}  b.txt`,
+    ].join('\0');
     const report = parseReport(text);
     expect(report.stream).toBe(HASH_S);
     expect(report.actual).toEqual({
@@ -25,6 +37,9 @@ describe('parseReport', () => {
     expect(report.manifest).toBe('{"version":1}');
     expect(report.where).toBe('here');
     expect(report.stream).toBeUndefined();
-    expect(report.actual.entries.map((e) => [e.path, e.type])).toEqual([['a b\nc', 'file'], ['fifo', 'special (p)']]);
+    expect(report.actual.entries.map((e) => [e.path, e.type])).toEqual([
+      ['a b\nc', 'file'],
+      ['fifo', 'special (p)'],
+    ]);
   });
 });

@@ -29,7 +29,10 @@ describe('tarStream', () => {
     const scan = await scanBuild(src, { hashNow: false });
     expect(scan.unhashed.size).toBeGreaterThan(0);
     const out = await mkdtemp(join(tmpdir(), 'ship-tar-out-'));
-    await pipeline(tarStream(scan.manifest.entries.map((entry) => ({ entry, source: scan.sources.get(entry.path) }))), createWriteStream(join(out, 'r.tar')));
+    await pipeline(
+      tarStream(scan.manifest.entries.map((entry) => ({ entry, source: scan.sources.get(entry.path) }))),
+      createWriteStream(join(out, 'r.tar')),
+    );
     await mkdir(join(out, 'x'));
     await execa('tar', ['-xf', join(out, 'r.tar'), '-C', join(out, 'x')]);
     for (const e of scan.manifest.entries) {
@@ -42,7 +45,10 @@ describe('tarStream', () => {
       }
     }
     expect(scan.manifest.entries.find((e) => e.path === 'setuid')!.mode).toBe(0o755);
-    const listed = (await execa('tar', ['-tf', join(out, 'r.tar')])).stdout.split('\n').map((l) => l.replace(/\/$/, '')).sort();
+    const listed = (await execa('tar', ['-tf', join(out, 'r.tar')])).stdout
+      .split('\n')
+      .map((l) => l.replace(/\/$/, ''))
+      .sort();
     expect(listed).toEqual(scan.manifest.entries.map((e) => e.path).sort());
     // One scan later, every hash comes from the cache.
     await scan.saveCache();
@@ -54,6 +60,8 @@ describe('tarStream', () => {
     const scan = await scanBuild(src, { hashNow: true });
     await writeFile(join(src, 'empty'), 'now it has content');
     const stream = tarStream(scan.manifest.entries.map((entry) => ({ entry, source: scan.sources.get(entry.path) })));
-    await expect(async () => { for await (const _ of stream) void _; }).rejects.toThrow('build.dir/empty got longer while ship was sending it');
+    await expect(async () => {
+      for await (const _ of stream) void _;
+    }).rejects.toThrow('build.dir/empty got longer while ship was sending it');
   });
 });

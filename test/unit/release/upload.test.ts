@@ -5,7 +5,21 @@
  * entry of them for a symlink. Only the SSH connection is left out; the e2e suite has it.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -64,7 +78,7 @@ const mode = (path: string) => (lstatSync(path).mode & 0o7777).toString(8);
 
 beforeEach(() => {
   build = mkdtempSync(join(work, 'build-'));
-  writeBuild({ 'server.js': 'console.log(1)\n', 'lib/a.js': 'a\n', 'big.bin': Buffer.alloc(300_000, 3), 'VERSION': '1\n' });
+  writeBuild({ 'server.js': 'console.log(1)\n', 'lib/a.js': 'a\n', 'big.bin': Buffer.alloc(300_000, 3), VERSION: '1\n' });
   symlinkSync('server.js', join(build, 'main.js'));
 });
 
@@ -119,10 +133,15 @@ describe('a first upload', () => {
     const real = stuck.run;
     // Like a live sshd whose receiving process never reads: the command ends only when ship
     // stops its input (ssh-exec halts a command whose input failed).
-    stuck.run = (c, o) => o?.stdin instanceof Readable
-      ? new Promise((_, reject) => (o.stdin as Readable).once('close', () => reject(new Error('input closed'))))
-      : real(c, o);
-    const results = await Promise.allSettled([r.upload(target(roots[0]!, 'h1'), gathering), r.upload(target(roots[1]!, 'h2'), gathering), r.upload(stuck, gathering)]);
+    stuck.run = (c, o) =>
+      o?.stdin instanceof Readable
+        ? new Promise((_, reject) => (o.stdin as Readable).once('close', () => reject(new Error('input closed'))))
+        : real(c, o);
+    const results = await Promise.allSettled([
+      r.upload(target(roots[0]!, 'h1'), gathering),
+      r.upload(target(roots[1]!, 'h2'), gathering),
+      r.upload(stuck, gathering),
+    ]);
     expect(results.slice(0, 2).map((x) => x.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(results[2]!.status).toBe('rejected');
     const why = (results[2] as PromiseRejectedResult).reason as Error;
@@ -247,15 +266,56 @@ describe('a previous release that is damaged or lies about itself', () => {
 
   it.each([
     ['a kept file removed', (old: string) => rmSync(join(old, 'lib/a.js'))],
-    ['a kept file replaced by a directory', (old: string) => { rmSync(join(old, 'VERSION')); mkdirSync(join(old, 'VERSION/deep'), { recursive: true }); writeFileSync(join(old, 'VERSION/deep/x'), 'x'); }],
-    ['a directory replaced by a file', (old: string) => { rmSync(join(old, 'lib'), { recursive: true }); writeFileSync(join(old, 'lib'), 'not a dir'); }],
-    ['a directory replaced by a symlink to elsewhere', (old: string) => { const d = mkdtempSync(join(work, 'other-')); writeFileSync(join(d, 'a.js'), 'a\n'); rmSync(join(old, 'lib'), { recursive: true }); symlinkSync(d, join(old, 'lib')); }],
+    [
+      'a kept file replaced by a directory',
+      (old: string) => {
+        rmSync(join(old, 'VERSION'));
+        mkdirSync(join(old, 'VERSION/deep'), { recursive: true });
+        writeFileSync(join(old, 'VERSION/deep/x'), 'x');
+      },
+    ],
+    [
+      'a directory replaced by a file',
+      (old: string) => {
+        rmSync(join(old, 'lib'), { recursive: true });
+        writeFileSync(join(old, 'lib'), 'not a dir');
+      },
+    ],
+    [
+      'a directory replaced by a symlink to elsewhere',
+      (old: string) => {
+        const d = mkdtempSync(join(work, 'other-'));
+        writeFileSync(join(d, 'a.js'), 'a\n');
+        rmSync(join(old, 'lib'), { recursive: true });
+        symlinkSync(d, join(old, 'lib'));
+      },
+    ],
     ['a file made unreadable', (old: string) => chmodSync(join(old, 'big.bin'), 0)],
-    ['the link retargeted', (old: string) => { rmSync(join(old, 'main.js')); symlinkSync('/etc/passwd', join(old, 'main.js')); }],
+    [
+      'the link retargeted',
+      (old: string) => {
+        rmSync(join(old, 'main.js'));
+        symlinkSync('/etc/passwd', join(old, 'main.js'));
+      },
+    ],
     ['the whole release removed (current points at nothing)', (old: string) => rmSync(old, { recursive: true })],
-    ['the release replaced by a symlink to a copy elsewhere', (old: string) => { const d = mkdtempSync(join(work, 'copy-')); execFileSync('cp', ['-a', `${old}/.`, d]); rmSync(old, { recursive: true }); symlinkSync(d, old); }],
+    [
+      'the release replaced by a symlink to a copy elsewhere',
+      (old: string) => {
+        const d = mkdtempSync(join(work, 'copy-'));
+        execFileSync('cp', ['-a', `${old}/.`, d]);
+        rmSync(old, { recursive: true });
+        symlinkSync(d, old);
+      },
+    ],
     ['its manifest removed', (old: string) => rmSync(join(old, '..', `.manifest-${old.split('/').pop()}`))],
-    ['its manifest cut short', (old: string) => { const m = join(old, '..', `.manifest-${old.split('/').pop()}`); writeFileSync(m, readFileSync(m, 'utf8').slice(0, 100)); }],
+    [
+      'its manifest cut short',
+      (old: string) => {
+        const m = join(old, '..', `.manifest-${old.split('/').pop()}`);
+        writeFileSync(m, readFileSync(m, 'utf8').slice(0, 100));
+      },
+    ],
   ])('%s: the deploy goes on and the new release is exactly the build', async (_what, damage) => {
     const { root, old } = await live();
     damage(old);

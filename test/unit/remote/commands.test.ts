@@ -17,7 +17,8 @@ describe('every command builder, exactly', () => {
     expect(scriptBody(c.command)).toBe(c.script === undefined ? undefined : scriptText(c.script));
     expect(c.command.sudo).toBe(c.sudo);
     // What runs is the whole body; what people see is one line.
-    if (c.script !== undefined) expect(renderCommand(c.command)).toContain(`sh -c '${scriptText(c.script).replaceAll("'", `'\\''`)}' ${c.script}`);
+    if (c.script !== undefined)
+      expect(renderCommand(c.command)).toContain(`sh -c '${scriptText(c.script).replaceAll("'", `'\\''`)}' ${c.script}`);
     expect(c.shown).not.toContain('\n');
   });
 

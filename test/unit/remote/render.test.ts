@@ -43,7 +43,7 @@ const HOSTILE = [
   "'",
   "''",
   '"',
-  "a'b\"c$d`e\\f",
+  'a\'b"c$d`e\\f',
   '\r\n',
   'a=b',
 ];
@@ -55,7 +55,7 @@ describe('quote', () => {
     }
   });
 
-  it('single-quotes everything else, writing a quote as \'\\\'\'', () => {
+  it("single-quotes everything else, writing a quote as '\\''", () => {
     expect(quote('')).toBe("''");
     expect(quote('a b')).toBe("'a b'");
     expect(quote("it's")).toBe("'it'\\''s'");
@@ -82,13 +82,17 @@ describe('renderCommand', () => {
 
   it('puts sudo -n -- first and env NAME=VALUE after it, so the variables survive sudo', () => {
     expect(renderCommand({ argv: ['systemctl', 'restart', 'hello'], sudo: true })).toBe('sudo -n -- systemctl restart hello');
-    expect(renderCommand({ argv: ['node', 'migrate.js'], env: { NODE_ENV: 'production', MSG: 'a b' } })).toBe("env NODE_ENV=production 'MSG=a b' node migrate.js");
+    expect(renderCommand({ argv: ['node', 'migrate.js'], env: { NODE_ENV: 'production', MSG: 'a b' } })).toBe(
+      "env NODE_ENV=production 'MSG=a b' node migrate.js",
+    );
     expect(renderCommand({ argv: ['true'], sudo: true, env: { A: '1' }, cwd: '/tmp' })).toBe('cd /tmp && sudo -n -- env A=1 true');
   });
 
   it('runs as another user with sudo -n -u USER --, before env and the program', () => {
     expect(renderCommand({ argv: ['id', '-un'], sudoUser: 'app' })).toBe('sudo -n -u app -- id -un');
-    expect(renderCommand({ argv: ['true'], sudoUser: 'app', sudo: true, env: { A: '1' }, cwd: '/srv' })).toBe('cd /srv && sudo -n -u app -- env A=1 true');
+    expect(renderCommand({ argv: ['true'], sudoUser: 'app', sudo: true, env: { A: '1' }, cwd: '/srv' })).toBe(
+      'cd /srv && sudo -n -u app -- env A=1 true',
+    );
     expect(renderCommand({ argv: ['true'], sudoUser: "it's me" })).toBe("sudo -n -u 'it'\\''s me' -- true");
   });
 
@@ -128,19 +132,32 @@ describe('displayCommand and redact', () => {
 
 describe('displayCommand of a script', () => {
   it('shows one line: the prefix as renderCommand has it, the file name, the arguments quoted as the shell takes them', () => {
-    const command: Command = { ...script('append-log.sh', "/srv/it's here/log", '{"who":"me"}\n$(x)'), sudoUser: 'app', env: { TZ: 'UTC' }, cwd: '/srv' };
-    expect(displayCommand(command)).toBe(`cd /srv && sudo -n -u app -- env TZ=UTC append-log.sh '/srv/it'\\''s here/log' '{"who":"me"}\n$(x)'`);
-    expect(renderCommand(command)).toBe(`cd /srv && sudo -n -u app -- env TZ=UTC sh -c ${quote(scriptText('append-log.sh'))} append-log.sh '/srv/it'\\''s here/log' '{"who":"me"}\n$(x)'`);
+    const command: Command = {
+      ...script('append-log.sh', "/srv/it's here/log", '{"who":"me"}\n$(x)'),
+      sudoUser: 'app',
+      env: { TZ: 'UTC' },
+      cwd: '/srv',
+    };
+    expect(displayCommand(command)).toBe(
+      `cd /srv && sudo -n -u app -- env TZ=UTC append-log.sh '/srv/it'\\''s here/log' '{"who":"me"}\n$(x)'`,
+    );
+    expect(renderCommand(command)).toBe(
+      `cd /srv && sudo -n -u app -- env TZ=UTC sh -c ${quote(scriptText('append-log.sh'))} append-log.sh '/srv/it'\\''s here/log' '{"who":"me"}\n$(x)'`,
+    );
     expect(scriptBody(command)).toBe(scriptText('append-log.sh'));
     expect(scriptBody({ argv: ['true'] })).toBeUndefined();
   });
 
   it('redacts secrets in its arguments', () => {
-    expect(displayCommand({ ...script('append-log.sh', '/srv/log', 'token hunter2'), secrets: ['hunter2'] })).toBe("append-log.sh /srv/log 'token ***'");
+    expect(displayCommand({ ...script('append-log.sh', '/srv/log', 'token hunter2'), secrets: ['hunter2'] })).toBe(
+      "append-log.sh /srv/log 'token ***'",
+    );
   });
 
   it('refuses a command whose argv is not what script() makes, rather than show a wrong line', () => {
-    expect(() => displayCommand({ argv: ['sh', '-c', 'true', 'sh'], script: 'read-lock.sh' })).toThrow('the command of script read-lock.sh is not `sh -c BODY read-lock.sh ARGS...`');
+    expect(() => displayCommand({ argv: ['sh', '-c', 'true', 'sh'], script: 'read-lock.sh' })).toThrow(
+      'the command of script read-lock.sh is not `sh -c BODY read-lock.sh ARGS...`',
+    );
   });
 });
 
@@ -175,15 +192,20 @@ describe('redact: every form a secret takes on the way', () => {
 
   it('any string, in any form, is gone (property)', () => {
     // `*` left out: a value made of stars is still readable in the *** that replaced it.
-    fc.assert(fc.property(fc.string({ minLength: 3 }).filter((s) => !s.includes('\0') && !s.includes('*')), (value) => {
-      const json = JSON.stringify(value).slice(1, -1);
-      for (const text of [value, JSON.stringify(value), renderCommand({ argv: ['echo', value] }), `x${value}y`]) {
-        const out = redact(text, [value]);
-        expect(out).not.toContain(value);
-        expect(out).not.toContain(json);
-      }
-      expect(redact(JSON.stringify(value), [value])).toBe('"***"');
-    }));
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 3 }).filter((s) => !s.includes('\0') && !s.includes('*')),
+        (value) => {
+          const json = JSON.stringify(value).slice(1, -1);
+          for (const text of [value, JSON.stringify(value), renderCommand({ argv: ['echo', value] }), `x${value}y`]) {
+            const out = redact(text, [value]);
+            expect(out).not.toContain(value);
+            expect(out).not.toContain(json);
+          }
+          expect(redact(JSON.stringify(value), [value])).toBe('"***"');
+        },
+      ),
+    );
   });
 });
 

@@ -19,9 +19,17 @@ describe('verifyCommands.hash', () => {
     await execa('mkfifo', [join(root, 'releases', 'r1', 'swapped')]);
     let out = '';
     const started = Date.now();
-    await new LocalShell().run(verifyCommands.hash({ root }, 'r1', 1), { stdin: [...files, 'swapped'].map((f) => `${f}\0`).join(''), onStdout: (t) => (out += t) });
+    await new LocalShell().run(verifyCommands.hash({ root }, 'r1', 1), {
+      stdin: [...files, 'swapped'].map((f) => `${f}\0`).join(''),
+      onStdout: (t) => (out += t),
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
     // The batch before the FIFO is kept; the FIFO's is lost, and the deadline said.
-    expect(out.split('\0')).toEqual([...files.map((f) => `5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  ${f}`), '', DEADLINE_PASSED, '']);
+    expect(out.split('\0')).toEqual([
+      ...files.map((f) => `5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  ${f}`),
+      '',
+      DEADLINE_PASSED,
+      '',
+    ]);
   });
 });

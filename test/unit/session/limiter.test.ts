@@ -20,7 +20,14 @@ describe('Limiter', () => {
     const limiter = new Limiter(3);
     const c = counter();
     const done: number[] = [];
-    await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.run(async () => { await c.task(i % 4)(); done.push(i); })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        limiter.run(async () => {
+          await c.task(i % 4)();
+          done.push(i);
+        }),
+      ),
+    );
     expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(c.most()).toBe(3);
   });
@@ -29,7 +36,12 @@ describe('Limiter', () => {
     const limiter = new Limiter(1);
     const c = counter();
     let releaseFirst!: () => void;
-    const first = limiter.run(() => new Promise<void>((resolve) => { releaseFirst = resolve; }));
+    const first = limiter.run(
+      () =>
+        new Promise<void>((resolve) => {
+          releaseFirst = resolve;
+        }),
+    );
     const second = limiter.run(c.task(20));
     releaseFirst();
     // Queued now, this call runs after the first task's finally and before the second resumes.

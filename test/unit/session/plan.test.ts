@@ -14,7 +14,7 @@ import { Output } from '../../../src/output/output.js';
 
 const lock: Command = { argv: ['mkdir', '--', '/srv/app/.ship/lock'] };
 const restart: Command = { argv: ['systemctl', 'restart', 'app'], sudo: true };
-const swap: Command = { argv: ['sh', '-c', 'set -e\nmv -T -- "$1" current', 'sh', '.tmp'], script: 'switch-current.sh' };
+const swap: Command = { argv: ['sh', '-c', 'set -e\nmv -T -- "$1" current', 'switch-current.sh', '.tmp'], script: 'switch-current.sh' };
 
 function print(plans: Map<string, PlanConnection>, full = false): string[] {
   const lines: string[] = [];
@@ -47,12 +47,19 @@ describe('the plan printer', () => {
       await web1.run({ argv: ['systemctl', 'reset-failed', 'app'] });
       await web1.run(restart);
     });
-    expect(print(new Map([['web1', web1], ['web2', web2]]))).toEqual([
+    expect(
+      print(
+        new Map([
+          ['web1', web1],
+          ['web2', web2],
+        ]),
+      ),
+    ).toEqual([
       `web1 | plan, ${OFFLINE_FACTS}`,
       'web1 |   lock',
       'web1 |     mkdir -- /srv/app/.ship/lock',
       'web1 |   switch current -> r2',
-      `web1 |     sh -c 'set -e\nmv -T -- "$1" current' sh .tmp  < manifest`,
+      'web1 |     switch-current.sh .tmp  < manifest',
       'web1 |   systemctl restart app',
       'web1 |     systemctl reset-failed app',
       'web1 |     sudo -n -- systemctl restart app',
@@ -60,7 +67,7 @@ describe('the plan printer', () => {
       'web2 |   lock',
       'web2 |     mkdir -- /srv/app/.ship/lock',
       'web2 |   switch current -> r2',
-      `web2 |     sh -c 'set -e\nmv -T -- "$1" current' sh .tmp  < manifest`,
+      'web2 |     switch-current.sh .tmp  < manifest',
     ]);
   });
 
@@ -71,7 +78,7 @@ describe('the plan printer', () => {
     const plans = new Map([['web1', plan]]);
     expect(print(plans, true).slice(1)).toEqual([
       'web1 |   switch current -> r2',
-      `web1 |     sh -c 'set -e\nmv -T -- "$1" current' sh .tmp`,
+      'web1 |     switch-current.sh .tmp',
       'web1 |       | set -e',
       'web1 |       | mv -T -- "$1" current',
       'web1 |   lock',
@@ -100,7 +107,10 @@ describe('the plan printer', () => {
   });
 
   it('says so when a host would run nothing', () => {
-    expect(print(new Map([['web1', new PlanConnection('web1', liveAnswering('').connect)]]))).toEqual(['web1 | plan', 'web1 |   (nothing to run)']);
+    expect(print(new Map([['web1', new PlanConnection('web1', liveAnswering('').connect)]]))).toEqual([
+      'web1 | plan',
+      'web1 |   (nothing to run)',
+    ]);
   });
 });
 
@@ -119,7 +129,10 @@ describe('read-only queries', () => {
     expect(plan.offline).toBe(true);
     expect(await plan.run({ argv: ['readlink', 'current'] }, { readOnly: true })).toEqual({ code: 0, stdout: '', stderr: '' });
     let seen = '';
-    const answer = await plan.run({ argv: ['stat', 'x'] }, { readOnly: true, allowFailure: true, offline: { code: 44, stdout: 'missing\n' }, onStdout: (t) => (seen += t) });
+    const answer = await plan.run(
+      { argv: ['stat', 'x'] },
+      { readOnly: true, allowFailure: true, offline: { code: 44, stdout: 'missing\n' }, onStdout: (t) => (seen += t) },
+    );
     expect(answer).toEqual({ code: 44, stdout: 'missing\n', stderr: '' });
     expect(seen).toBe('missing\n');
   });
@@ -127,8 +140,17 @@ describe('read-only queries', () => {
 
 describe('offline answers of the steps', () => {
   const stage: Stage = {
-    name: 'prod', app: 'app', hosts: ['web1'], path: '/srv/app', unit: 'app', keep: 3, shared: ['.env'], sudo: true,
-    ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 }, configFile: '/x/hosts.ts', configDir: '/x',
+    name: 'prod',
+    app: 'app',
+    hosts: ['web1'],
+    path: '/srv/app',
+    unit: 'app',
+    keep: 3,
+    shared: ['.env'],
+    sudo: true,
+    ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 },
+    configFile: '/x/hosts.ts',
+    configDir: '/x',
     service: { exec: 'node server.js', user: 'deploy', env: {} },
   } as Stage;
 
@@ -139,7 +161,13 @@ describe('offline answers of the steps', () => {
     const output = new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink });
     const plan = new PlanConnection('web1', undefined);
     const host = new RemoteHost('web1', plan, {
-      stage, output, release: { id: '20260102T120000Z-0b0b0b', user: 'alice', origin: 'laptop' }, dryRun: true, signal: new AbortController().signal, command: 'ship setup prod', lockWait: 0,
+      stage,
+      output,
+      release: { id: '20260102T120000Z-0b0b0b', user: 'alice', origin: 'laptop' },
+      dryRun: true,
+      signal: new AbortController().signal,
+      command: 'ship setup prod',
+      lockWait: 0,
     });
     return { host, plan, printed: () => printed };
   }
@@ -152,7 +180,9 @@ describe('offline answers of the steps', () => {
     await host.enableUnits();
     expect(plan.steps.map((s) => s.label)).toEqual(['create directories', 'install app.service', 'enable units']);
     expect(plan.steps[1]!.lines.some((l) => l.text.includes('/etc/systemd/system/app.service'))).toBe(true);
-    expect(host.setupSummary()).toBe('would create /srv/app releases/ shared/ .ship/, write app.service, reload systemd, enable app.service');
+    expect(host.setupSummary()).toBe(
+      'would create /srv/app releases/ shared/ .ship/, write app.service, reload systemd, enable app.service',
+    );
     expect(printed()).not.toContain('not written by ship');
   });
 

@@ -43,10 +43,11 @@ async function peer(onSocket: (socket: Socket) => void): Promise<Peer> {
       return accepted;
     },
     open: () => sockets.size,
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -57,11 +58,12 @@ export const silentPeer = (): Promise<Peer> => peer(() => {});
  * Sends `head` at once, then one byte of `drip` every `everyMs`, forever: a server trickling an
  * answer that never ends (HTTP: a body without end; DNS: a length prefix, then a reply that never comes).
  */
-export const tricklingPeer = (head: Buffer | string, drip = 'x', everyMs = 100): Promise<Peer> => peer((socket) => {
-  socket.write(head);
-  const timer = setInterval(() => socket.write(drip), everyMs);
-  socket.on('close', () => clearInterval(timer));
-});
+export const tricklingPeer = (head: Buffer | string, drip = 'x', everyMs = 100): Promise<Peer> =>
+  peer((socket) => {
+    socket.write(head);
+    const timer = setInterval(() => socket.write(drip), everyMs);
+    socket.on('close', () => clearInterval(timer));
+  });
 
 export interface SshLab {
   /** A real ship SSH connection; forwardOut to a port in `redirect` goes to its value instead. */
@@ -79,7 +81,10 @@ export async function sshLab(): Promise<SshLab> {
   const clientKey = keygen('id_client');
   const sshd: FakeSshd = await startFakeSshd({ hostKeyFile: hostKey, authorizedKeyFile: `${clientKey}.pub` });
   const config = join(dir, 'ssh_config');
-  writeFileSync(config, `Host lab\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User tester\n  IdentityFile ${clientKey}\n  IdentitiesOnly yes\n  IdentityAgent none\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  StrictHostKeyChecking accept-new\n`);
+  writeFileSync(
+    config,
+    `Host lab\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User tester\n  IdentityFile ${clientKey}\n  IdentitiesOnly yes\n  IdentityAgent none\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  StrictHostKeyChecking accept-new\n`,
+  );
   const opened: Connection[] = [];
   return {
     async connection(redirect = {}) {

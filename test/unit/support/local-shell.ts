@@ -13,7 +13,10 @@ import type { Connection, ResolvedHost, RunOptions, RunResult } from '../../../s
 export class LocalShell implements Connection {
   readonly ran: Command[] = [];
 
-  constructor(readonly name = 'local', private readonly cwd?: string) {}
+  constructor(
+    readonly name = 'local',
+    private readonly cwd?: string,
+  ) {}
 
   get host(): ResolvedHost {
     throw new Error('LocalShell has no resolved host');
@@ -38,7 +41,8 @@ export class LocalShell implements Connection {
     if (options.onStdout) child.stdout!.on('data', (d: Buffer) => options.onStdout!(d.toString()));
     const r = await child;
     const result: RunResult = { code: r.exitCode ?? null, stdout: String(r.stdout), stderr: String(r.stderr) };
-    if (result.code !== 0 && !options.allowFailure) throw new RemoteCommandError(this.name, command.label ?? line, result.code, result.stderr);
+    if (result.code !== 0 && !options.allowFailure)
+      throw new RemoteCommandError(this.name, command.label ?? line, result.code, result.stderr);
     return result;
   }
 

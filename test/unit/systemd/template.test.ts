@@ -9,7 +9,9 @@ describe('renderTemplate', () => {
   });
 
   it('repeats a line once per item of a list value, and drops it for an empty list', () => {
-    expect(renderTemplate('Environment={{env}}\nX={{none}}\n', { env: ['"A=1"', '"B=2"'], none: [] })).toBe('Environment="A=1"\nEnvironment="B=2"\n');
+    expect(renderTemplate('Environment={{env}}\nX={{none}}\n', { env: ['"A=1"', '"B=2"'], none: [] })).toBe(
+      'Environment="A=1"\nEnvironment="B=2"\n',
+    );
   });
 
   it('escapes % in every value, so systemd does not expand specifiers from hosts.ts', () => {

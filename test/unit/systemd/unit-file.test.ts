@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Stage } from '../../../src/config/types.js';
 import { renderTemplate } from '../../../src/systemd/template.js';
-import { environmentAssignments, execStart, programLocation, splitExec, systemdWord, unitBase, unitFileName, unitValues, type Service } from '../../../src/systemd/unit-file.js';
+import {
+  environmentAssignments,
+  execStart,
+  programLocation,
+  splitExec,
+  systemdWord,
+  unitBase,
+  unitFileName,
+  unitValues,
+  type Service,
+} from '../../../src/systemd/unit-file.js';
 
 const template = (name: string) => readFileSync(new URL(`../../../recipes/templates/${name}`, import.meta.url), 'utf8');
 
@@ -11,8 +21,18 @@ function stage(service: Partial<Service> = {}, unit = 'hello'): { stage: Stage; 
   return {
     service: svc,
     stage: {
-      name: 'prod', app: 'hello', hosts: ['h1'], path: '/srv/hello', unit, keep: 5, shared: [], sudo: true,
-      service: svc, ssh: { connectTimeout: 10, commandTimeout: 600, stallTimeout: 60 }, configFile: '/p/hosts.ts', configDir: '/p',
+      name: 'prod',
+      app: 'hello',
+      hosts: ['h1'],
+      path: '/srv/hello',
+      unit,
+      keep: 5,
+      shared: [],
+      sudo: true,
+      service: svc,
+      ssh: { connectTimeout: 10, commandTimeout: 600, stallTimeout: 60 },
+      configFile: '/p/hosts.ts',
+      configDir: '/p',
     },
   };
 }
@@ -63,7 +83,9 @@ WantedBy=multi-user.target
   it('leaves out the socket and group lines when hosts.ts sets neither, and Environment= when env is empty', () => {
     const text = render('app.service', stage({ env: {} }));
     expect(text).not.toMatch(/socket|^Group=|^Environment=/m);
-    expect(text).toContain('\nUser=deploy\nWorkingDirectory=/srv/hello/current\nExecStart=/usr/bin/node server.js\nEnvironmentFile=-/srv/hello/shared/.env\n');
+    expect(text).toContain(
+      '\nUser=deploy\nWorkingDirectory=/srv/hello/current\nExecStart=/usr/bin/node server.js\nEnvironmentFile=-/srv/hello/shared/.env\n',
+    );
   });
 
   it('names the unit after stage.unit, with or without .service', () => {

@@ -19,7 +19,12 @@ import type { ResolvedHost } from '../../../src/transport/types.js';
 
 // Real keys from ssh-keygen, so blobs, types and fingerprints are OpenSSH's own.
 let dir: string;
-interface Key { type: string; base64: string; blob: Buffer; pubFile: string }
+interface Key {
+  type: string;
+  base64: string;
+  blob: Buffer;
+  pubFile: string;
+}
 let ed1: Key;
 let ed2: Key;
 let rsa: Key;
@@ -135,7 +140,10 @@ describe('checkHostKey', () => {
     const missing = join(dir, 'does-not-exist');
 
     expect(await checkHostKey([missing, a, b], '[web1]:2222', ed1.blob)).toMatchObject({ status: 'match', entry: { file: a, line: 3 } });
-    expect(await checkHostKey([a, b], 'web1', ed1.blob)).toMatchObject({ status: 'changed', entry: { file: b, line: 1, keyType: 'ssh-ed25519' } });
+    expect(await checkHostKey([a, b], 'web1', ed1.blob)).toMatchObject({
+      status: 'changed',
+      entry: { file: b, line: 1, keyType: 'ssh-ed25519' },
+    });
     expect(await checkHostKey([a, b], 'web9', ed1.blob)).toEqual({ status: 'unknown', knownTypes: [] });
     // An RSA key for a host that only has an ED25519 key on file is new, not changed (as in ssh).
     expect(await checkHostKey([a, b], 'web1', rsa.blob)).toEqual({ status: 'unknown', knownTypes: ['ssh-ed25519'] });
@@ -238,7 +246,11 @@ describe('verifyHostKey (StrictHostKeyChecking)', () => {
     for (const strict of ['accept-new', 'no'] as const) {
       const file = join(dir, `policy_${strict}`);
       const notices: string[] = [];
-      const verdict = await verifyHostKey(host({ strictHostKeyChecking: strict, knownHostsFiles: [file] }), ed1.blob, { label, viaJump: false, onNotice: (m) => notices.push(m) });
+      const verdict = await verifyHostKey(host({ strictHostKeyChecking: strict, knownHostsFiles: [file] }), ed1.blob, {
+        label,
+        viaJump: false,
+        onNotice: (m) => notices.push(m),
+      });
       expect(verdict.ok).toBe(true);
       expect(readFileSync(file, 'utf8')).toBe(`[10.0.0.5]:2222 ${ed1.type} ${ed1.base64}\n`);
       expect(notices).toHaveLength(1);
@@ -251,7 +263,10 @@ describe('verifyHostKey (StrictHostKeyChecking)', () => {
   it('refuses a changed key under every setting, naming file, line, fingerprint and the fix', async () => {
     const file = write('policy_changed', `# header\n[10.0.0.5]:2222 ${ed2.type} ${ed2.base64}\n`);
     for (const strict of ['yes', 'ask', 'accept-new', 'no'] as const) {
-      const verdict = await verifyHostKey(host({ strictHostKeyChecking: strict, knownHostsFiles: [file] }), ed1.blob, { label, viaJump: false });
+      const verdict = await verifyHostKey(host({ strictHostKeyChecking: strict, knownHostsFiles: [file] }), ed1.blob, {
+        label,
+        viaJump: false,
+      });
       expect(verdict.ok).toBe(false);
       if (verdict.ok) return;
       expect(verdict.error.message).toContain('HOST KEY HAS CHANGED');
@@ -264,7 +279,11 @@ describe('verifyHostKey (StrictHostKeyChecking)', () => {
 
   it('looks a host up under HostKeyAlias when set, and reads global files without writing them', async () => {
     const global = write('policy_global', `myalias ${ed1.type} ${ed1.base64}\n`);
-    const verdict = await verifyHostKey(host({ hostKeyAlias: 'myalias', knownHostsFiles: [join(dir, 'empty')], globalKnownHostsFiles: [global] }), ed1.blob, { label, viaJump: false });
+    const verdict = await verifyHostKey(
+      host({ hostKeyAlias: 'myalias', knownHostsFiles: [join(dir, 'empty')], globalKnownHostsFiles: [global] }),
+      ed1.blob,
+      { label, viaJump: false },
+    );
     expect(verdict).toEqual({ ok: true });
   });
 });
@@ -293,7 +312,7 @@ describe('checkRevoked (RevokedHostKeys)', () => {
     expect(await checkRevoked(krl('krl_sha256b', sha256), ed1.blob)).toEqual({ revoked: false });
   });
 
-  it('skips a KRL\'s certificates section: it revokes certificates only, never plain host keys', async () => {
+  it("skips a KRL's certificates section: it revokes certificates only, never plain host keys", async () => {
     const ca = keygen('krl_ca', 'ed25519');
     const spec = write('krl_cert_spec', `serial: 1-100\nkey: ${readFileSync(ed1.pubFile, 'utf8')}`);
     const file = krl('krl_cert', '-s', ca.pubFile, spec);
@@ -319,8 +338,17 @@ describe('checkRevoked (RevokedHostKeys)', () => {
 
 describe('verifyHostKey: RevokedHostKeys and HashKnownHosts', () => {
   const host = (over: Partial<ResolvedHost>): ResolvedHost => ({
-    name: 'web2', hostname: '10.0.0.5', port: 2222, user: 'deploy', identityFiles: [], proxyJump: [],
-    knownHostsFiles: [join(dir, 'rk_known')], strictHostKeyChecking: 'yes', identitiesOnly: false, connectTimeoutMs: 10_000, ...over,
+    name: 'web2',
+    hostname: '10.0.0.5',
+    port: 2222,
+    user: 'deploy',
+    identityFiles: [],
+    proxyJump: [],
+    knownHostsFiles: [join(dir, 'rk_known')],
+    strictHostKeyChecking: 'yes',
+    identitiesOnly: false,
+    connectTimeoutMs: 10_000,
+    ...over,
   });
   const label = 'web2 (10.0.0.5:2222)';
 
@@ -328,24 +356,38 @@ describe('verifyHostKey: RevokedHostKeys and HashKnownHosts', () => {
     const known = write('rk_known', `[10.0.0.5]:2222 ${ed1.type} ${ed1.base64}\n`);
     const revoked = write('rk_list', readFileSync(ed1.pubFile, 'utf8'));
     for (const strict of ['yes', 'ask', 'accept-new', 'no'] as const) {
-      const verdict = await verifyHostKey(host({ strictHostKeyChecking: strict, knownHostsFiles: [known], revokedHostKeys: revoked }), ed1.blob, { label, viaJump: false });
+      const verdict = await verifyHostKey(
+        host({ strictHostKeyChecking: strict, knownHostsFiles: [known], revokedHostKeys: revoked }),
+        ed1.blob,
+        { label, viaJump: false },
+      );
       expect(verdict.ok).toBe(false);
       if (verdict.ok) return;
       expect(verdict.error.exitCode).toBe(3);
-      expect(verdict.error.message).toBe(`${label}: the ED25519 host key ${fingerprint(ed1.blob)} is revoked by RevokedHostKeys ${revoked} (line 1); refusing to connect`);
+      expect(verdict.error.message).toBe(
+        `${label}: the ED25519 host key ${fingerprint(ed1.blob)} is revoked by RevokedHostKeys ${revoked} (line 1); refusing to connect`,
+      );
     }
     // Another key is not revoked by that file.
     const other = write('rk_known2', `[10.0.0.5]:2222 ${ed2.type} ${ed2.base64}\n`);
-    expect(await verifyHostKey(host({ knownHostsFiles: [other], revokedHostKeys: revoked }), ed2.blob, { label, viaJump: false })).toEqual({ ok: true });
+    expect(await verifyHostKey(host({ knownHostsFiles: [other], revokedHostKeys: revoked }), ed2.blob, { label, viaJump: false })).toEqual({
+      ok: true,
+    });
   });
 
   it('refuses every key, and records none, when the RevokedHostKeys file cannot be read (as ssh does)', async () => {
     const file = join(dir, 'rk_accept');
     rmSync(file, { force: true });
-    const verdict = await verifyHostKey(host({ strictHostKeyChecking: 'accept-new', knownHostsFiles: [file], revokedHostKeys: join(dir, 'rk_missing') }), ed1.blob, { label, viaJump: false });
+    const verdict = await verifyHostKey(
+      host({ strictHostKeyChecking: 'accept-new', knownHostsFiles: [file], revokedHostKeys: join(dir, 'rk_missing') }),
+      ed1.blob,
+      { label, viaJump: false },
+    );
     expect(verdict.ok).toBe(false);
     if (verdict.ok) return;
-    expect(verdict.error.message).toContain(`cannot check the ED25519 host key ${fingerprint(ed1.blob)} against RevokedHostKeys ${join(dir, 'rk_missing')}: cannot read it (ENOENT)`);
+    expect(verdict.error.message).toContain(
+      `cannot check the ED25519 host key ${fingerprint(ed1.blob)} against RevokedHostKeys ${join(dir, 'rk_missing')}: cannot read it (ENOENT)`,
+    );
     expect(verdict.error.hint).toContain('RevokedHostKeys');
     expect(() => statSync(file)).toThrow();
   });
@@ -354,7 +396,11 @@ describe('verifyHostKey: RevokedHostKeys and HashKnownHosts', () => {
     const file = join(dir, 'rk_hashed');
     rmSync(file, { force: true });
     const notices: string[] = [];
-    const verdict = await verifyHostKey(host({ strictHostKeyChecking: 'accept-new', hashKnownHosts: true, knownHostsFiles: [file] }), ed1.blob, { label, viaJump: false, onNotice: (m) => notices.push(m) });
+    const verdict = await verifyHostKey(
+      host({ strictHostKeyChecking: 'accept-new', hashKnownHosts: true, knownHostsFiles: [file] }),
+      ed1.blob,
+      { label, viaJump: false, onNotice: (m) => notices.push(m) },
+    );
     expect(verdict).toEqual({ ok: true });
     const text = readFileSync(file, 'utf8');
     expect(text.startsWith('|1|')).toBe(true);

@@ -22,12 +22,23 @@ describe('parseHostSpec', () => {
     expect(parseHostSpec(spec)).toEqual(expected);
   });
 
-  it.each(['', '@web1', 'web1:', 'web1:0', 'web1:65536', 'web1:22x', '[::1', '[::1]x', '-oProxyCommand=x', '-l@web1', 'web 1', 'a;b', 'we$b'])(
-    'rejects %j with a ConfigError',
-    (spec) => {
-      expect(() => parseHostSpec(spec)).toThrow(ConfigError);
-    },
-  );
+  it.each([
+    '',
+    '@web1',
+    'web1:',
+    'web1:0',
+    'web1:65536',
+    'web1:22x',
+    '[::1',
+    '[::1]x',
+    '-oProxyCommand=x',
+    '-l@web1',
+    'web 1',
+    'a;b',
+    'we$b',
+  ])('rejects %j with a ConfigError', (spec) => {
+    expect(() => parseHostSpec(spec)).toThrow(ConfigError);
+  });
 });
 
 // Trimmed from real `ssh -G` output of OpenSSH 9.2, noise lines kept.
@@ -222,7 +233,11 @@ Host *
       ['ops@bastion:2201', 'ops', 'bastion.example.com', 2201, 0],
       ['jump2', local, '10.0.0.2', 22, 0],
     ]);
-    expect(host.proxyJump[0]).toMatchObject({ strictHostKeyChecking: 'yes', knownHostsFiles: [`${dir}/default_kh`], connectTimeoutMs: 10_000 });
+    expect(host.proxyJump[0]).toMatchObject({
+      strictHostKeyChecking: 'yes',
+      knownHostsFiles: [`${dir}/default_kh`],
+      connectTimeoutMs: 10_000,
+    });
   });
 
   it('applies user and port from the spec over ssh config, like ssh -l / -p', async () => {
@@ -253,7 +268,7 @@ Host *
     await expect(resolveHost('loopa', { configFile: config })).rejects.toThrow(/ProxyJump nests deeper/);
   });
 
-  it('reports ssh config errors as ConfigError with ssh\'s own message', async () => {
+  it("reports ssh config errors as ConfigError with ssh's own message", async () => {
     const bad = join(dir, 'bad');
     writeFileSync(bad, 'Host x\n  NoSuchOption yes\n');
     await expect(resolveHost('x', { configFile: bad })).rejects.toThrow(/Bad configuration option/);

@@ -46,7 +46,10 @@ const write = { argv: ['sh', '-c', 'cat > "$1"', 'sh', '/etc/x'] };
 /** Whether `promise` has settled by the time the event loop has had a few turns. */
 async function settled(promise: Promise<unknown>): Promise<boolean> {
   let done = false;
-  promise.then(() => (done = true), () => (done = true));
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
   return done;
 }

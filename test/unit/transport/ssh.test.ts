@@ -35,7 +35,10 @@ beforeAll(async () => {
   writeFileSync(encrypted, readFileSync(clientKey));
   execFileSync('chmod', ['600', encrypted]);
   execFileSync('ssh-keygen', ['-q', '-p', '-N', 'sesame', '-f', encrypted]);
-  hostFingerprint = execFileSync('ssh-keygen', ['-l', '-f', `${hostKey}.pub`]).toString().split(' ')[1] ?? '';
+  hostFingerprint =
+    execFileSync('ssh-keygen', ['-l', '-f', `${hostKey}.pub`])
+      .toString()
+      .split(' ')[1] ?? '';
   sshd = await startFakeSshd({ hostKeyFile: hostKey, authorizedKeyFile: `${clientKey}.pub`, maxSessions: 10 });
 
   const common = (kh: string, strict: string, key: string) =>
@@ -115,10 +118,12 @@ describe('authentication', () => {
       `encrypted (127.0.0.1:${sshd.port}): key ${key} is encrypted; add it to ssh-agent (ssh-add ${key}) or run on a terminal to be asked for the passphrase`,
     );
     const asked: string[] = [];
-    const conn = await open('encrypted', { askPassphrase: async (file) => {
-      asked.push(file);
-      return asked.length === 1 ? 'wrong' : 'sesame';
-    } });
+    const conn = await open('encrypted', {
+      askPassphrase: async (file) => {
+        asked.push(file);
+        return asked.length === 1 ? 'wrong' : 'sesame';
+      },
+    });
     expect((await conn.run({ argv: ['echo', 'in'] })).stdout).toBe('in\n');
     await conn.close();
     expect(asked).toEqual([key, key]);
@@ -137,7 +142,9 @@ describe('connect failures', () => {
     const mute = tcp(() => {}).listen(0, '127.0.0.1');
     await new Promise((r) => mute.once('listening', r));
     const port = (mute.address() as AddressInfo).port;
-    const error = (await connect(`tester@127.0.0.1:${port}`, { sshConfigFile: config, connectTimeoutMs: 300 }).catch((e: unknown) => e)) as ConnectionError;
+    const error = (await connect(`tester@127.0.0.1:${port}`, { sshConfigFile: config, connectTimeoutMs: 300 }).catch(
+      (e: unknown) => e,
+    )) as ConnectionError;
     mute.close();
     expect(error.message).toBe(`tester@127.0.0.1:${port} (127.0.0.1:${port}): no SSH handshake within 0.3s`);
   });
@@ -206,7 +213,11 @@ describe('run', () => {
   });
 
   it('fails with the local error when the stdin stream breaks', async () => {
-    const broken = new Readable({ read() { this.destroy(new Error('disk on fire')); } });
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('disk on fire'));
+      },
+    });
     await expect(conn.run({ argv: ['sh', '-c', 'cat > /dev/null'] }, { stdin: broken })).rejects.toThrow('disk on fire');
   });
 
@@ -226,7 +237,7 @@ describe('run', () => {
     await expect(conn.run({ argv: ['true'] }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
-  it('queues commands beyond the server\'s session limit instead of failing them', async () => {
+  it("queues commands beyond the server's session limit instead of failing them", async () => {
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => conn.run({ argv: ['sh', '-c', `sleep 0.05; echo ${i}`] })));
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
   });
@@ -256,8 +267,13 @@ describe('the deadline of a command', () => {
   afterAll(() => conn.close());
 
   it('stops a command that outruns ssh.commandTimeout and fails naming host, command and the setting', async () => {
-    const error = (await conn.run({ argv: ['sleep', '30'], label: 'wait for nothing' }).catch((e: unknown) => e)) as Error & { hint?: string };
-    expect(error).toMatchObject({ name: 'CommandTimeoutError', message: 'fake: wait for nothing did not finish within 1 s; ship stopped it' });
+    const error = (await conn.run({ argv: ['sleep', '30'], label: 'wait for nothing' }).catch((e: unknown) => e)) as Error & {
+      hint?: string;
+    };
+    expect(error).toMatchObject({
+      name: 'CommandTimeoutError',
+      message: 'fake: wait for nothing did not finish within 1 s; ship stopped it',
+    });
     expect(error.hint).toContain('raise ssh.commandTimeout in hosts.ts (now 1 s)');
     // The channel was closed: the fake sshd hangs its command up (real sshd also gets TERM: e2e).
     await vi.waitFor(() => expect(sshd.sessions()).toBe(0));
@@ -278,12 +294,14 @@ describe('the deadline of a command', () => {
 
   it('with a stream as input, counts from the end of the input', async () => {
     // The input takes longer than the deadline to produce; the command is quick once it has it.
-    const slow = Readable.from((async function* () {
-      for (let i = 0; i < 6; i++) {
-        await new Promise((r) => setTimeout(r, 250));
-        yield Buffer.alloc(1000, i);
-      }
-    })());
+    const slow = Readable.from(
+      (async function* () {
+        for (let i = 0; i < 6; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          yield Buffer.alloc(1000, i);
+        }
+      })(),
+    );
     expect((await conn.run({ argv: ['wc', '-c'] }, { stdin: slow })).stdout.trim()).toBe('6000');
   });
 });

@@ -15,7 +15,11 @@ const version = readFileSync(here('VERSION'), 'utf8').trim();
 if (existsSync(here('FAIL_START'))) {
   console.error(`version ${version} refuses to start (FAIL_START); its environment: ${JSON.stringify(process.env)}`);
   // The same values unescaped, as systemd handed them over: what a log line quoting one shows.
-  console.error(`its variables as they are: ${Object.entries(process.env).map(([name, value]) => `${name}=${value}`).join(' ')}`);
+  console.error(
+    `its variables as they are: ${Object.entries(process.env)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')}`,
+  );
   process.exit(1);
 }
 if (existsSync(here('FAIL_ON_HOST')) && readFileSync(here('FAIL_ON_HOST'), 'utf8').trim() === hostname()) {

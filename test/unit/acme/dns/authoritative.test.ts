@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { authoritativeServers, waitForRecords, type Lookups } from '../../../../src/acme/dns/authoritative.js';
 
 const via = { host: '192.0.2.53', port: 53 };
-const servers = [{ name: 'ns1.example.com', address: '192.0.2.53' }, { name: 'ns2.example.com', address: '192.0.2.54' }];
-const records = [{ name: '_acme-challenge.example.com', value: 'v-wild' }, { name: '_acme-challenge.example.com', value: 'v-base' }];
+const servers = [
+  { name: 'ns1.example.com', address: '192.0.2.53' },
+  { name: 'ns2.example.com', address: '192.0.2.54' },
+];
+const records = [
+  { name: '_acme-challenge.example.com', value: 'v-wild' },
+  { name: '_acme-challenge.example.com', value: 'v-base' },
+];
 
 /** Lookups where ns2 catches up only after `lag` queries, as a secondary does after NOTIFY. */
 function lagging(lag: number): Lookups & { asked: string[] } {
@@ -15,7 +21,9 @@ function lagging(lag: number): Lookups & { asked: string[] } {
     txt: async (_name, server) => {
       asked.push(server);
       if (server === '192.0.2.54' && asked.filter((s) => s === server).length <= lag) {
-        return asked.filter((s) => s === server).length === 1 ? Promise.reject(Object.assign(new Error('x'), { code: 'ENODATA' })) : ['v-wild'];
+        return asked.filter((s) => s === server).length === 1
+          ? Promise.reject(Object.assign(new Error('x'), { code: 'ENODATA' }))
+          : ['v-wild'];
       }
       return ['v-base', 'v-wild', 'an old one'];
     },
@@ -29,7 +37,9 @@ describe('waiting for every authoritative server', () => {
 
   it('names the zone and server when the NS set cannot be read', async () => {
     const lookups = { ...lagging(0), ns: () => Promise.reject(Object.assign(new Error('queryNs EREFUSED'), { code: 'EREFUSED' })) };
-    await expect(authoritativeServers('example.com', via, lookups)).rejects.toThrow('cannot read the NS records of example.com from 192.0.2.53: refused');
+    await expect(authoritativeServers('example.com', via, lookups)).rejects.toThrow(
+      'cannot read the NS records of example.com from 192.0.2.53: refused',
+    );
   });
 
   it('returns once every server has every value, and not before', async () => {

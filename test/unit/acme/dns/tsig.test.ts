@@ -25,14 +25,17 @@ describe('TSIG key files', () => {
   });
 
   it('reads comments, a bare name and a trailing dot on the algorithm', () => {
-    const text = '# made for ship\n// and this\n/* and\nthis */\nkey acme. {\n  algorithm "hmac-sha512.";  # a comment\n  secret "c2VjcmV0";\n};\n';
+    const text =
+      '# made for ship\n// and this\n/* and\nthis */\nkey acme. {\n  algorithm "hmac-sha512.";  # a comment\n  secret "c2VjcmV0";\n};\n';
     expect(parseKeyFile(text)).toEqual({ name: 'acme', algorithm: 'hmac-sha512', secret: Buffer.from('secret') });
   });
 
   it('says what is wrong without showing the secret', () => {
     expect(() => parseKeyFile('secret "c2VjcmV0";')).toThrow('no `key "name" { algorithm ...; secret "..."; };` block in it');
     expect(() => parseKeyFile(`${TEST_KEY_FILE}${TEST_KEY_FILE}`)).toThrow('it holds 2 keys; keep the one for these updates');
-    expect(() => parseKeyFile('key "k" { algorithm hmac-md5; secret "c2VjcmV0"; };')).toThrow('key "k" uses hmac-md5; ship signs with hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1 (make a new key with tsig-keygen -a hmac-sha256)');
+    expect(() => parseKeyFile('key "k" { algorithm hmac-md5; secret "c2VjcmV0"; };')).toThrow(
+      'key "k" uses hmac-md5; ship signs with hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1 (make a new key with tsig-keygen -a hmac-sha256)',
+    );
     expect(() => parseKeyFile('key "k" { algorithm hmac-sha256; };')).toThrow('key "k" has no base64 secret');
     expect(() => parseKeyFile('key "k" { secret "c2VjcmV0"; };')).toThrow('key "k" has no algorithm');
     try {
@@ -55,18 +58,24 @@ describe('TSIG signatures', () => {
     expect(sign(message, key, signedAt).wire.toString('hex')).toBe(SHIP_REQUEST);
   });
 
-  it('verifies named\'s signed reply, and nothing else', () => {
+  it("verifies named's signed reply, and nothing else", () => {
     const { message, signedAt } = unsigned(hex(SHIP_REQUEST));
     const { mac } = sign(message, key, signedAt);
     expect(verifyReply(hex(NAMED_REPLY), mac, key, signedAt)).toEqual({ error: 0, verified: true });
 
     const tampered = hex(NAMED_REPLY);
     tampered[3] = tampered[3]! ^ 0x05; // REFUSED instead of NOERROR
-    expect(verifyReply(tampered, mac, key, signedAt)).toMatchObject({ verified: false, problem: 'the reply\'s signature does not match our key' });
+    expect(verifyReply(tampered, mac, key, signedAt)).toMatchObject({
+      verified: false,
+      problem: "the reply's signature does not match our key",
+    });
     expect(verifyReply(hex(NAMED_REPLY), Buffer.alloc(32), key, signedAt).verified).toBe(false);
     expect(verifyReply(hex(NAMED_REPLY), mac, { ...key, secret: Buffer.from('other') }, signedAt).verified).toBe(false);
     const later = new Date(signedAt.getTime() + 600_000);
-    expect(verifyReply(hex(NAMED_REPLY), mac, key, later)).toMatchObject({ verified: false, problem: 'the reply was signed more than 5 minutes away from this machine\'s clock' });
+    expect(verifyReply(hex(NAMED_REPLY), mac, key, later)).toMatchObject({
+      verified: false,
+      problem: "the reply was signed more than 5 minutes away from this machine's clock",
+    });
   });
 
   it('reads the TSIG error of a reply to a request with a bad signature', () => {

@@ -36,7 +36,7 @@ async function fakeServer(reply: (request: Buffer) => Buffer | undefined): Promi
 function unsignedReply(request: Buffer, rcode: number): Buffer {
   const zoneEnd = 12 + request.subarray(12).indexOf(0) + 5;
   const reply = Buffer.from(request.subarray(0, zoneEnd));
-  reply.writeUInt16BE((reply.readUInt16BE(2) | 0x8000 | rcode) & 0xfff0 | rcode, 2);
+  reply.writeUInt16BE(((reply.readUInt16BE(2) | 0x8000 | rcode) & 0xfff0) | rcode, 2);
   for (const at of [6, 8, 10]) reply.writeUInt16BE(0, at);
   return reply;
 }
@@ -57,9 +57,14 @@ describe('RFC 2136 updates', () => {
       seen = request;
       return unsignedReply(request, 5);
     });
-    await expect(sendUpdate({ host: '127.0.0.1', port }, 'example.com', [addTxt('_acme-challenge.example.com', 'v1', 60), deleteTxt('_acme-challenge.example.com', 'v0')], key)).rejects.toThrow(
-      `127.0.0.1:${port} refused the update of zone example.com: REFUSED`,
-    );
+    await expect(
+      sendUpdate(
+        { host: '127.0.0.1', port },
+        'example.com',
+        [addTxt('_acme-challenge.example.com', 'v1', 60), deleteTxt('_acme-challenge.example.com', 'v0')],
+        key,
+      ),
+    ).rejects.toThrow(`127.0.0.1:${port} refused the update of zone example.com: REFUSED`);
     const message = decodeMessage(seen!);
     expect((message.flags >> 11) & 0xf).toBe(5);
     expect(message.questions).toEqual([{ name: 'example.com', type: 6, class: 1 }]);
@@ -72,25 +77,30 @@ describe('RFC 2136 updates', () => {
 
   it('does not trust a NOERROR it cannot verify', async () => {
     const port = await fakeServer((request) => unsignedReply(request, 0));
-    await expect(sendUpdate({ host: '127.0.0.1', port }, 'example.com', [addTxt('_acme-challenge.example.com', 'v', 60)], key)).rejects.toThrow(
-      `127.0.0.1:${port} answered the update, but the reply is not signed`,
-    );
+    await expect(
+      sendUpdate({ host: '127.0.0.1', port }, 'example.com', [addTxt('_acme-challenge.example.com', 'v', 60)], key),
+    ).rejects.toThrow(`127.0.0.1:${port} answered the update, but the reply is not signed`);
   });
 
   it('says when the server does not answer, or hangs up', async () => {
     const silent = await fakeServer(() => undefined);
-    await expect(sendUpdate({ host: '127.0.0.1', port: silent }, 'example.com', [], key, { timeoutMs: 300 })).rejects.toThrow(`127.0.0.1 port ${silent}: no answer within 0.3 s`);
+    await expect(sendUpdate({ host: '127.0.0.1', port: silent }, 'example.com', [], key, { timeoutMs: 300 })).rejects.toThrow(
+      `127.0.0.1 port ${silent}: no answer within 0.3 s`,
+    );
     server?.close();
     const closing = await fakeServer(() => Buffer.alloc(0));
-    await expect(sendUpdate({ host: '127.0.0.1', port: closing }, 'example.com', [], key)).rejects.toThrow(`127.0.0.1:${closing} answered with a broken message (DNS: message shorter than its header)`);
+    await expect(sendUpdate({ host: '127.0.0.1', port: closing }, 'example.com', [], key)).rejects.toThrow(
+      `127.0.0.1:${closing} answered with a broken message (DNS: message shorter than its header)`,
+    );
   });
 
   it('gives up on a server that trickles its reply, within the total deadline (the idle timeout alone never fires)', async () => {
     // A length prefix announcing 65535 bytes, then one byte every 100 ms: hours under an idle timeout of 300 ms.
     const trickler = await tricklingPeer(Buffer.from([0xff, 0xff]), 'x', 100);
     try {
-      await expect(sendUpdate({ host: '127.0.0.1', port: trickler.port }, 'example.com', [], key, { timeoutMs: 300, totalMs: 1500 }))
-        .rejects.toThrow(`127.0.0.1 port ${trickler.port}: no whole answer within 1.5 s`);
+      await expect(
+        sendUpdate({ host: '127.0.0.1', port: trickler.port }, 'example.com', [], key, { timeoutMs: 300, totalMs: 1500 }),
+      ).rejects.toThrow(`127.0.0.1 port ${trickler.port}: no whole answer within 1.5 s`);
     } finally {
       await trickler.close();
     }
