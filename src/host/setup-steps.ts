@@ -62,13 +62,15 @@ interface SetupState {
   programs: Map<string, string>;
 }
 
-const states = new WeakMap<SetupHost, SetupState>();
+// Keyed by the host's record of changes, which every view of it shares (the step's view that
+// runs a step and the host the recipe asks for setupSummary() afterwards).
+const states = new WeakMap<SetupHost['changes'], SetupState>();
 
 function stateOf(host: SetupHost): SetupState {
-  let state = states.get(host);
+  let state = states.get(host.changes);
   if (!state) {
     state = { changes: [], units: [], unitsChanged: false, toStop: [], envChanged: false, programs: new Map() };
-    states.set(host, state);
+    states.set(host.changes, state);
   }
   return state;
 }
