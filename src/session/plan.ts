@@ -7,7 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Command } from '../remote/command.js';
-import { displayCommand } from '../remote/render.js';
+import { displayCommand, scriptBody } from '../remote/render.js';
 import type { Connection, ResolvedHost, RunOptions, RunResult } from '../transport/types.js';
 import { currentStep, type PlanStep } from './plan-step.js';
 
@@ -50,7 +50,7 @@ export class PlanConnection implements Connection {
     if (options.readOnly) return this.live ? (await this.live()).run(command, options) : offlineAnswer(options);
     let text = displayCommand(command);
     if (options.stdin !== undefined) text += options.stdinLabel ? `  < ${options.stdinLabel}` : '  < (stdin)';
-    const body = command.script !== undefined ? command.argv[2] : undefined;
+    const body = scriptBody(command);
     this.record({ text, ...(body === undefined ? {} : { body }) }, command.label);
     drain(options.stdin);
     return { code: 0, stdout: '', stderr: '' };
