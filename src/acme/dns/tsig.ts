@@ -28,7 +28,7 @@ export const FUDGE = 300;
 
 /** The one key in a BIND-format key file. Throws saying what is wrong, never with the secret. */
 export function parseKeyFile(text: string): TsigKey {
-  const uncommented = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^"])(#|\/\/).*$/gm, '$1');
+  const uncommented = withoutComments(text);
   const blocks = [...uncommented.matchAll(/\bkey\s+(?:"([^"]+)"|([^\s{]+))\s*\{([^}]*)\}\s*;?/g)];
   if (blocks.length === 0) throw new Error('no `key "name" { algorithm ...; secret "..."; };` block in it');
   if (blocks.length > 1) throw new Error(`it holds ${blocks.length} keys; keep the one for these updates`);
@@ -43,6 +43,18 @@ export function parseKeyFile(text: string): TsigKey {
     );
   if (secret === undefined || !/^[A-Za-z0-9+/]+=*$/.test(secret.replace(/\s+/g, ''))) throw new Error(`key "${name}" has no base64 secret`);
   return { name, algorithm: algorithm as Algorithm, secret: Buffer.from(secret.replace(/\s+/g, ''), 'base64') };
+}
+
+/**
+ * The text with BIND's three comment forms (`#`, `//`, `/* *\/`) removed, except inside a quoted
+ * string: a base64 secret may hold `//` (about one tsig-keygen key in a hundred does).
+ */
+function withoutComments(text: string): string {
+  // One pass, left to right: a quoted string is kept whole, so no comment marker inside it counts.
+  return text.replace(
+    /("[^"]*"?)|#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g,
+    (match, quoted: string | undefined) => quoted ?? (match.startsWith('/*') ? ' ' : ''),
+  );
 }
 
 function hmacName(algorithm: Algorithm): string {
