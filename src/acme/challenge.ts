@@ -19,6 +19,7 @@ export interface HostTarget {
 
 export interface ResponderOptions {
   webroot: string;
+  /** hosts.ts `sudo`: only for the hint when the webroot is not writable. */
   sudo: boolean;
   /** A problem worth telling the user that does not stop the order (the CA decides). */
   warn: (text: string, host: string) => void;
@@ -32,7 +33,7 @@ export function webrootResponder(targets: readonly HostTarget[], options: Respon
     async place(domain, token, keyAuthorization) {
       const results = await Promise.allSettled(
         targets.map(async ({ host, connection }) => {
-          await connection.run(certCommands.placeToken(options.webroot, token, options.sudo), {
+          await connection.run(certCommands.placeToken(options.webroot, token), {
             stdin: keyAuthorization,
             stdinLabel: 'key authorization',
           });
@@ -58,7 +59,7 @@ export function webrootResponder(targets: readonly HostTarget[], options: Respon
       await Promise.all(
         targets.map(async ({ host, connection }) => {
           const result = await connection
-            .run(certCommands.removeToken(options.webroot, token, options.sudo), { allowFailure: true })
+            .run(certCommands.removeToken(options.webroot, token), { allowFailure: true })
             .catch((e: Error) => ({ code: -1, stderr: e.message }));
           if (result.code !== 0) options.warn(`could not remove the HTTP-01 token ${token}: ${result.stderr.trim()}`, host);
         }),

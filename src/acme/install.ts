@@ -8,6 +8,7 @@
  *   2. `activate`: reload the unit (the old pair goes back if that fails).
  */
 import { certCommands } from '../remote/certs.js';
+import { stageSudo } from '../remote/command.js';
 import { displayCommand } from '../remote/render.js';
 import { ShipError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
@@ -24,6 +25,7 @@ export interface InstallFiles {
 
 export interface InstallOptions {
   certs: ResolvedCerts;
+  /** hosts.ts `sudo`: only to show a failed command as it ran (the session's connection applies it). */
   sudo: boolean;
 }
 
@@ -37,37 +39,37 @@ export function isNginx(unit: string | undefined): boolean {
 }
 
 export async function prepare(host: string, connection: Connection, files: InstallFiles, options: InstallOptions): Promise<void> {
-  const { certs, sudo } = options;
+  const { certs } = options;
   try {
-    await connection.run(certCommands.stage(certs.keyPath, '0600', sudo, Buffer.byteLength(files.keyPem)), {
+    await connection.run(certCommands.stage(certs.keyPath, '0600', Buffer.byteLength(files.keyPem)), {
       stdin: files.keyPem,
       stdinLabel: 'new private key',
     });
-    await connection.run(certCommands.stage(certs.certPath, '0644', sudo, Buffer.byteLength(files.certPem)), {
+    await connection.run(certCommands.stage(certs.certPath, '0644', Buffer.byteLength(files.certPem)), {
       stdin: files.certPem,
       stdinLabel: 'new full chain',
     });
-    await connection.run(certCommands.stage(originPath(certs.certPath), '0644', sudo, Buffer.byteLength(files.origin)), {
+    await connection.run(certCommands.stage(originPath(certs.certPath), '0644', Buffer.byteLength(files.origin)), {
       stdin: files.origin,
       stdinLabel: 'origin record',
     });
   } catch (error) {
-    await connection.run(certCommands.discard(paths(certs), sudo), { allowFailure: true }).catch(() => {});
+    await connection.run(certCommands.discard(paths(certs)), { allowFailure: true }).catch(() => {});
     throw stepError(host, 'could not write the new certificate files; the old ones are untouched', error);
   }
   try {
-    await connection.run(certCommands.swap(paths(certs), sudo));
+    await connection.run(certCommands.swap(paths(certs)));
   } catch (error) {
     await restore(connection, options);
     throw stepError(host, 'could not move the new certificate files into place; the old ones were put back', error);
   }
   if (!isNginx(certs.reload)) return;
-  const test = certCommands.nginxTest(sudo);
+  const test = certCommands.nginxTest();
   const result = await connection.run(test, { allowFailure: true });
   if (result.code !== 0) {
     await restore(connection, options);
     throw new ShipError(
-      `${host}: \`${displayCommand(test)}\` failed, so nginx was not reloaded and the previous certificate was put back${tail(result.stderr)}`,
+      `${host}: \`${displayCommand(stageSudo(test, options.sudo))}\` failed, so nginx was not reloaded and the previous certificate was put back${tail(result.stderr)}`,
       {
         host,
         hint: `fix the nginx configuration on ${host} until \`sudo nginx -t\` passes`,
@@ -79,12 +81,12 @@ export async function prepare(host: string, connection: Connection, files: Insta
 export async function activate(host: string, connection: Connection, options: InstallOptions): Promise<void> {
   const unit = options.certs.reload;
   if (!unit) return;
-  const command = certCommands.reload(unit, options.sudo);
+  const command = certCommands.reload(unit);
   const result = await connection.run(command, { allowFailure: true });
   if (result.code === 0) return;
   await restore(connection, options);
   throw new ShipError(
-    `${host}: \`${displayCommand(command)}\` failed (exit ${result.code ?? 'signal'}); the previous certificate was put back${tail(result.stderr)}`,
+    `${host}: \`${displayCommand(stageSudo(command, options.sudo))}\` failed (exit ${result.code ?? 'signal'}); the previous certificate was put back${tail(result.stderr)}`,
     {
       host,
       hint: `see \`journalctl -u ${unit}\` on ${host}`,
@@ -92,8 +94,8 @@ export async function activate(host: string, connection: Connection, options: In
   );
 }
 
-async function restore(connection: Connection, { certs, sudo }: InstallOptions): Promise<void> {
-  await connection.run(certCommands.restore(paths(certs), sudo), { allowFailure: true }).catch(() => {});
+async function restore(connection: Connection, { certs }: InstallOptions): Promise<void> {
+  await connection.run(certCommands.restore(paths(certs)), { allowFailure: true }).catch(() => {});
 }
 
 function stepError(host: string, what: string, cause: unknown): ShipError {

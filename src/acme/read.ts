@@ -4,6 +4,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { certCommands, READ_MISSING_CERT, READ_MISSING_KEY } from '../remote/certs.js';
+import { stageSudo } from '../remote/command.js';
 import { displayCommand } from '../remote/render.js';
 import { RemoteCommandError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
@@ -19,12 +20,13 @@ export interface HostReading {
   chain?: X509Certificate[];
 }
 
+/** `sudo`: hosts.ts `sudo`, only to show a failed read as it ran (the session's connection applies it). */
 export async function readHostCert(host: string, connection: Connection, certs: ResolvedCerts, sudo: boolean): Promise<HostReading> {
-  const command = certCommands.read(certs.certPath, certs.keyPath, sudo);
+  const command = certCommands.read(certs.certPath, certs.keyPath);
   const result = await connection.run(command, { allowFailure: true, readOnly: true, offline: { code: READ_MISSING_CERT } });
   if (result.code === READ_MISSING_CERT) return { cert: { host, state: 'missing', detail: `no certificate at ${certs.certPath}` } };
   if (result.code === READ_MISSING_KEY) return { cert: { host, state: 'key-missing', detail: `no private key at ${certs.keyPath}` } };
-  if (result.code !== 0) throw new RemoteCommandError(host, displayCommand(command), result.code, result.stderr);
+  if (result.code !== 0) throw new RemoteCommandError(host, displayCommand(stageSudo(command, sudo)), result.code, result.stderr);
   let chain: X509Certificate[];
   try {
     chain = parseChain(result.stdout);
@@ -34,12 +36,12 @@ export async function readHostCert(host: string, connection: Connection, certs: 
     };
   }
   const facts = certFacts(chain[0]!);
-  const recorded = await readOrigin(connection, certs.certPath, facts.fingerprint, sudo);
+  const recorded = await readOrigin(connection, certs.certPath, facts.fingerprint);
   const origin = { trusted: isPubliclyTrusted(chain), ...recorded };
   return { cert: { host, state: 'present', facts, origin }, chain };
 }
 
-async function readOrigin(connection: Connection, certPath: string, fingerprint: string, sudo: boolean): Promise<Origin | undefined> {
-  const result = await connection.run(certCommands.readOrigin(originPath(certPath), sudo), { readOnly: true });
+async function readOrigin(connection: Connection, certPath: string, fingerprint: string): Promise<Origin | undefined> {
+  const result = await connection.run(certCommands.readOrigin(originPath(certPath)), { readOnly: true });
   return recordedOrigin(result.stdout, fingerprint);
 }

@@ -19,8 +19,7 @@ type Line = ['stdout' | 'stderr', string];
 
 export async function logs(session: Session, options: LogsOptions): Promise<number> {
   const { output, stage } = session;
-  const journal = journalctl.logs(stage.unit, options);
-  const command = { ...journal, sudo: journal.sudo && stage.sudo };
+  const command = journalctl.logs(stage.unit, options);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal);

@@ -171,8 +171,7 @@ export class RemoteHost {
   /** Run any command on this host: `await host.run(['systemctl', 'status', 'nginx'])`. */
   async run(command: Command | readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const cmd: Command = Array.isArray(command) ? { argv: command as string[] } : (command as Command);
-    const sudo = cmd.sudo && this.ctx.stage.sudo;
-    return this.connection.run({ ...cmd, sudo }, { signal: this.ctx.signal, ...options });
+    return this.connection.run(cmd, { signal: this.ctx.signal, ...options });
   }
 
   /**
@@ -337,10 +336,7 @@ export class RemoteHost {
 
   /** The last lines of a unit's journal (default: the stage's unit), printed when a deploy fails here. */
   async journal(lines = 30, unit = this.ctx.stage.unit): Promise<string> {
-    const result = await this.connection.run(
-      { ...journal.recent(unit, lines), sudo: this.ctx.stage.sudo },
-      { allowFailure: true, readOnly: true },
-    );
+    const result = await this.connection.run(journal.recent(unit, lines), { allowFailure: true, readOnly: true });
     return result.stdout;
   }
 

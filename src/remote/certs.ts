@@ -12,8 +12,8 @@ import type { Command } from './command.js';
 import { script as shScript } from './scripts.js';
 import { systemctl } from './systemctl.js';
 
-/** Certificate paths may be root's or the service user's: sudo only when the stage says. */
-const script = (sudo: boolean, name: string, ...args: string[]): Command => ({ ...shScript(name, ...args), sudo });
+/** Certificate paths are root's: privileged (the stage's `sudo: false` runs them as the SSH user). */
+const script = (name: string, ...args: string[]): Command => ({ ...shScript(name, ...args), sudo: true });
 
 /** Exit codes of `read` (read-cert.sh) that mean "not there", not "failed". */
 export const READ_MISSING_CERT = 44;
@@ -21,34 +21,33 @@ export const READ_MISSING_KEY = 45;
 
 export const certCommands = {
   /** Prints the full chain; exits 44 when it is missing, 45 when the key next to it is. */
-  read: (certPath: string, keyPath: string, sudo: boolean): Command => script(sudo, 'read-cert.sh', certPath, keyPath),
+  read: (certPath: string, keyPath: string): Command => script('read-cert.sh', certPath, keyPath),
 
   /**
    * stdin (`bytes` long) -> `<path>.ship-new` with MODE; creates the directory (0755) when
    * missing. Input cut short by a lost connection fails here, so `swap` never moves it in.
    */
-  stage: (path: string, mode: '0600' | '0644', sudo: boolean, bytes: number): Command =>
-    script(sudo, 'stage-cert-file.sh', path, mode, String(bytes)),
+  stage: (path: string, mode: '0600' | '0644', bytes: number): Command => script('stage-cert-file.sh', path, mode, String(bytes)),
 
   /** Prints the origin record (origin.ts) when there is one, nothing otherwise. */
-  readOrigin: (path: string, sudo: boolean): Command => script(sudo, 'read-if-present.sh', path),
+  readOrigin: (path: string): Command => script('read-if-present.sh', path),
 
   /** Keep the current files as .prev (or forget a stale .prev), then move the new ones in, in order. */
-  swap: (paths: readonly string[], sudo: boolean): Command => script(sudo, 'swap-cert-files.sh', ...paths),
+  swap: (paths: readonly string[]): Command => script('swap-cert-files.sh', ...paths),
 
   /** Undo `swap`: the .prev files back in place, or none at all where there were none before. */
-  restore: (paths: readonly string[], sudo: boolean): Command => script(sudo, 'restore-cert-files.sh', ...paths),
+  restore: (paths: readonly string[]): Command => script('restore-cert-files.sh', ...paths),
 
   /** Drop staged files when a run stops before `swap` (never `restore` then: .prev is older). */
-  discard: (paths: readonly string[], sudo: boolean): Command => script(sudo, 'discard-cert-files.sh', ...paths),
+  discard: (paths: readonly string[]): Command => script('discard-cert-files.sh', ...paths),
 
-  nginxTest: (sudo: boolean): Command => ({ argv: ['nginx', '-t'], sudo }),
+  nginxTest: (): Command => ({ argv: ['nginx', '-t'], sudo: true }),
 
   reload: systemctl.reloadForCerts,
 
   /** stdin (the key authorization) -> <webroot>/.well-known/acme-challenge/<token>, world-readable for the web server. */
-  placeToken: (webroot: string, token: string, sudo: boolean): Command => script(sudo, 'place-token.sh', webroot, token),
+  placeToken: (webroot: string, token: string): Command => script('place-token.sh', webroot, token),
 
   /** Succeeds when the token is not there afterwards, also when its directory never was. */
-  removeToken: (webroot: string, token: string, sudo: boolean): Command => script(sudo, 'remove-token.sh', webroot, token),
+  removeToken: (webroot: string, token: string): Command => script('remove-token.sh', webroot, token),
 };

@@ -7,7 +7,10 @@ export interface Command {
   argv: readonly string[];
   /** Run in this directory: rendered as `cd DIR && ...`, so a failed cd stops the command. */
   cwd?: string;
-  /** Run through `sudo -n` (never prompts; fails instead). */
+  /**
+   * Privileged: run through `sudo -n` (never prompts; fails instead) when the stage allows sudo.
+   * Builders mark what needs root; `stageSudo` is the one place the stage's `sudo` is applied.
+   */
   sudo?: boolean;
   /**
    * Run as this user through `sudo -n -u USER` (never prompts; fails instead): for writes into a
@@ -31,6 +34,17 @@ export interface Command {
    * `script()`: argv is then `sh -c BODY NAME ARGS...`, and people are shown `NAME ARGS...`.
    */
   script?: string;
+}
+
+/**
+ * The stage's sudo rule, the one place it is applied (session/sudo-rule.ts sends every command
+ * through it): with `sudo: false` in hosts.ts, a command marked privileged runs as the SSH user.
+ * `sudoUser` stays: dropping privileges to the service user is not asking for more.
+ */
+export function stageSudo(command: Command, allowed: boolean): Command {
+  if (allowed || !command.sudo) return command;
+  const { sudo: _dropped, ...rest } = command;
+  return rest;
 }
 
 /** Give a command a short name for progress and errors. */

@@ -26,7 +26,7 @@ export const systemctl = {
    * Without `--`: `ship certs --dry-run` has always printed `systemctl reload nginx`, and the
    * unit name is validated as a systemd unit name before it gets here.
    */
-  reloadForCerts: (unit: string, sudo: boolean): Command => ({ argv: ['systemctl', 'reload', unit], sudo }),
+  reloadForCerts: (unit: string): Command => ({ argv: ['systemctl', 'reload', unit], sudo: true }),
 };
 
 export const journal = {

@@ -6,7 +6,7 @@
  * answered as a freshly set-up host with nothing deployed would answer (RunOptions.offline).
  */
 import type { Duplex } from 'node:stream';
-import type { Command } from '../remote/command.js';
+import { type Command, stageSudo } from '../remote/command.js';
 import { displayCommand, scriptBody } from '../remote/render.js';
 import type { Connection, ResolvedHost, RunOptions, RunResult } from '../transport/types.js';
 import { currentStep, type PlanStep } from './plan-step.js';
@@ -32,10 +32,15 @@ export class PlanConnection implements Connection {
   readonly steps: PlannedStep[] = [];
   private last: PlanStep | undefined;
 
-  /** `live` undefined: --offline, nothing is ever connected to. */
+  /**
+   * `live` undefined: --offline, nothing is ever connected to. `sudoAllowed`: the stage's sudo
+   * rule (remote/command.ts stageSudo), applied as a live connection applies it (sudo-rule.ts),
+   * so the plan shows what would run.
+   */
   constructor(
     private readonly name: string,
     private readonly live: (() => Promise<Connection>) | undefined,
+    private readonly sudoAllowed = true,
   ) {}
 
   get offline(): boolean {
@@ -46,7 +51,8 @@ export class PlanConnection implements Connection {
     throw new Error(`dry run: host details of ${this.name} are not resolved`);
   }
 
-  async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
+  async run(asked: Command, options: RunOptions = {}): Promise<RunResult> {
+    const command = stageSudo(asked, this.sudoAllowed);
     if (options.readOnly) return this.live ? (await this.live()).run(command, options) : offlineAnswer(options);
     let text = displayCommand(command);
     if (options.stdin !== undefined) text += options.stdinLabel ? `  < ${options.stdinLabel}` : '  < (stdin)';

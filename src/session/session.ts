@@ -13,6 +13,7 @@ import { ConfigError } from '../errors.js';
 import { PlanConnection, printPlans } from './plan.js';
 import { Limiter } from './limiter.js';
 import { askHidden } from './prompt.js';
+import { SudoRuleConnection } from './sudo-rule.js';
 
 export interface SessionOptions {
   dryRun: boolean;
@@ -76,7 +77,9 @@ export class Session {
       );
     let pending = this.connections.get(host);
     if (!pending) {
-      pending = this.connecting.run(() => connect(host, this.connectOptions()));
+      pending = this.connecting
+        .run(() => connect(host, this.connectOptions()))
+        .then((live): Connection => new SudoRuleConnection(live, this.stage.sudo));
       // A failed connect is not cached as a rejected promise forever; the caller reports it.
       pending.catch(() => this.connections.delete(host));
       this.connections.set(host, pending);
@@ -89,7 +92,7 @@ export class Session {
     if (!this.dryRun) return this.real(host);
     let plan = this.plans.get(host);
     if (!plan) {
-      plan = new PlanConnection(host, this.offline ? undefined : () => this.real(host));
+      plan = new PlanConnection(host, this.offline ? undefined : () => this.real(host), this.stage.sudo);
       this.plans.set(host, plan);
     }
     return plan;
