@@ -43,6 +43,8 @@ export interface ShipRun {
   stdout: string;
   stderr: string;
   ms: number;
+  /** The run outlived the harness's timeout and was stopped by it (SIGTERM): it never ended by itself. */
+  timedOut: boolean;
 }
 
 export interface AppSpec {
@@ -127,7 +129,13 @@ export class App {
       stdin: 'ignore',
     });
     printed.push({ args, stdout: result.stdout, stderr: result.stderr });
-    return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
+    return {
+      code: result.exitCode ?? -1,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      ms: Date.now() - started,
+      timedOut: result.timedOut,
+    };
   }
 
   deploy(version: string, env: Record<string, string> = {}, extra: string[] = []): Promise<ShipRun> {
