@@ -49,14 +49,10 @@ const IO_COVERED_BY_E2E: Record<string, string> = {
  */
 const OWED: Record<string, string> = {
   'acme/assess.ts': 'the due decision with ARI; policy.ts and ari.ts have tests',
-  'config/certs-rules.ts': 'tested only through validate.test.ts',
   'config/schema.ts': 'tested only through validate.test.ts',
-  'host/changes.ts': 'tested only through recipe/undo.test.ts',
   'host/setup-steps.ts': 'the setup steps; e2e setup covers them',
-  'local/temp-dir.ts': 'temp dirs named after their process',
   'release/extracted-tree.ts': 'tested only through release/artifact-hostile.test.ts',
   'release/hash-cache.ts': 'the hash cache',
-  'remote/probe.ts': 'exact-output tests via test/unit/remote/command-cases.ts',
   'remote/release.ts': 'exact-output tests via test/unit/remote/command-cases.ts',
   'remote/status.ts': 'exact-output tests via test/unit/remote/command-cases.ts',
   'session/prompt.ts': 'the passphrase prompt on a TTY',
