@@ -52,12 +52,10 @@ const OWED: Record<string, string> = {
   'config/schema.ts': 'tested only through validate.test.ts',
   'host/setup-steps.ts': 'the setup steps; e2e setup covers them',
   'release/extracted-tree.ts': 'tested only through release/artifact-hostile.test.ts',
-  'release/hash-cache.ts': 'the hash cache',
   'remote/release.ts': 'exact-output tests via test/unit/remote/command-cases.ts',
   'remote/status.ts': 'exact-output tests via test/unit/remote/command-cases.ts',
   'session/prompt.ts': 'the passphrase prompt on a TTY',
   'transport/ssh-auth.ts': 'tested only through transport/ssh.test.ts',
-  'transport/tunnel-get.ts': 'the GET through an SSH channel',
 };
 
 const tests = resolve(import.meta.dirname, '..');
