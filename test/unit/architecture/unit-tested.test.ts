@@ -52,7 +52,6 @@ const OWED: Record<string, string> = {
   'host/setup-steps.ts': 'the setup steps; e2e setup covers them',
   'release/extracted-tree.ts': 'tested only through release/artifact-hostile.test.ts',
   'session/prompt.ts': 'the passphrase prompt on a TTY',
-  'transport/ssh-auth.ts': 'tested only through transport/ssh.test.ts',
 };
 
 const tests = resolve(import.meta.dirname, '..');
