@@ -1,12 +1,21 @@
-/** Ask on the terminal without echoing (key passphrases). Only called when stdin is a TTY. */
-export function askHidden(question: string): Promise<string> {
+/** A terminal to ask on: the input must be a TTY's (raw mode, so nothing is echoed). */
+export interface PromptTerminal {
+  input: NodeJS.ReadableStream & { setRawMode(mode: boolean): unknown };
+  output: { write(text: string): unknown };
+}
+
+/**
+ * Ask on the terminal without echoing (key passphrases). Only called when stdin is a TTY.
+ * Backspace deletes, Ctrl-C cancels; the terminal is put back (raw mode off) either way.
+ */
+export function askHidden(question: string, terminal: PromptTerminal = { input: process.stdin, output: process.stderr }): Promise<string> {
+  const { input, output } = terminal;
   return new Promise((resolve, reject) => {
-    const stdin = process.stdin;
-    process.stderr.write(question);
+    output.write(question);
     let answer = '';
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
+    input.setRawMode(true);
+    input.resume();
+    input.setEncoding('utf8');
     const onData = (char: string) => {
       for (const c of char) {
         if (c === '\r' || c === '\n') {
@@ -22,11 +31,11 @@ export function askHidden(question: string): Promise<string> {
       }
     };
     const done = () => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.off('data', onData);
-      process.stderr.write('\n');
+      input.setRawMode(false);
+      input.pause();
+      input.off('data', onData);
+      output.write('\n');
     };
-    stdin.on('data', onData);
+    input.on('data', onData);
   });
 }

@@ -50,7 +50,6 @@ const IO_COVERED_BY_E2E: Record<string, string> = {
 const OWED: Record<string, string> = {
   'config/schema.ts': 'tested only through validate.test.ts',
   'host/setup-steps.ts': 'the setup steps; e2e setup covers them',
-  'session/prompt.ts': 'the passphrase prompt on a TTY',
 };
 
 const tests = resolve(import.meta.dirname, '..');
