@@ -1,7 +1,8 @@
 /**
  * One host as a recipe sees it: the steps of a deploy as methods, each one or two remote
- * commands. A RemoteHost also remembers what it changed in this run (lock taken, releases
- * uploaded, `current` switched) so the runner can undo exactly that when the run fails.
+ * commands. Each step that changes the host records itself (host/applied.ts: release uploaded,
+ * `current` switched, a health check failed) before it runs, so when the run fails the runner
+ * undoes exactly what was applied, newest first (recipe/undo.ts).
  */
 import type { Command } from '../remote/command.js';
 import { paths, release as rel, type Layout } from '../remote/release.js';
@@ -15,7 +16,7 @@ import type { ReleaseInfo } from '../release/build.js';
 import type { Gathering } from '../session/gathering.js';
 import type { ReleaseUpload, UploadTarget } from '../release/upload.js';
 import type { LockOrder } from './lock-order.js';
-import { noChanges, type HostChanges } from './changes.js';
+import { AppliedSteps } from './applied.js';
 import { DeployLock } from './deploy-lock.js';
 import { PlanConnection } from '../session/plan.js';
 import { inStep } from '../session/plan-step.js';
@@ -36,9 +37,9 @@ export interface HostContext {
   lockWait: number;
 }
 
-/** What a host and its views (undo, one step's) share: the record of changes and the lock. */
+/** What a host and its views (undo, one step's) share: the record of applied steps and the lock. */
 interface HostState {
-  changes: HostChanges;
+  applied: AppliedSteps;
   lock: DeployLock;
 }
 
@@ -90,14 +91,14 @@ export type Host = Pick<
 >;
 
 /**
- * The runner's view of a host after a failure or Ctrl-C (recipe/runner.ts settle/undo): only
+ * The runner's view of a host after a failure or Ctrl-C (recipe/undo.ts settle/undo): only
  * what putting the host back needs, and commands that never carry the run's aborted signal.
  * Made by RemoteHost.undoView(); the recipe-facing methods (upload, lock, ...) are not in it.
  */
 export type UndoView = Pick<
   RemoteHost,
   | 'name'
-  | 'changes'
+  | 'applied'
   | 'roles'
   | 'run'
   | 'journal'
@@ -111,8 +112,8 @@ export type UndoView = Pick<
 >;
 
 export class RemoteHost {
-  /** What this run changed here, for the runner's undo. */
-  readonly changes: HostChanges;
+  /** The steps this run applied here, for the runner's undo. */
+  readonly applied: AppliedSteps;
   private readonly layout: Layout;
   private readonly deployLock: DeployLock;
 
@@ -125,7 +126,7 @@ export class RemoteHost {
     private readonly scope?: StepScope,
   ) {
     this.layout = { root: ctx.stage.path };
-    this.changes = shared?.changes ?? noChanges();
+    this.applied = shared?.applied ?? new AppliedSteps();
     this.deployLock =
       shared?.lock ??
       new DeployLock(connection, name, paths.lock(this.layout), {
@@ -136,21 +137,21 @@ export class RemoteHost {
   }
 
   /**
-   * The same host for the runner's undo and cleanup after a failure or Ctrl-C: same changes and
-   * lock, but its commands ignore the run's (aborted) signal, so switching back, restarting and
+   * The same host for the runner's undo and cleanup after a failure or Ctrl-C: same record of applied
+   * steps and lock, but its commands ignore the run's (aborted) signal, so switching back, restarting and
    * releasing the lock run to their end. A second Ctrl-C still exits at once (runner.ts).
    */
   undoView(): UndoView {
     return new RemoteHost(this.name, this.connection, { ...this.ctx, signal: new AbortController().signal }, this.state());
   }
 
-  /** The same host for one step of `hosts.each`: same changes and lock, with the step's scope. */
+  /** The same host for one step of `hosts.each`: same record and lock, with the step's scope. */
   inStep(scope: StepScope): RemoteHost {
     return new RemoteHost(this.name, this.connection, this.ctx, this.state(), scope);
   }
 
   private state(): HostState {
-    return { changes: this.changes, lock: this.deployLock };
+    return { applied: this.applied, lock: this.deployLock };
   }
 
   /** A progress line: to the step's listr2 task or prefixed line; outside a step, nowhere. */
@@ -206,7 +207,7 @@ export class RemoteHost {
    * runner releases it then, after undoing (releaseLock).
    */
   async unlock(): Promise<void> {
-    if (this.changes.uploaded.length > 0 || this.changes.switchedTo !== undefined) return;
+    if (this.applied.touchesReleases) return;
     await this.releaseLock();
   }
 
@@ -223,7 +224,7 @@ export class RemoteHost {
    */
   async upload(release: ReleaseUpload): Promise<void> {
     const id = this.ctx.release.id;
-    this.changes.uploaded.push(id);
+    this.applied.record({ kind: 'upload', release: id });
     await inStep(`upload release ${id}`, () => release.upload(this.uploadTarget(), this.scope?.uploading, this.ctx.dryRun));
   }
 
@@ -253,10 +254,8 @@ export class RemoteHost {
   private async switchTo(id: string): Promise<void> {
     this.progress(`switch current -> ${id}`);
     // Recorded before the switch: if the answer is lost (Ctrl-C, network), undo still knows.
-    if (this.changes.switchedFrom === undefined) {
-      this.changes.switchedFrom = (await this.run(rel.readCurrent(this.layout), { readOnly: true })).stdout.trim();
-    }
-    this.changes.switchedTo = id;
+    const from = this.applied.switched?.from ?? (await this.run(rel.readCurrent(this.layout), { readOnly: true })).stdout.trim();
+    this.applied.record({ kind: 'switch', from, to: id });
     await this.run(rel.switchCurrent(this.layout, id));
   }
 
@@ -307,7 +306,7 @@ export class RemoteHost {
       return { state: state.trim(), invocation: invocation.trim() };
     };
     const fail = (why: string): never => {
-      this.changes.healthFailed = true;
+      this.applied.record({ kind: 'health-failed' });
       throw new ShipError(`${this.name}: health check failed: ${why}`, { host: this.name });
     };
     const options = { signal: this.ctx.signal, progress: (t: string) => this.progress(t), unit };

@@ -31,7 +31,7 @@ import {
 } from '../systemd/unit-file.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { RunOptions, RunResult } from '../transport/types.js';
-import type { UndoRunner } from './changes.js';
+import type { AppliedSteps } from './applied.js';
 
 /**
  * What a setup step needs of its host. SetupHost is one; the steps name only this, so host.ts can
@@ -40,7 +40,7 @@ import type { UndoRunner } from './changes.js';
 export interface SetupHost {
   readonly name: string;
   readonly context: Readonly<{ stage: Stage; output: Output; dryRun: boolean }>;
-  readonly changes: { readonly onFailure: Array<(undo: UndoRunner) => Promise<void>> };
+  readonly applied: Pick<AppliedSteps, 'record'>;
   status(text: string): void;
   run(command: Command, options?: RunOptions): Promise<RunResult>;
 }
@@ -54,7 +54,6 @@ interface SetupState {
   /** Units removed in this run, stopped by enableUnits once systemd has reloaded. */
   toStop: string[];
   envChanged: boolean;
-  reloadOnFailure?: boolean;
   owner?: string;
   /** The SSH user's name on the host. */
   login?: string;
@@ -62,15 +61,15 @@ interface SetupState {
   programs: Map<string, string>;
 }
 
-// Keyed by the host's record of changes, which every view of it shares (the step's view that
+// Keyed by the host's record of applied steps, which every view of it shares (the step's view that
 // runs a step and the host the recipe asks for setupSummary() afterwards).
-const states = new WeakMap<SetupHost['changes'], SetupState>();
+const states = new WeakMap<SetupHost['applied'], SetupState>();
 
 function stateOf(host: SetupHost): SetupState {
-  let state = states.get(host.changes);
+  let state = states.get(host.applied);
   if (!state) {
     state = { changes: [], units: [], unitsChanged: false, toStop: [], envChanged: false, programs: new Map() };
-    states.set(host.changes, state);
+    states.set(host.applied, state);
   }
   return state;
 }
@@ -207,10 +206,8 @@ async function programOn(host: SetupHost, service: Service): Promise<string> {
  * anyway, so what it runs never differs from the files on disk (each file is whole, old or new).
  */
 function reloadIfRunFails(host: SetupHost): void {
-  const state = stateOf(host);
-  if (state.reloadOnFailure) return;
-  state.reloadOnFailure = true;
-  host.changes.onFailure.push(async (undo) => void (await undo.run(systemctl.daemonReload())));
+  // Recorded once however many units change: the record keeps one step of a label.
+  host.applied.record({ kind: 'command', label: 'reload systemd', command: systemctl.daemonReload() });
 }
 
 /**

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importUserModule, type ShipApi } from '../config/import-module.js';
 import { displayPath } from '../output/display-path.js';
-import { ConfigError, ExitCode, RemoteCommandError, ShipError } from '../errors.js';
+import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import type { Session } from '../session/session.js';
 import type { Connection } from '../transport/types.js';
 import { buildDir, type ReleaseInfo } from '../release/build.js';
@@ -17,13 +17,13 @@ import { runHook, type HookRun } from '../host/hooks.js';
 import { ReleaseUpload } from '../release/upload.js';
 import { scanBuild } from '../release/scan.js';
 import { formatBytes } from '../output/units.js';
-import { RemoteHost, type UndoView } from '../host/host.js';
-import { switchBackTarget } from '../host/inventory.js';
+import { RemoteHost } from '../host/host.js';
 import { openSource, type ReleaseSource, type SourceOption } from '../release/source.js';
 import { describeFailure } from '../output/failures.js';
 import type { Rollout } from './batches.js';
 import { hostGroup, PhaseError, type RecipeContext } from './context.js';
 import { isRecipe, type Recipe } from './define.js';
+import { settle } from './undo.js';
 
 const BUILT_IN = fileURLToPath(new URL('../../recipes/', import.meta.url));
 
@@ -206,105 +206,6 @@ async function connectHosts(
         lockWait: options.lockWait ?? 0,
       }),
   );
-}
-
-/**
- * Undo what a failed run changed, host by host, then release locks (only now: until a host is
- * undone, no other deploy may take it). Runs through each host's undo view, which ignores the
- * run's abort signal: after Ctrl-C this is the part that must finish.
- */
-export async function settle(session: Session, hosts: RemoteHost[], failure: unknown, interrupted: boolean): Promise<void> {
-  const { output, stage } = session;
-  await Promise.all(
-    hosts.map(async (live) => {
-      const host = live.undoView();
-      try {
-        if (failure !== undefined) await undo(session, host, interrupted);
-      } catch (error) {
-        output.notice(`cleanup failed: ${describeFailure(error)}; check this host (ship releases ${stage.name})`, host.name);
-      }
-      try {
-        await host.releaseLock();
-      } catch (error) {
-        output.notice(`could not release the lock: ${describeFailure(error)}; run: ship lock release ${stage.name}`, host.name);
-      }
-    }),
-  );
-}
-
-/** Put one host back as it was before this run: `current`, the running release, the release log. */
-export async function undo(session: Session, host: UndoView, interrupted: boolean): Promise<void> {
-  const { output } = session;
-  const { changes } = host;
-  if (changes.healthFailed && !session.dryRun) {
-    for (const { unit } of host.roles) {
-      const journal = await host.journal(30, unit);
-      output.notice(`last lines of journalctl -u ${unit}:`, host.name);
-      for (const line of journal.trimEnd().split('\n')) if (line) output.hostLine(host.name, 'stderr', `  ${line}`);
-    }
-  }
-  for (const step of changes.onFailure) await step(host);
-  const switchedTo = changes.switchedTo;
-  if (switchedTo !== undefined) {
-    const previous = changes.switchedFrom ?? '';
-    if (previous === '' || previous === switchedTo) {
-      output.notice(`no earlier release to switch back to; current stays at ${switchedTo}`, host.name);
-    } else {
-      await switchBack(session, host, previous, switchedTo);
-    }
-  }
-  if (changes.uploaded.length > 0) {
-    await host.logRelease(interrupted ? 'interrupted' : 'failed');
-    const inventory = await host.inventory();
-    await host.removeReleases(changes.uploaded.filter((id) => id !== inventory.current));
-  } else if (switchedTo !== undefined) {
-    // A run that switched to an existing release (ship rollback): say it was undone, without
-    // calling that release failed (an interruption says nothing about it).
-    await host.logRelease(interrupted ? 'interrupted' : 'rollback-failed', { release: switchedTo });
-  }
-}
-
-/**
- * Point `current` back at what it was before this run, or, when that release is gone from the
- * host, at the newest good one there (switchBackTarget): never at a directory that does not
- * exist. A switch back that fails is reported and the undo goes on, so the failed release is
- * still logged as failed and removed (unless `current` still points at it).
- */
-async function switchBack(session: Session, host: UndoView, previous: string, switchedTo: string): Promise<void> {
-  const { output } = session;
-  const target = switchBackTarget(await host.inventory(), previous, host.changes.uploaded);
-  if (target === undefined) {
-    output.notice(
-      `the release current pointed at before, ${previous}, is gone, and no other good release is here; current stays at ${switchedTo} rather than at nothing`,
-      host.name,
-    );
-    return;
-  }
-  if (target !== previous)
-    output.notice(
-      `the release current pointed at before, ${previous}, is gone; switching to ${target}, the newest good release here, instead`,
-      host.name,
-    );
-  output.notice(`rolling back: current -> ${target}`, host.name);
-  try {
-    await host.switchCurrent(target);
-  } catch (error) {
-    // The host refused (a release removed between the look and the switch): go on to log and
-    // clean up. Anything else (the connection, an abort) is not the host's answer: rethrown.
-    if (!(error instanceof RemoteCommandError)) throw error;
-    output.notice(
-      `could not switch current back to ${target}: ${describeFailure(error)}; current stays at ${switchedTo}: run ship rollback ${session.stage.name} once this is fixed`,
-      host.name,
-    );
-    return;
-  }
-  await host.restart();
-  try {
-    await host.healthcheck();
-    output.notice(`rolled back to ${target}; it is healthy`, host.name);
-  } catch (error) {
-    output.notice(`rolled back to ${target}, but it is not healthy either: ${describeFailure(error)}`, host.name);
-  }
 }
 
 /** First SIGINT/SIGTERM: abort and clean up. Second: leave at once. */

@@ -86,7 +86,7 @@ export function execCommand(client: Client, ctx: ExecContext, command: Command, 
     let deadline: NodeJS.Timeout | undefined;
     /**
      * Stop the command: TERM to it, close the channel, and reject once sshd has closed it too,
-     * which it does when the command has exited: whatever undoes this command (recipe/runner.ts)
+     * which it does when the command has exited: whatever undoes this command (recipe/undo.ts)
      * then never runs beside it. A command that outlives TERM (a root process sshd may not
      * signal, a stopped one) is waited for ABORT_GRACE_MS at most.
      */

@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Command } from '../../../src/remote/command.js';
 import type { Stage } from '../../../src/config/types.js';
 import { Output } from '../../../src/output/output.js';
-import { settle, undo } from '../../../src/recipe/runner.js';
+import { settle, undo } from '../../../src/recipe/undo.js';
 import type { Session } from '../../../src/session/session.js';
 import { RemoteHost } from '../../../src/host/host.js';
 import type { RunOptions, RunResult } from '../../../src/transport/types.js';
@@ -68,7 +68,8 @@ beforeEach(async () => {
   } as unknown as Session;
 });
 
-function interruptedHost(connection: FakeSystem): RemoteHost {
+/** A host of a run that was interrupted after it uploaded `uploaded` and switched from `from` to NEW. */
+function interruptedHost(connection: FakeSystem, { uploaded = true, from = OLD } = {}): RemoteHost {
   const abort = new AbortController();
   abort.abort(new Error('interrupted by SIGINT'));
   const host = new RemoteHost('h1', connection, {
@@ -80,7 +81,8 @@ function interruptedHost(connection: FakeSystem): RemoteHost {
     command: 'ship deploy prod',
     lockWait: 0,
   });
-  Object.assign(host.changes, { uploaded: [NEW], switchedFrom: OLD, switchedTo: NEW });
+  if (uploaded) host.applied.record({ kind: 'upload', release: NEW });
+  host.applied.record({ kind: 'switch', from, to: NEW });
   return host;
 }
 
@@ -103,6 +105,31 @@ describe('undo after Ctrl-C', () => {
     expect(printed).toMatch(new RegExp(`h1 \\| rolled back to ${OLD}; it is healthy`));
   });
 
+  it("replays what was applied newest first: the failed check's journal, current back and restarted, then the release logged and removed", async () => {
+    const connection = new FakeSystem();
+    const host = interruptedHost(connection);
+    host.applied.record({ kind: 'health-failed' });
+    await undo(session, host.undoView(), false);
+    const journal = connection.systemctl.findIndex((c) => c.startsWith('journalctl'));
+    const restart = connection.systemctl.indexOf('systemctl restart -- app');
+    expect(journal).toBeGreaterThanOrEqual(0);
+    expect(restart).toBeGreaterThan(journal);
+    expect(printed).toContain('last lines of journalctl -u app:');
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
+    expect(await readdir(join(root, 'releases'))).toEqual([OLD]);
+  });
+
+  it('a step undone by a command (setup wrote a unit: daemon-reload) runs that command once', async () => {
+    const connection = new FakeSystem();
+    const host = new RemoteHost('h1', connection, interruptedHost(connection).context);
+    host.applied.record({ kind: 'command', label: 'reload systemd', command: { argv: ['systemctl', 'daemon-reload'] } });
+    host.applied.record({ kind: 'command', label: 'reload systemd', command: { argv: ['systemctl', 'daemon-reload'] } });
+    await undo(session, host.undoView(), false);
+    expect(connection.systemctl).toEqual(['systemctl daemon-reload']);
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${NEW}`);
+    expect((await readdir(join(root, 'releases'))).sort()).toEqual([OLD, NEW]);
+  });
+
   it('settle undoes and then releases the lock taken by the run', async () => {
     const connection = new FakeSystem();
     const live = interruptedHost(connection);
@@ -116,8 +143,7 @@ describe('undo after Ctrl-C', () => {
 
   it('a run that only switched (ship rollback) is logged without calling the release failed', async () => {
     const connection = new FakeSystem();
-    const host = interruptedHost(connection);
-    Object.assign(host.changes, { uploaded: [] });
+    const host = interruptedHost(connection, { uploaded: false });
     await undo(session, host.undoView(), false);
     expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
     const last = JSON.parse((await readFile(join(root, '.ship/releases.log'), 'utf8')).trim().split('\n').at(-1)!) as Record<
@@ -130,8 +156,7 @@ describe('undo after Ctrl-C', () => {
 
   it('when the release current pointed at before is gone: switches to the newest good one there, logs the run as failed, removes it', async () => {
     const connection = new FakeSystem();
-    const host = interruptedHost(connection);
-    Object.assign(host.changes, { switchedFrom: GONE });
+    const host = interruptedHost(connection, { from: GONE });
     await undo(session, host.undoView(), false);
     expect(await readlink(join(root, 'current'))).toBe(`releases/${OLD}`);
     expect(await readdir(join(root, 'releases'))).toEqual([OLD]);
@@ -146,8 +171,7 @@ describe('undo after Ctrl-C', () => {
   it('when it is gone and no other good release is there: current stays on the new release (which exists), logged as failed', async () => {
     await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: OLD, result: 'failed', time: 't' })}\n`);
     const connection = new FakeSystem();
-    const host = interruptedHost(connection);
-    Object.assign(host.changes, { switchedFrom: GONE });
+    const host = interruptedHost(connection, { from: GONE });
     await undo(session, host.undoView(), false);
     expect(await readlink(join(root, 'current'))).toBe(`releases/${NEW}`);
     expect((await readdir(join(root, 'releases'))).sort()).toEqual([OLD, NEW]);

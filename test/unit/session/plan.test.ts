@@ -190,7 +190,7 @@ describe('offline answers of the steps', () => {
     const { host, plan } = offlineHost();
     await host.switchCurrent();
     await host.cleanup();
-    expect(host.changes.switchedFrom).toBe('');
+    expect(host.applied.switched?.from).toBe('');
     expect(plan.steps.map((s) => s.label)).toEqual(['switch current -> 20260102T120000Z-0b0b0b']);
   });
 
