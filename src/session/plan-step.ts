@@ -14,9 +14,22 @@ export interface PlanStep {
 
 const scope = new AsyncLocalStorage<PlanStep>();
 
+/**
+ * Off until a plan is recorded (--dry-run). On Node 20 the first `run` of any AsyncLocalStorage
+ * turns on async hooks for the whole process, and from then on every promise costs more (a
+ * loop of awaits runs about 2.5 times slower here): a real deploy to many hosts is that kind of
+ * loop, and it has no plan to label.
+ */
+let recording = false;
+
+/** Label commands with their steps from now on: the session calls it when it makes a plan (session.ts). */
+export function recordSteps(): void {
+  recording = true;
+}
+
 /** Run `body` as the step `label`: `await inStep('lock', () => ...)`. Steps may nest; the innermost names the command. */
 export function inStep<T>(label: string, body: () => Promise<T>): Promise<T> {
-  return scope.run({ label }, body);
+  return recording ? scope.run({ label }, body) : body();
 }
 
 /** The step running now, if any. */

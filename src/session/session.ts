@@ -12,6 +12,7 @@ import { splitHostSpec } from '../config/host-spec.js';
 import { ConfigError } from '../errors.js';
 import { PlanConnection, printPlans } from './plan.js';
 import { Limiter } from './limiter.js';
+import { recordSteps } from './plan-step.js';
 import { askHidden } from './prompt.js';
 import { SudoRuleConnection } from './sudo-rule.js';
 
@@ -92,6 +93,7 @@ export class Session {
     if (!this.dryRun) return this.real(host);
     let plan = this.plans.get(host);
     if (!plan) {
+      recordSteps();
       plan = new PlanConnection(host, this.offline ? undefined : () => this.real(host), this.stage.sudo);
       this.plans.set(host, plan);
     }

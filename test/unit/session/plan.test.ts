@@ -3,10 +3,10 @@
  * bodies, and the offline answers that stand in for the hosts.
  */
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from '../../../src/remote/command.js';
 import { OFFLINE_FACTS, PlanConnection, printPlans } from '../../../src/session/plan.js';
-import { inStep } from '../../../src/session/plan-step.js';
+import { inStep, recordSteps } from '../../../src/session/plan-step.js';
 import type { Connection, RunOptions, RunResult } from '../../../src/transport/types.js';
 import { RemoteHost } from '../../../src/host/host.js';
 import type { Stage } from '../../../src/config/types.js';
@@ -34,6 +34,9 @@ function liveAnswering(answer: string): { asked: string[]; connect: () => Promis
   } as unknown as Connection;
   return { asked, connect: async () => connection };
 }
+
+// What the session does when it makes a plan (session.ts).
+beforeAll(() => recordSteps());
 
 describe('the plan printer', () => {
   it('prints per host, each step label with its commands indented under it', async () => {
