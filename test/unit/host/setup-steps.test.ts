@@ -15,6 +15,7 @@ import * as setup from '../../../src/host/setup-steps.js';
 import { Output } from '../../../src/output/output.js';
 import type { Command } from '../../../src/remote/command.js';
 import type { RunOptions, RunResult } from '../../../src/transport/types.js';
+import { testStage } from '../support/stage.js';
 
 type Answer = string | ((command: Command) => string);
 
@@ -51,20 +52,7 @@ let output: Output;
 
 beforeEach(async () => {
   configDir = await mkdtemp(join(tmpdir(), 'ship-setup-'));
-  stage = {
-    name: 'prod',
-    app: 'app',
-    hosts: ['web1'],
-    path: '/srv/app',
-    unit: 'app',
-    keep: 3,
-    shared: [],
-    sudo: true,
-    ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 },
-    configFile: join(configDir, 'hosts.ts'),
-    configDir,
-    service: { exec: 'node server.js', user: 'deploy', env: {} },
-  };
+  stage = testStage({ configFile: join(configDir, 'hosts.ts'), configDir, service: { exec: 'node server.js', user: 'deploy', env: {} } });
   printed = '';
   const sink = new PassThrough();
   sink.on('data', (d: Buffer) => (printed += d.toString()));

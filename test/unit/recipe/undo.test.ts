@@ -16,6 +16,7 @@ import type { Session } from '../../../src/session/session.js';
 import { RemoteHost } from '../../../src/host/host.js';
 import type { RunOptions, RunResult } from '../../../src/transport/types.js';
 import { LocalShell } from '../support/local-shell.js';
+import { testStage } from '../support/stage.js';
 
 /** Real shell for scripts; systemctl and journalctl answered here, and recorded. */
 class FakeSystem extends LocalShell {
@@ -45,19 +46,7 @@ beforeEach(async () => {
   for (const d of [`releases/${OLD}`, `releases/${NEW}`, 'shared', '.ship']) await mkdir(join(root, d), { recursive: true });
   await symlink(`releases/${NEW}`, join(root, 'current'));
   await writeFile(join(root, '.ship/releases.log'), `${JSON.stringify({ release: OLD, result: 'ok', time: 't' })}\n`);
-  stage = {
-    name: 'prod',
-    app: 'app',
-    hosts: ['h1'],
-    path: root,
-    unit: 'app',
-    keep: 3,
-    shared: [],
-    sudo: false,
-    ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 },
-    configFile: '/x/hosts.ts',
-    configDir: '/x',
-  };
+  stage = testStage({ hosts: ['h1'], path: root, sudo: false });
   printed = '';
   const sink = new PassThrough();
   sink.on('data', (d: Buffer) => (printed += d.toString()));

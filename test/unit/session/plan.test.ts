@@ -9,8 +9,8 @@ import { OFFLINE_FACTS, PlanConnection, printPlans } from '../../../src/session/
 import { inStep, recordSteps } from '../../../src/session/plan-step.js';
 import type { Connection, RunOptions, RunResult } from '../../../src/transport/types.js';
 import { RemoteHost } from '../../../src/host/host.js';
-import type { Stage } from '../../../src/config/types.js';
 import { Output } from '../../../src/output/output.js';
+import { testStage } from '../support/stage.js';
 
 const lock: Command = { argv: ['mkdir', '--', '/srv/app/.ship/lock'] };
 const restart: Command = { argv: ['systemctl', 'restart', 'app'], sudo: true };
@@ -142,20 +142,7 @@ describe('read-only queries', () => {
 });
 
 describe('offline answers of the steps', () => {
-  const stage: Stage = {
-    name: 'prod',
-    app: 'app',
-    hosts: ['web1'],
-    path: '/srv/app',
-    unit: 'app',
-    keep: 3,
-    shared: ['.env'],
-    sudo: true,
-    ssh: { connectTimeout: 5, commandTimeout: 600, stallTimeout: 60 },
-    configFile: '/x/hosts.ts',
-    configDir: '/x',
-    service: { exec: 'node server.js', user: 'deploy', env: {} },
-  } as Stage;
+  const stage = testStage({ shared: ['.env'], service: { exec: 'node server.js', user: 'deploy', env: {} } });
 
   function offlineHost(): { host: RemoteHost; plan: PlanConnection; printed: () => string } {
     let printed = '';
