@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       new Option('-R, --role <name>', 'only the hosts of the stage that carry this role (repeatable)').argParser(collect).default([]),
     )
     .option('-n, --dry-run', 'print the plan: per host, each step and the commands it would run; change nothing', false)
-    .option('--offline', 'with --dry-run: ask no host (no connection at all); plan a first deploy on freshly set-up hosts', false)
+    .option('--offline', 'with --dry-run: ask no host (no connection at all); plan as for hosts ship has not touched yet', false)
     .option('--full', 'with --dry-run: print the body of every script under its command', false)
     .showHelpAfterError('(run ship --help for usage)')
     .exitOverride()

@@ -3,7 +3,7 @@
  * so a plan can say "switch current from A to B" truthfully; everything else is recorded, under
  * the step that ran it (plan-step.ts), and reported as if it succeeded. The plan printed is
  * exactly what would have run. With --offline there is no host to ask: read-only queries are
- * answered as a freshly set-up host with nothing deployed would answer (RunOptions.offline).
+ * answered as a host ship has not touched yet would answer (RunOptions.offline).
  */
 import type { Duplex } from 'node:stream';
 import { type Command, stageSudo } from '../remote/command.js';
@@ -11,9 +11,9 @@ import { displayCommand, scriptBody } from '../remote/render.js';
 import type { Connection, ResolvedHost, RunOptions, RunResult } from '../transport/types.js';
 import { currentStep, type PlanStep } from './plan-step.js';
 
-/** The facts an offline plan assumes, said once per host. */
+/** The facts an offline plan assumes, said once per host: the same for a deploy, a setup and a renewal. */
 export const OFFLINE_FACTS =
-  'offline: assumed a first deploy on a freshly set-up host (no release, no lock, no setup files; programs in /usr/bin)';
+  'offline: assumed a host ship has not touched yet (no release, no lock, no unit or env file, no certificate; programs in /usr/bin)';
 
 /** A step of the plan: its label and what it would run, one entry per command or note. */
 export interface PlannedStep {
@@ -84,7 +84,7 @@ export class PlanConnection implements Connection {
   }
 }
 
-/** What a freshly set-up host with nothing deployed answers (see RunOptions.offline). */
+/** What a host ship has not touched yet answers (see RunOptions.offline). */
 function offlineAnswer(options: RunOptions): RunResult {
   const stdout = options.offline?.stdout ?? '';
   if (stdout) options.onStdout?.(stdout);

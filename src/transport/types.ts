@@ -15,7 +15,7 @@ export interface RunOptions {
   readOnly?: boolean;
   /**
    * How a read-only query is answered under --dry-run --offline, where no host is asked: what a
-   * freshly set-up host with nothing deployed would print and exit with. Default: exit 0, no output.
+   * host ship has not touched yet would print and exit with. Default: exit 0, no output.
    */
   offline?: { code?: number; stdout?: string };
   /** How a dry-run plan names the stdin, e.g. `release.tar.gz (12 MB)`. */

@@ -59,7 +59,7 @@ describe('ship deploy --dry-run --offline', () => {
     const sections = planSections(r.stdout, hosts);
     expect([...sections.keys()]).toEqual(hosts);
     for (const [host, lines] of sections) {
-      expect(lines[0]).toMatch(/^\S+ \| plan, offline: assumed a first deploy on a freshly set-up host/);
+      expect(lines[0]).toMatch(/^\S+ \| plan, offline: assumed a host ship has not touched yet/);
       expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(40);
       let label: string | undefined;
       for (const line of lines.slice(1)) {
