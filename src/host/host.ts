@@ -164,6 +164,15 @@ export class RemoteHost {
     this.progress(text);
   }
 
+  /**
+   * A step found nothing to change here: says why, as a progress line, and in a --dry-run plan as
+   * a line under the step, so a plan shows every step and not only the ones that act.
+   */
+  nothingNeeded(reason: string): void {
+    this.progress(reason);
+    if (this.connection instanceof PlanConnection) this.connection.note(reason);
+  }
+
   /** The run this host works for (stage, output, dry run), for steps defined elsewhere. */
   get context(): Readonly<HostContext> {
     return this.ctx;
@@ -396,6 +405,7 @@ export class RemoteHost {
       ...(doomed.releases.length > 0 ? [rel.remove(this.layout, doomed.releases)] : []),
       ...(doomed.leftovers.length > 0 ? [rel.removeLeftovers(this.layout, doomed.leftovers)] : []),
     ];
+    if (commands.length === 0) return this.nothingNeeded(`nothing old to remove; keep is ${keep}`);
     const problems: string[] = [];
     for (const command of commands) {
       try {

@@ -42,6 +42,8 @@ export interface SetupHost {
   readonly context: Readonly<{ stage: Stage; output: Output; dryRun: boolean }>;
   readonly applied: Pick<AppliedSteps, 'record'>;
   status(text: string): void;
+  /** The step found nothing to change: a progress line, and in a --dry-run plan a line under the step saying why. */
+  nothingNeeded(reason: string): void;
   run(command: Command, options?: RunOptions): Promise<RunResult>;
 }
 
@@ -246,7 +248,7 @@ export async function createDirectories(host: SetupHost): Promise<void> {
   const { owner, dirLines } = await ownerOf(host, dirs);
   const ok = new Set(dirLines.filter((l) => l.startsWith(`dir ${owner} `)).map((l) => l.slice(`dir ${owner} `.length)));
   const wrong = dirs.filter((d) => !ok.has(d));
-  if (wrong.length === 0) return host.status('directories unchanged');
+  if (wrong.length === 0) return host.nothingNeeded(`the directories are there, owned by ${owner}`);
   const [user, group] = owner.split(':') as [string, string];
   await host.run(files.createDirectories(user, group, wrong));
   changed(host, 'create', wrong.map((d) => (d === layout.root ? d : `${d.slice(layout.root.length + 1)}/`)).join(' '));
@@ -277,7 +279,7 @@ export async function installUnit(host: SetupHost, template: string, role?: Role
   ) {
     state.unitsChanged = true;
     changed(host, 'write', name);
-  } else host.status(`${name} unchanged`);
+  } else host.nothingNeeded(`${name} is up to date`);
 }
 
 /** Stop and remove the unit a template wrote in an earlier setup, if ship wrote it. */
@@ -286,8 +288,11 @@ export async function removeUnit(host: SetupHost, template: string, role?: Role)
   const name = unitFileName(role?.unit ?? stage.unit, template);
   const path = `${UNIT_DIR}/${name}`;
   const origin = (await host.run(files.origin(path), { readOnly: true, offline: { stdout: 'missing\n' } })).stdout.trim();
-  if (origin === 'missing') return;
-  if (origin !== 'ship') return output.notice(`${path} was not written by ship setup; leaving it alone`, host.name);
+  if (origin === 'missing') return host.nothingNeeded(`${path} is not there`);
+  if (origin !== 'ship') {
+    output.notice(`${path} was not written by ship setup; leaving it alone`, host.name);
+    return host.nothingNeeded(`${path} was not written by ship setup; left alone`);
+  }
   reloadIfRunFails(host);
   await host.run(systemctl.disable(name));
   await host.run(files.remove(path));
@@ -303,7 +308,7 @@ export async function removeUnit(host: SetupHost, template: string, role?: Role)
 export async function uploadEnvFile(host: SetupHost): Promise<void> {
   const { stage, output } = host.context;
   const env = readEnvFile(stage);
-  if (!env) return host.status('env file: none (no service.envFile)');
+  if (!env) return host.nothingNeeded('no service.envFile in hosts.ts');
   // Before anything else can print them.
   output.addSecrets(env.secrets);
   if (!warned.has(output)) {
@@ -326,13 +331,14 @@ export async function uploadEnvFile(host: SetupHost): Promise<void> {
   if (await installIfChanged(host, envFilePath(stage), env.content, { mode: '600', user, self: stateOf(host).login === user, label })) {
     stateOf(host).envChanged = true;
     changed(host, 'write', 'shared/.env');
-  } else host.status('shared/.env unchanged');
+  } else host.nothingNeeded('shared/.env is up to date');
 }
 
 /** `daemon-reload` when a unit changed, `enable` what is not enabled yet. */
 export async function enableUnits(host: SetupHost): Promise<void> {
   const { stage, output, dryRun } = host.context;
   const state = stateOf(host);
+  const before = state.changes.length;
   if (state.unitsChanged) {
     await host.run(systemctl.daemonReload());
     changed(host, 'reload', 'systemd');
@@ -346,6 +352,7 @@ export async function enableUnits(host: SetupHost): Promise<void> {
     await host.run(systemctl.enable([name]));
     changed(host, 'enable', name);
   }
+  if (state.changes.length === before && state.toStop.length === 0) host.nothingNeeded('no unit changed, and every one is on at boot');
   if ((state.unitsChanged || state.envChanged) && !dryRun) {
     const services = state.units.filter((u) => u.endsWith('.service'));
     for (const service of services.length > 0 ? services : [`${unitBase(stage.unit)}.service`]) {

@@ -25,12 +25,17 @@ class TableHost implements setup.SetupHost {
   readonly applied = new AppliedSteps();
   readonly ran: Array<{ command: Command; options: RunOptions }> = [];
   readonly statuses: string[] = [];
+  /** Why steps found nothing to change (nothingNeeded). */
+  readonly reasons: string[] = [];
   constructor(
     readonly context: { stage: Stage; output: Output; dryRun: boolean },
     private readonly answers: Record<string, Answer>,
   ) {}
   status(text: string): void {
     this.statuses.push(text);
+  }
+  nothingNeeded(reason: string): void {
+    this.reasons.push(reason);
   }
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
     this.ran.push({ command, options });
@@ -94,6 +99,7 @@ describe('createDirectories', () => {
     await setup.createDirectories(h);
     expect(h.ran[0]!.command.argv.slice(-4)).toEqual(DIRS);
     expect(h.changes).toEqual([]);
+    expect(h.reasons).toEqual(['the directories are there, owned by deploy:deploy']);
     expect(setup.setupSummary(h)).toBe('nothing changed');
   });
 
@@ -137,7 +143,7 @@ describe('installUnit', () => {
     const h = host({ ...base, 'read-unit-owner.sh': 'ship\n', 'read-file-state.sh': `644 root:root\n${sha(content)}\n` });
     await setup.installUnit(h, 'app.service');
     expect(h.changes).toEqual([]);
-    expect(h.statuses).toContain('app.service unchanged');
+    expect(h.reasons).toEqual(['app.service is up to date']);
   });
 
   it('refuses to overwrite a unit file ship did not write, and says how to get out', async () => {
@@ -173,6 +179,7 @@ describe('removeUnit', () => {
     await setup.removeUnit(h, 'app.socket');
     expect(h.changes).toEqual([]);
     expect(h.applied.newestFirst()).toEqual([]);
+    expect(h.reasons).toEqual(['/etc/systemd/system/app.socket is not there']);
   });
 
   it('leaves a file ship did not write alone, and says so', async () => {
@@ -208,6 +215,7 @@ describe('enableUnits', () => {
     const h = host({ ...base, 'systemctl is-enabled': 'enabled\n' });
     await setup.enableUnits(h);
     expect(h.changes).toEqual([]);
+    expect(h.reasons).toEqual(['no unit changed, and every one is on at boot']);
   });
 
   it('a dry run says what it would do', async () => {
@@ -225,7 +233,7 @@ describe('uploadEnvFile', () => {
     const h = host({});
     await setup.uploadEnvFile(h);
     expect(h.ran).toEqual([]);
-    expect(h.statuses).toEqual(['env file: none (no service.envFile)']);
+    expect(h.reasons).toEqual(['no service.envFile in hosts.ts']);
   });
 
   it('writes shared/.env as service.user through stdin, mode 600; the value is in no command line and no status', async () => {

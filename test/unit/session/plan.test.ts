@@ -168,7 +168,9 @@ describe('offline answers of the steps', () => {
     await host.installUnit('app.service');
     await host.removeUnit('app.socket');
     await host.enableUnits();
-    expect(plan.steps.map((s) => s.label)).toEqual(['create directories', 'install app.service', 'enable units']);
+    expect(plan.steps.map((s) => s.label)).toEqual(['create directories', 'install app.service', 'remove app.socket', 'enable units']);
+    // A step with nothing to do is in the plan too, saying why.
+    expect(plan.steps[2]!.lines.map((l) => l.text)).toEqual(['(/etc/systemd/system/app.socket is not there)']);
     expect(plan.steps[1]!.lines.some((l) => l.text.includes('/etc/systemd/system/app.service'))).toBe(true);
     expect(host.setupSummary()).toBe(
       'would create /srv/app releases/ shared/ .ship/, write app.service, reload systemd, enable app.service',
@@ -176,12 +178,13 @@ describe('offline answers of the steps', () => {
     expect(printed()).not.toContain('not written by ship');
   });
 
-  it('a deploy switches from no current release and cleans up nothing', async () => {
+  it('a deploy switches from no current release, and its cleanup says there is nothing to remove', async () => {
     const { host, plan } = offlineHost();
     await host.switchCurrent();
     await host.cleanup();
     expect(host.applied.switched?.from).toBe('');
-    expect(plan.steps.map((s) => s.label)).toEqual(['switch current -> 20260102T120000Z-0b0b0b']);
+    expect(plan.steps.map((s) => s.label)).toEqual(['switch current -> 20260102T120000Z-0b0b0b', 'cleanup']);
+    expect(plan.steps[1]!.lines.map((l) => l.text)).toEqual(['(nothing old to remove; keep is 3)']);
   });
 
   it('a rollback offline: a named release is taken as there; without one, an error says what to do', async () => {
