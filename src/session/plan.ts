@@ -121,6 +121,23 @@ export function planLines(plan: PlanConnection, options: { full?: boolean } = {}
   return lines;
 }
 
+/**
+ * One host's plan as the `plan` event of --json: the same steps and lines as the printed plan
+ * (bodies only with --full), for a program to read instead of parsing lines.
+ */
+export function planEvent(host: string, plan: PlanConnection, options: { full?: boolean } = {}): Record<string, unknown> {
+  return {
+    host,
+    ...(plan.offline ? { assumed: OFFLINE_FACTS.replace(/^offline: /, '') } : {}),
+    steps: plan.steps.map((step) => ({
+      label: step.label,
+      lines: step.lines.map((line) =>
+        options.full && line.body !== undefined ? { text: line.text, body: line.body } : { text: line.text },
+      ),
+    })),
+  };
+}
+
 /** Thrown by steps that cannot be simulated; dry-run callers catch it and move on. */
 export class DryRunSkip extends Error {}
 

@@ -10,7 +10,7 @@ import type { Stage } from '../config/types.js';
 import type { Output } from '../output/output.js';
 import { splitHostSpec } from '../config/host-spec.js';
 import { ConfigError } from '../errors.js';
-import { PlanConnection, printPlans } from './plan.js';
+import { PlanConnection, planEvent, printPlans } from './plan.js';
 import { Limiter } from './limiter.js';
 import { recordSteps } from './plan-step.js';
 import { askHidden } from './prompt.js';
@@ -102,7 +102,10 @@ export class Session {
 
   /** Print what every host would have run (--dry-run): per host, step by step. */
   printPlans(): void {
-    printPlans(this.plans, (line) => this.output.info(line), { full: this.options.full === true });
+    const full = this.options.full === true;
+    // --json: one `plan` event per host rather than a `message` per printed line.
+    if (this.output.mode === 'json') for (const [host, plan] of this.plans) this.output.event('plan', planEvent(host, plan, { full }));
+    else printPlans(this.plans, (line) => this.output.info(line), { full });
   }
 
   async close(): Promise<void> {

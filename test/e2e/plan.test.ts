@@ -77,5 +77,30 @@ describe('ship deploy --dry-run --offline', () => {
     }
     // The upload tells what it would send, not bytes a dry run never sent.
     expect(r.stdout).not.toMatch(/upload \d+ B \(gzip\) of/);
+
+    // --json: the same plan, one `plan` event per host, the same steps and lines as printed.
+    const json = await ship(['deploy', 'prod', '--dry-run', '--offline', '--json'], { cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    const plans = json.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            host?: string;
+            assumed?: string;
+            steps?: Array<{ label: string; lines: Array<{ text: string }> }>;
+          },
+      )
+      .filter((e) => e.type === 'plan');
+    expect(plans.map((p) => p.host)).toEqual(hosts);
+    for (const plan of plans) {
+      expect(plan.assumed).toMatch(/^assumed a host ship has not touched yet/);
+      const printed = sections.get(plan.host!)!.filter((l) => /\| {5}/.test(l)).length;
+      expect(plan.steps!.flatMap((s) => s.lines)).toHaveLength(printed);
+      expect(plan.steps!.map((s) => s.label)).toContain('lock');
+    }
+    expect(connections).toHaveLength(0);
   });
 });

@@ -5,7 +5,7 @@
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from '../../../src/remote/command.js';
-import { OFFLINE_FACTS, PlanConnection, printPlans } from '../../../src/session/plan.js';
+import { OFFLINE_FACTS, PlanConnection, planEvent, printPlans } from '../../../src/session/plan.js';
 import { inStep, recordSteps } from '../../../src/session/plan-step.js';
 import type { Connection, RunOptions, RunResult } from '../../../src/transport/types.js';
 import { RemoteHost } from '../../../src/host/host.js';
@@ -138,6 +138,25 @@ describe('read-only queries', () => {
     );
     expect(answer).toEqual({ code: 44, stdout: 'missing\n', stderr: '' });
     expect(seen).toBe('missing\n');
+  });
+});
+
+describe('the plan event of --json', () => {
+  it('has the same steps and lines as the printed plan; bodies only with --full; the offline facts', async () => {
+    const plan = new PlanConnection('web1', undefined, true);
+    await inStep('switch current -> r2', () => plan.run(swap));
+    await inStep('systemctl restart app', () => plan.run(restart));
+    expect(planEvent('web1', plan)).toEqual({
+      host: 'web1',
+      assumed: OFFLINE_FACTS.replace(/^offline: /, ''),
+      steps: [
+        { label: 'switch current -> r2', lines: [{ text: 'switch-current.sh .tmp' }] },
+        { label: 'systemctl restart app', lines: [{ text: 'sudo -n -- systemctl restart app' }] },
+      ],
+    });
+    const full = planEvent('web1', plan, { full: true }) as { steps: Array<{ lines: Array<{ body?: string }> }> };
+    expect(full.steps[0]!.lines[0]!.body).toBe('set -e\nmv -T -- "$1" current');
+    expect(full.steps[1]!.lines[0]!.body).toBeUndefined();
   });
 });
 
