@@ -186,7 +186,7 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
 
 async function readAll(stage: CertStage, session: Session): Promise<HostReading[]> {
   const results = await Promise.allSettled(
-    session.hosts.map(async (host) => readHostCert(host, await session.connection(host), stage.certs, stage.sudo)),
+    session.hosts.map(async (host) => readHostCert(host, await session.connection(host), stage.certs)),
   );
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failed.length === 1) throw failed[0];
@@ -294,7 +294,7 @@ async function install(
   files: InstallFiles,
   facts: CertFacts,
 ): Promise<{ installed: string[]; errors: ShipError[] }> {
-  const options = { certs: stage.certs, sudo: stage.sudo };
+  const options = { certs: stage.certs };
   const targets = session.hosts.filter((host) => !had.has(host));
   const errors: ShipError[] = [];
   const collect = (host: string, error: unknown) =>
@@ -342,8 +342,8 @@ async function planOnly(stage: CertStage, session: Session, reason: string, outp
   const placeholder: InstallFiles = { keyPem: '(new private key)', certPem: '(new full chain)', origin: '(origin record)' };
   for (const host of session.hosts) {
     const connection = await session.connection(host);
-    await inStep('install key and full chain', () => prepare(host, connection, placeholder, { certs, sudo: stage.sudo }));
-    await inStep(`reload ${certs.reload ?? ''}`.trim(), () => activate(host, connection, { certs, sudo: stage.sudo }));
+    await inStep('install key and full chain', () => prepare(host, connection, placeholder, { certs }));
+    await inStep(`reload ${certs.reload ?? ''}`.trim(), () => activate(host, connection, { certs }));
   }
   session.printPlans();
   return [];
