@@ -8,7 +8,6 @@
  *   2. `activate`: reload the unit (the old pair goes back if that fails).
  */
 import { certCommands } from '../remote/certs.js';
-import { stageSudo } from '../remote/command.js';
 import { displayCommand } from '../remote/render.js';
 import { ShipError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
@@ -25,8 +24,6 @@ export interface InstallFiles {
 
 export interface InstallOptions {
   certs: ResolvedCerts;
-  /** hosts.ts `sudo`: only to show a failed command as it ran (the session's connection applies it). */
-  sudo: boolean;
 }
 
 /** In the order `swap` moves them in: the chain after its key, the record last. */
@@ -69,7 +66,7 @@ export async function prepare(host: string, connection: Connection, files: Insta
   if (result.code !== 0) {
     await restore(connection, options);
     throw new ShipError(
-      `${host}: \`${displayCommand(stageSudo(test, options.sudo))}\` failed, so nginx was not reloaded and the previous certificate was put back${tail(result.stderr)}`,
+      `${host}: \`${displayCommand(result.ran ?? test)}\` failed, so nginx was not reloaded and the previous certificate was put back${tail(result.stderr)}`,
       {
         host,
         hint: `fix the nginx configuration on ${host} until \`sudo nginx -t\` passes`,
@@ -86,7 +83,7 @@ export async function activate(host: string, connection: Connection, options: In
   if (result.code === 0) return;
   await restore(connection, options);
   throw new ShipError(
-    `${host}: \`${displayCommand(stageSudo(command, options.sudo))}\` failed (exit ${result.code ?? 'signal'}); the previous certificate was put back${tail(result.stderr)}`,
+    `${host}: \`${displayCommand(result.ran ?? command)}\` failed (exit ${result.code ?? 'signal'}); the previous certificate was put back${tail(result.stderr)}`,
     {
       host,
       hint: `see \`journalctl -u ${unit}\` on ${host}`,

@@ -4,7 +4,6 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { certCommands, READ_MISSING_CERT, READ_MISSING_KEY } from '../remote/certs.js';
-import { stageSudo } from '../remote/command.js';
 import { displayCommand } from '../remote/render.js';
 import { RemoteCommandError } from '../errors.js';
 import type { ResolvedCerts } from '../config/types.js';
@@ -20,13 +19,12 @@ export interface HostReading {
   chain?: X509Certificate[];
 }
 
-/** `sudo`: hosts.ts `sudo`, only to show a failed read as it ran (the session's connection applies it). */
-export async function readHostCert(host: string, connection: Connection, certs: ResolvedCerts, sudo: boolean): Promise<HostReading> {
+export async function readHostCert(host: string, connection: Connection, certs: ResolvedCerts): Promise<HostReading> {
   const command = certCommands.read(certs.certPath, certs.keyPath);
   const result = await connection.run(command, { allowFailure: true, readOnly: true, offline: { code: READ_MISSING_CERT } });
   if (result.code === READ_MISSING_CERT) return { cert: { host, state: 'missing', detail: `no certificate at ${certs.certPath}` } };
   if (result.code === READ_MISSING_KEY) return { cert: { host, state: 'key-missing', detail: `no private key at ${certs.keyPath}` } };
-  if (result.code !== 0) throw new RemoteCommandError(host, displayCommand(stageSudo(command, sudo)), result.code, result.stderr);
+  if (result.code !== 0) throw new RemoteCommandError(host, displayCommand(result.ran ?? command), result.code, result.stderr);
   let chain: X509Certificate[];
   try {
     chain = parseChain(result.stdout);

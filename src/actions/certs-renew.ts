@@ -32,11 +32,11 @@ import { ACME_DIRECTORIES } from '../config/rules.js';
 import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { Session } from '../session/session.js';
-import { takeDeployLocks } from '../host/host-lock.js';
 import { stageFailure, type Note } from './certs-report.js';
 import type { CertStage } from './certs-stages.js';
 import { exitCodeFor } from '../output/failures.js';
-import { eachHost } from '../output/tasks.js';
+import type { RemoteHost } from '../host/host.js';
+import { certHosts, passing, withDeployLock } from './certs-hosts.js';
 
 /** How long a renewal waits for a deploy on the same hosts to finish. */
 const DEPLOY_LOCK_WAIT_SECONDS = 600;
@@ -118,15 +118,15 @@ async function renewStage(stage: CertStage, session: Session, run: Run): Promise
   if (options.dryRun) return planOnly(stage, session, decision.reason, run.output);
 
   // Never interleave with a deploy to these hosts: wait for one to finish (cron can wait).
-  const locks = await takeDeployLocks(session, stage, 'ship certs renew', DEPLOY_LOCK_WAIT_SECONDS);
-  try {
-    return await renewDue(stage, session, run, { readings, decision, replaces, trustedNow, now, debug });
-  } finally {
-    await locks.release();
-  }
+  const hosts = await certHosts(session, DEPLOY_LOCK_WAIT_SECONDS);
+  return withDeployLock(hosts, output, () =>
+    renewDue(stage, session, run, { hosts, readings, decision, replaces, trustedNow, now, debug }),
+  );
 }
 
 interface Due {
+  /** The stage's hosts, locked. */
+  hosts: RemoteHost[];
   readings: HostReading[];
   decision: { reason: string };
   replaces: string | undefined;
@@ -138,7 +138,7 @@ interface Due {
 async function renewDue(stage: CertStage, session: Session, run: Run, due: Due): Promise<ShipError[]> {
   const { certs } = stage;
   const { output, options } = run;
-  const { readings, decision, replaces, trustedNow, now, debug } = due;
+  const { hosts, readings, decision, replaces, trustedNow, now, debug } = due;
   // Per CA directory: after `directory` changes, a pair from the old CA is never installed.
   const pendingPath = pendingDir(stage.configFile, stage.name, certs.domains, certs.directoryUrl);
   let pair = options.force ? undefined : await reusablePending(pendingPath, stage, now, debug);
@@ -163,7 +163,7 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
 
   const had = holders(readings, facts.fingerprint, stage);
   const files = { keyPem: pair.keyPem, certPem: pair.certPem, origin: originRecord(pair.directoryUrl, facts.fingerprint, pair.profile) };
-  const { installed, errors } = await install(stage, session, had, files, facts);
+  const { installed, errors } = await install(stage, session, hosts, had, files, facts);
   const without = session.hosts.filter((h) => !installed.includes(h) && !had.has(h));
   if (without.length === 0) await clearStagePending(pendingPath);
   if (installed.length > 0) {
@@ -186,7 +186,7 @@ async function renewDue(stage: CertStage, session: Session, run: Run, due: Due):
 
 async function readAll(stage: CertStage, session: Session): Promise<HostReading[]> {
   const results = await Promise.allSettled(
-    session.hosts.map(async (host) => readHostCert(host, await session.connection(host), stage.certs, stage.sudo)),
+    session.hosts.map(async (host) => readHostCert(host, await session.connection(host), stage.certs)),
   );
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failed.length === 1) throw failed[0];
@@ -290,43 +290,48 @@ function orderHint(stage: CertStage, error: unknown, message: string): string {
 async function install(
   stage: CertStage,
   session: Session,
+  hosts: readonly RemoteHost[],
   had: ReadonlySet<string>,
   files: InstallFiles,
   facts: CertFacts,
 ): Promise<{ installed: string[]; errors: ShipError[] }> {
-  const options = { certs: stage.certs, sudo: stage.sudo };
-  const targets = session.hosts.filter((host) => !had.has(host));
+  const options = { certs: stage.certs };
+  const targets = hosts.filter((host) => !had.has(host.name));
   const errors: ShipError[] = [];
   const collect = (host: string, error: unknown) =>
     errors.push(error instanceof ShipError ? error : new ShipError(`${host}: ${errorText(error)}`, { host }));
 
-  // One step on every host at once, as hosts.each runs a deploy's (output/tasks.ts), without
-  // progress lines off a terminal (cron stays silent): the hosts it succeeded on, each failure collected.
-  const onEach = async (hosts: readonly string[], step: (host: string) => Promise<void>): Promise<string[]> => {
-    const outcomes = await eachHost(session.output, hosts, step, { plainProgress: false });
-    for (const o of outcomes) if (!o.ok) collect(o.host, o.error);
-    return outcomes.filter((o) => o.ok).map((o) => o.host);
-  };
-  const prepared = await onEach(targets, async (host) => prepare(host, await session.connection(host), files, options));
-  const installed = await onEach(prepared, async (host) => {
-    const connection = await session.connection(host);
-    await activate(host, connection, options);
-    if (stage.certs.reload) {
-      const served = await confirmServed(connection, tlsServerName(stage.certs.domains), facts.fingerprint);
-      if (!served.ok) {
-        errors.push(
-          new ShipError(
-            `${host}: the new certificate is installed and ${stage.certs.reload} reloaded, but port 443 still serves ${served.last}, not serial ${facts.serial}`,
-            {
-              host,
-              hint: `check that the TLS configuration on ${host} uses ${stage.certs.certPath} and ${stage.certs.keyPath}`,
-            },
-          ),
-        );
+  const { output } = session;
+  const prepared = await passing(
+    output,
+    targets,
+    async ({ name }) => prepare(name, await session.connection(name), files, options),
+    collect,
+  );
+  const activated = await passing(
+    output,
+    prepared,
+    async ({ name: host }) => {
+      const connection = await session.connection(host);
+      await activate(host, connection, options);
+      if (stage.certs.reload) {
+        const served = await confirmServed(connection, tlsServerName(stage.certs.domains), facts.fingerprint);
+        if (!served.ok) {
+          errors.push(
+            new ShipError(
+              `${host}: the new certificate is installed and ${stage.certs.reload} reloaded, but port 443 still serves ${served.last}, not serial ${facts.serial}`,
+              {
+                host,
+                hint: `check that the TLS configuration on ${host} uses ${stage.certs.certPath} and ${stage.certs.keyPath}`,
+              },
+            ),
+          );
+        }
       }
-    }
-  });
-  return { installed, errors };
+    },
+    collect,
+  );
+  return { installed: activated.map((h) => h.name), errors };
 }
 
 /** --dry-run: the decision, then the commands the install would run on each host. */
@@ -342,8 +347,8 @@ async function planOnly(stage: CertStage, session: Session, reason: string, outp
   const placeholder: InstallFiles = { keyPem: '(new private key)', certPem: '(new full chain)', origin: '(origin record)' };
   for (const host of session.hosts) {
     const connection = await session.connection(host);
-    await inStep('install key and full chain', () => prepare(host, connection, placeholder, { certs, sudo: stage.sudo }));
-    await inStep(`reload ${certs.reload ?? ''}`.trim(), () => activate(host, connection, { certs, sudo: stage.sudo }));
+    await inStep('install key and full chain', () => prepare(host, connection, placeholder, { certs }));
+    await inStep(`reload ${certs.reload ?? ''}`.trim(), () => activate(host, connection, { certs }));
   }
   session.printPlans();
   return [];

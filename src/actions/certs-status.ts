@@ -33,7 +33,7 @@ export async function certsStatus(
       const results = await Promise.all(
         session.hosts.map(async (host) => {
           try {
-            const reading = await readHostCert(host, await session.connection(host), stage.certs, stage.sudo);
+            const reading = await readHostCert(host, await session.connection(host), stage.certs);
             const { decision } = await assess([reading], stage.certs, { now, log: (text) => output.debug(text, host) });
             return { host, reading, decision };
           } catch (error) {

@@ -162,7 +162,7 @@ async function certOf(
   now: number,
 ): Promise<HostStatus['cert']> {
   try {
-    const { cert } = await readHostCert(host, connection, stage.certs!, stage.sudo);
+    const { cert } = await readHostCert(host, connection, stage.certs!);
     if (cert.state !== 'present') return { state: cert.state, detail: cert.detail };
     const left = cert.facts.notAfter.getTime() - now;
     return { state: 'present', notAfter: cert.facts.notAfter.toISOString(), daysLeft: Math.floor(left / DAY) };

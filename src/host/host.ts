@@ -12,7 +12,7 @@ import type { Role, Stage } from '../config/types.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
 import { lineSplitter, type Output } from '../output/output.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
-import type { ReleaseInfo } from '../release/build.js';
+import { localIdentity, type ReleaseInfo } from '../release/build.js';
 import type { Gathering } from '../session/gathering.js';
 import type { ReleaseUpload, UploadTarget } from '../release/upload.js';
 import type { LockOrder } from './lock-order.js';
@@ -27,7 +27,13 @@ import { parseInventory, planCleanup, releaseState, rollbackTarget, type Invento
 export interface HostContext {
   stage: Stage;
   output: Output;
-  release: ReleaseInfo;
+  /**
+   * This run's release. None for work that deploys nothing and only keeps out of deploys' way
+   * (ship certs renew, from cron): it takes no lock where the deploy path cannot be created (never
+   * deployed to, so nothing to keep apart from), tells a wait for a deploy's lock in one debug
+   * line instead of progress, and has no use for the release verbs (upload, switch, log).
+   */
+  release?: ReleaseInfo;
   dryRun: boolean;
   /** Aborted on SIGINT/SIGTERM: long steps stop, the runner cleans up. */
   signal: AbortSignal;
@@ -130,7 +136,7 @@ export class RemoteHost {
     this.deployLock =
       shared?.lock ??
       new DeployLock(connection, name, paths.lock(this.layout), {
-        user: ctx.release.user,
+        user: localIdentity().user,
         command: ctx.command,
         stageName: ctx.stage.name,
       });
@@ -152,6 +158,14 @@ export class RemoteHost {
 
   private state(): HostState {
     return { applied: this.applied, lock: this.deployLock };
+  }
+
+  /** This run's release, for the verbs that deploy one; work without one (certs renew) never calls them. */
+  private get release(): ReleaseInfo {
+    if (this.ctx.release) return this.ctx.release;
+    throw new ShipError(`${this.name}: ${this.ctx.command} deploys no release, so it has none to upload, switch to or log`, {
+      host: this.name,
+    });
   }
 
   /** A progress line: to the step's listr2 task or prefixed line; outside a step, nowhere. */
@@ -197,12 +211,25 @@ export class RemoteHost {
   private async takeLock(): Promise<void> {
     this.progress('lock');
     const deadline = Date.now() + this.ctx.lockWait * 1000;
-    await this.run(rel.prepare(this.layout));
+    const deploying = this.ctx.release !== undefined;
+    // A deploy creates its path (failing to is its error); work beside deploys takes a path this
+    // user cannot create as never deployed to: there is no deploy to keep apart from.
+    const prepared = await this.run(rel.prepare(this.layout), { allowFailure: !deploying });
+    if (prepared.code !== 0) {
+      this.ctx.output.debug(`no deploy lock taken: ${this.layout.root} does not exist and cannot be created`, this.name);
+      return;
+    }
+    let told = false;
+    const onWait = (holder: string) => {
+      if (deploying) this.progress(`waiting for lock held by ${holder}`);
+      else if (!told) this.ctx.output.debug(`waiting for the deploy lock held by ${holder}`, this.name);
+      told = true;
+    };
     const take = () =>
       this.deployLock.acquire({
         deadline,
         signal: this.ctx.signal,
-        onWait: (holder) => this.progress(`waiting for lock held by ${holder}`),
+        onWait,
         onBreak: (holder) => this.ctx.output.notice(`breaking a stale lock left by a dead process (${holder})`, this.name),
       });
     if (this.scope) await this.scope.lockOrder.inTurn(this.name, take);
@@ -232,7 +259,7 @@ export class RemoteHost {
    * into place: `await host.upload(release)`.
    */
   async upload(release: ReleaseUpload): Promise<void> {
-    const id = this.ctx.release.id;
+    const id = this.release.id;
     this.applied.record({ kind: 'upload', release: id });
     await inStep(`upload release ${id}`, () => release.upload(this.uploadTarget(), this.scope?.uploading, this.ctx.dryRun));
   }
@@ -252,11 +279,11 @@ export class RemoteHost {
   async linkShared(): Promise<void> {
     if (this.ctx.stage.shared.length === 0) return;
     this.progress('link shared');
-    await inStep('link shared', () => this.run(rel.linkShared(this.layout, this.ctx.release.id, this.ctx.stage.shared)));
+    await inStep('link shared', () => this.run(rel.linkShared(this.layout, this.release.id, this.ctx.stage.shared)));
   }
 
   /** Point `current` at a release atomically (default: this run's); remembers the previous one. */
-  switchCurrent(id = this.ctx.release.id): Promise<void> {
+  switchCurrent(id = this.release.id): Promise<void> {
     return inStep(`switch current -> ${id}`, () => this.switchTo(id));
   }
 
@@ -432,7 +459,7 @@ export class RemoteHost {
     result: 'ok' | 'failed' | 'interrupted' | 'rollback' | 'rollback-failed',
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    const { release } = this.ctx;
+    const { release } = this;
     await inStep(`log release ${result}`, () =>
       this.connection.run(
         rel.log(this.layout, {
@@ -482,7 +509,8 @@ export class RemoteHost {
    * `await host.runInRelease(['bin/migrate'])`. For run-once steps (`hosts.once`).
    */
   async runInRelease(argv: readonly string[]): Promise<void> {
-    const { stage, release, output } = this.ctx;
+    const { stage, output } = this.ctx;
+    const { release } = this;
     const dir = paths.release(this.layout, release.id);
     this.progress(`run in releases/${release.id}: ${argv.join(' ')}`);
     const out = lineSplitter((line) => output.hostLine(this.name, 'stdout', line));

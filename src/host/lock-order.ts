@@ -14,6 +14,11 @@ import { exitCodeOf } from '../output/failures.js';
  * first, or lock only some hosts), then one by one; once a host's lock cannot be taken, the
  * hosts after it do not try.
  */
+/** The one order deploy locks are taken in (and a failure is named by): host names sorted. */
+export function inLockOrder(hosts: readonly string[]): string[] {
+  return [...hosts].sort();
+}
+
 export class LockOrder {
   private readonly gathering: Gathering;
   /** Per host that asked: resolves when its turn is over, with the error if it got no lock. */
@@ -32,7 +37,7 @@ export class LockOrder {
   async inTurn(host: string, take: () => Promise<void>): Promise<void> {
     let end!: (outcome: { error?: unknown }) => void;
     this.turns.set(host, new Promise((resolve) => (end = resolve)));
-    const order = [...(await this.gathering.arrive(host))].sort();
+    const order = inLockOrder(await this.gathering.arrive(host));
     const before = order[order.indexOf(host) - 1];
     const previous = before === undefined ? {} : await this.turns.get(before)!;
     if ('error' in previous) {

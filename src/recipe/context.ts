@@ -101,12 +101,14 @@ export interface GroupOptions {
   signal?: AbortSignal;
   /** Told when the recipe calls `rollout`, so a recipe that never does can be pointed out. */
   onRollout?: () => void;
+  /** false: no progress lines off a terminal (certs renew, so cron stays silent); a terminal still shows them. */
+  plainProgress?: boolean;
 }
 
 export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOptions = {}): HostGroup {
   return {
     list: hosts,
-    each: (step) => runStep(output, hosts, step),
+    each: (step) => runStep(output, hosts, step, options),
     async rollout(step) {
       options.onRollout?.();
       const batches = planBatches(hosts, options.rollout);
@@ -125,14 +127,14 @@ export function hostGroup(output: Output, hosts: RemoteHost[], options: GroupOpt
             batches.length,
             batch.map((h) => h.name),
           );
-        await runStep(output, batch, step);
+        await runStep(output, batch, step, options);
       }
     },
     async once(step, { role } = {}) {
       const host = (role === undefined ? hosts : withRole(hosts, role))[0];
       if (!host)
         throw new ShipError(`hosts.once: no host of this run carries the role "${role}" (hosts: ${hosts.map((h) => h.name).join(', ')})`);
-      await runStep(output, [host], step);
+      await runStep(output, [host], step, options);
     },
     withRole: (role) => hostGroup(output, withRole(hosts, role), options),
   };
@@ -155,25 +157,30 @@ function withRole(hosts: RemoteHost[], role: string): RemoteHost[] {
  * Each host works through its view for this step (RemoteHost.inStep), which carries what the
  * step's hosts share; the hosts themselves are not changed.
  */
-async function runStep(output: Output, hosts: RemoteHost[], step: (host: Host) => Promise<void>): Promise<void> {
+async function runStep(output: Output, hosts: RemoteHost[], step: (host: Host) => Promise<void>, options: GroupOptions): Promise<void> {
   const names = hosts.map((h) => h.name);
   const lockOrder = new LockOrder(names);
   const uploading = new Gathering(names);
-  const outcomes = await eachHost(output, names, async (name, progress) => {
-    const confirmations: Array<Promise<void>> = [];
-    const host = hosts.find((h) => h.name === name)!.inStep({ progress, lockOrder, uploading, confirmations });
-    try {
-      await step(host);
-      // Health checks' second looks ran alongside the rest of the step; the step is over once they are.
-      if (confirmations.length > 0) progress('health: second look');
-      await Promise.all(confirmations);
-    } finally {
-      lockOrder.finished(name);
-      uploading.finished(name);
-      await Promise.allSettled(confirmations);
-    }
-    progress('done');
-  });
+  const outcomes = await eachHost(
+    output,
+    names,
+    async (name, progress) => {
+      const confirmations: Array<Promise<void>> = [];
+      const host = hosts.find((h) => h.name === name)!.inStep({ progress, lockOrder, uploading, confirmations });
+      try {
+        await step(host);
+        // Health checks' second looks ran alongside the rest of the step; the step is over once they are.
+        if (confirmations.length > 0) progress('health: second look');
+        await Promise.all(confirmations);
+      } finally {
+        lockOrder.finished(name);
+        uploading.finished(name);
+        await Promise.allSettled(confirmations);
+      }
+      progress('done');
+    },
+    { plainProgress: options.plainProgress },
+  );
   const failures = outcomes.filter((o) => !o.ok).map((o) => ({ host: o.host, error: (o as { error: unknown }).error }));
   if (failures.length > 0) throw new PhaseError(failures);
 }

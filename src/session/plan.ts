@@ -40,7 +40,7 @@ export class PlanConnection implements Connection {
   constructor(
     private readonly name: string,
     private readonly live: (() => Promise<Connection>) | undefined,
-    private readonly sudoAllowed = true,
+    private readonly sudoAllowed: boolean,
   ) {}
 
   get offline(): boolean {
@@ -53,13 +53,13 @@ export class PlanConnection implements Connection {
 
   async run(asked: Command, options: RunOptions = {}): Promise<RunResult> {
     const command = stageSudo(asked, this.sudoAllowed);
-    if (options.readOnly) return this.live ? (await this.live()).run(command, options) : offlineAnswer(options);
+    if (options.readOnly) return this.live ? (await this.live()).run(command, options) : { ...offlineAnswer(options), ran: command };
     let text = displayCommand(command);
     if (options.stdin !== undefined) text += options.stdinLabel ? `  < ${options.stdinLabel}` : '  < (stdin)';
     const body = scriptBody(command);
     this.record({ text, ...(body === undefined ? {} : { body }) }, command.label);
     drain(options.stdin);
-    return { code: 0, stdout: '', stderr: '' };
+    return { code: 0, stdout: '', stderr: '', ran: command };
   }
 
   /** A line in parentheses under the current step, for what a dry run does not do (a health check). */

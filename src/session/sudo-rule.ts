@@ -17,8 +17,9 @@ export class SudoRuleConnection implements Connection {
     return this.inner.host;
   }
 
-  run(command: Command, options?: RunOptions): Promise<RunResult> {
-    return this.inner.run(stageSudo(command, this.sudoAllowed), options);
+  async run(command: Command, options?: RunOptions): Promise<RunResult> {
+    const ran = stageSudo(command, this.sudoAllowed);
+    return { ...(await this.inner.run(ran, options)), ran };
   }
 
   forwardOut(host: string, port: number): Promise<Duplex> {

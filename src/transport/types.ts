@@ -36,6 +36,12 @@ export interface RunResult {
   signal?: string;
   stdout: string;
   stderr: string;
+  /**
+   * The command as it ran, after the stage's sudo rule: set by the connections that apply that
+   * rule (session/sudo-rule.ts, session/plan.ts), so a caller that judges the exit code itself
+   * shows a failure as it ran. Undefined from a bare transport, which runs what it is given.
+   */
+  ran?: Command;
 }
 
 /** Where a host spec from hosts.ts resolved to, after ~/.ssh/config. */

@@ -39,7 +39,6 @@ const IO_COVERED_BY_E2E: Record<string, string> = {
   'cli/deploy.ts': 'commander wiring; e2e runs the real CLI',
   'cli/project.ts': 'commander wiring; e2e runs the real CLI',
   'cli/ship-api.ts': 'one dynamic import for the loaders; e2e runs the real CLI',
-  'host/host-lock.ts': 'the deploy lock on hosts for certs renew (e2e certs tests)',
   'output/tasks.ts': 'listr2 or plain progress lines on a terminal (e2e reads the plain lines)',
 };
 

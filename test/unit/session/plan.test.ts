@@ -40,8 +40,8 @@ beforeAll(() => recordSteps());
 
 describe('the plan printer', () => {
   it('prints per host, each step label with its commands indented under it', async () => {
-    const web1 = new PlanConnection('web1', undefined);
-    const web2 = new PlanConnection('web2', undefined);
+    const web1 = new PlanConnection('web1', undefined, true);
+    const web2 = new PlanConnection('web2', undefined, true);
     for (const plan of [web1, web2]) {
       await inStep('lock', () => plan.run(lock));
       await inStep('switch current -> r2', () => plan.run(swap, { stdin: 'x', stdinLabel: 'manifest' }));
@@ -75,7 +75,7 @@ describe('the plan printer', () => {
   });
 
   it('--full prints the body of a script command under it, plain --dry-run never', async () => {
-    const plan = new PlanConnection('web1', undefined);
+    const plan = new PlanConnection('web1', undefined, true);
     await inStep('switch current -> r2', () => plan.run(swap));
     await inStep('lock', () => plan.run(lock));
     const plans = new Map([['web1', plan]]);
@@ -91,7 +91,7 @@ describe('the plan printer', () => {
   });
 
   it('two calls of one verb are two steps; a command outside any step goes under its own label', async () => {
-    const plan = new PlanConnection('web1', liveAnswering('').connect);
+    const plan = new PlanConnection('web1', liveAnswering('').connect, true);
     await inStep('install app.service', () => plan.run(lock));
     await inStep('install app.service', () => plan.run(restart));
     await plan.run({ ...lock, label: 'take the lock' });
@@ -110,7 +110,7 @@ describe('the plan printer', () => {
   });
 
   it('says so when a host would run nothing', () => {
-    expect(print(new Map([['web1', new PlanConnection('web1', liveAnswering('').connect)]]))).toEqual([
+    expect(print(new Map([['web1', new PlanConnection('web1', liveAnswering('').connect, true)]]))).toEqual([
       'web1 | plan',
       'web1 |   (nothing to run)',
     ]);
@@ -120,7 +120,7 @@ describe('the plan printer', () => {
 describe('read-only queries', () => {
   it('online: run on the host, and are not part of the plan', async () => {
     const live = liveAnswering('current r1\n');
-    const plan = new PlanConnection('web1', live.connect);
+    const plan = new PlanConnection('web1', live.connect, true);
     const result = await inStep('lock', () => plan.run({ argv: ['readlink', 'current'] }, { readOnly: true }));
     expect(result.stdout).toBe('current r1\n');
     expect(live.asked).toEqual(['readlink current']);
@@ -128,15 +128,20 @@ describe('read-only queries', () => {
   });
 
   it('offline: answered as a host with nothing on it, through onStdout too, and nothing is connected', async () => {
-    const plan = new PlanConnection('web1', undefined);
+    const plan = new PlanConnection('web1', undefined, true);
     expect(plan.offline).toBe(true);
-    expect(await plan.run({ argv: ['readlink', 'current'] }, { readOnly: true })).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await plan.run({ argv: ['readlink', 'current'] }, { readOnly: true })).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+      ran: { argv: ['readlink', 'current'] },
+    });
     let seen = '';
     const answer = await plan.run(
       { argv: ['stat', 'x'] },
       { readOnly: true, allowFailure: true, offline: { code: 44, stdout: 'missing\n' }, onStdout: (t) => (seen += t) },
     );
-    expect(answer).toEqual({ code: 44, stdout: 'missing\n', stderr: '' });
+    expect(answer).toEqual({ code: 44, stdout: 'missing\n', stderr: '', ran: { argv: ['stat', 'x'] } });
     expect(seen).toBe('missing\n');
   });
 });
@@ -168,7 +173,7 @@ describe('offline answers of the steps', () => {
     const sink = new PassThrough();
     sink.on('data', (d: Buffer) => (printed += d.toString()));
     const output = new Output({ mode: 'plain', verbose: false, stdout: sink, stderr: sink });
-    const plan = new PlanConnection('web1', undefined);
+    const plan = new PlanConnection('web1', undefined, true);
     const host = new RemoteHost('web1', plan, {
       stage,
       output,

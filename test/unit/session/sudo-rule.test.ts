@@ -59,6 +59,19 @@ describe('the connections the session hands out', () => {
     }
   });
 
+  it('both report the command as it ran, so a caller that judges the exit code shows that', async () => {
+    for (const allowed of [true, false]) {
+      const live = new SudoRuleConnection(recorder().connection, allowed);
+      const plan = new PlanConnection('web1', undefined, allowed);
+      for (const connection of [live, plan]) {
+        for (const options of [{}, { readOnly: true }]) {
+          const { ran } = await connection.run(restart, options);
+          expect(renderCommand(ran!)).toBe(allowed ? 'sudo -n -- systemctl restart -- app' : 'systemctl restart -- app');
+        }
+      }
+    }
+  });
+
   it('a plan shows what would run under the same rule', async () => {
     const lines = (allowed: boolean) => {
       const plan = new PlanConnection('web1', undefined, allowed);
