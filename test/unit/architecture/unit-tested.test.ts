@@ -12,6 +12,8 @@ import { importGraph, root, sourceFiles } from './import-graph.js';
 /** No logic at all: types and interfaces only. */
 const TYPES_ONLY: Record<string, string> = {
   'cli/types.ts': 'the shapes of the CLI wiring (options, actions)',
+  'config/types.ts': "hosts.ts's input shapes and the resolved stage",
+  'transport/types.ts': 'the Connection interface, its options and results',
   'remote/stream-codec.ts': 'the names of the stream codecs',
   'systemd/service.ts': 'the resolved service and stage fields a unit file names',
 };
@@ -59,7 +61,14 @@ function untested(): string[] {
   const modules = sourceFiles(root);
   const specs = sourceFiles(tests).filter((file) => file.endsWith('.test.ts'));
   const tables = sourceFiles(tests).filter((file) => file.endsWith('-cases.ts'));
-  const graph = importGraph([...modules, ...specs, ...tables], (file) => readFileSync(file, 'utf8'));
+  // A test that only imports a module's types does not run it.
+  const code = (file: string) => {
+    const text = readFileSync(file, 'utf8');
+    return file.startsWith(root)
+      ? text
+      : text.replace(/^import type [^;]+;$/gm, '').replace(/^import \{(\s*type \w+,?)+\s*\} from [^;]+;$/gm, '');
+  };
+  const graph = importGraph([...modules, ...specs, ...tables], code);
   const direct = (file: string) => graph.get(file) ?? [];
   const imported = new Set(specs.flatMap((spec) => direct(spec).flatMap((m) => (tables.includes(m) ? direct(m) : [m]))));
   return modules
