@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('-n, --dry-run', 'print the plan: per host, each step and the commands it would run; change nothing', false)
     .option('--offline', 'with --dry-run: ask no host (no connection at all); plan as for hosts ship has not touched yet', false)
-    .option('--full', 'with --dry-run: print the body of every script under its command', false)
+    .option('--full', 'with --dry-run: print the body of every script under its command, and what each step reads', false)
     .showHelpAfterError('(run ship --help for usage)')
     .exitOverride()
     .addHelpText(

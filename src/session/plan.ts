@@ -26,6 +26,8 @@ export interface PlannedLine {
   text: string;
   /** The script's body, printed under the line by --full. */
   body?: string;
+  /** A read-only query the step asked to decide what to run; shown by --full only, as `reads: …`. */
+  reads?: true;
 }
 
 export class PlanConnection implements Connection {
@@ -53,11 +55,15 @@ export class PlanConnection implements Connection {
 
   async run(asked: Command, options: RunOptions = {}): Promise<RunResult> {
     const command = stageSudo(asked, this.sudoAllowed);
-    if (options.readOnly) return this.live ? (await this.live()).run(command, options) : { ...offlineAnswer(options), ran: command };
+    if (options.readOnly) {
+      // What a step reads is part of the plan (--full shows it); a query outside any step (the
+      // upload asking what a host has while the build runs) belongs to no step and is not kept.
+      if (currentStep()) this.record({ text: `reads: ${displayCommand(command)}`, reads: true, ...bodyOf(command) });
+      return this.live ? (await this.live()).run(command, options) : { ...offlineAnswer(options), ran: command };
+    }
     let text = displayCommand(command);
     if (options.stdin !== undefined) text += options.stdinLabel ? `  < ${options.stdinLabel}` : '  < (stdin)';
-    const body = scriptBody(command);
-    this.record({ text, ...(body === undefined ? {} : { body }) }, command.label);
+    this.record({ text, ...bodyOf(command) }, command.label);
     drain(options.stdin);
     return { code: 0, stdout: '', stderr: '', ran: command };
   }
@@ -107,11 +113,19 @@ export function printPlans(
   for (const [host, plan] of plans) for (const line of planLines(plan, options)) info(`${host} | ${line}`);
 }
 
+/** The steps as a plan shows them: without --full, without the reads (and a step that only read is left out). */
+export function shownSteps(plan: PlanConnection, options: { full?: boolean } = {}): PlannedStep[] {
+  return plan.steps
+    .map((step) => ({ label: step.label, lines: step.lines.filter((line) => options.full || !line.reads) }))
+    .filter((step) => step.lines.length > 0);
+}
+
 /** One host's plan as lines, without the host prefix. */
 export function planLines(plan: PlanConnection, options: { full?: boolean } = {}): string[] {
   const lines = [plan.offline ? `plan, ${OFFLINE_FACTS}` : 'plan'];
-  if (plan.steps.length === 0) lines.push('  (nothing to run)');
-  for (const step of plan.steps) {
+  const steps = shownSteps(plan, options);
+  if (steps.length === 0) lines.push('  (nothing to run)');
+  for (const step of steps) {
     lines.push(`  ${step.label}`);
     for (const line of step.lines) {
       lines.push(`    ${line.text}`);
@@ -129,17 +143,24 @@ export function planEvent(host: string, plan: PlanConnection, options: { full?: 
   return {
     host,
     ...(plan.offline ? { assumed: OFFLINE_FACTS.replace(/^offline: /, '') } : {}),
-    steps: plan.steps.map((step) => ({
+    steps: shownSteps(plan, options).map((step) => ({
       label: step.label,
-      lines: step.lines.map((line) =>
-        options.full && line.body !== undefined ? { text: line.text, body: line.body } : { text: line.text },
-      ),
+      lines: step.lines.map((line) => ({
+        text: line.text,
+        ...(options.full && line.body !== undefined ? { body: line.body } : {}),
+        ...(line.reads ? { reads: true } : {}),
+      })),
     })),
   };
 }
 
 /** Thrown by steps that cannot be simulated; dry-run callers catch it and move on. */
 export class DryRunSkip extends Error {}
+
+function bodyOf(command: Command): { body?: string } {
+  const body = scriptBody(command);
+  return body === undefined ? {} : { body };
+}
 
 function drain(stdin: RunOptions['stdin']): void {
   if (stdin && typeof stdin === 'object' && 'resume' in stdin && typeof stdin.resume === 'function') stdin.resume();

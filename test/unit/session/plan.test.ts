@@ -5,7 +5,7 @@
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from '../../../src/remote/command.js';
-import { OFFLINE_FACTS, PlanConnection, planEvent, printPlans } from '../../../src/session/plan.js';
+import { OFFLINE_FACTS, PlanConnection, planEvent, printPlans, shownSteps } from '../../../src/session/plan.js';
 import { inStep, recordSteps } from '../../../src/session/plan-step.js';
 import type { Connection, RunOptions, RunResult } from '../../../src/transport/types.js';
 import { RemoteHost } from '../../../src/host/host.js';
@@ -118,13 +118,17 @@ describe('the plan printer', () => {
 });
 
 describe('read-only queries', () => {
-  it('online: run on the host, and are not part of the plan', async () => {
+  it('online: run on the host; shown under their step by --full only, and not at all outside a step', async () => {
     const live = liveAnswering('current r1\n');
     const plan = new PlanConnection('web1', live.connect, true);
     const result = await inStep('lock', () => plan.run({ argv: ['readlink', 'current'] }, { readOnly: true }));
+    await plan.run({ argv: ['cat', 'manifest'] }, { readOnly: true });
     expect(result.stdout).toBe('current r1\n');
-    expect(live.asked).toEqual(['readlink current']);
-    expect(plan.steps).toEqual([]);
+    expect(live.asked).toEqual(['readlink current', 'cat manifest']);
+    expect(shownSteps(plan)).toEqual([]);
+    expect(print(new Map([['web1', plan]]))).toEqual(['web1 | plan', 'web1 |   (nothing to run)']);
+    expect(shownSteps(plan, { full: true })).toEqual([{ label: 'lock', lines: [{ text: 'reads: readlink current', reads: true }] }]);
+    expect(print(new Map([['web1', plan]]), true)).toEqual(['web1 | plan', 'web1 |   lock', 'web1 |     reads: readlink current']);
   });
 
   it('offline: answered as a host with nothing on it, through onStdout too, and nothing is connected', async () => {
@@ -192,10 +196,19 @@ describe('offline answers of the steps', () => {
     await host.installUnit('app.service');
     await host.removeUnit('app.socket');
     await host.enableUnits();
-    expect(plan.steps.map((s) => s.label)).toEqual(['create directories', 'install app.service', 'remove app.socket', 'enable units']);
+    expect(shownSteps(plan).map((s) => s.label)).toEqual([
+      'create directories',
+      'install app.service',
+      'remove app.socket',
+      'enable units',
+    ]);
     // A step with nothing to do is in the plan too, saying why.
-    expect(plan.steps[2]!.lines.map((l) => l.text)).toEqual(['(/etc/systemd/system/app.socket is not there)']);
-    expect(plan.steps[1]!.lines.some((l) => l.text.includes('/etc/systemd/system/app.service'))).toBe(true);
+    expect(shownSteps(plan)[2]!.lines.map((l) => l.text)).toEqual(['(/etc/systemd/system/app.socket is not there)']);
+    expect(shownSteps(plan, { full: true })[2]!.lines.map((l) => l.text)).toEqual([
+      'reads: read-file-origin.sh /etc/systemd/system/app.socket',
+      '(/etc/systemd/system/app.socket is not there)',
+    ]);
+    expect(shownSteps(plan)[1]!.lines.some((l) => l.text.includes('/etc/systemd/system/app.service'))).toBe(true);
     expect(host.setupSummary()).toBe(
       'would create /srv/app releases/ shared/ .ship/, write app.service, reload systemd, enable app.service',
     );
@@ -207,8 +220,8 @@ describe('offline answers of the steps', () => {
     await host.switchCurrent();
     await host.cleanup();
     expect(host.applied.switched?.from).toBe('');
-    expect(plan.steps.map((s) => s.label)).toEqual(['switch current -> 20260102T120000Z-0b0b0b', 'cleanup']);
-    expect(plan.steps[1]!.lines.map((l) => l.text)).toEqual(['(nothing old to remove; keep is 3)']);
+    expect(shownSteps(plan).map((s) => s.label)).toEqual(['switch current -> 20260102T120000Z-0b0b0b', 'cleanup']);
+    expect(shownSteps(plan)[1]!.lines.map((l) => l.text)).toEqual(['(nothing old to remove; keep is 3)']);
   });
 
   it('a rollback offline: a named release is taken as there; without one, an error says what to do', async () => {
