@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: build, then the benchmarks of issues 2, 3, 10 and 11 one after the other (each
-// boots and stops its own test lab), then one summary with the ratios. Needs root. About 9 minutes.
+// `npm run bench`: build, then the benchmarks of issues 2, 3, 10, 11 and 19 one after the other (each
+// boots and stops its own test lab; manifest.ts needs none), then one summary with the ratios. Needs
+// root. About 9 minutes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ try {
   const d = bench('deploy', 1520);
   const m = bench('memory', 920);
   const fl = bench('fleet', 1520);
+  const mf = bench('manifest', 120);
   const f = (n, digits = 2) => n.toFixed(digits);
   process.stdout.write(`
 summary (ratio = ship / OpenSSH; below 1 means ship is faster)
@@ -37,6 +39,7 @@ summary (ratio = ship / OpenSSH; below 1 means ship is faster)
   issue 10 ship --version                      ${f(d.versionS, 3)} s   node -e 0 ${f(d.nodeS, 3)} s   (target <= 0.12 s)
   issue 3  peak RSS, ${m.large.releaseMb} MB release   ${f(m.large.peakRssMb, 1)} MB (1 MB release: ${f(m.small.peakRssMb, 1)} MB)   target < ${m.limitMb} MB: ${m.ok ? 'met' : 'NOT met'}
   issue 11 deploy to ${fl.hosts} hosts   batches of ${fl.batch} ${f(fl.batchedS)} s   all at once ${f(fl.allS)} s   ratio ${f(fl.ratio)}   (the price of restarting ${fl.batch} at a time)
+  issue 19 manifest of an unchanged ${mf.files}-file tree   ${f(mf.freshS, 3)} s in a fresh process (${f(mf.warmS, 3)} s warm in one; cold ${f(mf.coldS)} s)   (target <= 0.3 s)
 `);
 } finally {
   rmSync(out, { recursive: true, force: true });
