@@ -2,6 +2,11 @@ import { ShipError } from '../errors.js';
 import { Gathering } from '../session/gathering.js';
 import { exitCodeOf } from '../output/failures.js';
 
+/** The one order deploy locks are taken in (and a failure is named by): host names sorted. */
+export function inLockOrder(hosts: readonly string[]): string[] {
+  return [...hosts].sort();
+}
+
 /**
  * Deploy locks are taken one host after another, in the one order every ship uses (host names
  * sorted), never on all hosts at once. Taken at once, two deploys that start together, or that
@@ -14,11 +19,6 @@ import { exitCodeOf } from '../output/failures.js';
  * first, or lock only some hosts), then one by one; once a host's lock cannot be taken, the
  * hosts after it do not try.
  */
-/** The one order deploy locks are taken in (and a failure is named by): host names sorted. */
-export function inLockOrder(hosts: readonly string[]): string[] {
-  return [...hosts].sort();
-}
-
 export class LockOrder {
   private readonly gathering: Gathering;
   /** Per host that asked: resolves when its turn is over, with the error if it got no lock. */
