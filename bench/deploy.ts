@@ -25,57 +25,26 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { fixed, log, median, options, REPO, SHIP, withLab, writeResult } from './lib.js';
+import { benchSides, fixed, log, median, options, REPO, SHIP, withLab, writeResult } from './lib.js';
 
 const opt = options({ mb: 50, runs: 3, lab: 7 });
 const SCALE = [1, 3, 10, 20];
 const HOSTS = Array.from({ length: Math.max(...SCALE) }, (_, i) => `h${i + 1}`);
 const COLD_HOSTS = HOSTS.slice(0, 3);
 const KEEP = 2;
-const SHIP_SIDE = { app: 'bench-ship', path: '/srv/bench-ship', port: 4301 };
-const SCRIPT_SIDE = { unit: 'bench-openssh', path: '/srv/bench-openssh', port: 4302 };
 
 type Sample = Record<string, number[]>;
 
 const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
-  const onHost = (host: string, script: string) => execa('ssh', ['-F', lab.sshConfig, '-o', 'BatchMode=yes', host, script]);
-  const onHosts = (hosts: string[], script: string) => Promise.all(hosts.map((h) => onHost(h, script)));
-
-  // The script's unit, written by hand as its author would; ship's comes from `ship setup`.
-  const unit = [
-    '[Service]',
-    `WorkingDirectory=${SCRIPT_SIDE.path}/current`,
-    'ExecStart=/usr/bin/node server.js',
-    'User=deploy',
-    `Environment=PORT=${SCRIPT_SIDE.port}`,
-    '',
-  ].join('\\n');
-  await onHosts(
-    HOSTS,
-    [
-      `sudo mkdir -p ${SHIP_SIDE.path} ${SCRIPT_SIDE.path} && sudo chown deploy: ${SHIP_SIDE.path} ${SCRIPT_SIDE.path}`,
-      `printf '${unit}' | sudo tee /etc/systemd/system/${SCRIPT_SIDE.unit}.service >/dev/null && sudo systemctl daemon-reload`,
-    ].join(' && '),
-  );
-
-  const health = (confirm?: number) => ({
-    url: `http://127.0.0.1:${SHIP_SIDE.port}/health`,
-    timeout: 30,
-    ...(confirm === undefined ? {} : { confirm }),
-  });
-  const stage = (hosts: string[], confirm?: number) => ({ hosts, path: SHIP_SIDE.path, keep: KEEP, health: health(confirm) });
-  const config = {
-    app: SHIP_SIDE.app,
-    ssh: { config: lab.sshConfig },
-    build: { run: ['true'], dir: 'dist' },
-    service: { exec: 'node server.js', user: 'deploy', env: { PORT: String(SHIP_SIDE.port) } },
+  const sides = await benchSides(lab, tmp, HOSTS, {
+    keep: KEEP,
+    ports: { ship: 4301, script: 4302 },
     stages: {
-      cold0: stage(COLD_HOSTS, 0),
-      cold: stage(COLD_HOSTS),
-      ...Object.fromEntries(SCALE.map((n) => [`s${n}`, stage(HOSTS.slice(0, n), 0)])),
+      cold0: COLD_HOSTS,
+      cold: { hosts: COLD_HOSTS },
+      ...Object.fromEntries(SCALE.map((n) => [`s${n}`, HOSTS.slice(0, n)])),
     },
-  };
-  const cache = join(tmp, 'cache');
+  });
   /** A project whose dist/ is the release: the test app and `mb` MB of random bytes. */
   const project = async (name: string, mb: number): Promise<string> => {
     const dir = join(tmp, name);
@@ -83,76 +52,19 @@ const result = await withLab(opt.lab, HOSTS, 1_500_000, async (lab, tmp) => {
     await execa('cp', [join(REPO, 'test/e2e/fixtures/app/server.js'), join(dir, 'dist/server.js')]);
     await writeFile(join(dir, 'dist/padding.bin'), randomBytes(mb * 1048576));
     await writeFile(join(dir, 'dist/changed.bin'), randomBytes(10 * 1024));
-    await writeFile(
-      join(dir, 'hosts.ts'),
-      `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(config, null, 2)});\n`,
-    );
+    await sides.writeHosts(dir);
     return dir;
   };
   const big = await project('big', opt.mb);
   const small = await project('small', 1);
-
-  let version = 0;
-  /** A new VERSION (100 bytes of the release change), so every deploy is a new release. */
-  const bump = async (dir: string): Promise<string> => {
-    const v = `v${++version}`;
-    await writeFile(join(dir, 'dist/VERSION'), `${v}\n`);
-    return v;
-  };
-  /** Hosts as a first deploy finds them: no release, no current, the unit stopped; no local hash cache. */
+  /** Hosts as a first deploy finds them, and no local hash cache. */
   const wipe = async (hosts: string[]): Promise<void> => {
-    await onHosts(
-      hosts,
-      [
-        `sudo systemctl stop ${SHIP_SIDE.app} ${SCRIPT_SIDE.unit}`,
-        `sudo rm -rf ${SHIP_SIDE.path}/releases ${SHIP_SIDE.path}/current ${SCRIPT_SIDE.path}/releases ${SCRIPT_SIDE.path}/current ${SCRIPT_SIDE.path}/.ship`,
-      ].join(' && '),
-    );
-    await rm(join(cache, 'ship/hashes'), { recursive: true, force: true });
+    await sides.wipe(hosts);
+    await rm(join(sides.cache, 'ship/hashes'), { recursive: true, force: true });
   };
-  const check = (hosts: string[], path: string, unitName: string, v: string) =>
-    onHosts(hosts, `systemctl is-active --quiet ${unitName} && grep -qx ${v} ${path}/current/VERSION`);
-
-  const ship = async (dir: string, stageName: string, hosts: string[], show?: RegExp): Promise<number> => {
-    const v = await bump(dir);
-    const start = performance.now();
-    const run = await execa('node', [SHIP, 'deploy', stageName], {
-      cwd: dir,
-      env: { SHIP_NO_COLOR: '1', XDG_CACHE_HOME: cache },
-      stdin: 'ignore',
-      timeout: 300_000,
-    });
-    const ms = performance.now() - start;
-    for (const line of run.stdout.split('\n')) if (show?.test(line)) log(`  ${line}`);
-    await check(hosts, SHIP_SIDE.path, SHIP_SIDE.app, v);
-    return ms;
-  };
-  const script = async (dir: string, hosts: string[]): Promise<number> => {
-    const v = await bump(dir);
-    const start = performance.now();
-    await execa('bash', [join(REPO, 'bench/deploy-openssh.sh')], {
-      cwd: dir,
-      stdin: 'ignore',
-      timeout: 300_000,
-      env: {
-        SSH_CONFIG: lab.sshConfig,
-        HOSTS: hosts.join(' '),
-        DEPLOY_PATH: SCRIPT_SIDE.path,
-        UNIT: SCRIPT_SIDE.unit,
-        PORT: String(SCRIPT_SIDE.port),
-        KEEP: String(KEEP),
-      },
-    });
-    const ms = performance.now() - start;
-    await check(hosts, SCRIPT_SIDE.path, SCRIPT_SIDE.unit, v);
-    return ms;
-  };
-
-  await execa('node', [SHIP, 'setup', `s${HOSTS.length}`], {
-    cwd: big,
-    env: { SHIP_NO_COLOR: '1', XDG_CACHE_HOME: cache },
-    stdin: 'ignore',
-  });
+  const ship = sides.ship;
+  const script = sides.script;
+  await sides.setup(big, `s${HOSTS.length}`);
 
   const times: Sample = {};
   const record = (name: string, run: number, ms: number): void => {

@@ -5,9 +5,11 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { execa } from 'execa';
 import { startLab, stopLab, type Lab } from '../test/hosts/lab.js';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -84,4 +86,116 @@ export async function fixtureProject(tmp: string, config: Record<string, unknown
     `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(config, null, 2)});\n`,
   );
   return dir;
+}
+
+export interface SidesOptions {
+  keep: number;
+  ports: { ship: number; script: number };
+  /** ship's stages: name -> hosts (health `confirm: 0`), or `{ hosts }` for ship's default confirm. */
+  stages: Record<string, string[] | { hosts: string[] }>;
+}
+
+/**
+ * The two sides of a deploy benchmark on `hosts` of a lab: `ship deploy` of a project whose dist/
+ * is the release (build.run is `true`), and bench/deploy-openssh.sh doing the same by hand, each
+ * into a deploy path and unit of its own. Every deploy gets a new VERSION and is checked after.
+ */
+export async function benchSides(lab: Lab, tmp: string, hosts: string[], o: SidesOptions) {
+  const ship = { app: 'bench-ship', path: '/srv/bench-ship', port: o.ports.ship };
+  const script = { unit: 'bench-openssh', path: '/srv/bench-openssh', port: o.ports.script };
+  const onHost = async (host: string, command: string): Promise<void> =>
+    void (await execa('ssh', ['-F', lab.sshConfig, '-o', 'BatchMode=yes', host, command]));
+  const onHosts = async (some: string[], command: string): Promise<void> => void (await Promise.all(some.map((h) => onHost(h, command))));
+  // The script's unit, written by hand as its author would; ship's comes from `ship setup`.
+  const unit = [
+    '[Service]',
+    `WorkingDirectory=${script.path}/current`,
+    'ExecStart=/usr/bin/node server.js',
+    'User=deploy',
+    `Environment=PORT=${script.port}`,
+    '',
+  ].join('\\n');
+  await onHosts(
+    hosts,
+    [
+      `sudo mkdir -p ${ship.path} ${script.path} && sudo chown deploy: ${ship.path} ${script.path}`,
+      `printf '${unit}' | sudo tee /etc/systemd/system/${script.unit}.service >/dev/null && sudo systemctl daemon-reload`,
+    ].join(' && '),
+  );
+  const stage = (s: string[] | { hosts: string[] }) => ({
+    hosts: Array.isArray(s) ? s : s.hosts,
+    path: ship.path,
+    keep: o.keep,
+    health: { url: `http://127.0.0.1:${ship.port}/health`, timeout: 30, ...(Array.isArray(s) ? { confirm: 0 } : {}) },
+  });
+  const config = {
+    app: ship.app,
+    ssh: { config: lab.sshConfig },
+    build: { run: ['true'], dir: 'dist' },
+    service: { exec: 'node server.js', user: 'deploy', env: { PORT: String(ship.port) } },
+    stages: Object.fromEntries(Object.entries(o.stages).map(([name, s]) => [name, stage(s)])),
+  };
+  const cache = join(tmp, 'cache');
+  const env = { SHIP_NO_COLOR: '1', XDG_CACHE_HOME: cache };
+  let version = 0;
+  /** A new VERSION (a few bytes of the release change), so every deploy is a new release. */
+  const bump = async (dir: string): Promise<string> => {
+    const v = `v${++version}`;
+    await writeFile(join(dir, 'dist/VERSION'), `${v}\n`);
+    return v;
+  };
+  const check = (some: string[], path: string, unitName: string, v: string) =>
+    onHosts(some, `systemctl is-active --quiet ${unitName} && grep -qx ${v} ${path}/current/VERSION`);
+  return {
+    cache,
+    onHosts,
+    /** hosts.ts for the project in `dir`. */
+    writeHosts: (dir: string) =>
+      writeFile(
+        join(dir, 'hosts.ts'),
+        `import { defineHosts } from 'ship-deploy';\nexport default defineHosts(${JSON.stringify(config, null, 2)});\n`,
+      ),
+    setup: async (dir: string, stageName: string): Promise<void> =>
+      void (await execa('node', [SHIP, 'setup', stageName], { cwd: dir, env, stdin: 'ignore' })),
+    /** Hosts as a first deploy finds them: no release, no current, the unit stopped. */
+    wipe: (some: string[]) =>
+      onHosts(
+        some,
+        [
+          `sudo systemctl stop ${ship.app} ${script.unit}`,
+          `sudo rm -rf ${ship.path}/releases ${ship.path}/current ${script.path}/releases ${script.path}/current ${script.path}/.ship`,
+        ].join(' && '),
+      ),
+    /** `ship deploy`, timed from spawn to exit (ms); lines matching `show` are logged. */
+    async ship(dir: string, stageName: string, some: string[], show?: RegExp): Promise<number> {
+      const v = await bump(dir);
+      const start = performance.now();
+      const run = await execa('node', [SHIP, 'deploy', stageName], { cwd: dir, env, stdin: 'ignore', timeout: 300_000 });
+      const ms = performance.now() - start;
+      for (const line of run.stdout.split('\n')) if (show?.test(line)) log(`  ${line}`);
+      await check(some, ship.path, ship.app, v);
+      return ms;
+    },
+    /** bench/deploy-openssh.sh, timed the same way. */
+    async script(dir: string, some: string[]): Promise<number> {
+      const v = await bump(dir);
+      const start = performance.now();
+      await execa('bash', [join(REPO, 'bench/deploy-openssh.sh')], {
+        cwd: dir,
+        stdin: 'ignore',
+        timeout: 300_000,
+        env: {
+          SSH_CONFIG: lab.sshConfig,
+          HOSTS: some.join(' '),
+          DEPLOY_PATH: script.path,
+          UNIT: script.unit,
+          PORT: String(script.port),
+          KEEP: String(o.keep),
+        },
+      });
+      const ms = performance.now() - start;
+      await check(some, script.path, script.unit, v);
+      return ms;
+    },
+  };
 }
