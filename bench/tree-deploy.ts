@@ -35,8 +35,10 @@ const result = await withLab(opt.lab, HOSTS, 1_800_000, async (lab, tmp) => {
   });
   const dir = join(tmp, 'tree');
   const made = makeTree(join(dir, 'dist'), { files: opt.files, bytes: Math.round((opt.files / 15_000) * 45 * 1048576) });
-  // The tree's own server.js is filler text: the app that answers the health check replaces it.
+  // The tree's own server.js and package.json are filler text: the app that answers the health
+  // check, and a package.json Node can read, replace them.
   await copyFile(join(REPO, 'test/e2e/fixtures/app/server.js'), join(dir, 'dist/server.js'));
+  await writeFile(join(dir, 'dist/package.json'), '{ "name": "app", "private": true }\n');
   await sides.writeHosts(dir);
   await sides.setup(dir, `s${HOSTS.length}`);
   log(`tree: ${made.files} files, ${made.links} links, ${made.dirs} directories, ${fixed(made.bytes / 1048576, 0)} MB`);

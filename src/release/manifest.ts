@@ -5,7 +5,9 @@
  * incremental deploy compares against to send only the content a host does not have.
  *
  * Modes are normalised here, as the host will make them: no setuid, setgid or sticky bit, no
- * group or world write; directories always rwx for their owner.
+ * group or world write; directories always rwx for their owner; files read-only for everyone
+ * (0444, or 0555 when executable): a release's files are hard links shared with the releases
+ * that keep them (remote/upload.ts), so none may be written in place.
  */
 export type EntryType = 'file' | 'dir' | 'link';
 
@@ -32,7 +34,7 @@ export function normalMode(type: EntryType, mode: number): number {
   const bits = mode & 0o777 & ~0o022;
   if (type === 'dir') return bits | 0o700;
   if (type === 'link') return 0o777;
-  return bits;
+  return bits & ~0o200;
 }
 
 export function byPath(a: { path: string }, b: { path: string }): number {

@@ -12,6 +12,11 @@ export interface Report {
   manifest?: string;
   /** `here`, or where the release really is when its name is a symlink (verify only). */
   where?: string;
+  /**
+   * Kept files the host did not read again, their identity proven (receive-release.sh): they
+   * have no sha256 in `actual`; the caller decides whether to trust each.
+   */
+  proven: Set<string>;
   actual: Manifest;
 }
 
@@ -19,7 +24,7 @@ const TYPES: Record<string, EntryType> = { f: 'file', d: 'dir', l: 'link' };
 
 export function parseReport(text: string): Report {
   const tokens = text.split('\0');
-  const report: Report = { actual: { version: 1, entries: [] } };
+  const report: Report = { actual: { version: 1, entries: [] }, proven: new Set() };
   let i = 0;
   // Everything before the `files` marker: `stream ...` lines, `manifest`, its text, `where ...`.
   for (; i < tokens.length && tokens[i] !== 'files'; i++) {
@@ -41,6 +46,9 @@ export function parseReport(text: string): Report {
     if (type === 'file') entry.size = Number(size);
     if (type === 'link') entry.target = tokens[i + 1] ?? '';
     entries.set(path, entry);
+  }
+  if (tokens[i + 1] === 'proven') {
+    for (i += 2; i < tokens.length && tokens[i] !== ''; i++) if (entries.get(tokens[i]!)?.type === 'file') report.proven.add(tokens[i]!);
   }
   if (tokens[i + 1] === 'hashes') {
     for (const token of tokens.slice(i + 2)) {

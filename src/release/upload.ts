@@ -26,7 +26,7 @@ import {
   type Manifest,
   type ManifestEntry,
 } from './manifest.js';
-import { parseReport } from './report.js';
+import { parseReport, type Report } from './report.js';
 import type { Scan } from './scan.js';
 import { tarStream, type TarSource } from './tar-writer.js';
 import { formatBytes } from '../output/units.js';
@@ -140,7 +140,7 @@ export class ReleaseUpload {
     const arrived = gathering ? await gathering.arrive(host.name) : [host.name];
     const group = await this.groupFor(gathering ?? {}, plan, arrived);
     try {
-      await host.run(commands.receive(host.layout, this.id, group.codec), {
+      await host.run(commands.receive(host.layout, this.id, group.codec, plan.previous), {
         stdin: group.fanout.output(host.name),
         stdinLabel: `release stream (${formatBytes(group.bytes)} of content, ${group.codec})`,
         onStdout: collect(host),
@@ -162,7 +162,7 @@ export class ReleaseUpload {
         { host: host.name },
       );
     }
-    await this.checkAndRepair(host, report.actual);
+    await this.checkAndRepair(host, this.trusted(report, plan), plan);
     host.progress('verified; put in place');
     await host.run(finalize, { stdin: manifest, stdinLabel: 'manifest' });
     if (this.everyoneDone()) await this.scan?.saveCache();
@@ -189,7 +189,7 @@ export class ReleaseUpload {
    * Compare what landed with the manifest; clear and resend what differs (a previous release
    * changed on the host since its deploy, a broken extraction), once; refuse if it still differs.
    */
-  private async checkAndRepair(host: UploadTarget, actual: Manifest): Promise<void> {
+  private async checkAndRepair(host: UploadTarget, actual: Manifest, plan: Plan): Promise<void> {
     const differences = compareManifests(this.manifest, actual);
     if (differences.length === 0) return;
     host.progress(`${differences.length} path(s) differ from the manifest (${describe(differences[0]!)}); sending them again`);
@@ -199,12 +199,12 @@ export class ReleaseUpload {
     const roots = [...differing].filter((path) => !ancestors(path).some((a) => differing.has(a)));
     await host.run(commands.clear(host.layout, this.id), { stdin: nulList(roots), stdinLabel: `${roots.length} paths to clear` });
     const items = this.manifest.entries.filter((e) => e.type !== 'file' || differing.has(e.path)).map((entry) => this.item(entry));
-    await host.run(commands.receive(host.layout, this.id, 'none'), {
+    await host.run(commands.receive(host.layout, this.id, 'none', plan.previous), {
       stdin: tarStream(items),
       stdinLabel: `${differences.length} paths again`,
       onStdout: collect(host),
     });
-    const left = compareManifests(this.manifest, parseReport(collected(host)).actual);
+    const left = compareManifests(this.manifest, this.trusted(parseReport(collected(host)), plan));
     if (left.length > 0) {
       throw new ShipError(
         `${host.name}: the new release does not match its manifest after extraction: ${left.length} difference(s), first ${describe(left[0]!)}`,
@@ -214,6 +214,22 @@ export class ReleaseUpload {
         },
       );
     }
+  }
+
+  /**
+   * What the host has, with the content of the files it proved unchanged (not read again) taken
+   * from the manifest: only for files this plan kept at the same path, whose content the previous
+   * release's manifest says is this one. A proof for any other path is ignored, so that file
+   * shows as different and is sent again.
+   */
+  private trusted(report: Report, plan: Plan): Manifest {
+    if (report.proven.size === 0) return report.actual;
+    const kept = new Set(plan.same);
+    const want = new Map(this.manifest.entries.map((e) => [e.path, e]));
+    const entries = report.actual.entries.map((e) =>
+      e.sha256 === undefined && report.proven.has(e.path) && kept.has(e.path) ? { ...e, sha256: want.get(e.path)?.sha256 } : e,
+    );
+    return { ...report.actual, entries };
   }
 
   private plan(facts: HostFacts): Plan {

@@ -1,11 +1,13 @@
 /**
  * The host's half of an upload, in four commands:
  * 1. `facts`: where `current` points, that release's manifest, whether zstd is here;
- * 2. `stage`: make releases/.partial-<id> (ours alone, 0700) and copy into it, from the previous
- *    release, the files whose content this release shares with it (reflinks where the file system
- *    has them; never hard links, so no write through one release can change another);
+ * 2. `stage`: make releases/.partial-<id> (ours alone, 0700) and give it, from the previous
+ *    release, the files whose content this release shares with it, as hard links: release files
+ *    are read-only (manifest.ts normalMode), so a write through one release cannot change another
+ *    unless someone makes a file writable first (README "Kept files");
  * 3. `receive`: take the stream on stdin, hash it and extract those same bytes while they arrive,
- *    then report every path's type, mode, size and sha256 for ship to check against the manifest;
+ *    then report every path's type, mode, size and sha256 for ship to check against the manifest
+ *    (kept files whose identity it can prove are not read again: receive-release.sh);
  * 4. `finalize`: put the manifest beside the release and rename both into releases/.
  * Nothing is renamed into releases/ before ship has checked the stream's hash and the manifest.
  *
@@ -48,10 +50,11 @@ export const upload = {
   /**
    * Receive the release stream on stdin, compressed with `codec`; hash it and extract it into
    * .partial-<id>/release in the same pass. Prints `stream <sha256>`, then the report of what
-   * the release now holds (parseReport).
+   * the release now holds (parseReport); files kept from `previous` that are provably unchanged
+   * since it was checked are listed, not hashed.
    */
-  receive: (l: Layout, id: string, codec: Codec): Command =>
-    labelled('receive and extract the release', script('receive-release.sh', l.root, id, codec)),
+  receive: (l: Layout, id: string, codec: Codec, previous: string): Command =>
+    labelled('receive and extract the release', script('receive-release.sh', l.root, id, codec, previous)),
 
   /** Remove paths (stdin, NUL-separated, relative) from the new release before they are sent again. */
   clear: (l: Layout, id: string): Command => labelled('clear paths to send again', script('clear-paths.sh', l.root, id)),

@@ -2,11 +2,18 @@
 # receive-release.sh: receive the release stream, hash it and extract it into
 # releases/.partial-<id>/release in the same pass (a FIFO feeds sha256sum what tar reads). Modes
 # are normalised (no setuid, setgid, group or world write), whoever the SSH user is.
-# Given: $1 the deploy path, $2 the new release id, $3 the codec (zstd, gzip or none); stdin: the
-# release tarball, compressed with $3.
+# Given: $1 the deploy path, $2 the new release id, $3 the codec (zstd, gzip or none), $4 the
+# release kept files were linked from (may be empty); stdin: the release tarball, compressed with $3.
 # Prints: `stream <sha256>`, then NUL-separated records (parseReport, src/release/report.ts):
-# `files` and every path's type, mode, size, path and link target, then `hashes` and the
-# `sha256sum -z` line of every regular file. Exit 2 when extraction failed.
+# `files` and every path's type, mode, size, path and link target; `proven` and the paths of
+# kept files not read again (below); then `hashes` and the `sha256sum -z` line of every other
+# regular file. Exit 2 when extraction failed.
+#
+# Kept files are not read again when their identity is proven: every file's inode, mtime, size
+# and path are listed (`checked`) before it is hashed, and finalize-release.sh keeps that list
+# beside the release (.checked-<id>). A kept file whose line is the same in the previous release's
+# list is the same inode, not written since it was checked there (a write moves its mtime). ship
+# trusts that only for paths it asked to keep, and `ship verify` always reads every file.
 set -e
 # shellcheck source=lib/enter-own.sh
 . ./lib/enter-own.sh
@@ -36,5 +43,14 @@ chmod -R u-s,g-s,go-w release
 cd release
 printf "\0files\0"
 list_files
+# Listed before anything is hashed: a write after this line is either read below or moves the mtime.
+find . -type f -printf "%i %T@ %s %P\0" | LC_ALL=C sort -z > ../checked
+: > ../proven
+if [ -n "$4" ] && [ -f "$base/releases/.checked-$4" ] && [ ! -L "$base/releases/.checked-$4" ]; then
+  LC_ALL=C comm -z -12 ../checked "$base/releases/.checked-$4" | sed -z 's/^[0-9]* [0-9.]* [0-9]* //' | LC_ALL=C sort -z > ../proven
+fi
+printf "\0proven\0"
+cat ../proven
 printf "\0hashes\0"
-find . -type f -printf "%P\0" | xargs -0 -r sha256sum -z --
+find . -type f -printf "%P\0" | LC_ALL=C sort -z | LC_ALL=C comm -z -23 - ../proven | xargs -0 -r sha256sum -z --
+rm -f ../proven

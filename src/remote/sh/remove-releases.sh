@@ -15,6 +15,6 @@ for id in "$@"; do
   is_id "$id" || continue
   [ "releases/$id" = "$cur" ] && { echo "refusing to remove current release $id" >&2; continue; }
   [ ! -d "$root/releases/$id" ] || mv -T -- "$root/releases/$id" "$root/releases/.removing-$id" || { left=1; continue; }
-  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/releases/.manifest-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id" || left=1
+  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/releases/.manifest-$id" "$root/releases/.checked-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id" || left=1
 done
 exit $left

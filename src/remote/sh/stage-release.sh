@@ -1,6 +1,9 @@
 # shellcheck shell=sh
-# stage-release.sh: make releases/.partial-<id>/release (ours alone, 0700) and copy into it, from
-# releases/<previous>, the paths read from stdin, each to the same path.
+# stage-release.sh: make releases/.partial-<id>/release (ours alone, 0700) and give it, from
+# releases/<previous>, the paths read from stdin, each at the same path: as hard links, so a kept
+# file costs a directory entry, not a copy (release files are read-only, 0444 or 0555: see
+# README "Kept files"); as copies where a link cannot be made (another file system, a file
+# someone else owns).
 # Given: $1 the deploy path, $2 the new release id, $3 the previous release id (may be empty),
 # $4 the release ship was told is current (empty for none); stdin: NUL-separated paths.
 # Exit 76 (CURRENT_MOVED in src/remote/upload.ts) when `current` is not $4 any more: the plan was
@@ -8,7 +11,7 @@
 #
 # The paths come from the previous release's manifest, which the service user can rewrite, and
 # the release itself may have been changed by hand: only paths that `find` lists there as regular
-# files (so never through a symlink) are copied, into `kept` first. A path that is missing,
+# files (so never through a symlink) are linked, into `kept` first. A path that is missing,
 # unreadable or something else now is not copied and so is sent again after the check against
 # the manifest; a previous release that is gone altogether gives nothing to copy.
 set -e
@@ -30,4 +33,6 @@ cur=$(readlink -- "$base/current" 2>/dev/null || true)
 [ "${cur#releases/}" = "$4" ] || { echo "current is no longer ${4:-none}" >&2; exit 76; }
 in_previous "$base" "$3" || exit 0
 find . -type f -printf "%P\0" | LC_ALL=C sort -z > "$here/kept"
-LC_ALL=C sort -z | LC_ALL=C comm -z -12 "$here/kept" - | xargs -0 -r cp -R -P --reflink=auto --preserve=mode,timestamps --parents -t "$here/release" -- || not_copied "$3"
+LC_ALL=C sort -z | LC_ALL=C comm -z -12 "$here/kept" - > "$here/keep"
+keep_files "$here/keep" "$here/release" --parents || not_copied "$3"
+rm -f -- "$here/keep"

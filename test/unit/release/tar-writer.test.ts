@@ -48,7 +48,7 @@ describe('tarStream', () => {
         expect((await stat(there)).mode & 0o7777).toBe(e.mode);
       }
     }
-    expect(scan.manifest.entries.find((e) => e.path === 'setuid')!.mode).toBe(0o755);
+    expect(scan.manifest.entries.find((e) => e.path === 'setuid')!.mode).toBe(0o555);
     const listed = (await execa('tar', ['-tf', join(out, 'r.tar')])).stdout
       .split('\n')
       .map((l) => l.replace(/\/$/, ''))

@@ -49,10 +49,19 @@ function deployPath(): string {
   return root;
 }
 
-function target(root: string, name = 'h1'): UploadTarget & { lines: string[] } {
+function target(root: string, name = 'h1'): UploadTarget & { lines: string[]; reports: string[] } {
   const shell = new LocalShell(name);
   const lines: string[] = [];
-  return { name, layout: { root }, run: (c, o) => shell.run(c, o), progress: (t) => void lines.push(t), lines, stallTimeout: 60 };
+  const reports: string[] = [];
+  // Each receive's report as it came, to see what the host read.
+  const run: UploadTarget['run'] = (c, o) => {
+    if (!o?.onStdout || !c.argv.includes('receive-release.sh')) return shell.run(c, o);
+    const parts: string[] = [];
+    reports.push('');
+    const onStdout = o.onStdout;
+    return shell.run(c, { ...o, onStdout: (t) => (parts.push(t), (reports[reports.length - 1] = parts.join('')), onStdout(t)) });
+  };
+  return { name, layout: { root }, run, progress: (t) => void lines.push(t), lines, reports, stallTimeout: 60 };
 }
 
 function writeBuild(files: Record<string, string | Buffer>): void {
@@ -76,6 +85,13 @@ function makeCurrent(root: string, id: string): void {
 
 const mode = (path: string) => (lstatSync(path).mode & 0o7777).toString(8);
 
+/** The paths the host hashed in its last receive report (`sha256sum -z` lines after `hashes`). */
+function hashedBy(host: { reports: string[] }): string[] {
+  const report = host.reports.at(-1) ?? '';
+  const tokens = report.slice(report.lastIndexOf('\0hashes\0') + '\0hashes\0'.length).split('\0');
+  return tokens.filter((t) => /^[0-9a-f]{64} {2}/.test(t)).map((t) => t.slice(66)).sort();
+}
+
 beforeEach(() => {
   build = mkdtempSync(join(work, 'build-'));
   writeBuild({ 'server.js': 'console.log(1)\n', 'lib/a.js': 'a\n', 'big.bin': Buffer.alloc(300_000, 3), VERSION: '1\n' });
@@ -94,11 +110,13 @@ describe('a first upload', () => {
     expect(readFileSync(join(rel, 'lib/a.js'), 'utf8')).toBe('a\n');
     expect(readFileSync(join(rel, 'big.bin')).equals(Buffer.alloc(300_000, 3))).toBe(true);
     expect(readlinkSync(join(rel, 'main.js'))).toBe('server.js');
-    expect(mode(join(rel, 'suid'))).toBe('755');
+    // Files read-only (they are hard links shared with later releases), directories not.
+    expect(mode(join(rel, 'suid'))).toBe('555');
+    expect(mode(join(rel, 'lib/a.js'))).toBe('444');
     expect(mode(join(rel, 'open'))).toBe('755');
     expect(mode(rel)).toBe('755');
     expect(parseManifest(readFileSync(join(root, 'releases', `.manifest-${r.id}`), 'utf8'))!.entries).toEqual(r.manifest.entries);
-    expect(readdirSync(join(root, 'releases')).sort()).toEqual([`.manifest-${r.id}`, r.id].sort());
+    expect(readdirSync(join(root, 'releases')).sort()).toEqual([`.checked-${r.id}`, `.manifest-${r.id}`, r.id].sort());
   });
 
   it('sends one stream to several hosts that need the same, and each gets the release', async () => {
@@ -152,7 +170,7 @@ describe('a first upload', () => {
 });
 
 describe('an incremental upload', () => {
-  it('sends only what changed; the rest is copied from the previous release on the host, not linked', async () => {
+  it('sends only what changed; the rest is linked from the previous release on the host, and not read again', async () => {
     const root = deployPath();
     const first = await release();
     await first.upload(target(root), undefined);
@@ -167,9 +185,59 @@ describe('an incremental upload', () => {
     expect(readFileSync(join(rel, 'VERSION'), 'utf8')).toBe('2\n');
     expect(readFileSync(join(rel, 'lib/moved.js'), 'utf8')).toBe('a\n');
     expect(existsSync(join(rel, 'lib/a.js'))).toBe(false);
-    // A copy, not a hard link: a write through one release never changes another.
-    expect(lstatSync(join(rel, 'big.bin')).ino).not.toBe(lstatSync(join(root, 'releases', first.id, 'big.bin')).ino);
-    expect(lstatSync(join(rel, 'big.bin')).nlink).toBe(1);
+    // A hard link, read-only: a write through one release would change both.
+    expect(lstatSync(join(rel, 'big.bin')).ino).toBe(lstatSync(join(root, 'releases', first.id, 'big.bin')).ino);
+    expect(lstatSync(join(rel, 'big.bin')).nlink).toBe(2);
+    expect(mode(join(rel, 'big.bin'))).toBe('444');
+    // Proven unchanged since the first release was checked (same inode, mtime, size), so not
+    // hashed again: only the new file and the moved one were read.
+    expect(hashedBy(host)).toEqual(['VERSION', 'lib/moved.js']);
+  });
+
+  it('a kept file written in place on the host since (mtime moved) is read again, found changed and sent', async () => {
+    const root = deployPath();
+    const first = await release();
+    await first.upload(target(root), undefined);
+    makeCurrent(root, first.id);
+    const old = join(root, 'releases', first.id, 'big.bin');
+    // As root or its owner would: make it writable, write, make it read-only again.
+    chmodSync(old, 0o644);
+    writeFileSync(old, Buffer.alloc(300_000, 4));
+    chmodSync(old, 0o444);
+    writeBuild({ VERSION: '2\n' });
+    const second = await release();
+    const host = target(root);
+    await second.upload(host, undefined);
+    expect(hashedBy(host)).toContain('big.bin');
+    expect(host.lines.some((l) => /path\(s\) differ from the manifest \(big\.bin: changed \(content\)\)/.test(l))).toBe(true);
+    const rel = join(root, 'releases', second.id);
+    expect(readFileSync(join(rel, 'big.bin')).equals(Buffer.alloc(300_000, 3))).toBe(true);
+    expect(lstatSync(join(rel, 'big.bin')).ino).not.toBe(lstatSync(old).ino);
+  });
+
+  it('a proof for a path ship did not ask to keep (a forged .checked line) is not trusted: that file is sent again', async () => {
+    const root = deployPath();
+    const first = await release();
+    await first.upload(target(root), undefined);
+    makeCurrent(root, first.id);
+    // The next release moves lib/a.js's content to lib/moved.js: linked from lib/a.js, but not
+    // kept at its path. A planted line claims lib/moved.js is proven (lib/a.js's inode and mtime).
+    const rel1 = join(root, 'releases', first.id);
+    execFileSync('sh', [
+      '-c',
+      'line=$(cd "$1" && find lib/a.js -printf "%i %T@ %s ") && { cat "$2"; printf "%slib/moved.js\\0" "$line"; } | LC_ALL=C sort -z > "$2.new" && mv "$2.new" "$2"',
+      'sh',
+      rel1,
+      join(root, 'releases', `.checked-${first.id}`),
+    ]);
+    writeBuild({ 'lib/moved.js': 'a\n' });
+    rmSync(join(build, 'lib/a.js'));
+    const second = await release();
+    const host = target(root);
+    await second.upload(host, undefined);
+    expect(host.reports[0]).toContain('\0proven\0');
+    expect(host.lines.some((l) => /path\(s\) differ from the manifest \(lib\/moved\.js: changed \(content\)\)/.test(l))).toBe(true);
+    expect(readFileSync(join(root, 'releases', second.id, 'lib/moved.js'), 'utf8')).toBe('a\n');
   });
 
   it('a previous release changed on the host (content, mode, a FIFO, a symlink to a secret) never reaches the new one', async () => {
@@ -191,7 +259,7 @@ describe('an incremental upload', () => {
     expect(host.lines.some((l) => /path\(s\) differ from the manifest/.test(l))).toBe(true);
     const rel = join(root, 'releases', second.id);
     expect(readFileSync(join(rel, 'big.bin')).equals(Buffer.alloc(300_000, 3))).toBe(true);
-    expect(mode(join(rel, 'server.js'))).toBe('644');
+    expect(mode(join(rel, 'server.js'))).toBe('444');
     expect(readFileSync(join(rel, 'VERSION'), 'utf8')).toBe('1\n');
     expect(lstatSync(join(rel, 'lib/a.js')).isFile()).toBe(true);
     expect(readFileSync(join(rel, 'lib/a.js'), 'utf8')).toBe('a\n');

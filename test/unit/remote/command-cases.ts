@@ -56,10 +56,10 @@ export const CASES: Record<string, Case> = {
     argv: ['/srv/hello', id, old],
   },
   'upload.receive': {
-    command: upload.receive(l, id, 'zstd'),
-    shown: `receive-release.sh /srv/hello ${id} zstd`,
+    command: upload.receive(l, id, 'zstd', old),
+    shown: `receive-release.sh /srv/hello ${id} zstd ${old}`,
     script: 'receive-release.sh',
-    argv: ['/srv/hello', id, 'zstd'],
+    argv: ['/srv/hello', id, 'zstd', old],
   },
   'upload.clear': {
     command: upload.clear(l, id),
