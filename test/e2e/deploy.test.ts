@@ -6,7 +6,7 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lab, onHost, project, ship, REPO } from './support.js';
+import { lab, onHost, project, removalsSettled, ship, REPO } from './support.js';
 
 const HOSTS = ['h1', 'h2', 'h3'];
 const PATH = '/srv/deploytest';
@@ -44,7 +44,7 @@ async function current(host: string): Promise<string> {
 
 /** The release directories on a host; each must have its manifest beside it, and no manifest is left without its release. */
 async function releaseDirs(host: string): Promise<string[]> {
-  const dirs = (await onHost(host, `find ${PATH}/releases -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'`))
+  const dirs = (await onHost(host, `${removalsSettled(PATH)}; find ${PATH}/releases -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'`))
     .split('\n')
     .filter(Boolean)
     .sort();
@@ -54,12 +54,19 @@ async function releaseDirs(host: string): Promise<string[]> {
     .map((m) => m.slice('.manifest-'.length))
     .sort();
   expect(manifests, `${host}: manifests`).toEqual(dirs.filter((d) => !d.startsWith('.')));
+  // And the list each was checked by (what lets the next deploy skip reading kept files).
+  const checked = (await onHost(host, `find ${PATH}/releases -mindepth 1 -maxdepth 1 -name '.checked-*' -printf '%f\\n'`))
+    .split('\n')
+    .filter(Boolean)
+    .map((m) => m.slice('.checked-'.length))
+    .sort();
+  expect(checked, `${host}: .checked lists`).toEqual(dirs.filter((d) => !d.startsWith('.')));
   return dirs;
 }
 
 /** Everything under the deploy path with type, size and link target: equal before and after means untouched. */
 async function snapshot(host: string): Promise<string> {
-  return onHost(host, `find ${PATH} -printf '%p %y %s %l\\n' | sort; cat ${PATH}/.ship/releases.log`);
+  return onHost(host, `${removalsSettled(PATH)}; find ${PATH} -printf '%p %y %s %l\\n' | sort; cat ${PATH}/.ship/releases.log`);
 }
 
 const deploy = (version: string, env: Record<string, string> = {}, extra: string[] = []) =>
@@ -289,12 +296,13 @@ describe('ship verify', () => {
     // Someone edits the live release on h2.
     await onHost(
       'h2',
-      `cd ${PATH}/current && printf x >> server.js && chmod 666 VERSION && rm -f FAIL_START DIE_AFTER && mkdir -p extra && touch extra/added && rm VERSION && echo v9 > VERSION && chmod 664 VERSION`,
+      // server.js changed as a new file (the one there is read-only and shared with older releases).
+      `cd ${PATH}/current && cp server.js s && printf x >> s && chmod 444 s && mv s server.js && chmod 666 VERSION && rm -f FAIL_START DIE_AFTER && mkdir -p extra && touch extra/added && rm VERSION && echo v9 > VERSION && chmod 664 VERSION`,
     );
     const drift = await ship(['verify', 'prod'], { cwd: dir });
     expect(drift.code).toBe(1);
     const id = await current('h2');
-    expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+changed\\s+VERSION \\(mode 644 -> 664\\)$`, 'm'));
+    expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+changed\\s+VERSION \\(mode 444 -> 664\\)$`, 'm'));
     expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+changed\\s+server\\.js \\(content\\)$`, 'm'));
     expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+added\\s+extra$`, 'm'));
     expect(drift.stdout).toMatch(new RegExp(`^h2\\s+${id}\\s+added\\s+extra/added$`, 'm'));

@@ -44,6 +44,15 @@ export async function ship(
  * Run a shell script on a lab host as deploy, through OpenSSH with the lab's own config (the
  * shared lab unless a test file booted its own and names it).
  */
+/**
+ * Shell that waits (at most 60 s) until no background removal of old releases under `path` runs
+ * (remove-releases.sh starts `rm -rf -- <path>/releases/.removing-<id>` on its own, so a deploy
+ * exits before it ends): run it before reading what releases/ holds.
+ */
+export function removalsSettled(path: string): string {
+  return `for _ in $(seq 600); do pgrep -f -- "^rm -rf -- ${path}/releases/" >/dev/null || break; sleep 0.1; done`;
+}
+
 export async function onHost(host: string, script: string, options: { reject?: boolean; lab?: Lab } = {}): Promise<string> {
   const result = await execa('ssh', ['-F', (options.lab ?? lab()).sshConfig, '-o', 'BatchMode=yes', host, script], {
     reject: options.reject ?? true,

@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # receive-release.sh: receive the release stream, hash it and extract it into
 # releases/.partial-<id>/release in the same pass (a FIFO feeds sha256sum what tar reads). Modes
-# are normalised (no setuid, setgid, group or world write), whoever the SSH user is.
+# are normalised (no setuid, setgid, group or world write; files read-only), whoever the SSH user is.
 # Given: $1 the deploy path, $2 the new release id, $3 the codec (zstd, gzip or none), $4 the
 # release kept files were linked from (may be empty); stdin: the release tarball, compressed with $3.
 # Prints: `stream <sha256>`, then NUL-separated records (parseReport, src/release/report.ts):
@@ -38,8 +38,11 @@ fi
 wait
 echo "stream $(cut -d " " -f 1 stream.sha256)"
 rm -f stream.fifo stream.sha256
-# chmod -R leaves symlinks alone (it never follows one it meets on the way).
+# chmod -R leaves symlinks alone (it never follows one it meets on the way); find -type f does
+# not follow them either. Files are read-only (manifest.ts normalMode); a kept one made writable
+# in the previous release is the same inode, made read-only again for both.
 chmod -R u-s,g-s,go-w release
+find release -type f -perm /222 -exec chmod a-w -- {} +
 cd release
 printf "\0files\0"
 list_files

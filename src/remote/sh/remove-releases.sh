@@ -1,13 +1,17 @@
 # shellcheck shell=sh
 # remove-releases.sh: remove releases by id, never the one `current` points at. Each is first
-# renamed to releases/.removing-<id>, so a removal cut short (Ctrl-C, kill -9) never leaves a
-# half-deleted release that a rollback could pick; the next cleanup finishes it.
+# renamed to releases/.removing-<id> and its manifest removed, here and now, so no half-deleted
+# release is ever left that a rollback could pick; the files themselves are removed in the
+# background (lib/remove-later.sh), so a large release costs the deploy a rename, not its removal.
 # Given: $1 the deploy path, $2... release ids (anything else is refused).
-# Prints refusals on stderr. Exit 1 when something was left, else 0.
+# Prints refusals, and what rm will not be able to remove, on stderr. Exit 1 when something is
+# left, else 0.
 # No set -e: one release that cannot be removed (a file only root may delete) must not keep the
 # others; the exit status says something was left.
 # shellcheck source=lib/is-id.sh
 . ./lib/is-id.sh
+# shellcheck source=lib/remove-later.sh
+. ./lib/remove-later.sh
 root=$1; shift
 left=0
 cur=$(readlink "$root/current" 2>/dev/null || true)
@@ -15,6 +19,11 @@ for id in "$@"; do
   is_id "$id" || continue
   [ "releases/$id" = "$cur" ] && { echo "refusing to remove current release $id" >&2; continue; }
   [ ! -d "$root/releases/$id" ] || mv -T -- "$root/releases/$id" "$root/releases/.removing-$id" || { left=1; continue; }
-  rm -rf -- "$root/releases/.removing-$id" "$root/releases/.partial-$id" "$root/releases/.manifest-$id" "$root/releases/.checked-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id" || left=1
+  rm -f -- "$root/releases/.manifest-$id" "$root/releases/.checked-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id" || left=1
+  for d in "$root/releases/.removing-$id" "$root/releases/.partial-$id"; do
+    [ -e "$d" ] || [ -L "$d" ] || continue
+    ! stuck "$d" || left=1
+    remove_later "$d"
+  done
 done
 exit $left

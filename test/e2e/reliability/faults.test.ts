@@ -217,10 +217,11 @@ describe('what lands on a host differs from what ship sent', () => {
     const app = await newApp('relprevmod', 4328);
     const first = await app.deploy('v2', { APP_PAD_MB: '1', APP_PAD_SEED: 'prev' });
     expect(first.code, first.stderr).toBe(0);
-    // The app (or a person) writes into its own release.
+    // A person (or an app running as the SSH user) writes into its own release, in place: the
+    // files are read-only, so they make one writable first, and read-only again after.
     await onHost(
       'h1',
-      `cd ${app.path}/current && printf changed | dd of=padding.bin bs=1 seek=10 conv=notrunc status=none && chmod 666 server.js`,
+      `cd ${app.path}/current && chmod u+w padding.bin && printf changed | dd of=padding.bin bs=1 seek=10 conv=notrunc status=none && chmod a-w padding.bin && chmod 666 server.js`,
     );
     const r = await app.deploy('v3', { APP_PAD_MB: '1', APP_PAD_SEED: 'prev' });
     expect(r.code, r.stderr).toBe(0);
@@ -231,7 +232,7 @@ describe('what lands on a host differs from what ship sent', () => {
       expect(s.answer).toBe('v3');
       expect(s.complete, `${s.host}: every file matches its SHA256SUMS`).toBe(true);
     }
-    expect(await onHost('h1', `stat -c %a ${app.path}/current/server.js`)).toBe('644');
+    expect(await onHost('h1', `stat -c %a ${app.path}/current/server.js`)).toBe('444');
   });
 });
 

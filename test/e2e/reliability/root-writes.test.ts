@@ -51,13 +51,13 @@ describe('a release holding setuid, setgid and group or world writable files', (
       ).toBe(
         [
           `755 ${login} .`,
-          `755 ${login} suid`,
-          `755 ${login} sgid`,
-          `644 ${login} everyone-writes`,
-          `644 ${login} group-writes`,
+          `555 ${login} suid`,
+          `555 ${login} sgid`,
+          `444 ${login} everyone-writes`,
+          `444 ${login} group-writes`,
           `755 ${login} open`,
-          `644 ${login} open/inside`,
-          `644 ${login} server.js`,
+          `444 ${login} open/inside`,
+          `444 ${login} server.js`,
         ].join('\n'),
       );
       expect(state.leftovers).toEqual([]);

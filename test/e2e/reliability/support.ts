@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import type { Lab } from '../../hosts/lab.js';
-import { onHost, project, REPO, SHIP } from '../support.js';
+import { onHost, project, REPO, removalsSettled, SHIP } from '../support.js';
 
 export const APP_SOURCE = join(REPO, 'test/e2e/reliability/app');
 
@@ -234,10 +234,11 @@ export async function hostState(host: string, path: string, port: number, option
     ANSWER_FN,
     WAIT_ANSWER_FN,
     `cd ${path} || exit 1`,
+    removalsSettled(path),
     'echo "current=$(readlink current 2>/dev/null)"',
     '(cd current 2>/dev/null && sha256sum -c --quiet SHA256SUMS >/dev/null 2>&1) && echo complete=yes || echo complete=no',
     'echo "version=$(cat current/VERSION 2>/dev/null)"',
-    'echo "releases=$(ls -A releases 2>/dev/null | grep -v "^\\.manifest-" | tr "\\n" " ")"',
+    'echo "releases=$(ls -A releases 2>/dev/null | grep -v "^\\.manifest-\\|^\\.checked-" | tr "\\n" " ")"',
     'echo "uploads=$(ls -A .ship 2>/dev/null | grep "^upload-" | tr "\\n" " ")"',
     'if [ -d .ship/lock ]; then echo "lock=$(cat .ship/lock/info 2>/dev/null || echo held)"; else echo lock=; fi',
     options.waitSeconds ? `echo "answer=$(wait_answer ${port} ${options.waitSeconds})"` : `echo "answer=$(answer ${port})"`,

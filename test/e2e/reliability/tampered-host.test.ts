@@ -123,12 +123,13 @@ describe('ship verify on a tampered host', () => {
     const started = Date.now();
     await expectFlagged(
       // 1 TB of zeros (sparse) where server.js was; a FIFO where VERSION was, and a new one.
-      `truncate -s 1T ${dir}/server.js && rm ${dir}/VERSION && mkfifo ${dir}/VERSION ${dir}/pipe`,
+      // A new file, not server.js written in place: that inode is shared with the other releases.
+      `rm ${dir}/server.js && truncate -s 1T ${dir}/server.js && chmod 444 ${dir}/server.js && rm ${dir}/VERSION && mkfifo ${dir}/VERSION ${dir}/pipe`,
       new RegExp(
         `^${HOST}\\s+${id}\\s+changed\\s+server\\.js \\(content\\)$[\\s\\S]*^${HOST}\\s+${id}\\s+changed\\s+VERSION \\(type file -> special \\(p\\)\\)$|^${HOST}\\s+${id}\\s+changed\\s+VERSION \\(type file -> special \\(p\\)\\)$[\\s\\S]*^${HOST}\\s+${id}\\s+changed\\s+server\\.js \\(content\\)$`,
         'm',
       ),
-      `rm -f ${dir}/VERSION ${dir}/pipe && cp -p /tmp/ship-evil/server.js /tmp/ship-evil/VERSION ${dir}/`,
+      `rm -f ${dir}/VERSION ${dir}/pipe ${dir}/server.js && cp -p /tmp/ship-evil/server.js /tmp/ship-evil/VERSION ${dir}/`,
     );
     // Reading 1 TB would take many minutes; nothing was read.
     expect(Date.now() - started).toBeLessThan(60_000);

@@ -56,10 +56,13 @@ function target(root: string, name = 'h1'): UploadTarget & { lines: string[]; re
   // Each receive's report as it came, to see what the host read.
   const run: UploadTarget['run'] = (c, o) => {
     if (!o?.onStdout || !c.argv.includes('receive-release.sh')) return shell.run(c, o);
-    const parts: string[] = [];
-    reports.push('');
+    const at = reports.push('') - 1;
     const onStdout = o.onStdout;
-    return shell.run(c, { ...o, onStdout: (t) => (parts.push(t), (reports[reports.length - 1] = parts.join('')), onStdout(t)) });
+    const tee = (t: string): void => {
+      reports[at] += t;
+      onStdout(t);
+    };
+    return shell.run(c, { ...o, onStdout: tee });
   };
   return { name, layout: { root }, run, progress: (t) => void lines.push(t), lines, reports, stallTimeout: 60 };
 }
@@ -89,7 +92,10 @@ const mode = (path: string) => (lstatSync(path).mode & 0o7777).toString(8);
 function hashedBy(host: { reports: string[] }): string[] {
   const report = host.reports.at(-1) ?? '';
   const tokens = report.slice(report.lastIndexOf('\0hashes\0') + '\0hashes\0'.length).split('\0');
-  return tokens.filter((t) => /^[0-9a-f]{64} {2}/.test(t)).map((t) => t.slice(66)).sort();
+  return tokens
+    .filter((t) => /^[0-9a-f]{64} {2}/.test(t))
+    .map((t) => t.slice(66))
+    .sort();
 }
 
 beforeEach(() => {
