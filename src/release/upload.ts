@@ -3,7 +3,7 @@
  * what it needs, one stream per group of hosts that need the same, the check of what landed
  * against the manifest, and the rename into releases/ once everything matched.
  *
- * Per host: stage (copy what the previous release already has), receive (the stream, hashed and
+ * Per host: stage (hard-link what the previous release already has), receive (the stream, hashed and
  * extracted on the way), compare (ship reads the host's report), repair (resend whatever a
  * tampered previous release or a broken extraction got wrong, once), finalize.
  */
@@ -52,11 +52,11 @@ export interface HostFacts {
 interface Plan {
   /** What current pointed at when the plan was made ('' for nothing). */
   current: string;
-  /** The release unchanged files are copied from ('' when it has no manifest). */
+  /** The release unchanged files are linked from ('' when it has no manifest). */
   previous: string;
-  /** Same path, same content and mode in the previous release: copied on the host. */
+  /** Same path, same content and mode in the previous release: hard-linked on the host. */
   same: string[];
-  /** Content the previous release has under another path: [old, new], copied on the host. */
+  /** Content the previous release has under another path: [old, new], hard-linked on the host. */
   moved: Array<[string, string]>;
   /** Sent in the stream: directories and links (cheap) and files with content the host lacks. */
   send: ManifestEntry[];

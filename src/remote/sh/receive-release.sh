@@ -38,16 +38,17 @@ fi
 wait
 echo "stream $(cut -d " " -f 1 stream.sha256)"
 rm -f stream.fifo stream.sha256
-# chmod -R leaves symlinks alone (it never follows one it meets on the way); find -type f does
-# not follow them either. Files are read-only (manifest.ts normalMode); a kept one made writable
-# in the previous release is the same inode, made read-only again for both.
-chmod -R u-s,g-s,go-w release
-find release -type f -perm /222 -exec chmod a-w -- {} +
+# Normalised in one walk; find does not follow symlinks, and chmod is given only files and
+# directories. Files are read-only (manifest.ts normalMode); a kept one made writable in the
+# previous release is the same inode, made read-only again for both.
+find release \( -type f -perm /6222 -exec chmod u-s,g-s,a-w -- {} + \) -o \( -type d -perm /6022 -exec chmod u-s,g-s,go-w -- {} + \)
 cd release
 printf "\0files\0"
-list_files
-# Listed before anything is hashed: a write after this line is either read below or moves the mtime.
-find . -type f -printf "%i %T@ %s %P\0" | LC_ALL=C sort -z > ../checked
+# One walk gives the report and, for files, the list they are checked by: taken before anything
+# is hashed, so a write after it is either read below or moves the mtime.
+list_files_and_stats ../checked.unsorted
+LC_ALL=C sort -z ../checked.unsorted > ../checked
+rm -f ../checked.unsorted
 : > ../proven
 if [ -n "$4" ] && [ -f "$base/releases/.checked-$4" ] && [ ! -L "$base/releases/.checked-$4" ]; then
   LC_ALL=C comm -z -12 ../checked "$base/releases/.checked-$4" | sed -z 's/^[0-9]* [0-9.]* [0-9]* //' | LC_ALL=C sort -z > ../proven
@@ -55,5 +56,5 @@ fi
 printf "\0proven\0"
 cat ../proven
 printf "\0hashes\0"
-find . -type f -printf "%P\0" | LC_ALL=C sort -z | LC_ALL=C comm -z -23 - ../proven | xargs -0 -r sha256sum -z --
+sed -z 's/^[0-9]* [0-9.]* [0-9]* //' ../checked | LC_ALL=C sort -z | LC_ALL=C comm -z -23 - ../proven | xargs -0 -r sha256sum -z --
 rm -f ../proven
