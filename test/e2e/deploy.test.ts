@@ -297,7 +297,7 @@ describe('ship verify', () => {
     await onHost(
       'h2',
       // server.js changed as a new file (the one there is read-only and shared with older releases).
-      `cd ${PATH}/current && cp server.js s && printf x >> s && chmod 444 s && mv s server.js && chmod 666 VERSION && rm -f FAIL_START DIE_AFTER && mkdir -p extra && touch extra/added && rm VERSION && echo v9 > VERSION && chmod 664 VERSION`,
+      `cd ${PATH}/current && cat server.js > s && printf x >> s && chmod 444 s && mv s server.js && chmod 666 VERSION && rm -f FAIL_START DIE_AFTER && mkdir -p extra && touch extra/added && rm VERSION && echo v9 > VERSION && chmod 664 VERSION`,
     );
     const drift = await ship(['verify', 'prod'], { cwd: dir });
     expect(drift.code).toBe(1);

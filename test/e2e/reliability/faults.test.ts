@@ -188,7 +188,8 @@ describe('what lands on a host differs from what ship sent', () => {
     '#!/bin/sh',
     '/bin/tar "$@"; rc=$?',
     'f=$(find release -type f -name padding.bin 2>/dev/null | head -n 1)',
-    '[ -n "$f" ] && printf X | dd of="$f" bs=1 seek=100 conv=notrunc status=none',
+    // Release files are extracted read-only; a process of the same user can make one writable.
+    '[ -n "$f" ] && chmod u+w "$f" && printf X | dd of="$f" bs=1 seek=100 conv=notrunc status=none && chmod a-w "$f"',
     'exit $rc',
   ].join('\\n');
   const install = `mkdir -p ~/evil && printf '${EVIL_TAR}\\n' > ~/evil/tar && chmod +x ~/evil/tar && cp ~/.bashrc ~/.bashrc.ship-test && { echo 'PATH=$HOME/evil:$PATH'; cat ~/.bashrc.ship-test; } > ~/.bashrc`;

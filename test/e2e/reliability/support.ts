@@ -381,3 +381,62 @@ export function stepOf(line: string | undefined): string {
   if (/reloaded systemd|enabled|daemon-reload/.test(line)) return 'enable';
   return line.replace(/^\S+\s+\|\s+/, '');
 }
+
+export interface Plan {
+  /** The step it aims at. */
+  aim: string;
+  trigger: RegExp;
+  delay: [number, number];
+  env?: Record<string, string>;
+}
+
+export interface Interrupted {
+  code: number | null;
+  /** True when the signal was sent before ship exited. */
+  sent: boolean;
+  /** Each host's last progress line when the signal was sent ('local' for the build). */
+  last: Record<string, string | undefined>;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run ship in its own process group; send `signal` to the group `delay` ms after `trigger`. */
+export async function interrupted(
+  app: App,
+  args: string[],
+  env: Record<string, string>,
+  plan: Plan,
+  delay: number,
+  signal: NodeJS.Signals,
+): Promise<Interrupted> {
+  const child = execa('node', [SHIP, ...args], {
+    cwd: app.dir,
+    reject: false,
+    stdin: 'ignore',
+    detached: true,
+    env: { SHIP_NO_COLOR: '1', TMPDIR: join(app.dir, '.tmp'), ...env, ...plan.env },
+  });
+  const last: Record<string, string | undefined> = {};
+  let atSignal: Record<string, string | undefined> | undefined;
+  let armed = false;
+  let sent = false;
+  eachLine(child.stdout!, (line) => {
+    last[line.split(' | ')[0]!.trim()] = line;
+    if (!armed && plan.trigger.test(line)) {
+      armed = true;
+      setTimeout(() => {
+        if (child.exitCode !== null) return;
+        atSignal = { ...last };
+        sent = true;
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          sent = false; // already gone
+        }
+      }, delay);
+    }
+  });
+  const result = await child;
+  printed.push({ args: [...args, `(${signal})`], stdout: String(result.stdout), stderr: String(result.stderr) });
+  return { code: result.exitCode ?? null, sent, last: atSignal ?? last, stdout: String(result.stdout), stderr: String(result.stderr) };
+}

@@ -7,7 +7,8 @@
 #   APP_BUILD_SLEEP=<seconds> (a slow build), APP_BUILD_FAIL, APP_START_DELAY=<ms> (a slow start),
 #   APP_HANG_HEALTH (/health accepts and never answers),
 #   APP_ODD_MODES (files no release may keep as they are: setuid, setgid, group or world writable),
-#   APP_TREE (a directory tree with a symbolic link, lib/: kept files in directories).
+#   APP_TREE (a directory tree with a symbolic link, lib/: kept files in directories),
+#   APP_MANY=<n> (n small files in many/, the same every build: a node_modules to keep).
 set -eu
 [ -z "${APP_BUILD_SLEEP:-}" ] || sleep "$APP_BUILD_SLEEP"
 rm -rf dist && mkdir -p dist
@@ -40,4 +41,7 @@ if [ -n "${APP_TREE:-}" ]; then
   printf 'a\n' > dist/lib/a.txt
   printf 'b\n' > dist/lib/deep/b.txt
   ln -s a.txt dist/lib/link
+fi
+if [ -n "${APP_MANY:-}" ]; then
+  awk -v n="$APP_MANY" 'BEGIN { for (i = 0; i < n; i++) { d = "dist/many/" (i % 64); if (i < 64) system("mkdir -p " d); f = d "/" i ".js"; print "module.exports = " i ";" > f; close(f) } }'
 fi
