@@ -68,7 +68,7 @@ describe('kept files', () => {
     const s = await app.state('h1');
     const old = s.releases.filter((n) => /^\d{8}T/.test(n) && n !== s.current).sort()[0]!;
     const file = `${app.path}/releases/${old}/many/3/3.js`;
-    const refused = await app.onHost('h1', `printf x >> ${file} 2>&1; echo "exit $?"`, { reject: false });
+    const refused = await app.onHost('h1', `{ printf x >> ${file}; } 2>&1; echo "exit $?"`, { reject: false });
     expect(refused).toMatch(/Permission denied[\s\S]*exit [1-9]/);
     expect((await app.ship(['verify', 'prod'])).code).toBe(0);
 
