@@ -98,6 +98,7 @@ export async function runTimer(session: Session, name: string, timeout?: number)
       });
       const id = (await connection.run(timerCommands.invocation(service), { readOnly: true, allowFailure: true })).stdout.trim();
       // An invocation id is 32 hex digits; anything else is not passed on to journalctl.
+      if (/^[0-9a-f]{32}$/.test(id)) await connection.run(timerCommands.syncJournal(), { allowFailure: true });
       const lines = /^[0-9a-f]{32}$/.test(id)
         ? (await connection.run(timerCommands.journalOf(id, JOURNAL_LINES), { readOnly: true, allowFailure: true })).stdout
             .split('\n')

@@ -53,6 +53,8 @@ export interface SetupState {
   /** Units installed in this run (enabled by enableUnits). */
   units: string[];
   unitsChanged: boolean;
+  /** A scheduled job's unit changed (timer-steps.ts): systemd reloads, but the app's units run as they were. */
+  timersChanged: boolean;
   /** Units removed in this run, stopped by enableUnits once systemd has reloaded. */
   toStop: string[];
   envChanged: boolean;
@@ -71,7 +73,7 @@ const states = new WeakMap<SetupHost['applied'], SetupState>();
 export function stateOf(host: SetupHost): SetupState {
   let state = states.get(host.applied);
   if (!state) {
-    state = { changes: [], units: [], unitsChanged: false, toStop: [], envChanged: false, programs: new Map() };
+    state = { changes: [], units: [], unitsChanged: false, timersChanged: false, toStop: [], envChanged: false, programs: new Map() };
     states.set(host.applied, state);
   }
   return state;
@@ -340,7 +342,7 @@ export async function enableUnits(host: SetupHost): Promise<void> {
   const { stage, output, dryRun } = host.context;
   const state = stateOf(host);
   const before = state.changes.length;
-  if (state.unitsChanged) {
+  if (state.unitsChanged || state.timersChanged) {
     await host.run(systemctl.daemonReload());
     changed(host, 'reload', 'systemd');
   }

@@ -105,7 +105,7 @@ async function installJob(host: SetupHost, timer: Timer): Promise<void> {
         label: `${name} from ${displayPath(source)} (${lines} lines)`,
       })
     ) {
-      state.unitsChanged = true;
+      state.timersChanged = true;
       changed(host, 'write', name);
     }
   }
@@ -131,20 +131,22 @@ async function removeOthers(host: SetupHost, keep: ReadonlySet<string>): Promise
   const state = stateOf(host);
   for (const timerUnit of found) {
     const serviceUnit = `${timerUnit.slice(0, -'.timer'.length)}.service`;
-    reloadIfRunFails(host);
-    await host.run(systemctl.disable(timerUnit));
-    await host.run(files.remove(`${UNIT_DIR}/${timerUnit}`));
-    state.toStop.push(timerUnit);
-    changed(host, 'remove', timerUnit);
     const origin = (
       await host.run(files.origin(`${UNIT_DIR}/${serviceUnit}`), { readOnly: true, offline: { stdout: 'missing\n' } })
     ).stdout.trim();
+    reloadIfRunFails(host);
+    // Stopped while systemd still has them loaded; once their files are gone and systemd has
+    // reloaded, `stop` would fail on a unit it no longer knows.
+    await host.run(systemctl.disable(timerUnit));
+    await host.run(systemctl.stop(timerUnit));
+    if (origin === 'ship') await host.run(systemctl.stop(serviceUnit));
+    await host.run(files.remove(`${UNIT_DIR}/${timerUnit}`));
+    changed(host, 'remove', timerUnit);
     if (origin === 'ship') {
       await host.run(files.remove(`${UNIT_DIR}/${serviceUnit}`));
-      state.toStop.push(serviceUnit);
       changed(host, 'remove', serviceUnit);
     } else if (origin === 'other') output.notice(`${UNIT_DIR}/${serviceUnit} was not written by ship setup; leaving it alone`, host.name);
-    state.unitsChanged = true;
+    state.timersChanged = true;
   }
 }
 

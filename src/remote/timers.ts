@@ -36,6 +36,12 @@ export const timers = {
   /** The id of the service's latest run, for its journal. */
   invocation: (service: string): Command => ({ argv: ['systemctl', 'show', '-p', 'InvocationID', '--value', '--', service] }),
 
+  /**
+   * Have journald write out what it has: a job's last lines travel a stream socket and may not be
+   * readable yet when `systemctl start` returns.
+   */
+  syncJournal: (): Command => ({ argv: ['journalctl', '--sync'], sudo: true }),
+
   /** Everything one run of a unit wrote to the journal, message text only. */
   journalOf: (invocation: string, lines: number): Command => ({
     argv: ['journalctl', `_SYSTEMD_INVOCATION_ID=${invocation}`, '-n', String(lines), '--no-pager', '-o', 'cat'],

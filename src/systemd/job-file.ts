@@ -23,7 +23,7 @@ export interface JobSpec {
  */
 export function execWord(word: string): string {
   if (word === ';') return '\\;';
-  return systemdWord(word.replaceAll('$', '$$'));
+  return systemdWord(word.replaceAll('$', () => '$$'));
 }
 
 /**

@@ -425,6 +425,12 @@ export const CASES: Record<string, Case> = {
     shown: 'systemctl show -p InvocationID --value -- hello-backup.service',
     argv: ['systemctl', 'show', '-p', 'InvocationID', '--value', '--', 'hello-backup.service'],
   },
+  'timers.syncJournal': {
+    command: timers.syncJournal(),
+    shown: 'sudo -n -- journalctl --sync',
+    argv: ['journalctl', '--sync'],
+    sudo: true,
+  },
   'timers.journalOf': {
     command: timers.journalOf('0123456789abcdef0123456789abcdef', 200),
     shown: 'sudo -n -- journalctl _SYSTEMD_INVOCATION_ID=0123456789abcdef0123456789abcdef -n 200 --no-pager -o cat',
