@@ -86,6 +86,11 @@ export async function runTimer(session: Session, name: string, timeout?: number)
   const hosts = runHosts(session, timer);
   const service = `${timer.unit}.service`;
   const journals = new Map<string, string[]>();
+  // Ctrl-C stops the wait (the channel's command gets the signal), not the job: systemd runs it on.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort(new ShipError('interrupted', { exitCode: ExitCode.interrupted }));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const outcomes = await eachHost(
     output,
     hosts,
@@ -94,6 +99,7 @@ export async function runTimer(session: Session, name: string, timeout?: number)
       progress(`systemctl start ${service} (waiting for the job to end)`);
       const started = await connection.run(timerCommands.start(service), {
         allowFailure: true,
+        signal: stop.signal,
         ...(timeout === undefined ? {} : { timeout }),
       });
       const id = (await connection.run(timerCommands.invocation(service), { readOnly: true, allowFailure: true })).stdout.trim();
@@ -120,7 +126,16 @@ export async function runTimer(session: Session, name: string, timeout?: number)
       }
     },
     { plainProgress: false },
-  );
+  ).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+  if (stop.signal.aborted) {
+    output.notice(
+      `stopped waiting for timer ${timer.name}; it goes on where it had started (stop it: ship exec ${stage.name} -- sudo systemctl stop ${service})`,
+    );
+    return ExitCode.interrupted;
+  }
   for (const host of hosts) for (const line of journals.get(host) ?? []) output.hostLine(host, 'stdout', line);
   const failures = outcomes.filter((o) => !o.ok);
   for (const o of outcomes) {

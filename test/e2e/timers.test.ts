@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onHost, project, REPO, ship, writeHosts } from './support.js';
+import { execa } from 'execa';
+import { onHost, project, REPO, SHIP, ship, writeHosts } from './support.js';
 
 // Names of its own, so this file leaves the hosts as other test files expect them.
 const APP = 'timerapp';
@@ -185,6 +186,25 @@ describe('timers', () => {
     const after = (await onHost('h1', `readlink ${PATH}/current`)).trim();
     expect(after).not.toBe(before);
     expect((await onHost('h1', `cat ${PATH}/current/VERSION`)).trim()).toBe('v2');
+  });
+
+  it('Ctrl-C stops waiting for a job (exit 130) and leaves the job running', async () => {
+    await onHost('h1', `rm -f ${PATH}/shared/go ${PATH}/shared/hold.log`);
+    const child = execa('node', [SHIP, 'timers', 'prod', 'run', 'hold'], {
+      cwd: dir,
+      reject: false,
+      env: { SHIP_NO_COLOR: '1' },
+      stdin: 'ignore',
+      timeout: 200_000,
+    });
+    await until('h1', `grep '^start ' ${PATH}/shared/hold.log 2>/dev/null`, 'the hold job starting');
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(r.stderr).toContain('stopped waiting for timer hold');
+    expect((await onHost('h1', `systemctl is-active ${APP}-hold.service`, { reject: false })).trim()).toBe('activating');
+    await onHost('h1', `touch ${PATH}/shared/go`);
+    await until('h1', `grep '^end ' ${PATH}/shared/hold.log 2>/dev/null`, 'the hold job ending');
   });
 
   it('a calendar expression systemd cannot read stops setup, naming the timer', async () => {
