@@ -50,6 +50,10 @@ export default defineHosts({
       //   failed: ['sh', '-c', 'curl -fsS -m 10 -d "deploy $SHIP_RESULT: $SHIP_ERROR" "$CHAT_WEBHOOK"'],
       // },
       // requireClean: true,              refuse to deploy uncommitted changes (--ref and --artifact still work)
+      // timers: {                        scheduled jobs: <unit>-<name>.timer and .service, written by ship setup
+      //   backup: { run: ['bin/backup'], on: 'daily', once: true },        // once: on the first host of the stage only
+      //   'purge-sessions': { run: ['bin/purge'], on: '*-*-* *:00/15' },  // any systemd OnCalendar expression
+      // },                                 (roles take timers too: roles.worker.timers)
       certs: {
         domains: ['hello.example.com'], // names on the certificate; the first one names its files (IP addresses too; '*.x' needs dns)
         email: 'ops@example.com', // ACME account contact; CAs send no expiry mail any more: monitor with `ship certs status`

@@ -22,7 +22,9 @@ export default recipe('setup', async ({ hosts, log }) => {
       }
     }
     await host.uploadEnvFile(); // service.envFile -> shared/.env, mode 0600, values never printed
+    await host.installTimers(); // hosts.ts timers -> <unit>-<name>.service and .timer; the ones hosts.ts dropped are removed
     await host.enableUnits(); // daemon-reload and enable, only when something changed
+    await host.startTimers(); // timers not running yet are started
     await host.unlock();
   });
 

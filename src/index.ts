@@ -12,6 +12,7 @@ export type {
   HealthInput,
   CertsInput,
   RoleInput,
+  TimerInput,
   HostInput,
   RolloutInput,
   HooksInput,

@@ -2,7 +2,7 @@
  * `ship status <stage>`: one row per host of what is live there and whether it is well: the
  * current release, its commit, when and by whom it went live (from .ship/releases.log), each
  * unit's state, what each health URL answers now (through the SSH tunnel), who holds the deploy
- * lock, the certificate's expiry and free disk. Per host one script, one GET per health URL and
+ * lock, the certificate's expiry and free disk, and each scheduled job's last result, last and next run. Per host one script, one GET per health URL and
  * one certificate read, all at once over the one connection.
  */
 import { readHostCert } from '../acme/read.js';
@@ -15,6 +15,8 @@ import { describeHolder, parseLockInfo, type LockInfo } from '../host/deploy-loc
 import { healthAnswer } from '../host/health.js';
 import type { LogEntry } from '../host/inventory.js';
 import { describeFailure, exitCodeFor } from '../output/failures.js';
+import { timerLine, type TimerState } from './timer-report.js';
+import { readTimers } from './timers.js';
 
 const DAY = 86_400_000;
 
@@ -64,6 +66,8 @@ export interface HostStatus {
   lock: Omit<LockInfo, 'token'> | { held: true } | null;
   cert: { state: string; notAfter?: string; daysLeft?: number; detail?: string } | null;
   disk: { availableBytes: number; sizeBytes: number } | null;
+  /** The host's scheduled jobs (hosts.ts `timers`); left out for a host that runs none. */
+  timers?: TimerState[];
   /** Why the host could not be read. */
   error?: string;
 }
@@ -97,7 +101,8 @@ export function needsAttention(s: HostStatus): boolean {
     s.release === null ||
     s.units.some((u) => u.state !== 'active') ||
     s.health.some((h) => !h.ok) ||
-    (s.cert?.daysLeft !== undefined && s.cert.daysLeft < 0)
+    (s.cert?.daysLeft !== undefined && s.cert.daysLeft < 0) ||
+    (s.timers ?? []).some((t) => t.failed)
   );
 }
 
@@ -110,7 +115,7 @@ export async function status(session: Session): Promise<number> {
     async (host) => {
       const connection = await session.real(host);
       const roles = rolesOf(stage, host);
-      const [read, health, cert] = await Promise.all([
+      const [read, health, cert, timers] = await Promise.all([
         connection.run(
           statusCommands.read(
             stage.path,
@@ -122,8 +127,10 @@ export async function status(session: Session): Promise<number> {
           roles.flatMap((r) => (r.health ? [r.health.url] : [])).map(async (url) => ({ url, ...(await healthAnswer(connection, url)) })),
         ),
         stage.certs ? certOf(host, connection, stage, now) : Promise.resolve(null),
+        readTimers(session, host, connection),
       ]);
-      return hostStatus(host, parseStatus(read.stdout), health, cert);
+      const status = hostStatus(host, parseStatus(read.stdout), health, cert);
+      return timers.length > 0 ? { ...status, timers } : status;
     },
     { plainProgress: false },
   );
@@ -149,6 +156,7 @@ export async function status(session: Session): Promise<number> {
   } else {
     output.table(['HOST', 'RELEASE', 'COMMIT', 'DEPLOYED', 'BY', 'UNITS', 'HEALTH', 'LOCK', 'CERT', 'DISK FREE'], statuses.map(row));
   }
+  if (output.mode !== 'json') for (const s of statuses) for (const t of s.timers ?? []) output.info(`${s.host}  timer ${timerLine(t)}`);
   for (const s of statuses) if (s.error !== undefined) output.notice(`could not read: ${s.error}`, s.host);
   const errors = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
   if (errors.length > 0 && errors.length === statuses.filter(needsAttention).length) return exitCodeFor(errors);

@@ -1,4 +1,4 @@
-/** `ship init|setup|logs`: wiring only; the work is in src/actions and recipes/setup.ts. */
+/** `ship init|setup|timers|logs`: wiring only; the work is in src/actions and recipes/setup.ts. */
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Wrap } from './types.js';
@@ -8,7 +8,8 @@ type RunRecipe = typeof import('../recipe/runner.js').runRecipe;
 const runRecipe = async (session: Parameters<RunRecipe>[0], name: string, options: Omit<Parameters<RunRecipe>[2], 'api'>) =>
   (await import('../recipe/runner.js')).runRecipe(session, name, { ...options, api: await shipApi() });
 
-import { commandName, lockWaitOption } from './options.js';
+import { commandName, lockWaitOption, timeoutOption } from './options.js';
+import { ConfigError } from '../errors.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -42,6 +43,26 @@ export function registerProject(program: Command, wrap: Wrap): void {
       wrap(async (cli, stage: string, opts: { lockWait: number }) =>
         runRecipe(await cli.session(stage), 'setup', { command: commandName('setup', stage), lockWait: opts.lockWait }),
       ),
+    );
+
+  program
+    .command('timers')
+    .description("list each host's scheduled jobs (hosts.ts timers) with last result, last and next run; `run NAME` runs one now")
+    .argument('<stage>', 'stage name from hosts.ts')
+    .argument('[action]', '`run` to run a timer now on its host(s), wait for it and print its output')
+    .argument('[name]', 'the timer to run')
+    .addOption(timeoutOption())
+    .action(
+      wrap(async (cli, stage: string, action: string | undefined, name: string | undefined, opts: { timeout?: number }) => {
+        const timers = await import('../actions/timers.js');
+        if (action === undefined) return timers.listTimers(await cli.session(stage));
+        if (action !== 'run' || name === undefined)
+          throw new ConfigError(
+            action === 'run' ? 'ship timers <stage> run: which timer?' : `ship timers: unknown action ${JSON.stringify(action)}`,
+            `ship timers ${stage} (list them), or ship timers ${stage} run <name>`,
+          );
+        return timers.runTimer(await cli.session(stage), name, opts.timeout);
+      }),
     );
 
   // --lines, not -n: -n is the global --dry-run, and commander gives it to the program

@@ -6,6 +6,7 @@ import { canonicalName, fileStem } from './cert-names.js';
 import { needsWebroot } from './certs-rules.js';
 import { ACME_DIRECTORIES } from './rules.js';
 import { closest } from './suggest.js';
+import { resolveTimers } from './timers.js';
 import type { CertsInput, HostInput, ResolvedCerts, Role, RoleInput, ServiceInput, Stage, StageSettings } from './types.js';
 
 const DEFAULTS = {
@@ -58,7 +59,7 @@ export function resolveStage(loaded: LoadedConfig, name: string): Stage {
     timeout: healthIn.timeout ?? DEFAULTS.healthTimeout,
     confirm: healthIn.confirm ?? DEFAULTS.healthConfirm,
   };
-  return {
+  const stage: Stage = {
     name,
     app: config.app,
     hosts: own.hosts.map(specOf),
@@ -89,6 +90,12 @@ export function resolveStage(loaded: LoadedConfig, name: string): Stage {
     configFile: loaded.file,
     configDir: loaded.dir,
   };
+  const roleInputs = { ...config.roles, ...own.roles };
+  const timers = resolveTimers(stage, {
+    stage: { ...config.timers, ...own.timers },
+    roles: Object.fromEntries(Object.entries(roleInputs).map(([role, input]) => [role, input.timers])),
+  });
+  return timers ? { ...stage, timers } : stage;
 }
 
 function resolveService(service: Partial<ServiceInput>, at: string, loaded: LoadedConfig): NonNullable<Stage['service']> {

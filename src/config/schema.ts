@@ -152,11 +152,31 @@ const certs = z.strictObject(
   { error: 'expected an object such as { domains: ["hello.example.com"], email: "ops@example.com", webroot: "/var/www/html" }' },
 );
 
+const timer = z.strictObject(
+  {
+    run: argv('["bin/backup"]'),
+    on: checked('expected a systemd OnCalendar expression, such as "daily" or "*-*-* 03:00"', (v) =>
+      v.trim() === '' ? 'must not be empty' : singleLineProblem(v),
+    ),
+    once: z.boolean({ error: 'expected true or false' }).optional(),
+  },
+  { error: 'expected an object such as { run: ["bin/backup"], on: "daily" }' },
+);
+
+const TIMER = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+const timers = z.record(
+  z.string().regex(TIMER, { error: 'not a valid timer name; use lowercase letters, digits, - and _, such as "backup"' }),
+  timer,
+  { error: 'expected an object of timers, such as { backup: { run: ["bin/backup"], on: "daily" } }' },
+);
+
 const role = z.strictObject(
   {
     unit: checked('expected a systemd unit name such as "hello-worker"', unitNameProblem).optional(),
     health: health.optional(),
     service: service.optional(),
+    timers: timers.optional(),
   },
   { error: 'expected an object such as { unit: "hello-worker", service: { exec: "node worker.js" } }' },
 );
@@ -243,6 +263,7 @@ const stageSettings = {
   migrate: argv('["bin/migrate"]').optional(),
   hooks: hooks.optional(),
   requireClean: z.boolean({ error: 'expected true or false' }).optional(),
+  timers: timers.optional(),
 };
 
 const stage = z.strictObject(
@@ -293,6 +314,8 @@ export const knownFields = {
   } as Record<string, string[]>,
   /** Fields of one role (`roles.worker`) and of a host written as an object. */
   role: Object.keys(role.shape),
+  /** Fields of one timer (`timers.backup`). */
+  timer: Object.keys(timer.shape),
   host: ['host', 'roles'],
 };
 

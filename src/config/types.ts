@@ -124,6 +124,22 @@ export interface RoleInput {
    * replaces the stage's, `env` included); `socket` is never inherited: `{ exec: 'node worker.js' }`.
    */
   service?: Partial<ServiceInput>;
+  /** Scheduled jobs of this role's hosts, by name, each its own `<unit>-<name>.timer`: `{ backup: { run: ['bin/backup'], on: 'daily', once: true } }`. */
+  timers?: Record<string, TimerInput>;
+}
+
+/**
+ * A scheduled job: a systemd timer and the service it starts, written by `ship setup`. The job
+ * runs in `<path>/current` as `service.user` with the env file, never while a deploy switches
+ * `current` on that host (see the README's "Scheduled jobs").
+ */
+export interface TimerInput {
+  /** The command as argv (no shell), run in `<path>/current`: `['bin/backup']`. */
+  run: string[];
+  /** When, as systemd's OnCalendar= reads it: `'daily'`, `'*-*-* *:00/15'`, `'Mon 03:00'`. Checked with `systemd-analyze calendar` at setup. */
+  on: string;
+  /** Run on one host of the stage only (the first, in hosts.ts order, that has the timer), not on each. Default false. */
+  once?: boolean;
 }
 
 /** A host with roles, written as an object in `hosts`: `{ host: 'deploy@work1', roles: ['worker'] }`. */
@@ -202,6 +218,12 @@ export interface StageSettings {
   hooks?: HooksInput;
   /** Refuse to deploy from a working tree with uncommitted changes (`--ref` and `--artifact` are still allowed). Default false. */
   requireClean?: boolean;
+  /**
+   * Scheduled jobs on every host of the stage, by name, each its own `<unit>-<name>.timer`:
+   * `{ 'purge-sessions': { run: ['bin/purge'], on: '*-*-* *:00/15' } }`. A stage's timers and the
+   * top level's are merged by name (the stage's win).
+   */
+  timers?: Record<string, TimerInput>;
 }
 
 /** One deploy target: a set of hosts and where the app lives on them. */
@@ -239,6 +261,8 @@ export interface Stage {
   migrate?: string[];
   hooks?: { before?: string[]; after?: string[]; failed?: string[] };
   requireClean?: boolean;
+  /** Scheduled jobs, the stage's and its roles', in hosts.ts order; read through config/timers.ts. */
+  timers?: Timer[];
   path: string;
   unit: string;
   keep: number;
@@ -260,6 +284,20 @@ export interface Role {
   unit: string;
   health?: { url: string; timeout: number; confirm: number };
   service?: Service;
+}
+
+/** One scheduled job as setup writes it. */
+export interface Timer {
+  name: string;
+  run: string[];
+  on: string;
+  once: boolean;
+  /** The role whose hosts run it; undefined for a stage's timer, which every host runs. */
+  role?: string;
+  /** Its units' name without the type: `<unit>-<name>` (hello-backup.timer, hello-backup.service). */
+  unit: string;
+  /** Where it is written in hosts.ts, for messages: `stages.prod.timers.backup`. */
+  field: string;
 }
 
 export interface ResolvedCerts {

@@ -68,6 +68,7 @@ function knownFieldsAt(path: readonly PropertyKey[]): readonly string[] | undefi
   if (path.length === 0) return knownFields.top;
   if (path.length === 2 && path[0] === 'stages') return knownFields.stage;
   if (path.at(-2) === 'roles') return knownFields.role;
+  if (path.at(-2) === 'timers') return knownFields.timer;
   if (path.at(-2) === 'hosts' && typeof path.at(-1) === 'number') return knownFields.host;
   const last = path.at(-1);
   return typeof last === 'string' && Object.hasOwn(knownFields.sections, last) ? knownFields.sections[last] : undefined;

@@ -5,10 +5,11 @@
  * undoes exactly what was applied, newest first (recipe/undo.ts).
  */
 import type { Command } from '../remote/command.js';
-import { paths, release as rel, type Layout } from '../remote/release.js';
+import { JOB_BUSY, paths, release as rel, type Layout } from '../remote/release.js';
+import { timersOf } from '../config/timers.js';
 import { journal, systemctl as sys, type UnitAction } from '../remote/systemctl.js';
 import { hasRole, rolesOf } from '../config/roles.js';
-import type { Role, Stage } from '../config/types.js';
+import type { Role, Stage, Timer } from '../config/types.js';
 import { RemoteCommandError, ShipError } from '../errors.js';
 import { lineSplitter, type Output } from '../output/output.js';
 import type { Connection, RunOptions, RunResult } from '../transport/types.js';
@@ -21,6 +22,7 @@ import { DeployLock } from './deploy-lock.js';
 import { PlanConnection } from '../session/plan.js';
 import { inStep } from '../session/plan-step.js';
 import * as setup from './setup-steps.js';
+import * as timerSteps from './timer-steps.js';
 import { DEFAULT_CONFIRM_S, DEFAULT_HEALTH_TIMEOUT_S, firstAnswer, secondLook, untilActive, type UnitProbe } from './health.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
@@ -93,6 +95,8 @@ export type Host = Pick<
   | 'removeUnit'
   | 'uploadEnvFile'
   | 'enableUnits'
+  | 'installTimers'
+  | 'startTimers'
   | 'setupSummary'
 >;
 
@@ -292,7 +296,35 @@ export class RemoteHost {
     // Recorded before the switch: if the answer is lost (Ctrl-C, network), undo still knows.
     const from = this.applied.switched?.from ?? (await this.run(rel.readCurrent(this.layout), { readOnly: true })).stdout.trim();
     this.applied.record({ kind: 'switch', from, to: id });
-    await this.run(rel.switchCurrent(this.layout, id));
+    try {
+      await this.run(rel.switchCurrent(this.layout, id));
+    } catch (error) {
+      if (error instanceof RemoteCommandError && error.code === JOB_BUSY) throw await this.jobsInTheWay(error);
+      throw error;
+    }
+  }
+
+  /** The switch waited for scheduled jobs in vain: name the ones running now. */
+  private async jobsInTheWay(error: RemoteCommandError): Promise<ShipError> {
+    const { stage } = this.ctx;
+    const running: Timer[] = [];
+    for (const timer of timersOf(stage, this.name)) {
+      const state = await this.run(sys.isActive(`${timer.unit}.service`), { readOnly: true, allowFailure: true });
+      if (['active', 'activating', 'deactivating'].includes(state.stdout.trim())) running.push(timer);
+    }
+    const which =
+      running.length > 0
+        ? `scheduled job ${running.map((t) => `${t.name} (${t.unit}.service)`).join(', ')} still runs`
+        : 'a scheduled job still ran';
+    const stop = running[0] ? `${running[0].unit}.service` : '<unit>-<name>.service';
+    return new ShipError(
+      `${this.name}: ${which} after 300 s, so current was not switched (a switch never moves current under a running job)`,
+      {
+        host: this.name,
+        hint: `wait for it to end (ship timers ${stage.name}), or stop it: ship exec ${stage.name} --host ${this.name} -- sudo systemctl stop ${stop}`,
+        cause: error,
+      },
+    );
   }
 
   /** `sudo systemctl <action> <unit>`: `await host.systemctl('restart', stage.unit)`. */
@@ -559,6 +591,20 @@ export class RemoteHost {
   /** `daemon-reload` when a unit changed, `enable` what is not enabled yet: `await host.enableUnits()`. */
   enableUnits(): Promise<void> {
     return inStep('enable units', () => setup.enableUnits(this));
+  }
+
+  /**
+   * The scheduled jobs (hosts.ts `timers`) this host runs: each `<unit>-<name>.service` and
+   * `.timer` from recipes/templates/job.service and job.timer, checked with systemd-analyze
+   * calendar; the timers ship wrote that it should no longer run are removed: `await host.installTimers()`.
+   */
+  installTimers(): Promise<void> {
+    return inStep('install timers', () => timerSteps.installTimers(this));
+  }
+
+  /** Start the timers that are not running yet (after enableUnits): `await host.startTimers()`. */
+  startTimers(): Promise<void> {
+    return inStep('start timers', () => timerSteps.startTimers(this));
   }
 
   /** What setup changed here, in one line: `log(\`${host.name}: ${host.setupSummary()}\`)`. */

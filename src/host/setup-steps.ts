@@ -48,11 +48,13 @@ export interface SetupHost {
 }
 
 /** What setup found and did on one host during this run. */
-interface SetupState {
+export interface SetupState {
   changes: Change[];
   /** Units installed in this run (enabled by enableUnits). */
   units: string[];
   unitsChanged: boolean;
+  /** A scheduled job's unit changed (timer-steps.ts): systemd reloads, but the app's units run as they were. */
+  timersChanged: boolean;
   /** Units removed in this run, stopped by enableUnits once systemd has reloaded. */
   toStop: string[];
   envChanged: boolean;
@@ -67,29 +69,30 @@ interface SetupState {
 // runs a step and the host the recipe asks for setupSummary() afterwards).
 const states = new WeakMap<SetupHost['applied'], SetupState>();
 
-function stateOf(host: SetupHost): SetupState {
+/** For the steps of scheduled jobs (timer-steps.ts), which share this run's record of changes. */
+export function stateOf(host: SetupHost): SetupState {
   let state = states.get(host.applied);
   if (!state) {
-    state = { changes: [], units: [], unitsChanged: false, toStop: [], envChanged: false, programs: new Map() };
+    state = { changes: [], units: [], unitsChanged: false, timersChanged: false, toStop: [], envChanged: false, programs: new Map() };
     states.set(host.applied, state);
   }
   return state;
 }
 
 /** One change, as a verb and what it applies to: `write hello.service`. */
-interface Change {
+export interface Change {
   verb: keyof typeof PAST;
   what: string;
 }
 
-const PAST = { create: 'created', write: 'wrote', remove: 'removed', reload: 'reloaded', enable: 'enabled' } as const;
+const PAST = { create: 'created', write: 'wrote', remove: 'removed', reload: 'reloaded', enable: 'enabled', start: 'started' } as const;
 
-function changed(host: SetupHost, verb: Change['verb'], what: string): void {
+export function changed(host: SetupHost, verb: Change['verb'], what: string): void {
   stateOf(host).changes.push({ verb, what });
   host.status(host.context.dryRun ? `would ${verb} ${what}` : `${PAST[verb]} ${what}`);
 }
 
-function serviceOf(stage: Stage): Service {
+export function serviceOf(stage: Stage): Service {
   if (stage.service) return stage.service;
   throw new ConfigError(
     `stage "${stage.name}" has no service in ${displayPath(stage.configFile)}; ship setup writes the systemd unit from it`,
@@ -114,7 +117,7 @@ export function findTemplate(configDir: string, name: string): string {
 }
 
 /** `user:group` for the service's files; group defaults to the user's primary group on the host. */
-async function ownerOf(host: SetupHost, dirs: readonly string[] = []): Promise<{ owner: string; dirLines: string[] }> {
+export async function ownerOf(host: SetupHost, dirs: readonly string[] = []): Promise<{ owner: string; dirLines: string[] }> {
   const { stage } = host.context;
   const service = serviceOf(stage);
   const fresh = [`group ${service.group ?? service.user}`, ...dirs.map((d) => `missing - ${d}`)].join('\n');
@@ -154,7 +157,7 @@ type Writer = { owner: string } | { user: string; self: boolean };
  * Put `content` at `path` with mode and owner, unless it is there already (same sha256, mode
  * and owner). Content goes over stdin, never into a command line. Returns whether it changed.
  */
-async function installIfChanged(
+export async function installIfChanged(
   host: SetupHost,
   path: string,
   content: Buffer,
@@ -207,7 +210,7 @@ async function programOn(host: SetupHost, service: Service): Promise<string> {
  * Before a unit file may change: if the run then fails or is interrupted, systemd is reloaded
  * anyway, so what it runs never differs from the files on disk (each file is whole, old or new).
  */
-function reloadIfRunFails(host: SetupHost): void {
+export function reloadIfRunFails(host: SetupHost): void {
   // Recorded once however many units change: the record keeps one step of a label.
   host.applied.record({ kind: 'command', label: 'reload systemd', command: systemctl.daemonReload() });
 }
@@ -216,7 +219,7 @@ function reloadIfRunFails(host: SetupHost): void {
  * Refuse to write /etc/systemd/system/<name> over a unit file ship did not write, or where it
  * would shadow one of that name elsewhere (`unit: 'nginx'` would take over the distro's nginx).
  */
-async function refuseForeignUnit(host: SetupHost, name: string): Promise<void> {
+export async function refuseForeignUnit(host: SetupHost, name: string): Promise<void> {
   const answer = (await host.run(units.fileOwner(name), { readOnly: true })).stdout.trim();
   if (!answer.startsWith('other ')) return;
   const { stage } = host.context;
@@ -339,7 +342,7 @@ export async function enableUnits(host: SetupHost): Promise<void> {
   const { stage, output, dryRun } = host.context;
   const state = stateOf(host);
   const before = state.changes.length;
-  if (state.unitsChanged) {
+  if (state.unitsChanged || state.timersChanged) {
     await host.run(systemctl.daemonReload());
     changed(host, 'reload', 'systemd');
   }

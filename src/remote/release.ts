@@ -24,6 +24,8 @@ export const paths = {
   current: (l: Layout) => `${l.root}/current`,
   meta: (l: Layout) => `${l.root}/.ship`,
   lock: (l: Layout) => `${l.root}/.ship/lock`,
+  /** The wrapper scheduled jobs run under (src/remote/sh/run-job.sh, installed by ship setup). */
+  runJob: (l: Layout) => `${l.root}/.ship/run-job.sh`,
   log: (l: Layout) => `${l.root}/.ship/releases.log`,
 };
 
@@ -33,6 +35,9 @@ function releaseIds<T extends string>(ids: readonly T[]): readonly T[] {
   if (bad !== undefined) throw new Error(`not a release id: ${JSON.stringify(bad)}`);
   return ids;
 }
+
+/** Exit status of switch-current.sh when a scheduled job still held releases/ after its wait: nothing switched. */
+export const JOB_BUSY = 4;
 
 export const release = {
   /** Create the layout if missing (idempotent); fails clearly when the path is not writable. */
@@ -53,7 +58,9 @@ export const release = {
   /**
    * Point `current` at releases/<id> atomically: a symlink under a temporary name, renamed over
    * `current` with mv -T (rename(2)), then read back. The link is relative, so the whole deploy
-   * path can be moved. Prints the release `current` pointed at before, if any.
+   * path can be moved. Prints the release `current` pointed at before, if any. Holds an
+   * exclusive flock on releases/ meanwhile, which running scheduled jobs share (run-job.sh): it
+   * waits up to 300 s for them, then exits JOB_BUSY.
    */
   switchCurrent: (l: Layout, id: string): Command => labelled('switch current', script('switch-current.sh', l.root, id)),
 

@@ -70,7 +70,7 @@ describe('hosts with roles', () => {
       /^stages\.prod\.roles\.app: "app" is the role of the stage's own unit/,
     );
     expect(problems(withStage({ roles: { worker: { unti: 'x' } } }))).toEqual([
-      'stages.prod.roles.worker.unti: unknown field; expected one of: unit, health, service',
+      'stages.prod.roles.worker.unti: unknown field; expected one of: unit, health, service, timers',
     ]);
   });
 

@@ -12,12 +12,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Stage } from '../../../src/config/types.js';
 import { AppliedSteps } from '../../../src/host/applied.js';
 import * as setup from '../../../src/host/setup-steps.js';
+import * as timerSteps from '../../../src/host/timer-steps.js';
+import { resolveTimers } from '../../../src/config/timers.js';
 import { Output } from '../../../src/output/output.js';
 import type { Command } from '../../../src/remote/command.js';
 import type { RunOptions, RunResult } from '../../../src/transport/types.js';
 import { testStage } from '../support/stage.js';
 
-type Answer = string | ((command: Command) => string);
+type Answer = string | ((command: Command) => string | { code: number; stderr: string });
 
 /** A host whose answers are keyed by script name, or by `argv[0] argv[1]` (`systemctl is-enabled`). */
 class TableHost implements setup.SetupHost {
@@ -40,7 +42,8 @@ class TableHost implements setup.SetupHost {
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
     this.ran.push({ command, options });
     const answer = this.answers[command.script ?? command.argv.slice(0, 2).join(' ')] ?? '';
-    return { code: 0, stdout: typeof answer === 'function' ? answer(command) : answer, stderr: '' };
+    const given = typeof answer === 'function' ? answer(command) : answer;
+    return typeof given === 'string' ? { code: 0, stdout: given, stderr: '' } : { stdout: '', ...given };
   }
   /** What changed the host: commands that are not read-only. */
   get changes(): string[] {
@@ -268,5 +271,91 @@ describe('findTemplate', () => {
     expect(setup.findTemplate(configDir, 'app.service')).toMatch(/recipes[/\\]templates[/\\]app\.service$/);
     expect(() => setup.findTemplate(configDir, '../x')).toThrow(/invalid template name/);
     expect(() => setup.findTemplate(configDir, 'nope.service')).toThrow(/no template "nope.service"/);
+  });
+});
+
+describe('installTimers and startTimers', () => {
+  const withTimers = (hosts: string[]) => {
+    const base = { ...stage, hosts };
+    return {
+      ...base,
+      timers: resolveTimers(base, {
+        stage: { backup: { run: ['bin/backup', '$HOME'], on: 'daily', once: true }, purge: { run: ['bin/purge'], on: '*-*-* *:00/15' } },
+        roles: {},
+      }),
+    };
+  };
+
+  it('checks each calendar on the host, installs the wrapper and both units of each timer; a once timer on the first host only', async () => {
+    stage = withTimers(['web1', 'web2']);
+    const h = host({
+      'read-directory-state.sh': 'group deploy\nlogin deploy\n',
+      'read-file-state.sh': 'missing\n',
+      'systemctl is-active': 'inactive\n',
+    });
+    await timerSteps.installTimers(h);
+    const calendars = h.ran.filter((r) => r.command.argv[0] === 'systemd-analyze').map((r) => r.command.argv.at(-1));
+    expect(calendars).toEqual(['daily', '*-*-* *:00/15']);
+    const written = h.ran.filter((r) => r.command.script === 'install-file.sh').map((r) => r.command.argv[4]);
+    expect(written).toEqual([
+      '/srv/app/.ship/run-job.sh',
+      '/etc/systemd/system/app-backup.service',
+      '/etc/systemd/system/app-backup.timer',
+      '/etc/systemd/system/app-purge.service',
+      '/etc/systemd/system/app-purge.timer',
+    ]);
+    const service = h.ran
+      .find((r) => r.command.script === 'install-file.sh' && r.command.argv[4] === '/etc/systemd/system/app-backup.service')!
+      .options.stdin!.toString();
+    expect(service).toContain('ExecStart=/bin/sh /srv/app/.ship/run-job.sh /srv/app bin/backup "$$HOME"\n');
+    expect(service).toContain('User=deploy\n');
+    expect(service).toContain('EnvironmentFile=-/srv/app/shared/.env\n');
+    const timer = h.ran
+      .find((r) => r.command.script === 'install-file.sh' && r.command.argv[4] === '/etc/systemd/system/app-backup.timer')!
+      .options.stdin!.toString();
+    expect(timer).toContain('OnCalendar=daily\nPersistent=true\nUnit=app-backup.service\n');
+    expect(timer).toContain(' of /srv/app, written by ship setup');
+    expect(setup.setupSummary(h)).toContain('wrote .ship/run-job.sh, wrote app-backup.service, wrote app-backup.timer');
+
+    await timerSteps.startTimers(h);
+    expect(h.changes.filter((c) => c.startsWith('systemctl start'))).toEqual([
+      'systemctl start -- app-backup.timer',
+      'systemctl start -- app-purge.timer',
+    ]);
+  });
+
+  it('on a host that is not the first, a once timer is not written, and one ship wrote earlier is removed with its service', async () => {
+    stage = withTimers(['web2', 'web1']);
+    const h = host({
+      'read-directory-state.sh': 'group deploy\nlogin deploy\n',
+      'read-file-state.sh': 'missing\n',
+      'list-timer-units.sh': 'app-backup.timer\napp-purge.timer\nbad name.timer\n',
+      'read-file-origin.sh': 'ship\n',
+    });
+    await timerSteps.installTimers(h);
+    const written = h.ran.filter((r) => r.command.script === 'install-file.sh').map((r) => r.command.argv[4]);
+    expect(written).not.toContain('/etc/systemd/system/app-backup.timer');
+    expect(h.changes).toContain('systemctl disable -- app-backup.timer');
+    expect(h.changes).toContain('rm -f -- /etc/systemd/system/app-backup.timer');
+    expect(h.changes).toContain('rm -f -- /etc/systemd/system/app-backup.service');
+    expect(h.changes.some((c) => c.includes('purge.timer') && c.startsWith('rm'))).toBe(false);
+    expect(h.changes.some((c) => c.includes('bad name'))).toBe(false);
+    expect(setup.setupSummary(h)).toContain('removed app-backup.timer, removed app-backup.service');
+  });
+
+  it('without timers: asks only which timers ship wrote, and says nothing is needed', async () => {
+    const h = host({});
+    await timerSteps.installTimers(h);
+    expect(h.changes).toEqual([]);
+    expect(h.reasons).toEqual(['no timers here, and none left by an earlier setup']);
+  });
+
+  it('a calendar systemd cannot read: names the host, the field and the expression, before anything is written', async () => {
+    stage = withTimers(['web1']);
+    const h = host({ 'systemd-analyze calendar': () => ({ code: 1, stderr: 'Failed to parse calendar specification: daily\n' }) });
+    await expect(timerSteps.installTimers(h)).rejects.toThrow(
+      /^web1: .*hosts\.ts: stages\.prod\.timers\.backup\.on: systemd cannot read "daily" as a calendar expression \(systemd-analyze calendar: Failed to parse/,
+    );
+    expect(h.changes).toEqual([]);
   });
 });

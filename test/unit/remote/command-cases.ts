@@ -11,6 +11,7 @@ import { probe } from '../../../src/remote/probe.js';
 import { release } from '../../../src/remote/release.js';
 import { statusCommands } from '../../../src/remote/status.js';
 import { journal, systemctl } from '../../../src/remote/systemctl.js';
+import { timers } from '../../../src/remote/timers.js';
 import { units } from '../../../src/remote/units.js';
 import { upload } from '../../../src/remote/upload.js';
 import { verifyCommands } from '../../../src/remote/verify.js';
@@ -23,7 +24,20 @@ const cert = '/etc/ship/certs/a.example.com/fullchain.pem';
 const key = '/etc/ship/certs/a.example.com/privkey.pem';
 
 /** The builders by their full name, so a new one without a case here fails below. */
-export const BUILDERS = { upload, release, lock, statusCommands, verifyCommands, certCommands, files, probe, units, systemctl, journal };
+export const BUILDERS = {
+  upload,
+  release,
+  lock,
+  statusCommands,
+  verifyCommands,
+  certCommands,
+  files,
+  probe,
+  units,
+  systemctl,
+  journal,
+  timers,
+};
 
 export interface Case {
   command: Command;
@@ -364,6 +378,63 @@ export const CASES: Record<string, Case> = {
     command: journal.logs('hello.service', { lines: 20, follow: true }),
     shown: 'sudo -n -- journalctl -u hello.service -n 20 --no-pager --no-hostname -o short-iso -f',
     argv: ['journalctl', '-u', 'hello.service', '-n', '20', '--no-pager', '--no-hostname', '-o', 'short-iso', '-f'],
+    sudo: true,
+  },
+  'timers.checkCalendar': {
+    command: timers.checkCalendar('*-*-* *:00/15'),
+    shown: "systemd-analyze calendar -- '*-*-* *:00/15'",
+    argv: ['systemd-analyze', 'calendar', '--', '*-*-* *:00/15'],
+  },
+  'timers.listOwn': {
+    command: timers.listOwn(' of /srv/hello, written by ship setup'),
+    shown: "list-timer-units.sh ' of /srv/hello, written by ship setup'",
+    script: 'list-timer-units.sh',
+    argv: [' of /srv/hello, written by ship setup'],
+  },
+  'timers.wrapper': { command: timers.wrapper(), shown: 'run-job.sh', script: 'run-job.sh', argv: [] },
+  'timers.show': {
+    command: timers.show(['hello-backup.timer', 'hello-backup.service']),
+    shown:
+      'systemctl show -p Id -p NextElapseUSecRealtime -p LastTriggerUSec -p ActiveState -p Result -p ExecMainStatus -p ExecMainStartTimestamp -p ExecMainExitTimestamp -- hello-backup.timer hello-backup.service',
+    argv: [
+      'systemctl',
+      'show',
+      ...[
+        'Id',
+        'NextElapseUSecRealtime',
+        'LastTriggerUSec',
+        'ActiveState',
+        'Result',
+        'ExecMainStatus',
+        'ExecMainStartTimestamp',
+        'ExecMainExitTimestamp',
+      ].flatMap((p) => ['-p', p]),
+      '--',
+      'hello-backup.timer',
+      'hello-backup.service',
+    ],
+  },
+  'timers.start': {
+    command: timers.start('hello-backup.service'),
+    shown: 'sudo -n -- systemctl start -- hello-backup.service',
+    argv: ['systemctl', 'start', '--', 'hello-backup.service'],
+    sudo: true,
+  },
+  'timers.invocation': {
+    command: timers.invocation('hello-backup.service'),
+    shown: 'systemctl show -p InvocationID --value -- hello-backup.service',
+    argv: ['systemctl', 'show', '-p', 'InvocationID', '--value', '--', 'hello-backup.service'],
+  },
+  'timers.syncJournal': {
+    command: timers.syncJournal(),
+    shown: 'sudo -n -- journalctl --sync',
+    argv: ['journalctl', '--sync'],
+    sudo: true,
+  },
+  'timers.journalOf': {
+    command: timers.journalOf('0123456789abcdef0123456789abcdef', 200),
+    shown: 'sudo -n -- journalctl _SYSTEMD_INVOCATION_ID=0123456789abcdef0123456789abcdef -n 200 --no-pager -o cat',
+    argv: ['journalctl', '_SYSTEMD_INVOCATION_ID=0123456789abcdef0123456789abcdef', '-n', '200', '--no-pager', '-o', 'cat'],
     sudo: true,
   },
 };
