@@ -21,6 +21,7 @@ import { DeployLock } from './deploy-lock.js';
 import { PlanConnection } from '../session/plan.js';
 import { inStep } from '../session/plan-step.js';
 import * as setup from './setup-steps.js';
+import { pushEnvFile } from './env-steps.js';
 import { DEFAULT_CONFIRM_S, DEFAULT_HEALTH_TIMEOUT_S, firstAnswer, secondLook, untilActive, type UnitProbe } from './health.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
@@ -94,6 +95,7 @@ export type Host = Pick<
   | 'uploadEnvFile'
   | 'enableUnits'
   | 'setupSummary'
+  | 'pushEnvFile'
 >;
 
 /**
@@ -559,6 +561,15 @@ export class RemoteHost {
   /** `daemon-reload` when a unit changed, `enable` what is not enabled yet: `await host.enableUnits()`. */
   enableUnits(): Promise<void> {
     return inStep('enable units', () => setup.enableUnits(this));
+  }
+
+  /**
+   * Write service.envFile as shared/.env (0600, as service.user), keeping the old one as
+   * shared/.env.previous, which a failed run puts back (and restarts): `if (await host.pushEnvFile()) await host.restart()`.
+   * False, and nothing changed, when the host has this file already.
+   */
+  pushEnvFile(): Promise<boolean> {
+    return inStep('push env file', () => pushEnvFile(this));
   }
 
   /** What setup changed here, in one line: `log(\`${host.name}: ${host.setupSummary()}\`)`. */

@@ -5,6 +5,7 @@
  */
 import type { Command } from '../../../src/remote/command.js';
 import { certCommands } from '../../../src/remote/certs.js';
+import { envFiles } from '../../../src/remote/env.js';
 import { files } from '../../../src/remote/files.js';
 import { lock } from '../../../src/remote/lock.js';
 import { probe } from '../../../src/remote/probe.js';
@@ -23,7 +24,20 @@ const cert = '/etc/ship/certs/a.example.com/fullchain.pem';
 const key = '/etc/ship/certs/a.example.com/privkey.pem';
 
 /** The builders by their full name, so a new one without a case here fails below. */
-export const BUILDERS = { upload, release, lock, statusCommands, verifyCommands, certCommands, files, probe, units, systemctl, journal };
+export const BUILDERS = {
+  upload,
+  release,
+  lock,
+  statusCommands,
+  verifyCommands,
+  certCommands,
+  files,
+  envFiles,
+  probe,
+  units,
+  systemctl,
+  journal,
+};
 
 export interface Case {
   command: Command;
@@ -258,6 +272,18 @@ export const CASES: Record<string, Case> = {
     shown: 'sudo -n -u app -- install-file.sh /srv/hello/shared/.env 600 12',
     script: 'install-file.sh',
     argv: ['/srv/hello/shared/.env', '600', '12'],
+  },
+  'envFiles.read': {
+    command: envFiles.read('/srv/hello/shared/.env', 'app'),
+    shown: 'sudo -n -u app -- read-if-present.sh /srv/hello/shared/.env',
+    script: 'read-if-present.sh',
+    argv: ['/srv/hello/shared/.env'],
+  },
+  'envFiles.copy': {
+    command: envFiles.copy('/srv/hello/shared/.env', '/srv/hello/shared/.env.previous', 'app'),
+    shown: 'sudo -n -u app -- copy-env-file.sh /srv/hello/shared/.env /srv/hello/shared/.env.previous',
+    script: 'copy-env-file.sh',
+    argv: ['/srv/hello/shared/.env', '/srv/hello/shared/.env.previous'],
   },
   'files.origin': {
     command: files.origin('/etc/systemd/system/hello.service'),
