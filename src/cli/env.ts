@@ -37,3 +37,24 @@ added, removed or changed on each host. Neither ever prints a value.`,
       }),
     );
 }
+
+export function registerConsole(program: Command, wrap: Wrap): void {
+  program
+    .command('console')
+    .description('an interactive terminal on one host, in current, as service.user, with the env file set (default: the login shell)')
+    .argument('<stage>', 'stage name from hosts.ts')
+    .argument('[cmd...]', 'command and arguments, after -- (default: the login shell)')
+    .addHelpText(
+      'after',
+      `
+Opens on the first host of the stage, or the one --host names. On a terminal it is a real one
+(a remote PTY that follows the window size; Ctrl-C goes to the remote program); off a terminal
+the command runs without one and gets this stdin. The remote exit code is ship's. Examples:
+  ship console prod -- node
+  ship console prod --host web2 -- sqlite3 data/app.db
+  echo 'select 1;' | ship console prod -- sqlite3 data/app.db`,
+    )
+    .action(
+      wrap(async (cli, stage: string, cmd: string[]) => (await import('../actions/console.js')).openConsole(await cli.session(stage), cmd)),
+    );
+}

@@ -13,4 +13,13 @@ export const envFiles = {
 
   /** Make `to` an exact copy of `from` (mode 0600, atomically), or remove it when there is no `from`. */
   copy: (from: string, to: string, user: string): Command => ({ ...script('copy-env-file.sh', from, to), sudoUser: user }),
+
+  /**
+   * `ship console`: `argv` (none: the login shell) in `dir` with the env file's variables set,
+   * as `user` (undefined: as the SSH user), by exec, so its exit code is the command's.
+   */
+  console: (dir: string, envFile: string, argv: readonly string[], user?: string): Command => ({
+    ...script('console.sh', dir, envFile, ...argv),
+    ...(user === undefined ? {} : { sudoUser: user }),
+  }),
 };

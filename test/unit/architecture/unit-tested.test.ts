@@ -43,6 +43,7 @@ const IO_COVERED_BY_E2E: Record<string, string> = {
   'cli/env.ts': 'commander wiring; e2e runs the real CLI',
   'cli/project.ts': 'commander wiring; e2e runs the real CLI',
   'cli/ship-api.ts': 'one dynamic import for the loaders; e2e runs the real CLI',
+  'transport/ssh-interactive.ts': 'an ssh2 channel with or without a PTY, attached to stdio (e2e console.test.ts)',
   'output/tasks.ts': 'listr2 or plain progress lines on a terminal (e2e reads the plain lines)',
 };
 

@@ -285,6 +285,12 @@ export const CASES: Record<string, Case> = {
     script: 'copy-env-file.sh',
     argv: ['/srv/hello/shared/.env', '/srv/hello/shared/.env.previous'],
   },
+  'envFiles.console': {
+    command: envFiles.console('/srv/hello/current', '/srv/hello/shared/.env', ['node', '-e', 'x; $(y)'], 'app'),
+    shown: "sudo -n -u app -- console.sh /srv/hello/current /srv/hello/shared/.env node -e 'x; $(y)'",
+    script: 'console.sh',
+    argv: ['/srv/hello/current', '/srv/hello/shared/.env', 'node', '-e', 'x; $(y)'],
+  },
   'files.origin': {
     command: files.origin('/etc/systemd/system/hello.service'),
     shown: 'read-file-origin.sh /etc/systemd/system/hello.service',
