@@ -117,7 +117,10 @@ describe('ship console', () => {
     expect(lines).toContain('33 101');
     expect(lines).toContain('44 120');
     // The remote terminal echoes the keystroke (^C) on the line its trap then prints on.
-    expect(lines.some((l) => l.endsWith('got-ctrl-c')), r.stdout).toBe(true);
+    expect(
+      lines.some((l) => l.endsWith('got-ctrl-c')),
+      r.stdout,
+    ).toBe(true);
   }, 120_000);
 
   it('opens on the host --host names', async () => {
