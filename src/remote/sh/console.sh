@@ -10,6 +10,8 @@
 # `#`/`;` lines skipped, blanks around the name and before the value dropped, one pair of
 # surrounding quotes removed. A name that is not a valid variable name (`export A`) is skipped,
 # as systemd skips it. Values spanning several lines are not read here (systemd does read them).
+# Without a deploy there is no `current` to work in: say so rather than cd's one-line complaint.
+[ -d "$1" ] || { echo "console.sh: $1 does not exist: nothing has been deployed here yet (ship deploy)" >&2; exit 126; }
 cd -- "$1" || exit 126
 if [ -r "$2" ]; then
   while IFS= read -r line || [ -n "$line" ]; do
