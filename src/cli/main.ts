@@ -14,6 +14,7 @@ import type { Session } from '../session/session.js';
 import { ConfigError, ExitCode, ShipError } from '../errors.js';
 import { registerCerts } from './certs.js';
 import { registerDeploy } from './deploy.js';
+import { registerConsole, registerEnv } from './env.js';
 import { registerProject } from './project.js';
 import type { Action, Cli, GlobalOptions } from './types.js';
 import { timeoutOption } from './options.js';
@@ -105,6 +106,8 @@ Exit codes: 0 ok, 1 failed on a host, 2 bad config or usage, 3 cannot connect or
   registerDeploy(program, wrap);
   registerProject(program, wrap);
   registerCerts(program, wrap);
+  registerEnv(program, wrap);
+  registerConsole(program, wrap);
 
   try {
     await program.parseAsync(argv);

@@ -16,8 +16,8 @@ import { displayPath } from '../output/display-path.js';
 import { readEnvironmentFile } from '../systemd/environment-file.js';
 
 export interface EnvFile {
-  /** Absolute local path. */
-  path: string;
+  /** Where it came from, for messages: the file's display path, or `the envFile command (sops)`. */
+  label: string;
   content: Buffer;
   sha256: string;
   /** Names of the variables it sets, in order (never their values). */
@@ -57,10 +57,18 @@ export function parseEnvFile(text: string): Pick<EnvFile, 'names' | 'secrets' | 
   return { names, secrets: [...secrets].filter((s) => s !== ''), shortValues: [...shortValues], badLines };
 }
 
-/** Read and parse `service.envFile`; undefined when the stage has none. */
+/** Parse an env file's bytes, read from `label` (for messages). */
+export function envFileOf(label: string, content: Buffer): EnvFile {
+  return { label, content, sha256: createHash('sha256').update(content).digest('hex'), ...parseEnvFile(content.toString('utf8')) };
+}
+
+/**
+ * Read and parse `service.envFile` when it is a file; undefined when the stage has none, or
+ * when it is a command (run by host/env-source.ts, which reads both forms).
+ */
 export function readEnvFile(stage: Stage): EnvFile | undefined {
   const path = stage.service?.envFile;
-  if (path === undefined) return undefined;
+  if (path === undefined || typeof path !== 'string') return undefined;
   let content: Buffer;
   try {
     content = readFileSync(path);
@@ -71,12 +79,14 @@ export function readEnvFile(stage: Stage): EnvFile | undefined {
       code === 'ENOENT' ? `create it with one NAME=value per line, or remove envFile from ${displayPath(stage.configFile)}` : undefined,
     );
   }
-  return { path, content, sha256: createHash('sha256').update(content).digest('hex'), ...parseEnvFile(content.toString('utf8')) };
+  return envFileOf(displayPath(path), content);
 }
 
 /**
  * Register the env file's values with the output, before anything can print them. A missing
- * or unreadable file is not an error here: the command that needs the file reports it.
+ * or unreadable file is not an error here: the command that needs the file reports it. A
+ * command is not run here (it may ask for a passphrase, or be slow): the commands that run it
+ * (setup, env push and diff, console) register its values as they read them.
  */
 export function registerEnvSecrets(stage: Stage, output: Output): void {
   try {

@@ -104,7 +104,7 @@ function resolveService(service: Partial<ServiceInput>, at: string, loaded: Load
     user: required(service.user, `${at}.user`, loaded),
     group: service.group,
     env: service.env ?? {},
-    envFile: service.envFile === undefined ? undefined : localPath(loaded.dir, service.envFile),
+    envFile: typeof service.envFile === 'string' ? localPath(loaded.dir, service.envFile) : service.envFile,
     socket: service.socket,
   };
 }

@@ -76,6 +76,9 @@ const unixName = (what: string) =>
     .string({ error: `expected a unix ${what} name` })
     .regex(UNIX_NAME, { error: `expected a unix ${what} name (lowercase letters, digits, _ and -)` });
 
+const ENV_FILE =
+  'expected a local file path, relative to hosts.ts, such as ".env.prod", or a command that prints the env file, such as ["sops", "-d", "prod.env"]';
+
 const service = z.strictObject(
   {
     exec: checked('expected the command line of the service, such as "node server.js"', (v) =>
@@ -84,7 +87,7 @@ const service = z.strictObject(
     user: unixName('user').optional(),
     group: unixName('group').optional(),
     env: env.optional(),
-    envFile: nonEmpty('expected a local file path, relative to hosts.ts, such as ".env.prod"').optional(),
+    envFile: z.union([nonEmpty(ENV_FILE), argv('["sops", "-d", "prod.env"]')], { error: ENV_FILE }).optional(),
     socket: z
       .number({ error: 'expected a TCP port number from 1 to 65535' })
       .int({ error: 'expected a TCP port number from 1 to 65535' })

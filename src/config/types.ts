@@ -25,8 +25,12 @@ export interface ServiceInput {
   group?: string;
   /** Environment variables set in the unit: `{ PORT: '4000' }`. Put secrets in `envFile`. */
   env?: Record<string, string>;
-  /** Local file (relative to hosts.ts) uploaded to `shared/.env` on every host, mode 0600. */
-  envFile?: string;
+  /**
+   * The env file, uploaded to `shared/.env` on every host, mode 0600: a local file (relative to
+   * hosts.ts), `'.env.prod'`, or a command as argv (no shell) run in the hosts.ts directory whose
+   * stdout is the file, `['sops', '-d', 'prod.env']`; its output is never printed nor written here.
+   */
+  envFile?: string | string[];
   /** TCP port for systemd socket activation, so a restart drops no connection. */
   socket?: number;
 }

@@ -23,6 +23,7 @@ import { PlanConnection } from '../session/plan.js';
 import { inStep } from '../session/plan-step.js';
 import * as setup from './setup-steps.js';
 import * as timerSteps from './timer-steps.js';
+import { pushEnvFile } from './env-steps.js';
 import { DEFAULT_CONFIRM_S, DEFAULT_HEALTH_TIMEOUT_S, firstAnswer, secondLook, untilActive, type UnitProbe } from './health.js';
 import { parseInventory, planCleanup, releaseState, rollbackTarget, type Inventory } from './inventory.js';
 
@@ -98,6 +99,7 @@ export type Host = Pick<
   | 'installTimers'
   | 'startTimers'
   | 'setupSummary'
+  | 'pushEnvFile'
 >;
 
 /**
@@ -605,6 +607,15 @@ export class RemoteHost {
   /** Start the timers that are not running yet (after enableUnits): `await host.startTimers()`. */
   startTimers(): Promise<void> {
     return inStep('start timers', () => timerSteps.startTimers(this));
+  }
+
+  /**
+   * Write service.envFile as shared/.env (0600, as service.user), keeping the old one as
+   * shared/.env.previous, which a failed run puts back (and restarts): `if (await host.pushEnvFile()) await host.restart()`.
+   * False, and nothing changed, when the host has this file already.
+   */
+  pushEnvFile(): Promise<boolean> {
+    return inStep('push env file', () => pushEnvFile(this));
   }
 
   /** What setup changed here, in one line: `log(\`${host.name}: ${host.setupSummary()}\`)`. */

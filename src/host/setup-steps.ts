@@ -29,7 +29,7 @@ import {
   unitValues,
   type Service,
 } from '../systemd/unit-file.js';
-import { readEnvFile } from '../config/env-file.js';
+import { loadEnvFile } from './env-source.js';
 import type { RunOptions, RunResult } from '../transport/types.js';
 import type { AppliedSteps } from './applied.js';
 
@@ -39,7 +39,7 @@ import type { AppliedSteps } from './applied.js';
  */
 export interface SetupHost {
   readonly name: string;
-  readonly context: Readonly<{ stage: Stage; output: Output; dryRun: boolean }>;
+  readonly context: Readonly<{ stage: Stage; output: Output; dryRun: boolean; signal?: AbortSignal }>;
   readonly applied: Pick<AppliedSteps, 'record'>;
   status(text: string): void;
   /** The step found nothing to change: a progress line, and in a --dry-run plan a line under the step saying why. */
@@ -310,18 +310,16 @@ export async function removeUnit(host: SetupHost, template: string, role?: Role)
 /** Upload service.envFile to `shared/.env`, mode 0600, owned by service.user; values never printed. */
 export async function uploadEnvFile(host: SetupHost): Promise<void> {
   const { stage, output } = host.context;
-  const env = readEnvFile(stage);
+  // Registers the values with the output before anything else can print them.
+  const env = await loadEnvFile(stage, output, host.context.signal);
   if (!env) return host.nothingNeeded('no service.envFile in hosts.ts');
-  // Before anything else can print them.
-  output.addSecrets(env.secrets);
   if (!warned.has(output)) {
     warned.add(output);
-    if (env.badLines.length > 0)
-      output.notice(`${displayPath(env.path)}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
+    if (env.badLines.length > 0) output.notice(`${env.label}: line ${env.badLines.join(', ')} not NAME=value; systemd ignores such lines`);
     // By name only: the value itself is what cannot be hidden.
     for (const name of env.shortValues) {
       output.notice(
-        `${displayPath(env.path)}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters, too short for ship to hide in what it prints; if it is a secret, make it longer`,
+        `${env.label}: the value of ${name} is shorter than ${MIN_SECRET_LENGTH} characters, too short for ship to hide in what it prints; if it is a secret, make it longer`,
       );
     }
   }

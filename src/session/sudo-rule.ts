@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { type Command, stageSudo } from '../remote/command.js';
-import type { Connection, ResolvedHost, RunOptions, RunResult } from '../transport/types.js';
+import type { Connection, InteractiveOptions, InteractiveResult, ResolvedHost, RunOptions, RunResult } from '../transport/types.js';
 
 export class SudoRuleConnection implements Connection {
   constructor(
@@ -20,6 +20,11 @@ export class SudoRuleConnection implements Connection {
   async run(command: Command, options?: RunOptions): Promise<RunResult> {
     const ran = stageSudo(command, this.sudoAllowed);
     return { ...(await this.inner.run(ran, options)), ran };
+  }
+
+  interactive(command: Command, options: InteractiveOptions): Promise<InteractiveResult> {
+    if (!this.inner.interactive) throw new Error(`${this.host.name}: this connection cannot run an interactive command`);
+    return this.inner.interactive(stageSudo(command, this.sudoAllowed), options);
   }
 
   forwardOut(host: string, port: number): Promise<Duplex> {

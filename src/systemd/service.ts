@@ -9,8 +9,8 @@ export interface Service {
   user: string;
   group?: string;
   env: Record<string, string>;
-  /** Absolute local path. */
-  envFile?: string;
+  /** Absolute local path, or a command (argv, run in the hosts.ts directory) that prints the file. */
+  envFile?: string | string[];
   socket?: number;
 }
 

@@ -240,7 +240,7 @@ function openExec(
  * Channel.signal() silently drops it once our side of the channel is closed for writing, which
  * it always is here (stdin gets EOF), so the request goes through the protocol object directly.
  */
-function sendSignal(channel: ClientChannel, name: string): void {
+export function sendSignal(channel: ClientChannel, name: string): void {
   const ch = channel as unknown as {
     outgoing?: { id: number; state: string };
     _client?: { _protocol?: { signal(id: number, name: string): void } };

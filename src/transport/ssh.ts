@@ -8,7 +8,8 @@ import { knownHostsName, knownKeyTypes } from './known-hosts.js';
 import { createAuthenticator, type Authenticator } from './ssh-auth.js';
 import { resolveHost } from './ssh-config.js';
 import { execCommand } from './ssh-exec.js';
-import type { Connection, ConnectOptions, ResolvedHost, RunOptions, RunResult } from './types.js';
+import { runInteractive } from './ssh-interactive.js';
+import type { Connection, ConnectOptions, InteractiveOptions, InteractiveResult, ResolvedHost, RunOptions, RunResult } from './types.js';
 
 /**
  * One SSH connection per host, reused for every command, set up the way OpenSSH would: config
@@ -289,6 +290,16 @@ class SshConnection implements Connection {
         command,
         options,
       );
+    } finally {
+      release();
+    }
+  }
+
+  async interactive(command: Command, options: InteractiveOptions): Promise<InteractiveResult> {
+    this.ensureOpen();
+    const release = await this.slots.acquire();
+    try {
+      return await runInteractive(this.client, this.host.name, command, options);
     } finally {
       release();
     }

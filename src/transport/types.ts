@@ -1,4 +1,4 @@
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Command } from '../remote/command.js';
 
 export interface RunOptions {
@@ -28,6 +28,29 @@ export interface RunOptions {
    * (the release stream's stall timeout, ssh.stallTimeout, in release/fanout.ts).
    */
   timeout?: number;
+}
+
+/** A terminal's size, for `ship console`'s remote PTY. */
+export interface TerminalSize {
+  rows: number;
+  cols: number;
+}
+
+export interface InteractiveOptions {
+  /** A remote PTY of this size and terminal type; without it, no PTY (stdin is a pipe or file). */
+  pty?: TerminalSize & { term: string };
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** Called once the channel is open with a function that resizes the remote PTY; returns its undo. */
+  onResize?: (resize: (size: TerminalSize) => void) => () => void;
+  /** Called once the channel is open with a function that sends the remote program a signal (`INT`); returns its undo. */
+  onSignal?: (send: (name: string) => void) => () => void;
+}
+
+export interface InteractiveResult {
+  /** The remote exit code; a program killed by a signal counts as 128 + its number, as in a shell. */
+  code: number;
 }
 
 export interface RunResult {
@@ -85,6 +108,11 @@ export interface Connection {
   readonly host: ResolvedHost;
   /** Run one command (rendered by renderCommand). Throws RemoteCommandError on non-zero exit. */
   run(command: Command, options?: RunOptions): Promise<RunResult>;
+  /**
+   * Run one command attached to this process's terminal or pipes (`ship console`); only live SSH
+   * connections have it (a dry-run plan has no terminal to give).
+   */
+  interactive?(command: Command, options: InteractiveOptions): Promise<InteractiveResult>;
   /** Open a TCP stream to host:port as seen from the remote side (ssh -L). */
   forwardOut(host: string, port: number): Promise<Duplex>;
   close(): Promise<void>;

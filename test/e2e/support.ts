@@ -85,3 +85,14 @@ export function address(host: string): string {
   if (!found) throw new Error(`no lab host ${host}`);
   return found.address;
 }
+
+/** After a test file: stop and remove its app's unit and deploy path on these hosts (errors ignored: it may be gone). */
+export async function removeApp(hosts: readonly string[], unit: string, path: string, extra: string[] = []): Promise<void> {
+  const script = [
+    `sudo systemctl disable --now ${unit}.service 2>/dev/null`,
+    `sudo rm -f /etc/systemd/system/${unit}.service`,
+    'sudo systemctl daemon-reload',
+    `sudo rm -rf ${[path, ...extra].join(' ')}`,
+  ].join('; ');
+  await Promise.all(hosts.map((h) => onHost(h, script, { reject: false })));
+}

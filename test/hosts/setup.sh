@@ -13,6 +13,8 @@ command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/sbin/named ] || need+=(bind9)   # DNS-01 tests; Pebble comes from Debian unstable (pebble-package.ts)
 command -v crontab >/dev/null || need+=(cron)
 command -v shellcheck >/dev/null || need+=(shellcheck)   # the unit test that lints src/remote/sh/*.sh
+command -v script >/dev/null || need+=(util-linux)      # e2e console.test.ts: ship on a pseudo-terminal
+command -v python3 >/dev/null || need+=(python3)        # e2e console.test.ts: resizing that terminal, typing Ctrl-C
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "ship tests need these Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2

@@ -32,6 +32,7 @@ const IO_COVERED_BY_E2E: Record<string, string> = {
   'actions/certs-stages.ts': 'loads hosts.ts for the certs commands (e2e certs tests)',
   'actions/certs-status.ts': 'ship certs status over hosts (e2e certs tests)',
   'actions/doctor.ts': 'ship doctor over hosts (e2e)',
+  'actions/env-diff.ts': 'ship env diff over hosts; the comparison is systemd/env-keys.ts (e2e env.test.ts)',
   'actions/exec.ts': 'ship exec over hosts (e2e)',
   'actions/lock.ts': 'ship lock status|release over hosts (e2e)',
   'actions/logs.ts': 'ship logs over hosts (e2e)',
@@ -39,8 +40,10 @@ const IO_COVERED_BY_E2E: Record<string, string> = {
   'actions/verify.ts': 'ship verify over hosts (e2e)',
   'cli/certs.ts': 'commander wiring; e2e runs the real CLI',
   'cli/deploy.ts': 'commander wiring; e2e runs the real CLI',
+  'cli/env.ts': 'commander wiring; e2e runs the real CLI',
   'cli/project.ts': 'commander wiring; e2e runs the real CLI',
   'cli/ship-api.ts': 'one dynamic import for the loaders; e2e runs the real CLI',
+  'transport/ssh-interactive.ts': 'an ssh2 channel with or without a PTY, attached to stdio (e2e console.test.ts)',
   'output/tasks.ts': 'listr2 or plain progress lines on a terminal (e2e reads the plain lines)',
 };
 

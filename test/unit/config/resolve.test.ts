@@ -50,6 +50,11 @@ describe('resolveStage', () => {
     });
   });
 
+  it('keeps an envFile command as argv (run in the hosts.ts directory), resolving only a path', () => {
+    const stage = resolveStage(loaded({ ...base, service: { ...base.service, envFile: ['sops', '-d', 'prod.env'] } }), 'prod');
+    expect(stage.service?.envFile).toEqual(['sops', '-d', 'prod.env']);
+  });
+
   it('lets a stage override fields, merging each section field by field', () => {
     const stage = resolveStage(loaded(base), 'staging');
     expect(stage).toMatchObject({

@@ -27,6 +27,21 @@ describe('hostsSchema', () => {
     expect(problems('hello')).toEqual([{ path: '', message: 'expected an object such as defineHosts({ app: "hello", stages: { ... } })' }]);
   });
 
+  it('takes service.envFile as a local path or as a command (argv), and refuses anything else with both examples', () => {
+    const withEnvFile = (envFile: unknown) => ({ ...minimal, service: { envFile } });
+    expect(problems(withEnvFile('.env.prod'))).toEqual([]);
+    expect(problems(withEnvFile(['sops', '-d', 'prod.env']))).toEqual([]);
+    for (const bad of [42, [], [''], '']) {
+      const found = problems(withEnvFile(bad));
+      expect(found.length, JSON.stringify(bad)).toBeGreaterThan(0);
+      expect(
+        found.every((p) => p.path.startsWith('service.envFile')),
+        JSON.stringify(found),
+      ).toBe(true);
+    }
+    expect(problems(withEnvFile(42))[0]?.message).toContain('["sops", "-d", "prod.env"]');
+  });
+
   it('refuses unknown keys at every level (a typo is never silently ignored)', () => {
     expect(problems({ ...minimal, colour: 'red' }).map((p) => p.path)).toEqual(['']);
     const typo = { ...minimal, stages: { prod: { ...minimal.stages.prod, healt: {} } } };

@@ -10,46 +10,12 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Stage } from '../../../src/config/types.js';
-import { AppliedSteps } from '../../../src/host/applied.js';
 import * as setup from '../../../src/host/setup-steps.js';
 import * as timerSteps from '../../../src/host/timer-steps.js';
 import { resolveTimers } from '../../../src/config/timers.js';
 import { Output } from '../../../src/output/output.js';
-import type { Command } from '../../../src/remote/command.js';
-import type { RunOptions, RunResult } from '../../../src/transport/types.js';
 import { testStage } from '../support/stage.js';
-
-type Answer = string | ((command: Command) => string | { code: number; stderr: string });
-
-/** A host whose answers are keyed by script name, or by `argv[0] argv[1]` (`systemctl is-enabled`). */
-class TableHost implements setup.SetupHost {
-  readonly name = 'web1';
-  readonly applied = new AppliedSteps();
-  readonly ran: Array<{ command: Command; options: RunOptions }> = [];
-  readonly statuses: string[] = [];
-  /** Why steps found nothing to change (nothingNeeded). */
-  readonly reasons: string[] = [];
-  constructor(
-    readonly context: { stage: Stage; output: Output; dryRun: boolean },
-    private readonly answers: Record<string, Answer>,
-  ) {}
-  status(text: string): void {
-    this.statuses.push(text);
-  }
-  nothingNeeded(reason: string): void {
-    this.reasons.push(reason);
-  }
-  async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
-    this.ran.push({ command, options });
-    const answer = this.answers[command.script ?? command.argv.slice(0, 2).join(' ')] ?? '';
-    const given = typeof answer === 'function' ? answer(command) : answer;
-    return typeof given === 'string' ? { code: 0, stdout: given, stderr: '' } : { stdout: '', ...given };
-  }
-  /** What changed the host: commands that are not read-only. */
-  get changes(): string[] {
-    return this.ran.filter((r) => !r.options.readOnly).map((r) => r.command.script ?? r.command.argv.join(' '));
-  }
-}
+import { TableHost, type Answer } from '../support/table-host.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 

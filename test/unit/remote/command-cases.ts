@@ -5,6 +5,7 @@
  */
 import type { Command } from '../../../src/remote/command.js';
 import { certCommands } from '../../../src/remote/certs.js';
+import { envFiles } from '../../../src/remote/env.js';
 import { files } from '../../../src/remote/files.js';
 import { lock } from '../../../src/remote/lock.js';
 import { probe } from '../../../src/remote/probe.js';
@@ -32,6 +33,7 @@ export const BUILDERS = {
   verifyCommands,
   certCommands,
   files,
+  envFiles,
   probe,
   units,
   systemctl,
@@ -272,6 +274,24 @@ export const CASES: Record<string, Case> = {
     shown: 'sudo -n -u app -- install-file.sh /srv/hello/shared/.env 600 12',
     script: 'install-file.sh',
     argv: ['/srv/hello/shared/.env', '600', '12'],
+  },
+  'envFiles.read': {
+    command: envFiles.read('/srv/hello/shared/.env', 'app'),
+    shown: 'sudo -n -u app -- read-if-present.sh /srv/hello/shared/.env',
+    script: 'read-if-present.sh',
+    argv: ['/srv/hello/shared/.env'],
+  },
+  'envFiles.copy': {
+    command: envFiles.copy('/srv/hello/shared/.env', '/srv/hello/shared/.env.previous', 'app'),
+    shown: 'sudo -n -u app -- copy-env-file.sh /srv/hello/shared/.env /srv/hello/shared/.env.previous',
+    script: 'copy-env-file.sh',
+    argv: ['/srv/hello/shared/.env', '/srv/hello/shared/.env.previous'],
+  },
+  'envFiles.console': {
+    command: envFiles.console('/srv/hello/current', '/srv/hello/shared/.env', ['node', '-e', 'x; $(y)'], 'app'),
+    shown: "sudo -n -u app -- console.sh /srv/hello/current /srv/hello/shared/.env node -e 'x; $(y)'",
+    script: 'console.sh',
+    argv: ['/srv/hello/current', '/srv/hello/shared/.env', 'node', '-e', 'x; $(y)'],
   },
   'files.origin': {
     command: files.origin('/etc/systemd/system/hello.service'),
