@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: build, then the benchmarks of issues 2, 3, 10, 11 and 19 one after the other (each
 // boots and stops its own test lab; manifest.ts needs none), then one summary with the ratios. Needs
-// root. About 9 minutes.
+// root. About 9 minutes, plus about 25 for tree-deploy.ts.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ try {
   const m = bench('memory', 920);
   const fl = bench('fleet', 1520);
   const mf = bench('manifest', 120);
+  const tr = bench('tree-deploy', 2400);
   const f = (n, digits = 2) => n.toFixed(digits);
   process.stdout.write(`
 summary (ratio = ship / OpenSSH; below 1 means ship is faster)
@@ -40,6 +41,10 @@ summary (ratio = ship / OpenSSH; below 1 means ship is faster)
   issue 3  peak RSS, ${m.large.releaseMb} MB release   ${f(m.large.peakRssMb, 1)} MB (1 MB release: ${f(m.small.peakRssMb, 1)} MB)   target < ${m.limitMb} MB: ${m.ok ? 'met' : 'NOT met'}
   issue 11 deploy to ${fl.hosts} hosts   batches of ${fl.batch} ${f(fl.batchedS)} s   all at once ${f(fl.allS)} s   ratio ${f(fl.ratio)}   (the price of restarting ${fl.batch} at a time)
   issue 19 manifest of an unchanged ${mf.files}-file tree   ${f(mf.freshS, 3)} s in a fresh process (${f(mf.warmS, 3)} s warm in one; cold ${f(mf.coldS)} s)   (target <= 0.3 s)
+  issue 19 tree of ${tr.files} files cold to ${tr.hosts} hosts   ship ${f(tr.cold.shipS)} s   OpenSSH script ${f(tr.cold.scriptS)} s   ratio ${f(tr.cold.shipS / tr.cold.scriptS)}   (target <= 0.8)
+  issue 19 tree redeploy, one file changed   ship ${f(tr.redeployS)} s   script's full deploy ${f(tr.cold.scriptS)} s   ratio ${f(tr.redeployS / tr.cold.scriptS)}   (target <= 0.2)
+  issue 19 tree redeploy / ship's own cold   ${f(tr.redeployS)} s / ${f(tr.cold.shipS)} s   ratio ${f(tr.redeployS / tr.cold.shipS)}   (target <= 0.25)
+  issue 19 tree cold, 1 -> ${tr.scale.at(-1).hosts} hosts   ship ${f(tr.scale.at(-1).shipS / tr.scale[0].shipS)}x (${tr.scale.map((x) => `${x.hosts}: ${f(x.shipS)} s`).join(', ')})   OpenSSH script ${f(tr.scale.at(-1).scriptS / tr.scale[0].scriptS)}x (${tr.scale.map((x) => `${x.hosts}: ${f(x.scriptS)} s`).join(', ')})
 `);
 } finally {
   rmSync(out, { recursive: true, force: true });

@@ -20,10 +20,7 @@ for id in "$@"; do
   [ "releases/$id" = "$cur" ] && { echo "refusing to remove current release $id" >&2; continue; }
   [ ! -d "$root/releases/$id" ] || mv -T -- "$root/releases/$id" "$root/releases/.removing-$id" || { left=1; continue; }
   rm -f -- "$root/releases/.manifest-$id" "$root/releases/.checked-$id" "$root/.ship/upload-$id.tar.gz" "$root/.current-$id" || left=1
-  for d in "$root/releases/.removing-$id" "$root/releases/.partial-$id"; do
-    [ -e "$d" ] || [ -L "$d" ] || continue
-    ! stuck "$d" || left=1
-    remove_later "$d"
-  done
+  remove_later "$root/releases/.removing-$id" || left=1
+  remove_later "$root/releases/.partial-$id" || left=1
 done
 exit $left

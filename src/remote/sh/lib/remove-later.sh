@@ -4,8 +4,9 @@
 #   stuck DIR       true, saying so on stderr, when rm -rf could not empty DIR: a directory in it
 #                   that we cannot read, enter, or (when it holds anything) write, such as one
 #                   only root may change; found by a walk, not by removing
-#   remove_later DIR...  rm -rf the DIRs in a process of their own (setsid -f, stdio on
-#                   /dev/null), so the SSH command returns at once and its end does not stop it.
+#   remove_later DIR  nothing when DIR is not there; else rm -rf it in a process of its own
+#                   (setsid -f, stdio on /dev/null), so the SSH command returns at once and its
+#                   end does not stop it; false when stuck says rm will not be able to empty it.
 #                   A removal cut short (a reboot) leaves only .removing-/.partial- names, which
 #                   never look like a release; the next cleanup removes them.
 stuck() {
@@ -13,4 +14,9 @@ stuck() {
   [ -n "$s" ] || return 1
   echo "rm cannot empty $s (owner $(stat -c %U -- "$s" 2>/dev/null), mode $(stat -c %a -- "$s" 2>/dev/null))" >&2
 }
-remove_later() { [ $# -eq 0 ] || setsid -f rm -rf -- "$@" < /dev/null > /dev/null 2>&1; }
+remove_later() {
+  [ -e "$1" ] || [ -L "$1" ] || return 0
+  whole=0; ! stuck "$1" || whole=1
+  setsid -f rm -rf -- "$1" < /dev/null > /dev/null 2>&1
+  [ "$whole" -eq 0 ]
+}
