@@ -149,3 +149,43 @@ describe('ship console', () => {
     expect(r.stdout.split('\n')).toEqual(['no tty', 'PIPED TEXT', SECRET]);
   }, 90_000);
 });
+
+// service.user is not the SSH user (root here, as in root-writes.test.ts): the console goes
+// through `sudo -n -u`, and only that user and root can read shared/.env (0600); `id -un` says
+// which of the two ran the command.
+describe('ship console as a service user that is not the SSH user', () => {
+  const OTHER = 'consoleother';
+  const OTHER_PATH = `/srv/${OTHER}`;
+  let other: string;
+
+  beforeAll(async () => {
+    other = await project(
+      {
+        app: OTHER,
+        build: { run: ['sh', '-c', 'mkdir -p dist && cp server.js dist/'], dir: 'dist' },
+        service: { exec: 'node server.js', user: 'nosudo', env: { PORT: '4492' }, envFile: '.env.prod' },
+        stages: { prod: { hosts: ['root@h1'], path: OTHER_PATH, unit: OTHER, health: { url: 'http://127.0.0.1:4492/', timeout: 10 } } },
+      },
+      { 'server.js': SERVER, '.env.prod': `APP_SECRET=${SECRET}\n` },
+    );
+    for (const step of ['setup', 'deploy']) {
+      const r = await ship([step, 'prod'], { cwd: other });
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 300_000);
+
+  afterAll(() => removeApp(['h1'], OTHER, OTHER_PATH));
+
+  it('runs the command as service.user, through sudo, with the env file only that user can read', async () => {
+    const r = await execa('node', [SHIP, 'console', 'prod', '--', 'sh', '-c', 'echo "user=$(id -un) secret=$APP_SECRET"; exit 5'], {
+      cwd: other,
+      reject: false,
+      timeout: 60_000,
+      env: { SHIP_NO_COLOR: '1' },
+    });
+    expect(r.exitCode, r.stderr).toBe(5);
+    expect(r.stdout.trim()).toBe(`user=nosudo secret=${SECRET}`);
+    // The SSH user itself cannot read the file: the value came by way of the service user.
+    expect((await onHost('h1', `test -r ${OTHER_PATH}/shared/.env && echo readable || echo unreadable`)).trim()).toBe('unreadable');
+  }, 90_000);
+});
