@@ -15,7 +15,7 @@ while [ $# -ge 2 ]; do
   kind=$1; id=$2; shift 2
   is_id "$id" || continue
   case $kind in
-    partial|removing) remove_later "$root/releases/.$kind-$id" || left=1 ;;
+    partial|removing) retry_later "$root/releases/.$kind-$id" || left=1 ;;
     upload) rm -f -- "$root/.ship/upload-$id.tar.gz" || left=1 ;;
   esac
 done

@@ -128,19 +128,22 @@ describe('a damaged previous release', () => {
     expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
   });
 
-  it('an old release holding what only root may remove: cleanup says so, the deploy stands, and later deploys too', async () => {
+  it('an old release holding what only root may remove: the next cleanups say so, every deploy stands', async () => {
     const releases = (await app.onHost('h1', `ls ${app.path}/releases`))
       .split('\n')
       .filter((n) => /^\d{8}T/.test(n))
       .sort();
     const oldest = releases[0]!;
     await app.onHost('h1', `sudo mkdir ${app.path}/releases/${oldest}/rootonly && sudo touch ${app.path}/releases/${oldest}/rootonly/x`);
-    for (let i = 0; i < 2; i++) {
+    // The deploy that removes it renames it and starts rm in the background, which cannot finish;
+    // that is found when the next cleanup retries the leftover, and said by each cleanup after.
+    for (let i = 0; i < 3; i++) {
       const r = await deployNext();
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-      expect(r.stderr).toMatch(
-        /h1 +\| cleanup could not remove every old release \(rm cannot empty \S+\/rootonly \(owner root, mode 755\)\); this deploy stands/,
-      );
+      if (i > 0)
+        expect(r.stderr).toMatch(
+          /h1 +\| cleanup could not remove every old release \(rm cannot empty \S+\/rootonly \(owner root, mode 755\)\); this deploy stands/,
+        );
       expectNoStack(r.stderr);
       for (const s of await app.states()) expect(s.answer, s.host).toBe(r.version);
     }
