@@ -14,7 +14,7 @@ import { displayPath } from '../output/display-path.js';
 import { describeEnvKeyDiff, envKeyDiff, type EnvKeyDiff } from '../systemd/env-keys.js';
 import { envFilePath } from '../systemd/unit-file.js';
 import { loadEnvFile } from './env-source.js';
-import type { SetupHost } from './setup-steps.js';
+import { loginOf, type SetupHost, stateOf } from './setup-steps.js';
 import type { Role } from '../config/types.js';
 
 /** What an env step needs of its host: a setup step's view, and the units it restarts. */
@@ -42,20 +42,13 @@ export async function wantedEnvFile(host: SetupHost): Promise<EnvFile> {
  */
 async function asServiceUser(host: SetupHost, command: Command): Promise<Command> {
   const user = host.context.stage.service?.user ?? '';
-  let login = logins.get(host.applied);
-  if (login === undefined) {
-    const state = await host.run(files.directoryState(user, undefined, []), { readOnly: true, offline: { stdout: 'group -\n' } });
-    login =
-      state.stdout
-        .split('\n')
-        .find((l) => l.startsWith('login '))
-        ?.slice('login '.length) ?? '';
-    logins.set(host.applied, login);
+  const state = stateOf(host);
+  if (state.login === undefined) {
+    const found = await host.run(files.directoryState(user, undefined, []), { readOnly: true, offline: { stdout: 'group -\n' } });
+    state.login = loginOf(found.stdout.split('\n')) ?? '';
   }
-  return login === user ? { ...command, sudoUser: undefined } : { ...command, sudoUser: user };
+  return state.login === user ? { ...command, sudoUser: undefined } : { ...command, sudoUser: user };
 }
-
-const logins = new WeakMap<SetupHost['applied'], string>();
 
 /** shared/.env as it is on the host ('' when there is none), its values registered as secrets. */
 export async function hostEnvFile(host: SetupHost): Promise<string> {

@@ -69,7 +69,10 @@ export interface SetupState {
 // runs a step and the host the recipe asks for setupSummary() afterwards).
 const states = new WeakMap<SetupHost['applied'], SetupState>();
 
-/** For the steps of scheduled jobs (timer-steps.ts), which share this run's record of changes. */
+/** The SSH user's name from files.directoryState's answer (its `login` line). */
+export const loginOf = (lines: readonly string[]): string | undefined => lines.find((l) => l.startsWith('login '))?.slice('login '.length);
+
+/** For the steps of scheduled jobs (timer-steps.ts) and env (env-steps.ts), which share this run's record. */
 export function stateOf(host: SetupHost): SetupState {
   let state = states.get(host.applied);
   if (!state) {
@@ -143,7 +146,7 @@ export async function ownerOf(host: SetupHost, dirs: readonly string[] = []): Pr
   }
   const owner = `${service.user}:${head.replace(/^group /, '')}`;
   stateOf(host).owner = owner;
-  stateOf(host).login = lines.find((l) => l.startsWith('login '))?.slice('login '.length);
+  stateOf(host).login = loginOf(lines);
   return { owner, dirLines: lines.slice(1) };
 }
 
